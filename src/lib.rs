@@ -1,0 +1,155 @@
+//! rinit: a minimal PID 1 for containers.
+//!
+//! The modules, each with one job:
+//! - `cli`: the command line and environment, into a `Config`;
+//! - `personality`: the defaults of the peer rinit may be standing in for;
+//! - `signals`: signal numbers, names and sets;
+//! - `policy`: what to do with each received signal;
+//! - `shutdown`: the drain and `--kill-after` state machines;
+//! - `exit_status`: the exit code that mirrors the child;
+//! - `spawn`: starting the child exactly as it would start without rinit;
+//! - `reap`: collecting exited children;
+//! - `supervisor`: the signalfd loop that ties them together;
+//! - `sys`: the thin layer of system calls;
+//! - `logging`: rinit's own messages, on stderr.
+
+pub mod cli;
+pub mod exit_status;
+pub mod logging;
+pub mod personality;
+pub mod policy;
+pub mod reap;
+pub mod shutdown;
+pub mod signals;
+pub mod spawn;
+pub mod supervisor;
+pub mod sys;
+
+use cli::{Config, Invocation};
+use log::{debug, error, warn};
+use signals::SignalSet;
+use spawn::{ChildSpec, SpawnError};
+use std::ffi::OsString;
+use std::io::Write;
+
+/// Exit code for a failure of rinit itself (not of the command).
+pub const EXIT_FAILURE: i32 = 1;
+
+/// Runs rinit with these arguments (`argv[0]` first); returns the exit code.
+pub fn run(argv: Vec<OsString>) -> i32 {
+    let invocation = cli::parse(&argv, &|name| std::env::var_os(name));
+    let personality =
+        personality::Personality::from_argv0(argv.first().map_or(&b"rinit"[..], |a| {
+            std::os::unix::ffi::OsStrExt::as_bytes(a.as_os_str())
+        }));
+    let print = |text: &str| {
+        let mut out = std::io::stdout();
+        let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    };
+    let config = match invocation {
+        Ok(Invocation::Run(config)) => *config,
+        Ok(Invocation::Help(text)) => return print_and(print, &text),
+        Ok(Invocation::Version(line)) => return print_and(print, &(line + "\n")),
+        Ok(Invocation::License) => return print_and(print, include_str!("../LICENSE")),
+        Err(usage) => {
+            eprintln!("{}: {}", personality.name(), usage.message);
+            return usage.exit_code;
+        }
+    };
+    logging::init(
+        personality.name(),
+        config.verbosity,
+        config.log_filter.as_deref(),
+    );
+    supervise(config)
+}
+
+fn print_and(print: impl Fn(&str), text: &str) -> i32 {
+    print(text);
+    0
+}
+
+/// Sets rinit up as an init, starts the child and runs the signal loop.
+fn supervise(config: Config) -> i32 {
+    let own_pid = sys::own_pid();
+    // Block first, so no signal can arrive between now and the loop without
+    // being queued for it (an unhandled signal to PID 1 would be lost).
+    let inherited_mask = match sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable()) {
+        Ok(mask) => mask,
+        Err(e) => return fail(&format!("cannot block signals: {e}")),
+    };
+    let signals = match sys::SignalReader::new(SignalSet::blockable()) {
+        Ok(reader) => reader,
+        Err(e) => return fail(&format!("cannot create a signalfd: {e}")),
+    };
+    if own_pid != 1 || config.subreaper {
+        match sys::set_child_subreaper() {
+            Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
+            Err(e) if config.subreaper => {
+                return fail(&format!("cannot become a child subreaper: {e}"));
+            }
+            Err(e) => warn!("cannot become a child subreaper, orphans will not be reaped: {e}"),
+        }
+    }
+    if let Some(signal) = config.pdeathsig {
+        if let Err(e) = sys::set_parent_death_signal(signal) {
+            return fail(&format!("cannot set the parent death signal: {e}"));
+        }
+    }
+    let child = if config.pause {
+        None
+    } else {
+        match start_child(&config, own_pid, inherited_mask) {
+            Ok(pid) => Some(pid),
+            Err(e) => {
+                error!("{e}");
+                let (not_found, not_executable) = config.personality.exec_failure_exit_codes();
+                return match e {
+                    e if e.is_not_found() => not_found,
+                    e if e.is_exec_failure() => not_executable,
+                    _ => EXIT_FAILURE,
+                };
+            }
+        }
+    };
+    // The child keeps the caller's working directory; rinit lets go of it so
+    // that it pins no mount.
+    if let Err(e) = std::env::set_current_dir("/") {
+        debug!("cannot change directory to /: {e}");
+    }
+    match supervisor::Supervisor::new(config, signals, child).run() {
+        Ok(code) => code,
+        Err(e) => fail(&format!("cannot read signals: {e}")),
+    }
+}
+
+fn start_child(
+    config: &Config,
+    own_pid: libc::pid_t,
+    mask: SignalSet,
+) -> Result<nix::unistd::Pid, SpawnError> {
+    let take_terminal = sys::owns_terminal_foreground();
+    let spec = ChildSpec::new(
+        &config.command,
+        std::env::vars_os().collect(),
+        own_pid,
+        take_terminal,
+        mask,
+    )?;
+    let pid = spec.spawn()?;
+    debug!(
+        "started {:?} as pid {pid}{}",
+        config.command[0],
+        if take_terminal {
+            ", in the terminal's foreground"
+        } else {
+            ""
+        }
+    );
+    Ok(pid)
+}
+
+fn fail(message: &str) -> i32 {
+    error!("{message}");
+    EXIT_FAILURE
+}

@@ -1,0 +1,23 @@
+//! The `rinit` binary.
+//!
+//! rinit supplies the C `main` itself instead of letting Rust's start-up code
+//! run: that code sets SIGPIPE to "ignore" before `main`, and rinit could
+//! then no longer hand the child the SIGPIPE disposition it inherited. It
+//! takes `argv` from the C runtime for the same reason (Rust's own argument
+//! list is filled in by that start-up code on musl).
+#![no_main]
+
+use std::ffi::{CStr, OsString, c_char, c_int};
+use std::os::unix::ffi::OsStringExt;
+
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    let args = (0..usize::try_from(argc).unwrap_or(0))
+        .map(|i| {
+            // SAFETY: the C runtime passes `argc` valid NUL-terminated strings in `argv`.
+            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
+            OsString::from_vec(arg.to_bytes().to_vec())
+        })
+        .collect();
+    rinit::run(args)
+}

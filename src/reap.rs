@@ -1,0 +1,54 @@
+//! Collecting exited children.
+
+use crate::exit_status::Termination;
+use log::{debug, warn};
+use nix::errno::Errno;
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+
+#[derive(Debug, Default)]
+pub struct Reaped {
+    /// How the main child ended, if it was among those collected.
+    pub main: Option<Termination>,
+    /// How many other processes were collected.
+    pub others: usize,
+    /// False once `waitpid` says there are no children at all: orphans are
+    /// re-parented to rinit, so then no descendant is left either.
+    pub children_left: bool,
+}
+
+/// Collects every child that has exited. SIGCHLDs coalesce, so one signal may
+/// stand for many exits, the main child's among them: the loop runs until
+/// `waitpid` has nothing more to give.
+pub fn reap_exited(main: Option<Pid>, warn_on_reap: bool) -> Reaped {
+    let mut reaped = Reaped::default();
+    loop {
+        let (pid, termination) = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(pid, code)) => (pid, Termination::Exited(code)),
+            Ok(WaitStatus::Signaled(pid, signal, _)) => (pid, Termination::Killed(signal as i32)),
+            Ok(WaitStatus::StillAlive) => {
+                reaped.children_left = true;
+                return reaped;
+            }
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(Errno::ECHILD) => return reaped,
+            Err(e) => {
+                // Only EINVAL is documented beyond these, and the flags are fixed.
+                warn!("waitpid failed: {e}");
+                reaped.children_left = true;
+                return reaped;
+            }
+        };
+        if Some(pid) == main {
+            debug!("main child {pid} ended: {termination:?}");
+            reaped.main = Some(termination);
+        } else {
+            reaped.others += 1;
+            if warn_on_reap {
+                warn!("reaped process {pid}: {termination:?}");
+            } else {
+                debug!("reaped process {pid}: {termination:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Shutdown policy: what happens between the main child's exit and rinit's,
+//! and the `--kill-after` deadline. Pure state machines; the supervisor
+//! carries out their steps.
+//!
+//! ```text
+//! main child exits ──► others left? ──no──► exit with its status
+//!                          │yes
+//!                          ▼
+//!                 drain signal (+SIGCONT) to all of them
+//!                          │ (reaping as they go)
+//!             all gone ◄───┤
+//!                          ▼ grace runs out
+//!                       SIGKILL ──► wait until none is left ──► exit
+//! ```
+
+use crate::signals::Signal;
+use std::time::{Duration, Instant};
+
+/// The next thing to do once the main child is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing now: wait for children to exit or for the deadline.
+    Wait,
+    /// Send this to every remaining process.
+    SignalRemaining(Signal),
+    /// Nothing is left: exit with the main child's status.
+    Exit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    NotStarted,
+    Draining { deadline: Instant },
+    Killing,
+}
+
+#[derive(Debug)]
+pub struct Drain {
+    grace: Duration,
+    signal: Signal,
+    /// Sending SIGKILL to "everyone" is atomic as PID 1 (`kill(-1)`), but a
+    /// subreaper walks /proc and may miss a process forked meanwhile: it
+    /// sweeps again at every wake-up until nothing is left.
+    resweep: bool,
+    phase: Phase,
+}
+
+impl Drain {
+    pub fn new(grace: Duration, signal: Signal, resweep: bool) -> Drain {
+        Drain {
+            grace,
+            signal,
+            resweep,
+            phase: Phase::NotStarted,
+        }
+    }
+
+    /// Called after every reaping pass once the main child has exited.
+    pub fn advance(&mut self, now: Instant, children_left: bool) -> Step {
+        if !children_left {
+            return Step::Exit;
+        }
+        match self.phase {
+            Phase::NotStarted if self.grace.is_zero() => self.kill(),
+            Phase::NotStarted => {
+                self.phase = Phase::Draining {
+                    deadline: now + self.grace,
+                };
+                Step::SignalRemaining(self.signal)
+            }
+            Phase::Draining { deadline } if now >= deadline => self.kill(),
+            Phase::Draining { .. } => Step::Wait,
+            Phase::Killing if self.resweep => Step::SignalRemaining(Signal::KILL),
+            Phase::Killing => Step::Wait,
+        }
+    }
+
+    fn kill(&mut self) -> Step {
+        self.phase = Phase::Killing;
+        Step::SignalRemaining(Signal::KILL)
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Draining { deadline } => Some(deadline),
+            _ => None,
+        }
+    }
+
+    pub fn is_killing(&self) -> bool {
+        self.phase == Phase::Killing
+    }
+}
+
+/// `--kill-after`: a deadline armed by the first forwarded stop request.
+#[derive(Debug)]
+pub struct KillAfter {
+    delay: Option<Duration>,
+    deadline: Option<Instant>,
+    fired: bool,
+}
+
+impl KillAfter {
+    pub fn new(delay: Option<Duration>) -> KillAfter {
+        KillAfter {
+            delay,
+            deadline: None,
+            fired: false,
+        }
+    }
+
+    /// A stop request was forwarded. Later requests do not push the deadline.
+    pub fn arm(&mut self, now: Instant) -> Option<Duration> {
+        let delay = self.delay?;
+        if self.deadline.is_some() || self.fired {
+            return None;
+        }
+        self.deadline = Some(now + delay);
+        Some(delay)
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// True once, when the deadline has passed.
+    pub fn fire_if_due(&mut self, now: Instant) -> bool {
+        match self.deadline {
+            Some(deadline) if now >= deadline => {
+                self.deadline = None;
+                self.fired = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The main child is gone: nothing left to escalate against.
+    pub fn disarm(&mut self) {
+        self.deadline = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn nothing_left_means_exit_at_once() {
+        let mut drain = Drain::new(5 * SEC, Signal::TERM, false);
+        assert_eq!(drain.advance(Instant::now(), false), Step::Exit);
+    }
+
+    #[test]
+    fn drain_then_kill_when_grace_runs_out() {
+        let t0 = Instant::now();
+        let mut drain = Drain::new(5 * SEC, Signal::TERM, false);
+        assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::TERM));
+        assert_eq!(drain.deadline(), Some(t0 + 5 * SEC));
+        assert_eq!(drain.advance(t0 + SEC, true), Step::Wait);
+        assert_eq!(
+            drain.advance(t0 + 5 * SEC, true),
+            Step::SignalRemaining(Signal::KILL)
+        );
+        assert!(drain.is_killing());
+        assert_eq!(drain.deadline(), None);
+        assert_eq!(drain.advance(t0 + 6 * SEC, true), Step::Wait);
+        assert_eq!(drain.advance(t0 + 6 * SEC, false), Step::Exit);
+    }
+
+    #[test]
+    fn all_exiting_within_grace_ends_the_drain() {
+        let t0 = Instant::now();
+        let mut drain = Drain::new(5 * SEC, Signal::INT, false);
+        assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::INT));
+        assert_eq!(drain.advance(t0 + SEC, false), Step::Exit);
+    }
+
+    #[test]
+    fn zero_grace_kills_at_once() {
+        let mut drain = Drain::new(Duration::ZERO, Signal::TERM, false);
+        assert_eq!(
+            drain.advance(Instant::now(), true),
+            Step::SignalRemaining(Signal::KILL)
+        );
+    }
+
+    #[test]
+    fn a_subreaper_sweeps_again_while_killing() {
+        let t0 = Instant::now();
+        let mut drain = Drain::new(Duration::ZERO, Signal::TERM, true);
+        assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::KILL));
+        assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::KILL));
+        assert_eq!(drain.advance(t0, false), Step::Exit);
+    }
+
+    #[test]
+    fn kill_after_is_off_by_default() {
+        let mut kill_after = KillAfter::new(None);
+        assert_eq!(kill_after.arm(Instant::now()), None);
+        assert_eq!(kill_after.deadline(), None);
+        assert!(!kill_after.fire_if_due(Instant::now() + 1000 * SEC));
+    }
+
+    #[test]
+    fn kill_after_fires_once_from_the_first_request() {
+        let t0 = Instant::now();
+        let mut kill_after = KillAfter::new(Some(2 * SEC));
+        assert_eq!(kill_after.arm(t0), Some(2 * SEC));
+        assert_eq!(kill_after.arm(t0 + SEC), None);
+        assert_eq!(kill_after.deadline(), Some(t0 + 2 * SEC));
+        assert!(!kill_after.fire_if_due(t0 + SEC));
+        assert!(kill_after.fire_if_due(t0 + 2 * SEC));
+        assert!(!kill_after.fire_if_due(t0 + 3 * SEC));
+        assert_eq!(kill_after.arm(t0 + 4 * SEC), None);
+    }
+
+    #[test]
+    fn disarmed_kill_after_never_fires() {
+        let t0 = Instant::now();
+        let mut kill_after = KillAfter::new(Some(SEC));
+        kill_after.arm(t0);
+        kill_after.disarm();
+        assert!(!kill_after.fire_if_due(t0 + 10 * SEC));
+    }
+}

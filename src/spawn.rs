@@ -1,0 +1,393 @@
+//! Starting the child exactly as it would start without rinit.
+//!
+//! rinit forks and execs by hand instead of using `std::process::Command`:
+//! - the child must get back the signal mask rinit inherited (rinit blocks
+//!   everything for its signalfd, and a blocked mask survives exec);
+//! - the command is looked up in PATH like `execvp`, but a file without a
+//!   `#!` line is reported as "exec format error" (126) instead of being
+//!   handed to `/bin/sh`, as glibc's `execvp` would and musl's would not: the
+//!   same binary behaves the same on every C library, like the kernel and
+//!   container runtimes do;
+//! - exec failures come back through a close-on-exec pipe with the errno and
+//!   the path that failed, for a precise message.
+//!
+//! rinit is single-threaded, so the forked child may allocate; it still only
+//! makes plain system calls between fork and exec.
+
+use crate::signals::SignalSet;
+use crate::sys;
+use nix::errno::Errno;
+use nix::unistd::{ForkResult, Pid};
+use std::ffi::{CString, OsStr, OsString};
+use std::fmt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
+
+/// Where the child looks for a command when PATH is unset: the list most
+/// container images expect (the one Docker puts in a default environment).
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Everything the child needs, prepared before fork.
+pub struct ChildSpec {
+    /// Paths to try, in order (one if the command holds a `/`).
+    candidates: Vec<CString>,
+    argv: Vec<CString>,
+    env: Vec<CString>,
+    /// `LISTEN_PID=<rinit's pid>` sits at this index and must name the child.
+    listen_pid_at: Option<usize>,
+    /// Make the child's group the terminal's foreground group.
+    take_terminal: bool,
+    /// The mask to restore in the child: the one rinit inherited.
+    mask: SignalSet,
+}
+
+#[derive(Debug)]
+pub enum SpawnError {
+    /// A NUL byte in the command, an argument or the environment.
+    Nul(String),
+    Fork(Errno),
+    /// Setting up the child's process group failed.
+    Setup(Errno),
+    Exec {
+        program: OsString,
+        path: OsString,
+        errno: Errno,
+    },
+}
+
+impl SpawnError {
+    /// Whether the command could not be found at all (127 rather than 126).
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            SpawnError::Exec {
+                errno: Errno::ENOENT | Errno::ENOTDIR,
+                ..
+            }
+        )
+    }
+
+    pub fn is_exec_failure(&self) -> bool {
+        matches!(self, SpawnError::Exec { .. })
+    }
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::Nul(what) => write!(f, "{what} contains a NUL byte"),
+            SpawnError::Fork(e) => write!(f, "cannot fork the child: {}", errno_text(*e)),
+            SpawnError::Setup(e) => write!(
+                f,
+                "cannot put the child in its own process group: {}",
+                errno_text(*e)
+            ),
+            SpawnError::Exec {
+                program,
+                path,
+                errno,
+            } => {
+                let program = program.to_string_lossy();
+                let path = Path::new(path);
+                let detail = match errno {
+                    Errno::ENOENT if path.is_symlink() => "dangling symbolic link".to_owned(),
+                    Errno::ENOENT if !program.contains('/') => {
+                        "command not found in PATH".to_owned()
+                    }
+                    Errno::EACCES if path.is_dir() => "is a directory".to_owned(),
+                    Errno::ENOEXEC => format!(
+                        "{}: not a binary for this machine, or a script without a '#!' line",
+                        errno_text(*errno)
+                    ),
+                    e => errno_text(*e),
+                };
+                let searched = *errno == Errno::ENOENT && !program.contains('/');
+                if searched || path.as_os_str().as_bytes() == program.as_bytes() {
+                    write!(f, "cannot run '{program}': {detail}")
+                } else {
+                    write!(f, "cannot run '{program}' ({}): {detail}", path.display())
+                }
+            }
+        }
+    }
+}
+
+fn errno_text(errno: Errno) -> String {
+    format!("{} (os error {})", errno.desc(), errno as i32)
+}
+
+impl ChildSpec {
+    /// Prepares the command; `env` is the environment to pass on, `path` the
+    /// PATH to search (already taken from `env`).
+    pub fn new(
+        command: &[OsString],
+        env: Vec<(OsString, OsString)>,
+        own_pid: libc::pid_t,
+        take_terminal: bool,
+        mask: SignalSet,
+    ) -> Result<ChildSpec, SpawnError> {
+        let cstring = |bytes: Vec<u8>, what: &str| {
+            CString::new(bytes).map_err(|_| SpawnError::Nul(what.to_owned()))
+        };
+        let program = &command[0];
+        let path_var = env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.clone());
+        let candidates = search_candidates(program, path_var.as_deref())
+            .into_iter()
+            .map(|c| cstring(c, "the command"))
+            .collect::<Result<_, _>>()?;
+        let argv = command
+            .iter()
+            .map(|a| cstring(a.clone().into_vec(), "an argument"))
+            .collect::<Result<_, _>>()?;
+        let listen_pid_at = listen_pid_index(&env, own_pid);
+        let env = env
+            .into_iter()
+            .map(|(mut k, v)| {
+                k.push("=");
+                k.push(v);
+                cstring(k.into_vec(), "an environment variable")
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ChildSpec {
+            candidates,
+            argv,
+            env,
+            listen_pid_at,
+            take_terminal,
+            mask,
+        })
+    }
+
+    /// Forks and execs. Returns once the exec has succeeded or failed.
+    pub fn spawn(mut self) -> Result<Pid, SpawnError> {
+        let (report_read, report_write) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Fork)?;
+        let argv = null_terminated(&self.argv);
+        // SAFETY: rinit has a single thread, so the child is a complete copy
+        // of the process; it makes only system calls before exec or _exit.
+        match unsafe { nix::unistd::fork() }.map_err(SpawnError::Fork)? {
+            ForkResult::Child => {
+                drop(report_read);
+                let (errno, index) = self.become_command(&argv);
+                let mut report = [0u8; 8];
+                report[..4].copy_from_slice(&(errno as i32).to_ne_bytes());
+                report[4..].copy_from_slice(&index.to_ne_bytes());
+                let _ = nix::unistd::write(&report_write, &report);
+                // SAFETY: _exit skips the parent's atexit handlers and buffers,
+                // which belong to the parent.
+                unsafe { libc::_exit(127) }
+            }
+            ForkResult::Parent { child } => {
+                drop(report_write);
+                let mut report = [0u8; 8];
+                let mut got = 0;
+                while got < report.len() {
+                    match nix::unistd::read(&report_read, &mut report[got..]) {
+                        Ok(0) => break,
+                        Ok(n) => got += n,
+                        Err(Errno::EINTR) => {}
+                        Err(_) => break,
+                    }
+                }
+                if got == 0 {
+                    return Ok(child); // the pipe closed on a successful exec
+                }
+                // The child failed and is exiting: collect it so no zombie stays.
+                let _ = nix::sys::wait::waitpid(child, None);
+                let errno = Errno::from_raw(i32::from_ne_bytes(report[..4].try_into().unwrap()));
+                let index = u32::from_ne_bytes(report[4..].try_into().unwrap());
+                if index == SETUP_FAILED {
+                    return Err(SpawnError::Setup(errno));
+                }
+                let path = self
+                    .candidates
+                    .get(index as usize)
+                    .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned());
+                Err(SpawnError::Exec {
+                    program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
+                    path: path.unwrap_or_default(),
+                    errno,
+                })
+            }
+        }
+    }
+
+    /// Runs in the child: sets it up and execs. Returns only on failure,
+    /// with the errno and the index of the candidate that decided it
+    /// (`SETUP_FAILED` when it never got to exec).
+    fn become_command(&mut self, argv: &[*const libc::c_char]) -> (Errno, u32) {
+        if let Err(e) = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
+            return (e, SETUP_FAILED);
+        }
+        if self.take_terminal {
+            // SIGTTOU is still blocked here, so a background group may do this.
+            let _ = nix::unistd::tcsetpgrp(sys::stdin_fd(), nix::unistd::getpid());
+        }
+        if let Some(at) = self.listen_pid_at {
+            self.env[at] = CString::new(format!("LISTEN_PID={}", std::process::id())).unwrap();
+        }
+        let envp = null_terminated(&self.env);
+        if let Err(e) = sys::change_signal_mask(libc::SIG_SETMASK, self.mask) {
+            return (Errno::from_raw(e.raw_os_error().unwrap_or(0)), SETUP_FAILED);
+        }
+        // As execvp: a file found but not executable is reported only if no
+        // later PATH entry runs; otherwise the last "not here" is reported.
+        let mut denied = None;
+        let mut last = (Errno::ENOENT, 0);
+        for (index, path) in self.candidates.iter().enumerate() {
+            // SAFETY: path, argv and envp are NUL-terminated strings and
+            // null-terminated arrays that outlive the call.
+            unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+            let errno = Errno::last();
+            match search_continues_after(errno) {
+                SearchStep::Next => last = (errno, index as u32),
+                SearchStep::NextRemembering => {
+                    denied.get_or_insert((errno, index as u32));
+                }
+                SearchStep::Stop => return (errno, index as u32),
+            }
+        }
+        denied.unwrap_or(last)
+    }
+}
+
+/// In a failure report, instead of a candidate index: setup failed.
+const SETUP_FAILED: u32 = u32::MAX;
+
+fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
+    strings
+        .iter()
+        .map(|s| s.as_ptr())
+        .chain(std::iter::once(std::ptr::null()))
+        .collect()
+}
+
+/// `execvp`'s search: a name with a `/` is used as is; otherwise each PATH
+/// entry in turn, an empty entry meaning the current directory.
+pub fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
+    let program = program.as_bytes();
+    if program.contains(&b'/') {
+        return vec![program.to_vec()];
+    }
+    let path = path.map_or(DEFAULT_PATH.as_bytes(), |p| p.as_bytes());
+    path.split(|&b| b == b':')
+        .map(|dir| {
+            let dir = if dir.is_empty() { &b"."[..] } else { dir };
+            let mut candidate = dir.to_vec();
+            if !candidate.ends_with(b"/") {
+                candidate.push(b'/');
+            }
+            candidate.extend_from_slice(program);
+            candidate
+        })
+        .collect()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SearchStep {
+    /// Not here: try the next PATH entry.
+    Next,
+    /// Here but not executable: try on, and report this if nothing else runs.
+    NextRemembering,
+    /// A real failure of an existing file: report it now.
+    Stop,
+}
+
+/// How `execvp` reacts to each exec failure during its PATH search.
+pub fn search_continues_after(errno: Errno) -> SearchStep {
+    match errno {
+        Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {
+            SearchStep::Next
+        }
+        Errno::EACCES => SearchStep::NextRemembering,
+        _ => SearchStep::Stop,
+    }
+}
+
+/// systemd socket activation: `LISTEN_PID` names the process the sockets are
+/// for. If it names rinit, it is really meant for the child.
+fn listen_pid_index(env: &[(OsString, OsString)], own_pid: libc::pid_t) -> Option<usize> {
+    env.iter().position(|(k, v)| {
+        k == "LISTEN_PID" && v.to_str().and_then(|v| v.parse().ok()) == Some(own_pid)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(s: &str) -> OsString {
+        OsString::from(s)
+    }
+
+    #[test]
+    fn search_uses_path_like_execvp() {
+        assert_eq!(
+            search_candidates(&os("ls"), Some(&os("/a:/b/"))),
+            vec![b"/a/ls".to_vec(), b"/b/ls".to_vec()]
+        );
+        assert_eq!(
+            search_candidates(&os("ls"), Some(&os(":/a"))),
+            vec![b"./ls".to_vec(), b"/a/ls".to_vec()]
+        );
+        assert_eq!(
+            search_candidates(&os("./x"), Some(&os("/a"))),
+            vec![b"./x".to_vec()]
+        );
+        assert_eq!(
+            search_candidates(&os("/bin/x"), None),
+            vec![b"/bin/x".to_vec()]
+        );
+        assert_eq!(
+            search_candidates(&os("ls"), None).len(),
+            DEFAULT_PATH.split(':').count()
+        );
+    }
+
+    #[test]
+    fn search_steps() {
+        assert_eq!(search_continues_after(Errno::ENOENT), SearchStep::Next);
+        assert_eq!(
+            search_continues_after(Errno::EACCES),
+            SearchStep::NextRemembering
+        );
+        assert_eq!(search_continues_after(Errno::ENOEXEC), SearchStep::Stop);
+        assert_eq!(search_continues_after(Errno::E2BIG), SearchStep::Stop);
+    }
+
+    #[test]
+    fn listen_pid_is_rewritten_only_when_it_names_rinit() {
+        let env = vec![(os("A"), os("1")), (os("LISTEN_PID"), os("7"))];
+        assert_eq!(listen_pid_index(&env, 7), Some(1));
+        assert_eq!(listen_pid_index(&env, 8), None);
+    }
+
+    #[test]
+    fn messages_name_the_command_and_the_cause() {
+        let exec = |program: &str, path: &str, errno| SpawnError::Exec {
+            program: os(program),
+            path: os(path),
+            errno,
+        };
+        assert_eq!(
+            exec("nope", "/usr/bin/nope", Errno::ENOENT).to_string(),
+            "cannot run 'nope': command not found in PATH"
+        );
+        assert!(
+            exec("/", "/", Errno::EACCES)
+                .to_string()
+                .contains("is a directory")
+        );
+        assert!(
+            exec("./s", "./s", Errno::ENOEXEC)
+                .to_string()
+                .contains("#!")
+        );
+        assert!(exec("x", "/x", Errno::E2BIG).is_exec_failure());
+        assert!(exec("x", "/x", Errno::ENOENT).is_not_found());
+        assert!(!exec("x", "/x", Errno::EACCES).is_not_found());
+    }
+}

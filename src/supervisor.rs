@@ -1,0 +1,225 @@
+//! The signal loop: wait on the signalfd, forward, reap, and shut down.
+
+use crate::cli::Config;
+use crate::exit_status::{Termination, exit_code, remap};
+use crate::policy::{Decision, ForwardTarget, Received, decide, is_stop_request, pause_ends_on};
+use crate::reap::reap_exited;
+use crate::shutdown::{Drain, KillAfter, Step};
+use crate::signals::Signal;
+use crate::sys::{self, SignalReader};
+use log::{debug, info, trace, warn};
+use nix::errno::Errno;
+use nix::unistd::Pid;
+use std::io;
+use std::time::Instant;
+
+pub struct Supervisor {
+    config: Config,
+    own_pid: libc::pid_t,
+    is_pid1: bool,
+    signals: SignalReader,
+    /// The main child while it runs; `None` in pause mode and once it exited.
+    child: Option<Pid>,
+    /// The main child's process group, which outlives the child itself.
+    group: Option<Pid>,
+    /// rinit's exit code, known once the main child has ended.
+    outcome: Option<i32>,
+    drain: Drain,
+    kill_after: KillAfter,
+}
+
+impl Supervisor {
+    pub fn new(config: Config, signals: SignalReader, child: Option<Pid>) -> Supervisor {
+        let own_pid = sys::own_pid();
+        let is_pid1 = own_pid == 1;
+        Supervisor {
+            drain: Drain::new(config.grace, config.drain_signal, !is_pid1),
+            kill_after: KillAfter::new(config.kill_after),
+            config,
+            own_pid,
+            is_pid1,
+            signals,
+            child,
+            group: child,
+            outcome: None,
+        }
+    }
+
+    /// Runs until the main child has ended and nothing else is left; returns
+    /// the exit code.
+    pub fn run(mut self) -> io::Result<i32> {
+        let mut batch = Vec::with_capacity(64);
+        loop {
+            let deadline = match (self.drain.deadline(), self.kill_after.deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            self.signals.wait(deadline, &mut batch)?;
+            let mut sigchld = false;
+            for &received in &batch {
+                sigchld |= self.on_signal(received);
+            }
+            let now = Instant::now();
+            if self.kill_after.fire_if_due(now) {
+                info!("the child outlived --kill-after: sending SIGKILL");
+                self.forward(Signal::KILL);
+            }
+            // Once the main child is gone, every pass checks what is left.
+            if !sigchld && self.outcome.is_none() {
+                continue;
+            }
+            let reaped = reap_exited(self.child, self.config.warn_on_reap);
+            if let Some(termination) = reaped.main {
+                self.main_ended(termination);
+            }
+            if let Some(code) = self.outcome {
+                match self.drain.advance(now, reaped.children_left) {
+                    Step::Wait => {}
+                    Step::Exit => {
+                        info!("no process left: exiting with {code}");
+                        return Ok(code);
+                    }
+                    Step::SignalRemaining(signal) => {
+                        if !self.signal_remaining(signal) && self.drain.is_killing() {
+                            warn!(
+                                "cannot see the remaining descendants (no usable /proc): leaving them to the init above"
+                            );
+                            return Ok(code);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one signal; returns whether it calls for reaping.
+    fn on_signal(&mut self, received: Received) -> bool {
+        match decide(received, self.own_pid, &self.config.rewrites) {
+            Decision::Reap => return true,
+            Decision::Ignore => trace!("ignoring {} raised by rinit itself", received.signal),
+            Decision::Drop => debug!("dropping {} as the rewrite rules say", received.signal),
+            Decision::Forward(signal) if self.config.pause => {
+                if self.outcome.is_none() && pause_ends_on(received.signal) {
+                    info!("{} received: ending pause", received.signal);
+                    self.outcome = Some(0);
+                    return true;
+                }
+                if self.config.forward_to == ForwardTarget::All {
+                    self.forward(signal);
+                }
+            }
+            Decision::Forward(signal) => {
+                self.forward(signal);
+                if self.child.is_some() && is_stop_request(received.signal) {
+                    if let Some(delay) = self.kill_after.arm(Instant::now()) {
+                        info!(
+                            "stop requested: SIGKILL follows in {delay:?} if the child is still running"
+                        );
+                    }
+                }
+                if signal == Signal::STOP
+                    && self.config.personality.stops_itself_with_child()
+                    && !self.is_pid1
+                {
+                    // As dumb-init does, so the shell that started rinit sees its job stop.
+                    let _ = sys::send_signal(self.own_pid, Signal::STOP);
+                }
+            }
+        }
+        false
+    }
+
+    fn main_ended(&mut self, termination: Termination) {
+        let code = remap(exit_code(termination), &self.config.success_codes);
+        match termination {
+            Termination::Exited(status) => info!("child exited with status {status}"),
+            Termination::Killed(n) => info!(
+                "child was killed by {}",
+                Signal::from_number(n).map_or(n.to_string(), |s| s.to_string())
+            ),
+        }
+        self.child = None;
+        self.outcome = Some(code);
+        self.kill_after.disarm();
+    }
+
+    /// Sends a signal to the forward target.
+    fn forward(&self, signal: Signal) {
+        let result = match self.config.forward_to {
+            // The pid of an exited child may be reused: never signal it.
+            ForwardTarget::Child => self.child.map(|pid| sys::send_signal(pid.as_raw(), signal)),
+            ForwardTarget::Group => self
+                .group
+                .map(|pgid| sys::send_signal(-pgid.as_raw(), signal)),
+            ForwardTarget::All => {
+                self.signal_everyone(signal);
+                return;
+            }
+        };
+        match result {
+            Some(Ok(())) => debug!(
+                "forwarded {signal} to the {:?} target",
+                self.config.forward_to
+            ),
+            Some(Err(Errno::ESRCH)) | None => debug!("{signal}: nobody left to forward it to"),
+            Some(Err(e)) => warn!("cannot forward {signal}: {e}"),
+        }
+    }
+
+    /// The drain: `signal` to every remaining process, then SIGCONT so that a
+    /// stopped process can act on it. Returns false if rinit could not find
+    /// the processes to signal.
+    fn signal_remaining(&self, signal: Signal) -> bool {
+        let count = if self.is_pid1 {
+            sys::live_descendants(self.own_pid).map(|list| list.len())
+        } else {
+            None
+        };
+        let reached = self.signal_everyone(signal);
+        if signal != Signal::KILL {
+            self.signal_everyone(Signal::CONT);
+        }
+        let who = count.map_or("the remaining processes".to_owned(), |n| {
+            format!("{n} remaining processes")
+        });
+        if signal == Signal::KILL {
+            info!("sending SIGKILL to {who}");
+        } else {
+            info!(
+                "sending {signal} to {who}; they have {:?} to exit",
+                self.config.grace
+            );
+        }
+        reached
+    }
+
+    /// As PID 1, `kill(-1)` reaches the whole namespace in one atomic call.
+    /// Otherwise only rinit's own descendants are fair game (`kill(-1)` from
+    /// a subreaper would hit, say, the other containers of a pod), found
+    /// through /proc. Returns false if they could not be listed.
+    fn signal_everyone(&self, signal: Signal) -> bool {
+        if self.is_pid1 {
+            match sys::send_signal(-1, signal) {
+                Ok(()) | Err(Errno::ESRCH) => {}
+                Err(e) => warn!("cannot send {signal} to all processes: {e}"),
+            }
+            return true;
+        }
+        match sys::live_descendants(self.own_pid) {
+            Some(pids) => {
+                debug!("sending {signal} to {} descendants", pids.len());
+                for pid in pids {
+                    let _ = sys::send_signal(pid, signal);
+                }
+                true
+            }
+            None => {
+                // Without /proc, the child's group is all rinit can name.
+                if let Some(pgid) = self.group {
+                    let _ = sys::send_signal(-pgid.as_raw(), signal);
+                }
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The thin layer of system calls under rinit's decisions.
+//!
+//! Signal masks and the signalfd use the kernel's 64-bit set directly (see
+//! `signals::SignalSet`): the C library's `sigset_t` helpers refuse the
+//! signals the library reserves for itself, and nix's `Signal` cannot name
+//! real-time signals. Everything else goes through nix where it can.
+
+use crate::policy::Received;
+use crate::signals::{Signal, SignalSet};
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::time::Instant;
+
+/// The kernel's `sizeof(sigset_t)`: 64 signals, 8 bytes.
+const KERNEL_SIGSET_SIZE: libc::size_t = 8;
+
+fn check(ret: libc::c_long) -> io::Result<libc::c_long> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// `rt_sigprocmask(how, set)`, returning the previous mask. Async-signal-safe,
+/// so the forked child may call it before exec.
+pub fn change_signal_mask(how: libc::c_int, set: SignalSet) -> io::Result<SignalSet> {
+    let new = set.bits();
+    let mut old: u64 = 0;
+    // SAFETY: both pointers are to live u64s, exactly the 8-byte set the
+    // kernel reads and writes when given KERNEL_SIGSET_SIZE.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            how,
+            &new as *const u64,
+            &mut old as *mut u64,
+            KERNEL_SIGSET_SIZE,
+        )
+    })?;
+    Ok(SignalSet::from_bits(old))
+}
+
+/// A signalfd for the blocked signals, read in batches.
+pub struct SignalReader {
+    fd: OwnedFd,
+}
+
+/// The kernel's `struct signalfd_siginfo` is 128 bytes; the fields rinit
+/// needs sit at fixed offsets (see signalfd(2)).
+const SIGINFO_SIZE: usize = 128;
+const BATCH: usize = 64;
+
+impl SignalReader {
+    pub fn new(set: SignalSet) -> io::Result<SignalReader> {
+        let bits = set.bits();
+        // SAFETY: `bits` is the 8-byte kernel set; -1 asks for a new fd.
+        let raw = check(unsafe {
+            libc::syscall(
+                libc::SYS_signalfd4,
+                -1,
+                &bits as *const u64,
+                KERNEL_SIGSET_SIZE,
+                libc::SFD_CLOEXEC,
+            )
+        })? as libc::c_int;
+        // SAFETY: the kernel just returned this descriptor and nothing else owns it.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        Ok(SignalReader {
+            fd: keep_off_stdio(fd)?,
+        })
+    }
+
+    /// Blocks until at least one signal is pending or `deadline` passes, and
+    /// returns every signal that was pending (none on time-out). Without a
+    /// deadline it sleeps in `read` and costs nothing while idle.
+    pub fn wait(&self, deadline: Option<Instant>, out: &mut Vec<Received>) -> io::Result<()> {
+        out.clear();
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            // Round up, so a wake-up never comes before the deadline.
+            let millis = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32;
+            let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+            match poll(
+                &mut fds,
+                PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
+            ) {
+                Ok(0) => return Ok(()),
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut buf = [0u8; SIGINFO_SIZE * BATCH];
+        let n = loop {
+            match nix::unistd::read(&self.fd, &mut buf) {
+                Ok(n) => break n,
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        out.extend(
+            buf[..n]
+                .chunks_exact(SIGINFO_SIZE)
+                .filter_map(parse_siginfo),
+        );
+        Ok(())
+    }
+}
+
+fn parse_siginfo(raw: &[u8]) -> Option<Received> {
+    let field = |at: usize| u32::from_ne_bytes(raw[at..at + 4].try_into().unwrap());
+    let signal = Signal::from_number(field(0) as i32)?; // ssi_signo
+    let sender = field(12) as i32; // ssi_pid
+    Some(Received { signal, sender })
+}
+
+/// Moves a descriptor of rinit's own to 3 or above, so that if rinit was
+/// started with stdin, stdout or stderr closed, its log lines cannot land in
+/// its own descriptors and the child still finds those slots closed.
+fn keep_off_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
+    if fd.as_raw_fd() > 2 {
+        return Ok(fd);
+    }
+    let moved = nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3))?;
+    // SAFETY: fcntl returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(moved) })
+}
+
+/// `kill(pid, signal)` for any signal, real-time ones included.
+pub fn send_signal(pid: libc::pid_t, signal: Signal) -> Result<(), Errno> {
+    // SAFETY: kill takes plain integers and touches no memory of ours.
+    Errno::result(unsafe { libc::kill(pid, signal.number()) }).map(drop)
+}
+
+pub fn own_pid() -> libc::pid_t {
+    nix::unistd::getpid().as_raw()
+}
+
+pub fn set_child_subreaper() -> io::Result<()> {
+    nix::sys::prctl::set_child_subreaper(true).map_err(Into::into)
+}
+
+/// Asks for `signal` when the parent dies. If the parent is already gone by
+/// now, the kernel will never send it, so rinit sends it to itself.
+pub fn set_parent_death_signal(signal: Signal) -> io::Result<()> {
+    let parent = nix::unistd::getppid();
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
+    check(
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong) }
+            as libc::c_long,
+    )?;
+    if nix::unistd::getppid() != parent {
+        send_signal(own_pid(), signal)?;
+    }
+    Ok(())
+}
+
+/// Whether rinit's process group owns the terminal on stdin, in which case
+/// the child's group should own it instead.
+pub fn owns_terminal_foreground() -> bool {
+    let stdin = std::io::stdin();
+    nix::unistd::tcgetpgrp(stdin.as_fd()).is_ok_and(|group| group == nix::unistd::getpgrp())
+}
+
+pub fn stdin_fd() -> BorrowedFd<'static> {
+    // SAFETY: descriptor 0 is only borrowed for tcsetpgrp in the child; if it
+    // is closed the call fails harmlessly.
+    unsafe { BorrowedFd::borrow_raw(0) }
+}
+
+/// Every live process below `root` in the process tree, read from /proc.
+/// `Ok(None)` when /proc is missing or belongs to another PID namespace (its
+/// numbers would then name the wrong processes).
+pub fn live_descendants(root: libc::pid_t) -> Option<Vec<libc::pid_t>> {
+    let own = std::fs::read_link("/proc/self").ok()?;
+    if own.to_str()?.parse::<libc::pid_t>().ok()? != own_pid() {
+        return None;
+    }
+    let mut table = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // A process may vanish between listing and reading: skip it.
+        if let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) {
+            if let Some((state, parent)) = parse_stat(&stat) {
+                table.push(ProcEntry {
+                    pid,
+                    parent,
+                    live: !matches!(state, b'Z' | b'X'),
+                });
+            }
+        }
+    }
+    Some(descendants_of(root, &table))
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ProcEntry {
+    pub pid: libc::pid_t,
+    pub parent: libc::pid_t,
+    pub live: bool,
+}
+
+/// State and parent pid from `/proc/PID/stat`. The command name in
+/// parentheses may itself hold spaces and parentheses, so the fields are
+/// counted from the last `)`.
+pub fn parse_stat(stat: &[u8]) -> Option<(u8, libc::pid_t)> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let mut fields = stat[close + 1..]
+        .split(|&b| b == b' ')
+        .filter(|f| !f.is_empty());
+    let state = *fields.next()?.first()?;
+    let parent = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
+    Some((state, parent))
+}
+
+/// Live processes whose chain of parents leads to `root` (zombies are
+/// followed, since their children are still below root, but not listed).
+pub fn descendants_of(root: libc::pid_t, table: &[ProcEntry]) -> Vec<libc::pid_t> {
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for entry in table.iter().filter(|e| e.parent == parent && e.pid != root) {
+            frontier.push(entry.pid);
+            if entry.live {
+                found.push(entry.pid);
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_with_awkward_names() {
+        assert_eq!(parse_stat(b"42 (sleep) S 1 42 42 0"), Some((b'S', 1)));
+        assert_eq!(parse_stat(b"7 (a) b) (c) Z 3 7 7"), Some((b'Z', 3)));
+        assert_eq!(parse_stat(b"7 (x y) R 12345 1"), Some((b'R', 12345)));
+        assert_eq!(parse_stat(b"garbage"), None);
+        assert_eq!(parse_stat(b"1 (x) S"), None);
+    }
+
+    #[test]
+    fn descendants_follow_the_tree_but_skip_the_dead() {
+        let e = |pid, parent, live| ProcEntry { pid, parent, live };
+        let table = [
+            e(1, 0, true),
+            e(10, 1, true),
+            e(11, 10, true),
+            e(12, 11, false),
+            e(13, 12, true),
+            e(20, 99, true),
+            e(99, 0, true),
+        ];
+        let mut got = descendants_of(1, &table);
+        got.sort();
+        assert_eq!(got, vec![10, 11, 13]);
+        assert_eq!(descendants_of(10, &table).len(), 2);
+        assert!(descendants_of(13, &table).is_empty());
+    }
+
+    #[test]
+    fn siginfo_fields_come_from_their_offsets() {
+        let mut raw = [0u8; SIGINFO_SIZE];
+        raw[0..4].copy_from_slice(&15u32.to_ne_bytes());
+        raw[12..16].copy_from_slice(&4321u32.to_ne_bytes());
+        assert_eq!(
+            parse_siginfo(&raw),
+            Some(Received {
+                signal: Signal::TERM,
+                sender: 4321
+            })
+        );
+        raw[0..4].copy_from_slice(&0u32.to_ne_bytes());
+        assert_eq!(parse_siginfo(&raw), None);
+    }
+}
