@@ -1,0 +1,246 @@
+//! Runs rinit the way users run it: the built binary as PID 1 of a fresh PID
+//! namespace (`unshare --pid --fork --mount-proc`, plus a user namespace when
+//! not root). Tests wait on lines the workloads print, never on sleeps; the
+//! timeouts here are only a safety net against a hung rinit.
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// How long anything may take before the test is declared hung.
+pub const SAFETY_NET: Duration = Duration::from_secs(60);
+
+pub fn rinit() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_rinit"))
+}
+
+/// The multi-call workload program (`examples/testkit.rs`).
+pub fn testkit() -> String {
+    let path = rinit().parent().unwrap().join("examples/testkit");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds it",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// A command that runs `program args...` as PID 1 of a new PID namespace.
+/// `--kill-child` makes sure nothing outlives a test that gives up.
+pub fn as_pid1(program: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("unshare");
+    if !is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
+    cmd.arg(program).args(args);
+    cmd
+}
+
+/// rinit as PID 1 with these arguments.
+pub fn rinit_pid1(args: &[&str]) -> Command {
+    as_pid1(&rinit().to_string_lossy(), args)
+}
+
+/// What a finished run left behind.
+#[derive(Debug)]
+pub struct Finished {
+    /// The exit code, or 128+N if unshare (and so rinit) died of signal N.
+    pub code: i32,
+    pub stdout: Vec<String>,
+    pub stderr: String,
+}
+
+/// A running rinit whose output is read line by line.
+pub struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    stderr: Receiver<String>,
+    /// Every stdout line received so far.
+    pub seen: Vec<String>,
+}
+
+impl Running {
+    pub fn start(mut cmd: Command) -> Running {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start unshare");
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let (line_tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if line_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (err_tx, err_rx) = channel();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            let _ = err_tx.send(text);
+        });
+        let stdin = child.stdin.take();
+        Running {
+            child,
+            stdin,
+            lines,
+            stderr: err_rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for the next stdout line that satisfies `wanted`.
+    pub fn expect_line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + SAFETY_NET;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if wanted(&line) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    self.give_up(&format!("no line {what} within {SAFETY_NET:?}"))
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let stderr = self.stderr.recv_timeout(SAFETY_NET).unwrap_or_default();
+                    panic!(
+                        "stdout closed before a line {what}; seen {:?}; stderr: {stderr}",
+                        self.seen
+                    )
+                }
+            }
+        }
+    }
+
+    /// Waits for exactly this stdout line.
+    pub fn expect(&mut self, exact: &str) -> String {
+        self.expect_line(&format!("{exact:?}"), |l| l == exact)
+    }
+
+    pub fn write_stdin(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(text.as_bytes()).expect("write stdin");
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The pid of `unshare` itself.
+    pub fn outer_pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// rinit's pid as seen from here: the only child of `unshare --fork`.
+    pub fn rinit_pid(&self) -> i32 {
+        let me = self.child.id();
+        let children =
+            std::fs::read_to_string(format!("/proc/{me}/task/{me}/children")).unwrap_or_default();
+        children
+            .split_whitespace()
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unshare ({me}) has no child"))
+    }
+
+    /// Sends a signal to rinit from outside its namespace, as a container
+    /// runtime does.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill takes plain integers.
+        let ret = unsafe { libc::kill(self.rinit_pid(), signal) };
+        assert_eq!(ret, 0, "kill: {}", std::io::Error::last_os_error());
+    }
+
+    /// Waits for the run to end and collects the rest of its output.
+    pub fn finish(mut self) -> Finished {
+        self.stdin = None;
+        // stdout closes when rinit and every process holding it have exited.
+        let deadline = Instant::now() + SAFETY_NET;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.give_up(&format!("output still open after {SAFETY_NET:?}"))
+                }
+            }
+        }
+        let status = self.child.wait().expect("wait");
+        let stderr = self.stderr.recv_timeout(SAFETY_NET).unwrap_or_default();
+        use std::os::unix::process::ExitStatusExt;
+        let code = status
+            .code()
+            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+        Finished {
+            code,
+            stdout: self.seen,
+            stderr,
+        }
+    }
+
+    fn give_up(&mut self, why: &str) -> ! {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        panic!("{why}; stdout so far: {:?}", self.seen);
+    }
+}
+
+/// Runs a command to completion (stdin closed) and collects its output.
+pub fn run(cmd: Command) -> Finished {
+    let mut running = Running::start(cmd);
+    running.close_stdin();
+    running.finish()
+}
+
+/// Live processes and zombies below `root`, as seen from outside the namespace.
+pub fn descendants(root: i32) -> (Vec<i32>, Vec<i32>) {
+    let mut table = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let mut fields = stat[close + 1..].split_whitespace();
+        let state = fields.next().unwrap_or("?").to_owned();
+        let parent: i32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        table.push((pid, parent, state));
+    }
+    let (mut live, mut zombies) = (Vec::new(), Vec::new());
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for (pid, _, state) in table.iter().filter(|(_, p, _)| *p == parent) {
+            frontier.push(*pid);
+            if state == "Z" {
+                zombies.push(*pid)
+            } else {
+                live.push(*pid)
+            }
+        }
+    }
+    (live, zombies)
+}
