@@ -1,11 +1,417 @@
-//! The core contract, tested through the built binary as PID 1.
+//! The core contract (issue 2), through the built binary as PID 1.
 
 mod common;
 use common::*;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+/// Standard and real-time signals a child can receive through rinit: all but
+/// SIGKILL/SIGSTOP (uncatchable), SIGCHLD (rinit's own), and 32/33, which
+/// glibc keeps for itself so the testkit workload cannot wait for them.
+fn forwardable() -> Vec<i32> {
+    (1..=64)
+        .filter(|&n| ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD, 32, 33].contains(&n))
+        .collect()
+}
 
 #[test]
-fn smoke_exit_code_as_pid1() {
+fn runs_as_pid1_and_the_child_is_pid_2() {
     let done = run(rinit_pid1(&["--", "sh", "-c", "echo pid $$; exit 3"]));
     assert_eq!(done.code, 3, "{done:?}");
     assert_eq!(done.stdout, vec!["pid 2"]);
+    assert_eq!(done.stderr, "", "rinit is quiet by default");
+}
+
+#[test]
+fn every_exit_code_is_mirrored() {
+    let tk = testkit();
+    for code in 0..=255 {
+        let done = run(rinit_pid1(&["--", &tk, "exit", &code.to_string()]));
+        assert_eq!(done.code, code, "{done:?}");
+    }
+}
+
+#[test]
+fn death_by_signal_becomes_128_plus_n() {
+    let tk = testkit();
+    for signal in [
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGKILL,
+        libc::SIGINT,
+        libc::SIGUSR1,
+    ] {
+        let done = run(rinit_pid1(&["--", &tk, "kill-self", &signal.to_string()]));
+        assert_eq!(done.code, 128 + signal, "signal {signal}: {done:?}");
+    }
+}
+
+/// Sends each signal to rinit from outside and waits for the child to report
+/// it before sending the next (standard signals would coalesce otherwise).
+fn assert_every_signal_arrives(mode: &[&str]) {
+    let tk = testkit();
+    let mut args = mode.to_vec();
+    args.extend(["--", &tk, "sigecho"]);
+    let mut running = Running::start(rinit_pid1(&args));
+    running.expect("ready");
+    for signal in forwardable() {
+        running.signal(signal);
+        running.expect(&format!("signal {signal}"));
+    }
+    running.close_stdin();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+}
+
+#[test]
+fn every_forwardable_signal_reaches_the_child_in_group_mode() {
+    assert_every_signal_arrives(&[]);
+}
+
+#[test]
+fn every_forwardable_signal_reaches_the_child_in_single_child_mode() {
+    assert_every_signal_arrives(&["-c"]);
+}
+
+#[test]
+fn fault_signals_sent_with_kill_do_not_kill_rinit() {
+    let tk = testkit();
+    let mut running = Running::start(rinit_pid1(&["--", &tk, "sigecho"]));
+    running.expect("ready");
+    for signal in [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGFPE,
+        libc::SIGABRT,
+        libc::SIGTRAP,
+        libc::SIGSYS,
+    ] {
+        running.signal(signal);
+        running.expect(&format!("signal {signal}"));
+    }
+    running.close_stdin();
+    assert_eq!(running.finish().code, 0);
+}
+
+/// A pipeline is a tree of processes in the shell's process group. The
+/// drain here only sends SIGCONT and waits long: if the pipeline did not die
+/// from the forwarded SIGTERM, nothing else would end it in time.
+fn pipeline(mode: &[&str]) -> Running {
+    let mut args = vec!["-v", "--drain-signal", "CONT", "--grace", "50s"];
+    args.extend(mode);
+    args.extend([
+        "--",
+        "sh",
+        "-c",
+        "sleep 1000 | sleep 1000 & echo started; wait",
+    ]);
+    let mut running = Running::start(rinit_pid1(&args));
+    running.expect("started");
+    running.signal(libc::SIGTERM);
+    running
+}
+
+#[test]
+fn one_sigterm_ends_a_whole_pipeline_in_group_mode() {
+    let done = pipeline(&[]).finish();
+    assert_eq!(done.code, 143, "{done:?}");
+    assert!(!done.stderr.contains("SIGKILL"), "{}", done.stderr);
+}
+
+#[test]
+fn in_single_child_mode_the_pipeline_survives_the_forwarded_sigterm() {
+    let mut running = pipeline(&["-c"]);
+    running.expect_stderr_line("on the shell's death", |l| {
+        l.contains("child was killed by SIGTERM")
+    });
+    let (live, _) = descendants(running.rinit_pid());
+    let names: Vec<String> = live
+        .iter()
+        .map(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        ["sleep\n", "sleep\n"],
+        "the pipeline should still run"
+    );
+    for pid in live {
+        // SAFETY: kill takes plain integers.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let done = running.finish();
+    assert_eq!(done.code, 143, "{done:?}");
+}
+
+/// Leaves 1,000 orphans and waits, from rinit's debug log, until rinit has
+/// reaped them all; then checks that no zombie is left below rinit.
+fn assert_orphans_are_reaped(mut running: Running, rinit_pid: impl Fn(&Running) -> i32) {
+    running.expect("orphaned 1000");
+    let mut reaped = 0;
+    while reaped < 1000 {
+        running.expect_stderr_line("about a reaped process", |l| l.contains("reaped process"));
+        reaped += 1;
+    }
+    let (live, zombies) = descendants(rinit_pid(&running));
+    assert!(zombies.is_empty(), "zombies left: {zombies:?}");
+    assert_eq!(live.len(), 2, "only sh and cat should be left: {live:?}");
+    running.close_stdin();
+    assert_eq!(running.finish().code, 0);
+}
+
+#[test]
+fn a_thousand_orphans_are_reaped_as_pid1() {
+    let script = format!("{} orphans 1000; cat", testkit());
+    let running = Running::start(rinit_pid1(&["-vv", "--", "sh", "-c", &script]));
+    assert_orphans_are_reaped(running, Running::rinit_pid);
+}
+
+#[test]
+fn a_thousand_orphans_are_reaped_as_a_subreaper() {
+    let script = format!("{} orphans 1000; cat", testkit());
+    let mut cmd = Command::new(rinit());
+    cmd.args(["-vv", "--", "sh", "-c", &script]);
+    let running = Running::start(cmd);
+    assert_orphans_are_reaped(running, Running::outer_pid);
+}
+
+/// Runs `testkit status` under `wrapper`, with an unusual signal mask,
+/// ignored signals and an extra open descriptor, from a given directory.
+fn status_under(wrapper: Command) -> Vec<String> {
+    let mut cmd = wrapper;
+    cmd.current_dir("/usr/share");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGUSR1);
+            libc::sigaddset(&mut set, libc::SIGWINCH);
+            libc::sigaddset(&mut set, 40);
+            libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+            libc::dup2(fd, 7);
+            libc::close(fd);
+            Ok(())
+        });
+    }
+    let done = run(cmd);
+    assert_eq!(done.code, 0, "{done:?}");
+    done.stdout
+}
+
+#[test]
+fn the_child_inherits_mask_ignores_fds_and_cwd_as_without_rinit() {
+    let tk = testkit();
+    let without = status_under(as_pid1(&tk, &["status"]));
+    let with = status_under(rinit_pid1(&["--", &tk, "status"]));
+    assert_eq!(with[..4], without[..4], "mask, ignores, fds and cwd");
+    // The baseline really carries what was set up, so the comparison means something.
+    let bits = |signals: &[i32]| signals.iter().fold(0u64, |set, n| set | 1 << (n - 1));
+    let blocked = format!(
+        "SigBlk:\t{:016x}",
+        bits(&[libc::SIGUSR1, libc::SIGWINCH, 40])
+    );
+    assert_eq!(with[0], blocked);
+    let ignored = u64::from_str_radix(with[1].trim_start_matches("SigIgn:\t"), 16).unwrap();
+    let expected = bits(&[libc::SIGUSR2, libc::SIGPIPE, libc::SIGHUP]);
+    assert_eq!(ignored & expected, expected, "{with:?}");
+    assert!(with[2].starts_with("fds [0, 1, 2, 7"), "{with:?}");
+    assert_eq!(with[3], "cwd /usr/share");
+    // Unlike a bare PID 1 under unshare, rinit's child leads its own group.
+    assert_eq!(with[4], "pgrp-leader true");
+}
+
+#[test]
+fn the_same_holds_when_rinit_is_not_pid1() {
+    let tk = testkit();
+    let mut direct = Command::new(&tk);
+    direct.arg("status");
+    let mut wrapped = Command::new(rinit());
+    wrapped.args(["--", &tk, "status"]);
+    let without = status_under(direct);
+    let with = status_under(wrapped);
+    assert_eq!(with[..2], without[..2], "signal mask and ignores");
+    assert_eq!(with[2..4], without[2..4], "fds and cwd");
+}
+
+#[test]
+fn rinit_leaves_the_working_directory_to_the_child() {
+    let tk = testkit();
+    let mut cmd = rinit_pid1(&["--", &tk, "sigecho"]);
+    cmd.current_dir("/usr/share");
+    let mut running = Running::start(cmd);
+    running.expect("ready");
+    let rinit_cwd = std::fs::read_link(format!("/proc/{}/cwd", running.rinit_pid())).unwrap();
+    assert_eq!(rinit_cwd, std::path::Path::new("/"));
+    running.close_stdin();
+    assert_eq!(running.finish().code, 0);
+}
+
+#[test]
+fn stdin_is_handed_to_the_child() {
+    let mut running = Running::start(rinit_pid1(&["sh"]));
+    running.write_stdin("echo from-stdin; exit 7\n");
+    running.close_stdin();
+    let done = running.finish();
+    assert_eq!(done.code, 7, "{done:?}");
+    assert_eq!(done.stdout, vec!["from-stdin"]);
+}
+
+#[test]
+fn rinit_own_errors_have_documented_codes_and_one_line_messages() {
+    let dir = std::env::temp_dir().join(format!("rinit-core-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_executable = dir.join("plain-file");
+    std::fs::write(&not_executable, "data").unwrap();
+    let not_executable = not_executable.to_string_lossy().into_owned();
+    for (args, code, message) in [
+        (
+            vec!["--", "no-such-command-anywhere"],
+            127,
+            "cannot run 'no-such-command-anywhere': command not found in PATH",
+        ),
+        (
+            vec!["--", "/no/such/path"],
+            127,
+            "No such file or directory",
+        ),
+        (vec!["--", &not_executable], 126, "Permission denied"),
+        (vec!["--", "/usr"], 126, "is a directory"),
+        (vec![], 2, "no command given"),
+        (vec!["--"], 2, "no command given"),
+        (vec!["--bogus", "x"], 2, "unknown option '--bogus'"),
+    ] {
+        let done = run(rinit_pid1(&args));
+        assert_eq!(done.code, code, "{args:?}: {done:?}");
+        let first = done.stderr.lines().next().unwrap_or_default();
+        assert!(first.contains(message), "{args:?}: {:?}", done.stderr);
+        assert!(first.starts_with("rinit: "), "{:?}", done.stderr);
+        if code != 2 {
+            assert_eq!(
+                done.stderr.lines().count(),
+                1,
+                "one line: {:?}",
+                done.stderr
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn non_utf8_arguments_reach_the_child_byte_for_byte() {
+    use std::os::unix::ffi::OsStrExt;
+    let odd = std::ffi::OsStr::from_bytes(b"a\xff\xfeb");
+    let mut cmd = rinit_pid1(&["--", "sh", "-c", "printf %s \"$1\" | od -An -tx1", "sh"]);
+    cmd.arg(odd);
+    let done = run(cmd);
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(
+        done.stdout.join(" ").split_whitespace().collect::<Vec<_>>(),
+        ["61", "ff", "fe", "62"]
+    );
+}
+
+#[test]
+fn help_and_version() {
+    let help = run(rinit_pid1(&["--help"]));
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout.iter().any(|l| l.contains("--forward-to")),
+        "{help:?}"
+    );
+    let version = run(rinit_pid1(&["-V"]));
+    assert_eq!(version.code, 0);
+    assert_eq!(
+        version.stdout,
+        vec![format!("rinit {}", env!("CARGO_PKG_VERSION"))]
+    );
+}
+
+#[test]
+fn logs_go_to_stderr_never_stdout() {
+    let done = run(rinit_pid1(&["-vvv", "--", "sh", "-c", "echo app-output"]));
+    assert_eq!(done.stdout, vec!["app-output"]);
+    assert!(
+        done.stderr.contains("rinit: debug: started"),
+        "{}",
+        done.stderr
+    );
+    let filtered = {
+        let mut cmd = rinit_pid1(&["--", "true"]);
+        cmd.env("RINIT_LOG", "info");
+        run(cmd)
+    };
+    assert!(
+        filtered
+            .stderr
+            .contains("rinit: info: child exited with status 0"),
+        "{filtered:?}"
+    );
+}
+
+/// Under a pseudo-terminal, as in `docker run -it`: input reaches the app,
+/// and Ctrl-C (SIGINT from the terminal to the foreground group) ends it.
+#[test]
+fn under_a_terminal_input_round_trips_and_ctrl_c_ends_the_app_with_130() {
+    use nix::pty::openpty;
+    use std::io::{Read, Write};
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let pty = openpty(None, None).expect("openpty");
+    let slave = pty.slave.into_raw_fd();
+    let mut cmd = rinit_pid1(&["--", "cat"]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::setsid();
+            libc::ioctl(slave, libc::TIOCSCTTY, 0);
+            for fd in 0..3 {
+                libc::dup2(slave, fd);
+            }
+            libc::close(slave);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    // SAFETY: the parent's copy of the slave is no longer needed.
+    unsafe { libc::close(slave) };
+    let mut master = std::fs::File::from(pty.master);
+    let fd = master.as_raw_fd();
+
+    // Reads from the terminal until `wanted` shows up (safety net: SAFETY_NET).
+    let mut seen = String::new();
+    let mut read_until = |master: &mut std::fs::File, wanted: &str| {
+        let deadline = std::time::Instant::now() + SAFETY_NET;
+        while !seen.contains(wanted) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {wanted:?} in {seen:?}"
+            );
+            let mut fds = [nix::poll::PollFd::new(
+                unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+                nix::poll::PollFlags::POLLIN,
+            )];
+            if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(1000u16)).unwrap_or(0) == 0 {
+                continue;
+            }
+            let mut buf = [0u8; 256];
+            match master.read(&mut buf) {
+                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => break,
+            }
+        }
+        seen.clone()
+    };
+    master.write_all(b"hello rinit\n").unwrap();
+    // The terminal echoes the line, then cat writes it back: twice in all.
+    let output = read_until(&mut master, "hello rinit\r\nhello rinit\r\n");
+    assert!(output.matches("hello rinit").count() >= 2, "{output:?}");
+    master.write_all(b"\x03").unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
 }

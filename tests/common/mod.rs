@@ -66,6 +66,21 @@ pub struct Running {
     stderr: Receiver<String>,
     /// Every stdout line received so far.
     pub seen: Vec<String>,
+    /// Every stderr line received so far.
+    pub seen_stderr: Vec<String>,
+}
+
+fn forward_lines(from: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 impl Running {
@@ -74,41 +89,41 @@ impl Running {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start unshare");
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (line_tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if line_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let (err_tx, err_rx) = channel();
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            let _ = err_tx.send(text);
-        });
+        let lines = forward_lines(child.stdout.take().unwrap());
+        let stderr = forward_lines(child.stderr.take().unwrap());
         let stdin = child.stdin.take();
         Running {
             child,
             stdin,
             lines,
-            stderr: err_rx,
+            stderr,
             seen: Vec::new(),
+            seen_stderr: Vec::new(),
         }
     }
 
     /// Waits for the next stdout line that satisfies `wanted`.
     pub fn expect_line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        self.next_matching(false, what, wanted)
+    }
+
+    /// Waits for the next stderr line (rinit's log) that satisfies `wanted`.
+    pub fn expect_stderr_line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        self.next_matching(true, what, wanted)
+    }
+
+    fn next_matching(&mut self, stderr: bool, what: &str, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + SAFETY_NET;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            let (source, seen) = if stderr {
+                (&self.stderr, &mut self.seen_stderr)
+            } else {
+                (&self.lines, &mut self.seen)
+            };
+            match source.recv_timeout(left) {
                 Ok(line) => {
-                    self.seen.push(line.clone());
+                    seen.push(line.clone());
                     if wanted(&line) {
                         return line;
                     }
@@ -116,13 +131,10 @@ impl Running {
                 Err(RecvTimeoutError::Timeout) => {
                     self.give_up(&format!("no line {what} within {SAFETY_NET:?}"))
                 }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let stderr = self.stderr.recv_timeout(SAFETY_NET).unwrap_or_default();
-                    panic!(
-                        "stdout closed before a line {what}; seen {:?}; stderr: {stderr}",
-                        self.seen
-                    )
-                }
+                Err(RecvTimeoutError::Disconnected) => panic!(
+                    "output closed before a line {what}; stdout {:?}; stderr {:?}",
+                    self.seen, self.seen_stderr
+                ),
             }
         }
     }
@@ -182,7 +194,8 @@ impl Running {
             }
         }
         let status = self.child.wait().expect("wait");
-        let stderr = self.stderr.recv_timeout(SAFETY_NET).unwrap_or_default();
+        self.seen_stderr.extend(self.stderr.iter());
+        let stderr = self.seen_stderr.iter().map(|l| format!("{l}\n")).collect();
         use std::os::unix::process::ExitStatusExt;
         let code = status
             .code()
@@ -197,7 +210,10 @@ impl Running {
     fn give_up(&mut self, why: &str) -> ! {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        panic!("{why}; stdout so far: {:?}", self.seen);
+        panic!(
+            "{why}; stdout {:?}; stderr {:?}",
+            self.seen, self.seen_stderr
+        );
     }
 }
 
