@@ -164,14 +164,19 @@ fn writer(path: &str, millis: u64) {
 
 fn daemon(path: &str) {
     use nix::unistd::{ForkResult, fork, setsid};
+    // The daemon reports readiness through this pipe, so the caller returns
+    // only once the daemon is really listening for SIGTERM.
+    let (ready_read, ready_write) = nix::unistd::pipe().expect("pipe");
     // SAFETY: single-threaded until exit.
     match unsafe { fork() }.expect("fork") {
         ForkResult::Parent { child } => {
+            drop(ready_write);
             nix::sys::wait::waitpid(child, None).expect("wait");
-            // Wait for the daemon's own readiness line before returning.
+            let mut byte = [0u8; 1];
+            let _ = nix::unistd::read(&ready_read, &mut byte);
             return;
         }
-        ForkResult::Child => {}
+        ForkResult::Child => drop(ready_read),
     }
     setsid().expect("setsid");
     // SAFETY: as above.
@@ -182,6 +187,8 @@ fn daemon(path: &str) {
     set.add(nix::sys::signal::Signal::SIGTERM);
     set.thread_block().expect("block");
     say(&format!("daemon {}", std::process::id()));
+    nix::unistd::write(&ready_write, b"r").expect("report readiness");
+    drop(ready_write);
     set.wait().expect("sigwait");
     std::fs::write(path, "daemon got SIGTERM\n").expect("write");
     std::process::exit(0);
