@@ -355,63 +355,144 @@ fn logs_go_to_stderr_never_stdout() {
     );
 }
 
-/// Under a pseudo-terminal, as in `docker run -it`: input reaches the app,
-/// and Ctrl-C (SIGINT from the terminal to the foreground group) ends it.
-#[test]
-fn under_a_terminal_input_round_trips_and_ctrl_c_ends_the_app_with_130() {
-    use nix::pty::openpty;
-    use std::io::{Read, Write};
-    use std::os::fd::{AsRawFd, IntoRawFd};
-    let pty = openpty(None, None).expect("openpty");
-    let slave = pty.slave.into_raw_fd();
-    let mut cmd = rinit_pid1(&["--", "cat"]);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            libc::setsid();
-            libc::ioctl(slave, libc::TIOCSCTTY, 0);
-            for fd in 0..3 {
-                libc::dup2(slave, fd);
-            }
-            libc::close(slave);
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().expect("spawn");
-    // SAFETY: the parent's copy of the slave is no longer needed.
-    unsafe { libc::close(slave) };
-    let mut master = std::fs::File::from(pty.master);
-    let fd = master.as_raw_fd();
+/// rinit as PID 1 on a pseudo-terminal, as in `docker run -it`: the
+/// terminal is the controlling terminal of rinit's session.
+struct Terminal {
+    master: std::fs::File,
+    child: std::process::Child,
+    seen: String,
+}
 
-    // Reads from the terminal until `wanted` shows up (safety net: SAFETY_NET).
-    let mut seen = String::new();
-    let mut read_until = |master: &mut std::fs::File, wanted: &str| {
+impl Terminal {
+    fn start(args: &[&str]) -> Terminal {
+        use std::os::fd::IntoRawFd;
+        let pty = nix::pty::openpty(None, None).expect("openpty");
+        // The master end is the test's alone: keep it out of rinit and the app.
+        nix::fcntl::fcntl(
+            &pty.master,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )
+        .expect("cloexec");
+        let slave = pty.slave.into_raw_fd();
+        let mut cmd = rinit_pid1(args);
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::setsid();
+                libc::ioctl(slave, libc::TIOCSCTTY, 0);
+                for fd in 0..3 {
+                    libc::dup2(slave, fd);
+                }
+                libc::close(slave);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn");
+        // SAFETY: the parent's copy of the slave is no longer needed.
+        unsafe { libc::close(slave) };
+        Terminal {
+            master: std::fs::File::from(pty.master),
+            child,
+            seen: String::new(),
+        }
+    }
+
+    fn type_in(&mut self, text: &str) {
+        use std::io::Write;
+        self.master.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// Reads the screen until `wanted` appears after what was already
+    /// consumed; returns the text up to and including it.
+    fn wait_for(&mut self, wanted: &str) -> String {
+        use std::io::Read;
+        use std::os::fd::AsFd;
         let deadline = std::time::Instant::now() + SAFETY_NET;
-        while !seen.contains(wanted) {
+        while !self.seen.contains(wanted) {
             assert!(
                 std::time::Instant::now() < deadline,
-                "no {wanted:?} in {seen:?}"
+                "no {wanted:?} in {:?}",
+                self.seen
             );
             let mut fds = [nix::poll::PollFd::new(
-                unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) },
+                self.master.as_fd(),
                 nix::poll::PollFlags::POLLIN,
             )];
             if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(1000u16)).unwrap_or(0) == 0 {
                 continue;
             }
-            let mut buf = [0u8; 256];
-            match master.read(&mut buf) {
-                Ok(n) if n > 0 => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
-                _ => break,
+            let mut buf = [0u8; 4096];
+            match self.master.read(&mut buf) {
+                Ok(n) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                _ => panic!("terminal closed before {wanted:?}; screen: {:?}", self.seen),
             }
         }
-        seen.clone()
-    };
-    master.write_all(b"hello rinit\n").unwrap();
-    // The terminal echoes the line, then cat writes it back: twice in all.
-    let output = read_until(&mut master, "hello rinit\r\nhello rinit\r\n");
-    assert!(output.matches("hello rinit").count() >= 2, "{output:?}");
-    master.write_all(b"\x03").unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{status:?}");
+        let end = self.seen.find(wanted).unwrap() + wanted.len();
+        let consumed = self.seen[..end].to_owned();
+        self.seen.drain(..end);
+        consumed
+    }
+
+    /// Waits (with the safety net) for rinit to exit; returns its code.
+    fn exit_code(mut self) -> Option<i32> {
+        let deadline = std::time::Instant::now() + SAFETY_NET;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("rinit did not exit; screen: {:?}", self.seen);
+            }
+            // Keep reading the screen so no write of the app's can block,
+            // waiting at most 100 ms at a time for output.
+            use std::io::Read;
+            use std::os::fd::AsFd;
+            let mut fds = [nix::poll::PollFd::new(
+                self.master.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) > 0 {
+                let mut buf = [0u8; 4096];
+                if let Ok(n) = self.master.read(&mut buf) {
+                    self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        }
+    }
+}
+
+/// Input reaches the app, and Ctrl-C (SIGINT from the terminal to the
+/// foreground group, which rinit gave to the app) ends it with 130.
+#[test]
+fn under_a_terminal_input_round_trips_and_ctrl_c_ends_the_app_with_130() {
+    let mut terminal = Terminal::start(&["--", "cat"]);
+    terminal.type_in("hello rinit\n");
+    // The terminal echoes the line, then cat writes it back.
+    terminal.wait_for("hello rinit\r\nhello rinit\r\n");
+    terminal.type_in("\x03");
+    assert_eq!(terminal.exit_code(), Some(130));
+}
+
+/// Ctrl-Z in an interactive shell under rinit stops the shell's foreground
+/// job and gives the prompt back, as in any terminal: rinit neither stops
+/// nor swallows the job-control signals.
+#[test]
+fn ctrl_z_in_an_interactive_shell_behaves_as_in_a_normal_terminal() {
+    let mut terminal = Terminal::start(&["--", "bash", "--norc", "--noprofile", "-i"]);
+    // What is typed is echoed too: the quotes keep typed text from matching
+    // what the shell prints.
+    terminal.type_in("PS1='pro''mpt> '\n");
+    terminal.wait_for("prompt> ");
+    // The job prints once it runs, and by then it owns the terminal.
+    terminal.type_in("sh -c 'echo job-''running; exec sleep 1000'\n");
+    terminal.wait_for("job-running");
+    terminal.type_in("\x1a");
+    terminal.wait_for("Stopped");
+    terminal.wait_for("prompt> ");
+    // bash refuses the first `exit` while it still counts a stopped job; a
+    // second one in a row always exits.
+    terminal.type_in("kill -9 %1; wait; echo job-''gone; exit 5; exit 5\n");
+    terminal.wait_for("job-gone");
+    assert_eq!(terminal.exit_code(), Some(5));
 }
