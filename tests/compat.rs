@@ -1,0 +1,1042 @@
+//! Issue 4: rinit as a drop-in for tini, dumb-init and catatonit. Every
+//! option and variable through the built binary as PID 1, and the peer
+//! personalities (a symlink named after a peer keeps that peer's defaults).
+//!
+//! Where a signal must *not* reach a process, the test sends a real-time
+//! marker after it: a process dequeues pending signals lowest number first,
+//! so by the time it reports the marker it has reported any standard signal
+//! that reached it before.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const SIGRTMIN: i32 = 34;
+
+/// Options before the command, and variables, as the tables below list them.
+type Opts = &'static [&'static str];
+type Vars = &'static [(&'static str, &'static str)];
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/// A private directory with symlinks to rinit named after each peer, and a
+/// file that exists but is not executable. Removed when dropped.
+struct Links {
+    dir: PathBuf,
+}
+
+impl Links {
+    fn new() -> Links {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "rinit-compat-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
+            std::os::unix::fs::symlink(rinit(), dir.join(name)).unwrap();
+        }
+        std::fs::write(dir.join("not-executable"), "#!/bin/sh\necho hi\n").unwrap();
+        Links { dir }
+    }
+
+    /// The path of rinit under a peer's name, or of rinit itself.
+    fn path(&self, name: &str) -> String {
+        if name == "rinit" {
+            return rinit().to_string_lossy().into_owned();
+        }
+        self.dir.join(name).to_string_lossy().into_owned()
+    }
+
+    fn not_executable(&self) -> String {
+        self.dir
+            .join("not-executable")
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The variables rinit reads, removed so that the caller's environment
+/// cannot change a test's outcome.
+fn scrub(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if ["RINIT_", "TINI_", "DUMB_INIT_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            || name == "LISTEN_PID"
+        {
+            cmd.env_remove(name);
+        }
+    }
+}
+
+/// `program args...` as PID 1 with exactly these rinit-related variables.
+fn pid1(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut cmd = as_pid1(program, args);
+    scrub(&mut cmd);
+    cmd.envs(vars.iter().copied());
+    cmd
+}
+
+/// The same, not as PID 1: rinit runs as a plain child of the test.
+fn direct(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    scrub(&mut cmd);
+    cmd.envs(vars.iter().copied());
+    cmd
+}
+
+/// The signal numbers a `testkit sigecho` reported, in order.
+fn signals_in(lines: &[String]) -> Vec<i32> {
+    lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("signal ")?.parse().ok())
+        .collect()
+}
+
+fn send(pid: i32, signal: i32) {
+    // SAFETY: kill takes plain integers.
+    let ret = unsafe { libc::kill(pid, signal) };
+    assert_eq!(
+        ret,
+        0,
+        "kill({pid}, {signal}): {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// Polls a condition that the kernel makes true (a process state): no
+/// timing is assumed, the deadline is only a safety net.
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + SAFETY_NET;
+    while !condition() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The state letter of a process (`S`, `T`, `Z`...), from /proc.
+fn state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+fn children(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+fn blocked_mask(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0)
+}
+
+/// In pause mode there is no child to print a readiness line: rinit is
+/// ready once it runs (unshare has a child) and has blocked the signals its
+/// loop reads. An earlier SIGTERM would be discarded by the kernel (PID 1
+/// without a handler), so tests wait for this before signalling.
+fn wait_for_signal_loop(running: &Running) -> i32 {
+    let unshare = running.outer_pid();
+    let wanted = [libc::SIGTERM, libc::SIGINT, libc::SIGUSR1]
+        .iter()
+        .fold(0u64, |mask, s| mask | 1 << (s - 1));
+    let mut pid = 0;
+    wait_until("rinit to block its signals", || {
+        pid = children(unshare).first().copied().unwrap_or(0);
+        pid != 0 && blocked_mask(pid) & wanted == wanted
+    });
+    pid
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+// ---------------------------------------------------------------------------
+// Forwarding targets: child alone, or the child's process group
+
+/// The child is a shell whose background job (the grandchild, in the same
+/// process group) is `testkit sigecho`. The test sends SIGWINCH to rinit;
+/// the shell traps it and then sends the grandchild a real-time marker.
+/// Returns whether the grandchild also got SIGWINCH from rinit.
+fn grandchild_gets_forwarded_signal(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> bool {
+    const SCRIPT: &str = r#"trap 'echo child got WINCH; kill -40 $!; woken=1' WINCH
+exec 3<&0
+"$1" sigecho <&3 &
+gc=$!
+while :; do
+  woken=
+  wait $gc; s=$?
+  # The trap cuts `wait` short (status > 128): wait again.
+  if [ $s -gt 128 ] && [ -n "$woken" ]; then continue; fi
+  exit $s
+done"#;
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk]);
+    let mut running = Running::start(pid1(program, &args, vars));
+    running.expect("ready");
+    running.signal(libc::SIGWINCH);
+    running.expect("signal 40");
+    let seen = running.seen.clone();
+    assert!(
+        seen.iter().any(|l| l == "child got WINCH"),
+        "{program} {opts:?} {vars:?}: the child itself never got SIGWINCH: {seen:?}"
+    );
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{program} {opts:?} {vars:?}: {done:?}");
+    signals_in(&seen).contains(&libc::SIGWINCH)
+}
+
+#[test]
+fn forward_target_by_flag_and_variable() {
+    let r = rinit().to_string_lossy().into_owned();
+    // (options, variables, does the grandchild get the signal?)
+    let cases: &[(Opts, Vars, bool)] = &[
+        (&[], &[], true),
+        (&["-c"], &[], false),
+        (&["--single-child"], &[], false),
+        (&["-c", "-g"], &[], true),
+        (&["--forward-to", "child"], &[], false),
+        (&[], &[("RINIT_FORWARD_TO", "child")], false),
+        // The command line wins over the environment.
+        (&["-g"], &[("RINIT_FORWARD_TO", "child")], true),
+        (&["--group"], &[("DUMB_INIT_SETSID", "0")], true),
+        // Peer variables under rinit's own name.
+        (&[], &[("DUMB_INIT_SETSID", "0")], false),
+        (&[], &[("DUMB_INIT_SETSID", "1")], true),
+        // RINIT_* wins over the peer's variable.
+        (
+            &[],
+            &[("DUMB_INIT_SETSID", "0"), ("RINIT_FORWARD_TO", "group")],
+            true,
+        ),
+    ];
+    for &(opts, vars, expected) in cases {
+        assert_eq!(
+            grandchild_gets_forwarded_signal(&r, opts, vars),
+            expected,
+            "rinit {opts:?} {vars:?}"
+        );
+    }
+}
+
+#[test]
+fn personalities_keep_their_forward_target() {
+    let links = Links::new();
+    let cases: &[(&str, Opts, Vars, bool)] = &[
+        ("tini", &[], &[], false),
+        ("docker-init", &[], &[], false),
+        ("catatonit", &[], &[], false),
+        ("dumb-init", &[], &[], true),
+        // The peers' own switches, under their names.
+        ("tini", &["-g"], &[], true),
+        ("tini", &[], &[("TINI_KILL_PROCESS_GROUP", "1")], true),
+        ("docker-init", &[], &[("TINI_KILL_PROCESS_GROUP", "")], true),
+        ("catatonit", &["-g"], &[], true),
+        ("dumb-init", &["-c"], &[], false),
+        ("dumb-init", &[], &[("DUMB_INIT_SETSID", "0")], false),
+        ("dumb-init", &[], &[("RINIT_FORWARD_TO", "child")], false),
+        ("tini", &[], &[("RINIT_FORWARD_TO", "group")], true),
+    ];
+    for &(name, opts, vars, expected) in cases {
+        assert_eq!(
+            grandchild_gets_forwarded_signal(&links.path(name), opts, vars),
+            expected,
+            "{name} {opts:?} {vars:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Exit codes: command not found, not executable, bad usage
+
+fn peer_binary(name: &str) -> Option<String> {
+    let real = if name == "docker-init" { "tini" } else { name };
+    let path = format!("/usr/bin/{real}");
+    Path::new(&path).exists().then_some(path)
+}
+
+#[test]
+fn exec_failure_codes_follow_the_personality() {
+    let links = Links::new();
+    let missing = "/nonexistent/command";
+    let not_executable = links.not_executable();
+    // (name, not found, not executable)
+    for (name, not_found_code, denied_code) in [
+        ("rinit", 127, 126),
+        ("tini", 127, 126),
+        ("docker-init", 127, 126),
+        ("dumb-init", 2, 2),
+        ("catatonit", 1, 1),
+    ] {
+        let program = links.path(name);
+        let done = run(pid1(&program, &["--", missing], &[]));
+        assert_eq!(done.code, not_found_code, "{name} not found: {done:?}");
+        assert!(done.stderr.contains(missing), "{name}: {}", done.stderr);
+        let done = run(pid1(&program, &["--", &not_executable], &[]));
+        assert_eq!(done.code, denied_code, "{name} not executable: {done:?}");
+
+        // Side by side with the real peer, where it is installed.
+        if let Some(peer) = peer_binary(name).filter(|_| name != "rinit") {
+            let theirs = run(pid1(&peer, &["--", missing], &[]));
+            assert_eq!(not_found_code, theirs.code, "{name} vs {peer}, not found");
+            let theirs = run(pid1(&peer, &["--", &not_executable], &[]));
+            assert_eq!(denied_code, theirs.code, "{name} vs {peer}, not executable");
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
+    let links = Links::new();
+    // (arguments, what the message must name)
+    let cases: &[(&[&str], &str)] = &[
+        (&["-p", "99", "true"], "--pdeathsig"),
+        (&["--pdeathsig", "NOPE", "true"], "--pdeathsig"),
+        (&["-p"], "--pdeathsig"),
+        (&["-e", "256", "true"], "--remap-exit"),
+        (&["--remap-exit=x", "true"], "--remap-exit"),
+        (&["-e", "-1", "true"], "--remap-exit"),
+        (&["-r", "TERM", "true"], "--rewrite"),
+        (&["-r", "TERM:NOPE", "true"], "--rewrite"),
+        (&["-r", "KILL:TERM", "true"], "--rewrite"),
+        (&["--rewrite", "RTMIN+31:0", "true"], "--rewrite"),
+        (&["--forward-to", "everyone", "true"], "--forward-to"),
+        (&["--pause=1"], "--pause"),
+        (&["-P", "true"], "--pause"),
+        (&["--subreaper=yes", "true"], "--subreaper"),
+        (&["--bogus", "true"], "--bogus"),
+        (&["-Z", "true"], "-Z"),
+        (&[], "no command"),
+        (&["--"], "no command"),
+    ];
+    for &(args, needle) in cases {
+        let done = run(pid1(&links.path("rinit"), args, &[]));
+        assert_eq!(done.code, 2, "rinit {args:?}: {done:?}");
+        assert!(
+            done.stderr.contains(needle),
+            "rinit {args:?}: stderr {:?} does not name {needle}",
+            done.stderr
+        );
+        assert!(done.stdout.is_empty(), "rinit {args:?}: {done:?}");
+        for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
+            let done = run(pid1(&links.path(name), args, &[]));
+            assert_eq!(done.code, 1, "{name} {args:?}: {done:?}");
+            assert!(done.stderr.contains(needle), "{name} {args:?}: {done:?}");
+        }
+    }
+    // The real peers agree on 1 for an unknown option.
+    for name in ["tini", "dumb-init", "catatonit"] {
+        if let Some(peer) = peer_binary(name) {
+            let theirs = run(pid1(&peer, &["--bogus", "true"], &[]));
+            assert_eq!(theirs.code, 1, "{peer}: {theirs:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_variables_exit_2_naming_the_variable_and_1_under_a_peer_name() {
+    let links = Links::new();
+    let cases = [
+        ("RINIT_SUBREAPER", "maybe"),
+        ("RINIT_SUBREAPER", ""),
+        ("RINIT_WARN_ON_REAP", "2"),
+        ("RINIT_WARN_ON_REAP", "on"),
+        ("RINIT_PAUSE", "y"),
+        ("RINIT_REMAP_EXIT", "x"),
+        ("RINIT_REMAP_EXIT", "143,300"),
+        ("RINIT_REWRITE", "TERM"),
+        ("RINIT_REWRITE", "TERM:0,HUP"),
+        ("RINIT_PDEATHSIG", "99"),
+        ("RINIT_FORWARD_TO", "everyone"),
+        ("RINIT_VERBOSITY", "loud"),
+        ("TINI_VERBOSITY", "x"),
+    ];
+    for (var, value) in cases {
+        let done = run(pid1(&links.path("rinit"), &["true"], &[(var, value)]));
+        assert_eq!(done.code, 2, "{var}={value:?}: {done:?}");
+        assert!(
+            done.stderr.contains(var),
+            "{var}={value:?}: stderr {:?} does not name it",
+            done.stderr
+        );
+        for name in ["tini", "dumb-init", "catatonit"] {
+            let done = run(pid1(&links.path(name), &["true"], &[(var, value)]));
+            assert_eq!(done.code, 1, "{name} {var}={value:?}: {done:?}");
+            assert!(done.stderr.contains(var), "{name}: {done:?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// -s/--subreaper, RINIT_SUBREAPER, TINI_SUBREAPER
+
+#[test]
+fn subreaper_by_flag_and_variables() {
+    // As PID 1 rinit reaps orphans anyway; the request shows in its debug log.
+    let r = rinit().to_string_lossy().into_owned();
+    let registered = |opts: &[&str], vars: &[(&str, &str)]| {
+        let mut args = vec!["-vv"];
+        args.extend(opts);
+        args.push("true");
+        let done = run(pid1(&r, &args, vars));
+        assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
+        done.stderr.contains("subreaper")
+    };
+    assert!(!registered(&[], &[]));
+    assert!(registered(&["-s"], &[]));
+    assert!(registered(&["--subreaper"], &[]));
+    for yes in ["1", "true", "yes", "YES"] {
+        assert!(registered(&[], &[("RINIT_SUBREAPER", yes)]), "{yes}");
+    }
+    for no in ["0", "false", "no"] {
+        assert!(!registered(&[], &[("RINIT_SUBREAPER", no)]), "{no}");
+    }
+    // tini only checks that its variable is set.
+    assert!(registered(&[], &[("TINI_SUBREAPER", "")]));
+    assert!(registered(&[], &[("TINI_SUBREAPER", "1")]));
+    // RINIT_* beats the peer's variable; the flag beats both.
+    assert!(!registered(
+        &[],
+        &[("TINI_SUBREAPER", "1"), ("RINIT_SUBREAPER", "0")]
+    ));
+    assert!(registered(&["-s"], &[("RINIT_SUBREAPER", "no")]));
+}
+
+#[test]
+fn not_pid1_rinit_adopts_and_reaps_orphans() {
+    // What -s is for: below another init, orphans come back to rinit.
+    let done = run(direct(
+        &rinit().to_string_lossy(),
+        &["-s", "-w", "--", &testkit(), "orphans", "3"],
+        &[],
+    ));
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(done.stdout, vec!["orphaned 3"]);
+    assert_eq!(count(&done.stderr, "reaped process"), 3, "{done:?}");
+}
+
+// ---------------------------------------------------------------------------
+// -p/--pdeathsig, RINIT_PDEATHSIG
+
+/// rinit (not PID 1) runs under a shell; the test kills the shell and the
+/// parent-death signal reaches rinit, which forwards it like any other.
+fn signal_seen_after_parent_dies(opts: &[&str], vars: &[(&str, &str)]) -> i32 {
+    const SCRIPT: &str = r#"exec 3<&0
+r=$1; shift
+"$r" "$@" <&3 &
+wait"#;
+    let r = rinit().to_string_lossy().into_owned();
+    let tk = testkit();
+    let mut args = vec!["-c", SCRIPT, "sh", &r];
+    args.extend(opts);
+    args.extend(["--", &tk, "sigecho"]);
+    let mut running = Running::start(direct("sh", &args, vars));
+    running.expect("ready");
+    send(running.outer_pid(), libc::SIGKILL);
+    let line = running.expect_line("reporting a signal", |l| l.starts_with("signal "));
+    let done = running.finish();
+    assert!(done.stderr.is_empty(), "{opts:?} {vars:?}: {}", done.stderr);
+    line["signal ".len()..].parse().unwrap()
+}
+
+#[test]
+fn pdeathsig_by_flag_and_variable() {
+    assert_eq!(
+        signal_seen_after_parent_dies(&["-p", "USR1"], &[]),
+        libc::SIGUSR1
+    );
+    assert_eq!(
+        signal_seen_after_parent_dies(&["--pdeathsig", "SIGUSR2"], &[]),
+        libc::SIGUSR2
+    );
+    assert_eq!(
+        signal_seen_after_parent_dies(&[], &[("RINIT_PDEATHSIG", "10")]),
+        libc::SIGUSR1
+    );
+    // The flag wins over the variable.
+    assert_eq!(
+        signal_seen_after_parent_dies(&["-p", "HUP"], &[("RINIT_PDEATHSIG", "USR1")]),
+        libc::SIGHUP
+    );
+    // Forwarded like any other signal: rewrite rules apply.
+    assert_eq!(
+        signal_seen_after_parent_dies(&["-p", "RTMIN+3", "-r", "RTMIN+3:USR2"], &[]),
+        libc::SIGUSR2
+    );
+}
+
+// ---------------------------------------------------------------------------
+// -w/--warn-on-reap, RINIT_WARN_ON_REAP, TINI_VERBOSITY
+
+fn reap_warnings(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> usize {
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", &tk, "orphans", "3"]);
+    let done = run(pid1(program, &args, vars));
+    assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
+    assert_eq!(done.stdout, vec!["orphaned 3"]);
+    count(&done.stderr, "reaped process")
+}
+
+#[test]
+fn warn_on_reap_by_flag_and_variable() {
+    let links = Links::new();
+    let r = links.path("rinit");
+    // One warning per orphan, none for the main child.
+    assert_eq!(reap_warnings(&r, &[], &[]), 0);
+    assert_eq!(reap_warnings(&r, &["-w"], &[]), 3);
+    assert_eq!(reap_warnings(&r, &["--warn-on-reap"], &[]), 3);
+    assert_eq!(reap_warnings(&links.path("tini"), &["-w"], &[]), 3);
+    for yes in ["1", "true", "yes", "True"] {
+        assert_eq!(reap_warnings(&r, &[], &[("RINIT_WARN_ON_REAP", yes)]), 3);
+    }
+    for no in ["0", "false", "no", "NO"] {
+        assert_eq!(reap_warnings(&r, &[], &[("RINIT_WARN_ON_REAP", no)]), 0);
+    }
+    // Verbosity 0 (errors only) silences the warnings, as with tini.
+    assert_eq!(reap_warnings(&r, &["-w"], &[("TINI_VERBOSITY", "0")]), 0);
+    assert_eq!(reap_warnings(&r, &["-w"], &[("RINIT_VERBOSITY", "0")]), 0);
+    assert_eq!(
+        reap_warnings(
+            &r,
+            &["-w"],
+            &[("RINIT_VERBOSITY", "1"), ("TINI_VERBOSITY", "0")]
+        ),
+        3
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Verbosity: -v, RINIT_VERBOSITY, TINI_VERBOSITY, DUMB_INIT_DEBUG
+
+#[test]
+fn verbosity_by_flag_and_variables() {
+    let r = rinit().to_string_lossy().into_owned();
+    let debug_lines = |opts: &[&str], vars: &[(&str, &str)]| {
+        let mut args = opts.to_vec();
+        args.push("true");
+        let done = run(pid1(&r, &args, vars));
+        assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
+        count(&done.stderr, "rinit: debug:")
+    };
+    assert_eq!(debug_lines(&[], &[]), 0);
+    assert_eq!(debug_lines(&["-v"], &[]), 0);
+    assert!(debug_lines(&["-vv"], &[]) > 0);
+    assert!(debug_lines(&["-v", "-v"], &[]) > 0);
+    assert!(debug_lines(&[], &[("RINIT_VERBOSITY", "3")]) > 0);
+    assert!(debug_lines(&[], &[("TINI_VERBOSITY", "3")]) > 0);
+    assert!(debug_lines(&[], &[("DUMB_INIT_DEBUG", "1")]) > 0);
+    assert_eq!(debug_lines(&[], &[("DUMB_INIT_DEBUG", "0")]), 0);
+    assert_eq!(
+        debug_lines(&[], &[("TINI_VERBOSITY", "3"), ("RINIT_VERBOSITY", "1")]),
+        0
+    );
+    assert!(debug_lines(&["-vv"], &[("RINIT_VERBOSITY", "0")]) > 0);
+}
+
+// ---------------------------------------------------------------------------
+// -e/--remap-exit, RINIT_REMAP_EXIT
+
+#[test]
+fn remap_exit_by_flag_and_variable() {
+    let r = rinit().to_string_lossy().into_owned();
+    let tk = testkit();
+    let code = |opts: &[&str], vars: &[(&str, &str)], workload: &[&str]| {
+        let mut args = opts.to_vec();
+        args.push("--");
+        args.push(&tk);
+        args.extend(workload);
+        run(pid1(&r, &args, vars)).code
+    };
+    let killed_by_term = &["kill-self", "15"][..];
+    let exit = |n: &'static str| vec!["exit", n];
+    assert_eq!(code(&[], &[], killed_by_term), 143);
+    // Applied after 128+N.
+    assert_eq!(code(&["-e", "143"], &[], killed_by_term), 0);
+    assert_eq!(code(&["-e", "15"], &[], killed_by_term), 143);
+    assert_eq!(code(&["--remap-exit", "3"], &[], &exit("3")), 0);
+    assert_eq!(code(&["-e3"], &[], &exit("4")), 4);
+    // Repeatable.
+    assert_eq!(code(&["-e", "3", "-e", "4"], &[], &exit("4")), 0);
+    assert_eq!(code(&["-e", "3", "-e", "4"], &[], &exit("3")), 0);
+    assert_eq!(code(&["-e", "3", "-e", "4"], &[], &exit("5")), 5);
+    // From the environment, a list.
+    let vars = [("RINIT_REMAP_EXIT", "143, 3")];
+    assert_eq!(code(&[], &vars, killed_by_term), 0);
+    assert_eq!(code(&[], &vars, &exit("3")), 0);
+    assert_eq!(code(&[], &vars, &exit("4")), 4);
+    // The command line replaces the variable's list.
+    assert_eq!(code(&["-e", "4"], &vars, &exit("3")), 3);
+    assert_eq!(code(&["-e", "4"], &vars, &exit("4")), 0);
+}
+
+// ---------------------------------------------------------------------------
+// -r/--rewrite, RINIT_REWRITE
+
+/// Starts `testkit sigecho` under rinit, sends `signals` to rinit, then a
+/// real-time marker; returns what the child reported before the marker.
+fn forwarded(program: &str, opts: &[&str], vars: &[(&str, &str)], signals: &[i32]) -> Vec<i32> {
+    let marker = SIGRTMIN + 6;
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", &tk, "sigecho"]);
+    let mut running = Running::start(pid1(program, &args, vars));
+    running.expect("ready");
+    for &signal in signals {
+        running.signal(signal);
+    }
+    running.signal(marker);
+    running.expect(&format!("signal {marker}"));
+    let mut seen = signals_in(&running.seen);
+    seen.pop();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
+    seen.sort();
+    seen
+}
+
+#[test]
+fn rewrite_by_flag_and_variable() {
+    let r = rinit().to_string_lossy().into_owned();
+    let rt3 = SIGRTMIN + 3;
+    let sent = [
+        libc::SIGTERM,
+        libc::SIGUSR1,
+        rt3,
+        libc::SIGINT,
+        libc::SIGHUP,
+    ];
+    // Unchanged by default.
+    let mut all = sent.to_vec();
+    all.sort();
+    assert_eq!(forwarded(&r, &[], &[], &sent), all);
+    // By name, with or without SIG, by number, real-time; TO 0 drops.
+    let mut expected = vec![libc::SIGUSR2, libc::SIGQUIT, libc::SIGWINCH, libc::SIGHUP];
+    expected.sort();
+    assert_eq!(
+        forwarded(
+            &r,
+            &[
+                "-r",
+                "TERM:0",
+                "--rewrite",
+                "SIGUSR1:SIGUSR2",
+                "-r",
+                "RTMIN+3:28",
+                "-r2:QUIT",
+            ],
+            &[],
+            &sent
+        ),
+        expected
+    );
+    assert_eq!(
+        forwarded(
+            &r,
+            &[],
+            &[("RINIT_REWRITE", "15:0,USR1:USR2 RTMIN+3:WINCH, SIGINT:3")],
+            &sent
+        ),
+        expected
+    );
+    // A later rule for the same signal wins.
+    assert_eq!(
+        forwarded(
+            &r,
+            &["-r", "TERM:0", "-r", "TERM:USR2"],
+            &[],
+            &[libc::SIGTERM]
+        ),
+        vec![libc::SIGUSR2]
+    );
+    // The command line replaces the variable's rules.
+    assert_eq!(
+        forwarded(
+            &r,
+            &["-r", "HUP:0"],
+            &[("RINIT_REWRITE", "TERM:0")],
+            &[libc::SIGTERM, libc::SIGHUP]
+        ),
+        vec![libc::SIGTERM]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// -P/--pause, RINIT_PAUSE
+
+#[test]
+fn pause_exits_0_on_term_or_int() {
+    let links = Links::new();
+    let cases: &[(&str, Opts, Vars, i32)] = &[
+        ("rinit", &["-P"], &[], libc::SIGTERM),
+        ("rinit", &["--pause"], &[], libc::SIGINT),
+        ("rinit", &[], &[("RINIT_PAUSE", "1")], libc::SIGTERM),
+        ("rinit", &[], &[("RINIT_PAUSE", "yes")], libc::SIGINT),
+        ("catatonit", &["-P"], &[], libc::SIGINT),
+        ("catatonit", &["-P"], &[], libc::SIGTERM),
+    ];
+    for &(name, opts, vars, signal) in cases {
+        let running = Running::start(pid1(&links.path(name), opts, vars));
+        let pid = wait_for_signal_loop(&running);
+        send(pid, signal);
+        let done = running.finish();
+        assert_eq!(done.code, 0, "{name} {opts:?} {vars:?} {signal}: {done:?}");
+        assert!(done.stdout.is_empty(), "{done:?}");
+    }
+    // RINIT_PAUSE=0 means no pause: a command is then required.
+    let done = run(pid1(&links.path("rinit"), &[], &[("RINIT_PAUSE", "0")]));
+    assert_eq!(done.code, 2, "{done:?}");
+    assert!(done.stderr.contains("no command"), "{done:?}");
+}
+
+#[test]
+fn pause_reaps_orphans_and_ignores_other_signals() {
+    let running = Running::start(pid1(&rinit().to_string_lossy(), &["-P", "-w"], &[]));
+    let pid = wait_for_signal_loop(&running);
+    // Not a stop request: rinit carries on. Wait until it has read it.
+    send(pid, libc::SIGUSR1);
+    send(pid, libc::SIGHUP);
+    wait_until("rinit to read SIGUSR1 and SIGHUP", || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .filter(|l| l.starts_with("ShdPnd:") || l.starts_with("SigPnd:"))
+            .all(|l| u64::from_str_radix(l[7..].trim(), 16) == Ok(0))
+    });
+    // Orphans left in rinit's namespace come back to it, and it reaps them.
+    let orphans = Command::new("nsenter")
+        .args([
+            "-t",
+            &pid.to_string(),
+            "-p",
+            "--",
+            &testkit(),
+            "orphans",
+            "3",
+        ])
+        .output()
+        .expect("nsenter");
+    assert_eq!(
+        String::from_utf8_lossy(&orphans.stdout),
+        "orphaned 3\n",
+        "{orphans:?}"
+    );
+    wait_until("the orphans to be reaped", || {
+        descendants(running.outer_pid()).1.is_empty()
+    });
+    assert_eq!(state(pid).map(|s| s != 'Z'), Some(true), "rinit left");
+    running.signal(libc::SIGTERM);
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(count(&done.stderr, "reaped process"), 3, "{done:?}");
+}
+
+// ---------------------------------------------------------------------------
+// -l/-L/--license, --version
+
+#[test]
+fn license_flags_print_the_licence() {
+    let licence = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/LICENSE")).unwrap();
+    let links = Links::new();
+    for (name, flag) in [
+        ("rinit", "-l"),
+        ("rinit", "-L"),
+        ("rinit", "--license"),
+        ("tini", "-l"),
+        ("catatonit", "-L"),
+    ] {
+        let done = run(pid1(&links.path(name), &[flag], &[]));
+        assert_eq!(done.code, 0, "{name} {flag}: {done:?}");
+        assert_eq!(
+            done.stdout.join("\n").trim_end(),
+            licence.trim_end(),
+            "{name} {flag}"
+        );
+    }
+}
+
+#[test]
+fn version_line_under_docker_init_and_tini() {
+    let links = Links::new();
+    let version = |name: &str, flag: &str| {
+        let done = run(pid1(&links.path(name), &[flag], &[]));
+        assert_eq!(done.code, 0, "{name} {flag}: {done:?}");
+        assert_eq!(done.stdout.len(), 1, "{name} {flag}: {done:?}");
+        done.stdout[0].clone()
+    };
+    for name in ["docker-init", "tini"] {
+        for flag in ["--version", "-V"] {
+            let line = version(name, flag);
+            assert!(line.starts_with("tini version "), "{name} {flag}: {line}");
+        }
+    }
+    assert!(version("rinit", "--version").starts_with("rinit "));
+    assert!(version("rinit", "-V").starts_with("rinit "));
+    // What `docker info` relies on, checked against the real tini.
+    if let Some(tini) = peer_binary("tini") {
+        let theirs = run(pid1(&tini, &["--version"], &[]));
+        assert!(theirs.stdout[0].starts_with("tini version "), "{theirs:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// LISTEN_PID (systemd socket activation)
+
+#[test]
+fn listen_pid_naming_rinit_names_the_child() {
+    let links = Links::new();
+    let script = "echo \"$LISTEN_PID $$\"";
+    for name in ["rinit", "catatonit", "tini"] {
+        let program = links.path(name);
+        let done = run(pid1(
+            &program,
+            &["--", "sh", "-c", script],
+            &[("LISTEN_PID", "1")],
+        ));
+        assert_eq!(done.code, 0, "{name}: {done:?}");
+        assert_eq!(done.stdout, vec!["2 2"], "{name}");
+        // Meant for another process: passed on untouched.
+        let done = run(pid1(
+            &program,
+            &["--", "sh", "-c", script],
+            &[("LISTEN_PID", "7")],
+        ));
+        assert_eq!(done.stdout, vec!["7 2"], "{name}");
+    }
+    // Not as PID 1: a shell exports its own pid and execs rinit in place.
+    let done = run(direct(
+        "sh",
+        &[
+            "-c",
+            "export LISTEN_PID=$$; exec \"$@\"",
+            "sh",
+            &links.path("rinit"),
+            "--",
+            "sh",
+            "-c",
+            script,
+        ],
+        &[],
+    ));
+    assert_eq!(done.code, 0, "{done:?}");
+    let fields: Vec<&str> = done.stdout[0].split(' ').collect();
+    assert_eq!(
+        fields[0], fields[1],
+        "LISTEN_PID must name the child: {done:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Personalities: job-control signals
+
+#[test]
+fn job_control_signals_under_each_name() {
+    let links = Links::new();
+    let job = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+    // rinit forwards them; tini drops TTIN and TTOU; catatonit drops all three.
+    for (name, expected) in [
+        ("rinit", job.to_vec()),
+        ("tini", vec![libc::SIGTSTP]),
+        ("docker-init", vec![libc::SIGTSTP]),
+        ("catatonit", vec![]),
+    ] {
+        assert_eq!(
+            forwarded(&links.path(name), &[], &[], &job),
+            expected,
+            "{name}"
+        );
+    }
+    // A rewrite on the command line replaces the peer's default.
+    assert_eq!(
+        forwarded(&links.path("catatonit"), &["-r", "TSTP:TSTP"], &[], &job),
+        vec![libc::SIGTSTP]
+    );
+    // Side by side with the real peers.
+    for name in ["tini", "catatonit"] {
+        if let Some(peer) = peer_binary(name) {
+            assert_eq!(
+                forwarded(&peer, &[], &[], &job),
+                forwarded(&links.path(name), &[], &[], &job),
+                "{name} vs {peer}"
+            );
+        }
+    }
+}
+
+/// Under the dumb-init name, TSTP, TTIN and TTOU become SIGSTOP for the
+/// child's group. The child never sees the original signal.
+#[test]
+fn dumb_init_stops_the_group_on_job_control_signals() {
+    let links = Links::new();
+    let tk = testkit();
+    let mut running = Running::start(pid1(&links.path("dumb-init"), &["--", &tk, "sigecho"], &[]));
+    running.expect("ready");
+    let rinit_pid = running.rinit_pid();
+    let child = children(rinit_pid)[0];
+    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+        running.signal(signal);
+        wait_until("the child to stop", || state(child) == Some('T'));
+        // As PID 1, rinit does not stop itself.
+        assert_ne!(state(rinit_pid), Some('T'));
+        running.signal(libc::SIGCONT);
+        running.expect(&format!("signal {}", libc::SIGCONT));
+        assert_ne!(state(child), Some('T'));
+    }
+    let marker = SIGRTMIN + 1;
+    running.signal(marker);
+    running.expect(&format!("signal {marker}"));
+    assert_eq!(
+        signals_in(&running.seen),
+        vec![libc::SIGCONT, libc::SIGCONT, libc::SIGCONT, marker]
+    );
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+}
+
+/// Not as PID 1 (started from a shell), dumb-init also stops itself, so the
+/// shell sees the job stop; SIGCONT resumes rinit, which passes it on.
+#[test]
+fn dumb_init_not_pid1_stops_itself_too() {
+    let links = Links::new();
+    let tk = testkit();
+    let mut running = Running::start(direct(
+        &links.path("dumb-init"),
+        &["--", &tk, "sigecho"],
+        &[],
+    ));
+    running.expect("ready");
+    let rinit_pid = running.outer_pid();
+    let child = children(rinit_pid)[0];
+    send(rinit_pid, libc::SIGTSTP);
+    wait_until("the child to stop", || state(child) == Some('T'));
+    wait_until("rinit to stop", || state(rinit_pid) == Some('T'));
+    send(rinit_pid, libc::SIGCONT);
+    running.expect(&format!("signal {}", libc::SIGCONT));
+    assert_ne!(state(child), Some('T'));
+    assert_ne!(state(rinit_pid), Some('T'));
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(signals_in(&done.stdout), vec![libc::SIGCONT]);
+}
+
+// ---------------------------------------------------------------------------
+// Personalities: what happens when the main child exits while others remain
+
+/// The child shell starts a background `testkit sigecho` and exits 7 when
+/// the test sends SIGWINCH. The grandchild reads a FIFO that the test keeps
+/// open, so it only ends by being killed, or when the test lets it go after
+/// it reported SIGTERM (`drained`).
+fn main_child_exits_leaving_a_process(
+    links: &Links,
+    program: &str,
+    opts: &[&str],
+    vars: &[(&str, &str)],
+    drained: bool,
+) -> (Finished, Duration) {
+    const SCRIPT: &str = r#"trap 'exit 7' WINCH
+"$1" sigecho < "$2" &
+wait"#;
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let fifo = links
+        .dir
+        .join(format!("fifo-{}", COUNT.fetch_add(1, Ordering::Relaxed)));
+    let c_fifo = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
+    // Read and write, so that opening does not wait for a reader.
+    let holder = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let tk = testkit();
+    let fifo_text = fifo.to_string_lossy().into_owned();
+    let mut args = opts.to_vec();
+    args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo_text]);
+    let mut running = Running::start(pid1(program, &args, vars));
+    running.expect("ready");
+    let start = Instant::now();
+    running.signal(libc::SIGWINCH);
+    if drained {
+        running.expect(&format!("signal {}", libc::SIGTERM));
+        drop(holder);
+        let done = running.finish();
+        (done, start.elapsed())
+    } else {
+        let done = running.finish();
+        let took = start.elapsed();
+        drop(holder);
+        (done, took)
+    }
+}
+
+#[test]
+fn when_the_main_child_exits() {
+    let links = Links::new();
+    // rinit's own default: the others get SIGTERM and time to act on it.
+    let (done, _) =
+        main_child_exits_leaving_a_process(&links, &links.path("rinit"), &[], &[], true);
+    assert_eq!(done.code, 7, "{done:?}");
+    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
+    // The peers exit at once and what is left is killed outright: no grace
+    // period (and for tini and catatonit, no SIGTERM either).
+    for name in ["tini", "docker-init", "catatonit", "dumb-init"] {
+        let (done, took) =
+            main_child_exits_leaving_a_process(&links, &links.path(name), &[], &[], false);
+        assert_eq!(done.code, 7, "{name}: {done:?}");
+        assert!(
+            !done.stdout.contains(&"stdin closed".to_owned()),
+            "{name}: the grandchild was not killed: {done:?}"
+        );
+        assert!(
+            took < Duration::from_secs(3),
+            "{name} took {took:?}: a grace period was applied"
+        );
+        if name != "dumb-init" {
+            assert!(
+                !signals_in(&done.stdout).contains(&libc::SIGTERM),
+                "{name}: {done:?}"
+            );
+        }
+    }
+    // rinit's options and variables still apply under a peer's name.
+    let (done, _) = main_child_exits_leaving_a_process(
+        &links,
+        &links.path("tini"),
+        &["--grace", "30s"],
+        &[],
+        true,
+    );
+    assert_eq!(done.code, 7, "{done:?}");
+    let (done, _) = main_child_exits_leaving_a_process(
+        &links,
+        &links.path("catatonit"),
+        &[],
+        &[("RINIT_GRACE", "30s")],
+        true,
+    );
+    assert_eq!(done.code, 7, "{done:?}");
+}
