@@ -170,18 +170,25 @@ impl Supervisor {
     /// stopped process can act on it. Returns false if rinit could not find
     /// the processes to signal.
     fn signal_remaining(&self, signal: Signal) -> bool {
-        let count = if self.is_pid1 {
+        // As PID 1 the count is only for the log: kill(-1) needs no list.
+        let counted = if self.is_pid1 {
             sys::live_descendants(self.own_pid).map(|list| list.len())
         } else {
             None
         };
-        let reached = self.signal_everyone(signal);
+        let reach = self.signal_everyone(signal);
         if signal != Signal::KILL {
             self.signal_everyone(Signal::CONT);
         }
-        let who = count.map_or("the remaining processes".to_owned(), |n| {
-            format!("{n} remaining processes")
-        });
+        let who = match (reach, counted) {
+            (Reach::Descendants(n), _) | (Reach::Namespace, Some(n)) => {
+                format!("{n} remaining processes")
+            }
+            (Reach::Namespace, None) => "all remaining processes".to_owned(),
+            (Reach::GroupOnly, _) => {
+                "the child's process group (the only processes rinit can see)".to_owned()
+            }
+        };
         if signal == Signal::KILL {
             info!("sending SIGKILL to {who}");
         } else {
@@ -190,36 +197,47 @@ impl Supervisor {
                 self.config.grace
             );
         }
-        reached
+        reach != Reach::GroupOnly
     }
 
     /// As PID 1, `kill(-1)` reaches the whole namespace in one atomic call.
     /// Otherwise only rinit's own descendants are fair game (`kill(-1)` from
     /// a subreaper would hit, say, the other containers of a pod), found
-    /// through /proc. Returns false if they could not be listed.
-    fn signal_everyone(&self, signal: Signal) -> bool {
+    /// through /proc.
+    fn signal_everyone(&self, signal: Signal) -> Reach {
         if self.is_pid1 {
             match sys::send_signal(-1, signal) {
                 Ok(()) | Err(Errno::ESRCH) => {}
                 Err(e) => warn!("cannot send {signal} to all processes: {e}"),
             }
-            return true;
+            return Reach::Namespace;
         }
         match sys::live_descendants(self.own_pid) {
             Some(pids) => {
                 debug!("sending {signal} to {} descendants", pids.len());
-                for pid in pids {
+                for &pid in &pids {
                     let _ = sys::send_signal(pid, signal);
                 }
-                true
+                Reach::Descendants(pids.len())
             }
             None => {
-                // Without /proc, the child's group is all rinit can name.
+                // Without a usable /proc, the child's group is all rinit can name.
                 if let Some(pgid) = self.group {
                     let _ = sys::send_signal(-pgid.as_raw(), signal);
                 }
-                false
+                Reach::GroupOnly
             }
         }
     }
+}
+
+/// Whom "everyone" reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// Every process of the PID namespace (rinit is PID 1).
+    Namespace,
+    /// This many descendants, listed from /proc.
+    Descendants(usize),
+    /// No usable /proc: only the child's process group.
+    GroupOnly,
 }

@@ -285,7 +285,19 @@ fn as_a_subreaper_no_descendant_survives_rinit() {
         std::fs::read_to_string(&marker).unwrap(),
         "daemon got SIGTERM\n"
     );
-    assert!(done.stderr.contains("sending SIGKILL"), "{}", done.stderr);
+    // rinit listed its descendants from /proc: the stubborn one and the daemon.
+    assert!(
+        done.stderr
+            .contains("sending SIGTERM to 2 remaining processes"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr
+            .contains("sending SIGKILL to 1 remaining processes"),
+        "{}",
+        done.stderr
+    );
 }
 
 #[test]
