@@ -109,6 +109,9 @@ fn status() {
         "pgrp-leader {}",
         nix::unistd::getpgrp() == nix::unistd::getpid()
     ));
+    let foreground =
+        nix::unistd::tcgetpgrp(std::io::stdin()).is_ok_and(|g| g == nix::unistd::getpgrp());
+    say(&format!("tty-foreground {foreground}"));
 }
 
 fn orphans(count: usize) {

@@ -358,7 +358,7 @@ fn logs_go_to_stderr_never_stdout() {
 /// rinit as PID 1 on a pseudo-terminal, as in `docker run -it`: the
 /// terminal is the controlling terminal of rinit's session.
 struct Terminal {
-    master: std::fs::File,
+    master: nix::pty::PtyMaster,
     child: std::process::Child,
     seen: String,
 }
@@ -366,14 +366,22 @@ struct Terminal {
 impl Terminal {
     fn start(args: &[&str]) -> Terminal {
         use std::os::fd::IntoRawFd;
-        let pty = nix::pty::openpty(None, None).expect("openpty");
-        // The master end is the test's alone: keep it out of rinit and the app.
-        nix::fcntl::fcntl(
-            &pty.master,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        // Both ends are opened close-on-exec, atomically: tests run in
+        // parallel threads, and a child forked meanwhile by another test
+        // must not inherit them. dup2 below makes the child's copies plain.
+        use nix::fcntl::OFlag;
+        let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+            .expect("posix_openpt");
+        nix::pty::grantpt(&master).expect("grantpt");
+        nix::pty::unlockpt(&master).expect("unlockpt");
+        let slave_name = nix::pty::ptsname_r(&master).expect("ptsname");
+        let slave = nix::fcntl::open(
+            slave_name.as_str(),
+            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
         )
-        .expect("cloexec");
-        let slave = pty.slave.into_raw_fd();
+        .expect("open the terminal")
+        .into_raw_fd();
         let mut cmd = rinit_pid1(args);
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
@@ -383,7 +391,6 @@ impl Terminal {
                 for fd in 0..3 {
                     libc::dup2(slave, fd);
                 }
-                libc::close(slave);
                 Ok(())
             });
         }
@@ -391,7 +398,7 @@ impl Terminal {
         // SAFETY: the parent's copy of the slave is no longer needed.
         unsafe { libc::close(slave) };
         Terminal {
-            master: std::fs::File::from(pty.master),
+            master,
             child,
             seen: String::new(),
         }
@@ -495,4 +502,25 @@ fn ctrl_z_in_an_interactive_shell_behaves_as_in_a_normal_terminal() {
     terminal.type_in("kill -9 %1; wait; echo job-''gone; exit 5; exit 5\n");
     terminal.wait_for("job-gone");
     assert_eq!(terminal.exit_code(), Some(5));
+}
+
+/// rinit hands the terminal to its child only when rinit's own group held
+/// it: a job started in the background does not steal it from the shell.
+#[test]
+fn the_child_gets_the_terminal_only_if_rinit_had_it() {
+    let mut terminal = Terminal::start(&["--", "bash", "--norc", "--noprofile", "-i"]);
+    terminal.type_in("PS1='pro''mpt> '\n");
+    terminal.wait_for("prompt> ");
+    let status = format!("{} -- {} status", rinit().display(), testkit());
+    terminal.type_in(&format!("{status}; echo fore''ground-done\n"));
+    let foreground = terminal.wait_for("foreground-done");
+    assert!(foreground.contains("tty-foreground true"), "{foreground:?}");
+    terminal.type_in(&format!("{status} & wait; echo back''ground-done\n"));
+    let background = terminal.wait_for("background-done");
+    assert!(
+        background.contains("tty-foreground false"),
+        "{background:?}"
+    );
+    terminal.type_in("exit 0\n");
+    assert_eq!(terminal.exit_code(), Some(0));
 }
