@@ -1,0 +1,737 @@
+//! End-to-end tests under a real container engine: podman with runc, as root.
+//!
+//! Everything is built here, without a registry: rinit as a static musl
+//! binary (once per run, with cargo), a base image FROM scratch holding
+//! Debian's static busybox, the test image from `Dockerfile.test` with the
+//! prebuilt rinit, and a pause image holding nothing but rinit. Podman keeps
+//! its state in a private directory per run (removed at exit), configured by
+//! `tests/containers/containers.conf`.
+//!
+//! These tests never skip: if the engine cannot work on this machine, every
+//! one of them fails and says why.
+
+mod common;
+use common::*;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc::channel;
+use std::time::{Duration, Instant};
+
+/// The image `Dockerfile.test` builds (the name the README uses too).
+const TEST_IMAGE: &str = "localhost/rinit-test";
+/// Static busybox and nothing else: an image without rinit.
+const BASE_IMAGE: &str = "localhost/rinit-e2e-busybox";
+/// `rinit --pause`, the pods' infra image (named in containers.conf).
+const PAUSE_IMAGE: &str = "localhost/rinit-pause";
+const MUSL: &str = "x86_64-unknown-linux-musl";
+/// `podman stop` timeout given in the tests: a graceful stop must end well
+/// before the engine would resort to SIGKILL.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// What "well before" means; a graceful stop takes about two seconds here.
+const GRACEFUL_STOP: Duration = Duration::from_secs(12);
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    repo().join("tests/containers")
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+/// A podman confined to one directory, with the tests' images built.
+struct Engine {
+    state: PathBuf,
+    /// The static rinit, as a user would build it.
+    rinit: PathBuf,
+}
+
+static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+
+/// The engine, set up by the first test that asks for it.
+fn engine() -> &'static Engine {
+    match ENGINE.get_or_init(Engine::set_up) {
+        Ok(engine) => engine,
+        Err(why) => panic!("the container engine cannot run the end-to-end tests: {why}"),
+    }
+}
+
+/// podman with the tests' storage and configuration.
+fn podman_in(state: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("podman");
+    cmd.env("CONTAINERS_CONF", fixtures().join("containers.conf"))
+        .arg("--root")
+        .arg(state.join("root"))
+        .arg("--runroot")
+        .arg(state.join("run"))
+        .arg("--tmpdir")
+        .arg(state.join("tmp"))
+        .args(["--storage-driver", "vfs"])
+        .args(args)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs a command to completion: its stdout, or its output as the error.
+fn output_of(mut cmd: Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!(
+            "{cmd:?} failed ({}):\n{stdout}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+impl Engine {
+    fn set_up() -> Result<Engine, String> {
+        let rinit = build_static_rinit()?;
+        let busybox = find_static_busybox()?;
+        sweep_dead_runs();
+        let state = run_state();
+        if state.exists() {
+            // Left by an earlier run that had this pid.
+            clean_up(&state);
+        }
+        // SAFETY: registers a plain function; it runs when the harness exits.
+        unsafe { libc::atexit(clean_up_at_exit) };
+        let context = state.join("context");
+        let scripts = context.join("tests/containers");
+        std::fs::create_dir_all(&scripts).map_err(|e| format!("{}: {e}", scripts.display()))?;
+        let engine = Engine { state, rinit };
+        output_of(engine.podman(&["info"]))
+            .map_err(|e| format!("podman does not work here: {e}"))?;
+
+        // The build context: the prebuilt binaries and the workload scripts,
+        // laid out as in the repository.
+        let copy = |from: &Path, to: PathBuf| {
+            std::fs::copy(from, &to)
+                .map(|_| ())
+                .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+        };
+        copy(&engine.rinit, context.join("rinit"))?;
+        copy(&busybox, context.join("busybox"))?;
+        for entry in std::fs::read_dir(fixtures()).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.extension().is_some_and(|ext| ext == "sh") {
+                copy(&path, scripts.join(path.file_name().unwrap()))?;
+            }
+        }
+        let context = path_str(&context);
+        let build = |file: &Path, tag: &str, extra: &[&str]| {
+            let mut args = vec!["build", "--quiet", "-f", path_str(file), "-t", tag];
+            args.extend_from_slice(extra);
+            args.push(context);
+            output_of(engine.podman(&args)).map(|_| ())
+        };
+        build(&fixtures().join("busybox.Containerfile"), BASE_IMAGE, &[])?;
+        build(&fixtures().join("pause.Containerfile"), PAUSE_IMAGE, &[])?;
+        let base_arg = format!("BASE_IMAGE={BASE_IMAGE}");
+        build(
+            &repo().join("Dockerfile.test"),
+            TEST_IMAGE,
+            &[
+                "--target",
+                "test",
+                "--build-arg",
+                "RINIT_FROM=prebuilt",
+                "--build-arg",
+                &base_arg,
+            ],
+        )?;
+        Ok(engine)
+    }
+
+    fn podman(&self, args: &[&str]) -> Command {
+        podman_in(&self.state, args)
+    }
+
+    /// A directory for a test's volume.
+    fn data_dir(&self, name: &str) -> PathBuf {
+        let dir = self.state.join("data").join(name);
+        std::fs::create_dir_all(&dir).expect("create the data directory");
+        dir
+    }
+}
+
+/// `cargo build --release --target x86_64-unknown-linux-musl`, in a target
+/// directory of its own so as not to wait on the lock of the `cargo test`
+/// that runs this.
+fn build_static_rinit() -> Result<PathBuf, String> {
+    let target_dir = repo().join("target/static");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(repo())
+        .args(["build", "--release", "--target", MUSL, "--target-dir"])
+        .arg(&target_dir);
+    output_of(cmd).map_err(|e| format!("cannot build the static binary: {e}"))?;
+    let binary = target_dir.join(MUSL).join("release/rinit");
+    if needs_loader(&binary)? {
+        return Err(format!("{} is not a static binary", binary.display()));
+    }
+    Ok(binary)
+}
+
+/// Debian's busybox-static installs a static /bin/busybox.
+fn find_static_busybox() -> Result<PathBuf, String> {
+    for candidate in ["/bin/busybox", "/usr/bin/busybox"] {
+        let path = PathBuf::from(candidate);
+        if path.exists() && !needs_loader(&path)? {
+            return Ok(path);
+        }
+    }
+    Err("no static busybox in /bin or /usr/bin: install busybox-static".into())
+}
+
+/// Whether an ELF executable names a program interpreter (a dynamic loader):
+/// a static binary does not, and runs in an empty image.
+fn needs_loader(path: &Path) -> Result<bool, String> {
+    let elf = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if elf.len() < 64 || &elf[..4] != b"\x7fELF" || elf[4] != 2 || elf[5] != 1 {
+        return Err(format!(
+            "{} is not a 64-bit little-endian ELF file",
+            path.display()
+        ));
+    }
+    let word = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]) as usize;
+    let table = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let (entry_size, entries) = (word(0x36), word(0x38));
+    const PT_INTERP: u32 = 3;
+    Ok((0..entries).any(|i| {
+        let at = table + i * entry_size;
+        elf.get(at..at + 4)
+            .is_some_and(|kind| u32::from_le_bytes(kind.try_into().unwrap()) == PT_INTERP)
+    }))
+}
+
+/// This run's podman state (storage, build context, volumes).
+fn run_state() -> PathBuf {
+    state_parent().join(format!("rinit-e2e-{}", std::process::id()))
+}
+
+/// Under the target directory rather than /tmp, which may be mounted noexec
+/// (the containers' files live in podman's storage).
+fn state_parent() -> &'static Path {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+}
+
+extern "C" fn clean_up_at_exit() {
+    clean_up(&run_state());
+}
+
+/// Removes a run's containers, pods and volumes, then its directory, unless
+/// something is still mounted below it.
+fn clean_up(state: &Path) {
+    for args in [
+        &["pod", "rm", "--all", "--force", "--time", "0"][..],
+        &["rm", "--all", "--force", "--time", "0"],
+        &["volume", "rm", "--all", "--force"],
+    ] {
+        let _ = podman_in(state, args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let below = format!("{}/", state.display());
+    if !mounts.lines().any(|line| line.contains(&below)) {
+        let _ = std::fs::remove_dir_all(state);
+    }
+}
+
+/// Cleans up after earlier runs that were killed before they could.
+fn sweep_dead_runs() {
+    let Ok(entries) = std::fs::read_dir(state_parent()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("rinit-e2e-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            clean_up(&entry.path());
+        }
+    }
+}
+
+/// Runs podman; panics with its output unless it succeeds.
+fn podman_ok(args: &[&str]) -> String {
+    output_of(engine().podman(args)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The same command with its stderr sent to its stdout, so that rinit's
+/// messages and the app's lines arrive in order on one stream.
+fn merged(cmd: &Command) -> Command {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", "exec \"$@\" 2>&1", "sh"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            sh.env(key, value);
+        }
+    }
+    sh
+}
+
+/// Runs `podman <args>` on drop: removes what a test created, even when it
+/// fails half way.
+struct Cleanup(Vec<Vec<String>>);
+
+impl Cleanup {
+    fn new(commands: &[&[&str]]) -> Cleanup {
+        Cleanup(
+            commands
+                .iter()
+                .map(|args| args.iter().map(|a| a.to_string()).collect())
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        // Without an engine there is nothing to remove (and no second panic).
+        let Some(Ok(engine)) = ENGINE.get() else {
+            return;
+        };
+        for args in &self.0 {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let _ = engine
+                .podman(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Waits until every one of these lines has been seen, in any order.
+fn expect_all(run: &mut Running, lines: &[&str]) {
+    for line in lines {
+        if !run.seen.iter().any(|seen| seen == line) {
+            run.expect(line);
+        }
+    }
+}
+
+/// What writer.sh leaves when it is allowed to finish.
+fn complete_output() -> String {
+    let mut text: String = (0..10).map(|i| format!("chunk {i}\n")).collect();
+    text.push_str("complete\n");
+    text
+}
+
+/// Starts app.sh (and its writer daemon) with `podman run`, stops the
+/// container with `podman stop`, and checks that the stop was graceful: the
+/// app's handler ran, the drain let the writer finish, and the container
+/// ended long before podman's SIGKILL.
+fn check_graceful_stop(name: &str, options: &[&str], image: &str, command: &[&str]) {
+    let data = engine().data_dir(name);
+    let volume = format!("{}:/data", path_str(&data));
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let mut args = vec!["run", "--rm", "--name", name, "--network", "none"];
+    args.extend_from_slice(&["-v", &volume]);
+    args.extend_from_slice(options);
+    args.push(image);
+    args.extend_from_slice(command);
+    let mut run = Running::start(engine().podman(&args));
+    expect_all(&mut run, &["app ready", "writer ready"]);
+
+    let timeout = STOP_TIMEOUT.as_secs().to_string();
+    let started = Instant::now();
+    podman_ok(&["stop", "--time", &timeout, name]);
+    let took = started.elapsed();
+    let done = run.finish();
+
+    assert_eq!(done.code, 0, "the app exits 0 on SIGTERM: {done:?}");
+    assert!(
+        done.stdout.iter().any(|l| l == "app got TERM"),
+        "the app's SIGTERM handler did not run: {done:?}"
+    );
+    assert!(
+        took < GRACEFUL_STOP,
+        "podman stop took {took:?} (SIGKILL comes at {STOP_TIMEOUT:?})"
+    );
+    let written = std::fs::read_to_string(data.join("out")).unwrap_or_default();
+    assert_eq!(
+        written,
+        complete_output(),
+        "the writer was not drained gracefully"
+    );
+}
+
+/// The application: app.sh, writing /data/out through its writer daemon.
+const APP: &[&str] = &["sh", "/e2e/app.sh", "/data/out"];
+
+#[test]
+fn static_binary_runs_in_an_empty_image() {
+    let engine = engine();
+    assert!(!needs_loader(&engine.rinit).unwrap());
+    // The pause image is FROM scratch with /rinit alone.
+    let out = podman_ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/rinit",
+        PAUSE_IMAGE,
+        "--version",
+    ]);
+    assert!(out.starts_with("rinit "), "{out:?}");
+}
+
+#[test]
+fn podman_run_mirrors_the_exit_status() {
+    let run = |command: &[&str]| {
+        let mut args = vec!["run", "--rm", "--network", "none", TEST_IMAGE];
+        args.extend_from_slice(command);
+        common::run(engine().podman(&args))
+    };
+    let done = run(&["sh", "-c", "tr '\\0' ' ' </proc/1/cmdline; echo; exit 3"]);
+    assert_eq!(done.code, 3, "{done:?}");
+    assert_eq!(
+        done.stdout,
+        ["/rinit -- sh -c tr '\\0' ' ' </proc/1/cmdline; echo; exit 3 "],
+        "rinit is not PID 1"
+    );
+
+    let done = run(&["sh", "-c", "exit 0"]);
+    assert_eq!(done.code, 0, "{done:?}");
+
+    let done = run(&["sh", "-c", "kill -TERM $$"]);
+    assert_eq!(done.code, 128 + libc::SIGTERM, "{done:?}");
+
+    let done = run(&["no-such-command"]);
+    assert_eq!(done.code, 127, "{done:?}");
+    assert!(done.stderr.contains("rinit"), "{done:?}");
+}
+
+#[test]
+fn podman_stop_is_graceful() {
+    check_graceful_stop("rinit-e2e-stop", &[], TEST_IMAGE, APP);
+}
+
+#[test]
+fn podman_init_path_runs_rinit_as_the_engines_init() {
+    let rinit = path_str(&engine().rinit);
+    let scripts = format!("{}:/e2e:ro", path_str(&fixtures()));
+    let init = ["--init", "--init-path", rinit, "-v", &scripts];
+
+    // The image has no rinit: podman mounts it as /run/podman-init.
+    let mut args = vec!["run", "--rm", "--network", "none"];
+    args.extend_from_slice(&init);
+    args.extend_from_slice(&[
+        BASE_IMAGE,
+        "sh",
+        "-c",
+        "test ! -e /rinit; tr '\\0' ' ' </proc/1/cmdline; echo; /run/podman-init --version; exit 7",
+    ]);
+    let done = common::run(engine().podman(&args));
+    assert_eq!(done.code, 7, "{done:?}");
+    assert_eq!(done.stdout.len(), 2, "{done:?}");
+    assert!(
+        done.stdout[0].starts_with("/run/podman-init -- sh -c test ! -e /rinit;"),
+        "{done:?}"
+    );
+    assert!(done.stdout[1].starts_with("rinit "), "{done:?}");
+
+    check_graceful_stop("rinit-e2e-init", &init, BASE_IMAGE, APP);
+}
+
+/// `docker run --init` mounts the init as /sbin/docker-init and runs
+/// `/sbin/docker-init -- CMD`, passing no options. Under that name rinit takes
+/// tini's defaults; the variables give back rinit's own.
+#[test]
+fn as_docker_init_rinit_takes_its_settings_from_the_environment() {
+    let rinit = format!("{}:/sbin/docker-init:ro", path_str(&engine().rinit));
+    let scripts = format!("{}:/e2e:ro", path_str(&fixtures()));
+    let docker_init = [
+        "-v",
+        &rinit,
+        "-v",
+        &scripts,
+        "--entrypoint",
+        "/sbin/docker-init",
+    ];
+    let mut args = vec!["run", "--rm", "--network", "none"];
+    args.extend_from_slice(&docker_init);
+    args.extend_from_slice(&[BASE_IMAGE, "--version"]);
+    let version = podman_ok(&args);
+    assert!(version.starts_with("tini version "), "{version:?}");
+
+    let mut options = docker_init.to_vec();
+    options.extend_from_slice(&["-e", "RINIT_GRACE=5s", "-e", "RINIT_FORWARD_TO=group"]);
+    let mut command = vec!["--"];
+    command.extend_from_slice(APP);
+    check_graceful_stop("rinit-e2e-docker-init", &options, BASE_IMAGE, &command);
+}
+
+fn podman_version() -> (u32, u32) {
+    let version = podman_ok(&["version", "--format", "{{.Client.Version}}"]);
+    let mut parts = version.trim().split('.').map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+#[test]
+fn kube_play_then_down_stops_the_pod_gracefully() {
+    let yaml = fixtures().join("pod.yaml");
+    let yaml = path_str(&yaml);
+    let _cleanup = Cleanup::new(&[
+        &["kube", "down", yaml],
+        &["pod", "rm", "--force", "--time", "0", "rinit-demo"],
+        &["volume", "rm", "--force", "rinit-demo-data"],
+    ]);
+    podman_ok(&["kube", "play", "--network", "none", yaml]);
+    let mut logs = Running::start(engine().podman(&["logs", "--follow", "rinit-demo-app"]));
+    expect_all(&mut logs, &["app ready", "writer ready"]);
+
+    let started = Instant::now();
+    // Before podman 5.1, `kube down` SIGKILLs the pod at once (podman issue
+    // #22397); `pod stop` first stops it the way Kubernetes does.
+    let down_is_graceful = podman_version() >= (5, 1);
+    if !down_is_graceful {
+        podman_ok(&["pod", "stop", "rinit-demo"]);
+        let codes = podman_ok(&[
+            "ps",
+            "--all",
+            "--filter",
+            "pod=rinit-demo",
+            "--format",
+            "{{.Image}} {{.ExitCode}}",
+        ]);
+        let mut codes: Vec<&str> = codes.lines().collect();
+        codes.sort();
+        assert_eq!(
+            codes,
+            [
+                format!("{PAUSE_IMAGE}:latest 0"),
+                format!("{TEST_IMAGE}:latest 0")
+            ],
+            "the app and the infra container (rinit --pause) exit 0"
+        );
+    }
+    podman_ok(&["kube", "down", yaml]);
+    let took = started.elapsed();
+    let logs = logs.finish();
+
+    assert!(
+        logs.stdout.iter().any(|l| l == "app got TERM"),
+        "the app's SIGTERM handler did not run: {logs:?}"
+    );
+    // Podman's stop timeout for the pod's containers is 10 s.
+    assert!(took < Duration::from_secs(8), "stopping took {took:?}");
+    let mountpoint = podman_ok(&[
+        "volume",
+        "inspect",
+        "--format",
+        "{{.Mountpoint}}",
+        "rinit-demo-data",
+    ]);
+    let written =
+        std::fs::read_to_string(Path::new(mountpoint.trim()).join("out")).unwrap_or_default();
+    assert_eq!(
+        written,
+        complete_output(),
+        "the writer was not drained gracefully"
+    );
+}
+
+#[test]
+fn zombies_are_reaped_in_a_container() {
+    const ORPHANS: usize = 20;
+    let name = "rinit-e2e-zombies";
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let count = ORPHANS.to_string();
+    let podman = engine().podman(&[
+        "run",
+        "--rm",
+        "--interactive",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "--env",
+        "RINIT_WARN_ON_REAP=1",
+        TEST_IMAGE,
+        "sh",
+        "/e2e/orphans.sh",
+        &count,
+    ]);
+    let mut run = Running::start(merged(&podman));
+    run.expect(&format!("adopted {ORPHANS}"));
+    // rinit says so for every orphan it reaps (RINIT_WARN_ON_REAP).
+    while reaped_count(&run.seen) < ORPHANS {
+        run.expect_line("about a reaped orphan", |l| l.contains("reaped"));
+    }
+    let pid: i32 = podman_ok(&["inspect", "--format", "{{.State.Pid}}", name])
+        .trim()
+        .parse()
+        .expect("the container's pid");
+    let (live, zombies) = descendants(pid);
+    assert!(zombies.is_empty(), "zombies {zombies:?} (live: {live:?})");
+    assert!(!live.is_empty(), "the app's shell runs below pid {pid}");
+
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(done.stdout.iter().any(|l| l == "stdin closed"), "{done:?}");
+    assert_eq!(reaped_count(&done.stdout), ORPHANS, "{done:?}");
+}
+
+/// rinit's warnings about reaped processes (RINIT_WARN_ON_REAP).
+fn reaped_count(lines: &[String]) -> usize {
+    lines.iter().filter(|l| l.contains("reaped")).count()
+}
+
+/// A `podman run -it` session driven from a pseudo-terminal, as a user at a
+/// shell would: Ctrl-C there must reach the app.
+#[test]
+fn ctrl_c_on_a_tty_reaches_the_app() {
+    let name = "rinit-e2e-tty";
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let pty = nix::pty::openpty(None, None).expect("openpty");
+    let mut cmd = engine().podman(&[
+        "run",
+        "--rm",
+        "--interactive",
+        "--tty",
+        "--name",
+        name,
+        "--network",
+        "none",
+        TEST_IMAGE,
+        "sh",
+        "/e2e/ctrlc.sh",
+    ]);
+    let terminal = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the terminal"));
+    cmd.stdin(terminal(&pty.slave))
+        .stdout(terminal(&pty.slave))
+        .stderr(terminal(&pty.slave));
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // The terminal becomes podman's controlling terminal.
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut podman = cmd.spawn().expect("start podman");
+    drop(cmd);
+    drop(pty.slave);
+
+    let mut keyboard = std::fs::File::from(pty.master.try_clone().expect("dup the terminal"));
+    let (line_tx, lines) = channel();
+    let screen = std::fs::File::from(pty.master);
+    std::thread::spawn(move || {
+        // Ends with EIO once podman has closed the terminal.
+        for line in BufReader::new(screen).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line).trim_end().to_owned();
+            if line_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (exit_tx, exited) = channel::<ExitStatus>();
+    let podman_pid = podman.id() as i32;
+    std::thread::spawn(move || {
+        let status = podman.wait().expect("wait for podman");
+        let _ = exit_tx.send(status);
+    });
+    let mut seen = Vec::new();
+    let mut expect = |wanted: &str| loop {
+        match lines.recv_timeout(SAFETY_NET) {
+            Ok(line) => {
+                let found = line.contains(wanted);
+                seen.push(line);
+                if found {
+                    return;
+                }
+            }
+            Err(e) => {
+                // SAFETY: kill takes plain integers.
+                unsafe { libc::kill(podman_pid, libc::SIGKILL) };
+                panic!("no line {wanted:?} on the terminal ({e}); seen {seen:?}");
+            }
+        }
+    };
+    expect("app ready");
+    keyboard.write_all(b"\x03").expect("type Ctrl-C");
+    expect("app got INT");
+    let status = exited.recv_timeout(SAFETY_NET).unwrap_or_else(|_| {
+        // SAFETY: as above.
+        unsafe { libc::kill(podman_pid, libc::SIGKILL) };
+        panic!("podman run -it did not end after Ctrl-C")
+    });
+    assert_eq!(status.code(), Some(7), "{status:?}");
+}
+
+/// The contents of the doc's code blocks in this language.
+fn code_blocks(doc: &str, language: &str) -> Vec<String> {
+    let fence = format!("```{language}\n");
+    doc.split(&fence)
+        .skip(1)
+        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block.to_owned()))
+        .collect()
+}
+
+/// A Dockerfile without its comments and without runs of blank lines.
+fn dockerfile_code(text: &str) -> String {
+    let mut code = String::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        if !(line.is_empty() && (code.is_empty() || code.ends_with("\n\n"))) {
+            code.push_str(line);
+            code.push('\n');
+        }
+    }
+    code.trim_end().to_owned()
+}
+
+/// The README shows the Dockerfile and the Pod manifest exactly as these
+/// tests use them.
+#[test]
+fn readme_shows_the_tested_examples() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let heading = "\n## Use it in containers\n";
+    let section = readme.split_once(heading).map_or("", |(_, rest)| {
+        rest.split_once("\n## ")
+            .map_or(rest, |(section, _)| section)
+    });
+    let (name, doc) = ("README.md", section.to_owned());
+    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile.test")).unwrap();
+    assert!(
+        code_blocks(&doc, "dockerfile")
+            .iter()
+            .any(|block| dockerfile_code(block) == dockerfile_code(&dockerfile)),
+        "{name} does not show Dockerfile.test as it is:\n{}",
+        dockerfile_code(&dockerfile)
+    );
+    let pod = std::fs::read_to_string(fixtures().join("pod.yaml")).unwrap();
+    assert!(
+        code_blocks(&doc, "yaml").contains(&pod),
+        "{name} does not show tests/containers/pod.yaml as it is"
+    );
+}
