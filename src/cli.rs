@@ -348,7 +348,7 @@ pub fn parse(
         drain_signal: merged.drain_signal.unwrap_or(Signal::TERM),
         kill_after: merged.kill_after,
         verbosity: merged.verbosity.unwrap_or(1),
-        log_filter: env("RINIT_LOG").map(|v| v.to_string_lossy().into_owned()),
+        log_filter: log_filter(env).map_err(fail)?,
     })))
 }
 
@@ -425,7 +425,8 @@ fn parse_args(args: &[OsString]) -> Result<(Layer, Vec<OsString>, Option<Opt>), 
         }
     }
     if verbose > 0 {
-        layer.verbosity = Some(1 + verbose);
+        // Trace (4) is the most there is; more -v flags change nothing.
+        layer.verbosity = Some(verbose.saturating_add(1).min(4));
     }
     Ok((layer, args[i..].to_vec(), early))
 }
@@ -458,10 +459,16 @@ fn rinit_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Stri
         let result = match spec.value {
             None => parse_bool(text).map(|on| layer.set_flag(spec.opt, on)),
             // Lists come as one variable: commas or white space separate items.
-            Some(_) if matches!(spec.opt, Opt::Rewrite | Opt::RemapExit) => text
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|item| !item.is_empty())
-                .try_for_each(|item| layer.set_value(spec.opt, item)),
+            Some(_) if matches!(spec.opt, Opt::Rewrite | Opt::RemapExit) => {
+                let mut items = text
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|item| !item.is_empty())
+                    .peekable();
+                if items.peek().is_none() {
+                    return Err(format!("{var} holds separators but no item"));
+                }
+                items.try_for_each(|item| layer.set_value(spec.opt, item))
+            }
             Some(_) => layer.set_value(spec.opt, text),
         };
         result.map_err(|e| format!("{var}: {e}"))?;
@@ -492,6 +499,24 @@ fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Strin
         layer.verbosity.get_or_insert(3);
     }
     Ok(layer)
+}
+
+/// `RINIT_LOG`, checked here so that a bad filter is a usage error naming
+/// the variable rather than a warning from the logger.
+fn log_filter(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<String>, String> {
+    let Some(raw) = env("RINIT_LOG") else {
+        return Ok(None);
+    };
+    let text = raw
+        .to_str()
+        .ok_or("RINIT_LOG: the value is not valid UTF-8")?;
+    if text.is_empty() {
+        return Err("RINIT_LOG is set but empty; unset it or give a value".to_owned());
+    }
+    env_filter::Builder::new()
+        .try_parse(text)
+        .map_err(|e| format!("RINIT_LOG: {e}"))?;
+    Ok(Some(text.to_owned()))
 }
 
 fn parse_verbosity(raw: &std::ffi::OsStr) -> Result<u8, String> {
@@ -938,6 +963,30 @@ mod tests {
         );
         assert_eq!(error(&["tini", "--grace", "x", "y"], &[]).exit_code, 1);
         assert_eq!(error(&["catatonit"], &[]).exit_code, 1);
+    }
+
+    #[test]
+    fn any_number_of_verbose_flags_tops_out_at_trace() {
+        let many = format!("-{}", "v".repeat(300));
+        assert_eq!(run(&["rinit", &many, "x"]).verbosity, 4);
+    }
+
+    #[test]
+    fn rinit_log_is_checked_up_front() {
+        let ok = run_with(&["rinit", "x"], &[("RINIT_LOG", "rinit=debug")]).unwrap();
+        assert_eq!(ok.log_filter.as_deref(), Some("rinit=debug"));
+        for bad in ["", "garbage===", "rinit=loud"] {
+            let e = error(&["rinit", "x"], &[("RINIT_LOG", bad)]);
+            assert!(e.message.contains("RINIT_LOG"), "{bad:?}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_list_variable_needs_an_item() {
+        for (var, value) in [("RINIT_REWRITE", ","), ("RINIT_REMAP_EXIT", " , ")] {
+            let e = error(&["rinit", "x"], &[(var, value)]);
+            assert!(e.message.contains(var), "{}", e.message);
+        }
     }
 
     #[test]

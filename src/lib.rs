@@ -52,7 +52,14 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         Ok(Invocation::Version(line)) => return print_and(print, &(line + "\n")),
         Ok(Invocation::License) => return print_and(print, include_str!("../LICENSE")),
         Err(usage) => {
-            eprintln!("{}: {}", personality.name(), usage.message);
+            // Not eprintln!: it panics when stderr cannot be written (a full
+            // disk, a pipe nobody reads), and a panic of PID 1 ends in SIGSEGV.
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}: {}",
+                personality.name(),
+                usage.message
+            );
             return usage.exit_code;
         }
     };

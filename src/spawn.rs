@@ -46,6 +46,8 @@ pub enum SpawnError {
     /// A NUL byte in the command, an argument or the environment.
     Nul(String),
     Fork(Errno),
+    /// The pipe that reports exec failures could not be created.
+    Pipe(Errno),
     /// Setting up the child's process group failed.
     Setup(Errno),
     Exec {
@@ -77,6 +79,11 @@ impl fmt::Display for SpawnError {
         match self {
             SpawnError::Nul(what) => write!(f, "{what} contains a NUL byte"),
             SpawnError::Fork(e) => write!(f, "cannot fork the child: {}", errno_text(*e)),
+            SpawnError::Pipe(e) => write!(
+                f,
+                "cannot create a pipe to start the child: {}",
+                errno_text(*e)
+            ),
             SpawnError::Setup(e) => write!(
                 f,
                 "cannot put the child in its own process group: {}",
@@ -164,7 +171,7 @@ impl ChildSpec {
     /// Forks and execs. Returns once the exec has succeeded or failed.
     pub fn spawn(mut self) -> Result<Pid, SpawnError> {
         let (report_read, report_write) =
-            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Fork)?;
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
         let argv = null_terminated(&self.argv);
         // SAFETY: rinit has a single thread, so the child is a complete copy
         // of the process; it makes only system calls before exec or _exit.

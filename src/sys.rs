@@ -123,7 +123,13 @@ fn keep_off_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
     if fd.as_raw_fd() > 2 {
         return Ok(fd);
     }
-    let moved = nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3))?;
+    // F_DUPFD fails with EINVAL, not EMFILE, when the limit on descriptors
+    // is 3 or less: report what it means.
+    let moved =
+        nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3)).map_err(|e| match e {
+            Errno::EINVAL => Errno::EMFILE,
+            e => e,
+        })?;
     // SAFETY: fcntl returned a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(moved) })
 }
