@@ -43,6 +43,7 @@ fn main() {
             std::thread::sleep(Duration::from_secs(60));
             std::process::exit(99);
         }
+        mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
         other => {
             eprintln!("testkit: unknown mode {other:?}");
             std::process::exit(64);
@@ -201,6 +202,163 @@ fn ignore_term() {
     // SAFETY: setting a disposition; no handler code runs.
     unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
     say("ready");
+    loop {
+        nix::unistd::pause();
+    }
+}
+
+// ---- Workloads of the stress and fault suite (tests/stress.rs, tests/faults.rs).
+//
+// testkit hk-orphan-storm TOTAL SPAWNERS
+//     print "ready", wait for a line on stdin, then SPAWNERS processes create
+//     TOTAL orphans for PID 1 (some exit at once, some leave children of
+//     their own behind, some linger while others are created); print
+//     "a tenth created" about a tenth of the way through, and
+//     "orphans gone TOTAL retries R" once every one of them has exited, then
+//     exit 42 when stdin closes
+// testkit hk-group N  fork N workers into the own process group, print
+//     "workers N", and wait forever
+
+fn hardening(mode: &str, args: &[String]) {
+    let number = |i: usize| -> usize {
+        args.get(i)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("{mode}: argument {} must be a number", i + 1))
+    };
+    match mode {
+        "hk-orphan-storm" => orphan_storm(number(0), number(1)),
+        "hk-group" => group_of_workers(number(0)),
+        _ => {
+            eprintln!("testkit: unknown mode {mode:?}");
+            std::process::exit(64);
+        }
+    }
+}
+
+/// fork(), retrying while the system is momentarily out of processes.
+/// Returns the pid (0 in the child) and adds the retries to `retries`.
+fn fork_retrying(retries: &mut u64) -> libc::pid_t {
+    loop {
+        // SAFETY: the callers are single-threaded; children only make
+        // system calls and _exit.
+        let pid = unsafe { libc::fork() };
+        if pid >= 0 {
+            return pid;
+        }
+        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EAGAIN)
+            || *retries > 1_000_000
+        {
+            // SAFETY: leaving at once, without the parent's exit handlers.
+            unsafe { libc::_exit(70) }
+        }
+        *retries += 1;
+        // SAFETY: plain system call.
+        unsafe { libc::sched_yield() };
+    }
+}
+
+fn orphan_storm(total: usize, spawners: usize) {
+    let pipe = || {
+        let mut fds = [0; 2];
+        // SAFETY: fds is a valid two-int array.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        (fds[0], fds[1])
+    };
+    // Lingering orphans read `hold` until the main process closes its end;
+    // every orphan holds `done` open until it exits.
+    let (hold_r, hold_w) = pipe();
+    let (done_r, done_w) = pipe();
+    say("ready");
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    let mut retries = 0u64;
+    let mut spawner_pids = Vec::new();
+    for s in 0..spawners {
+        let pid = fork_retrying(&mut retries);
+        if pid == 0 {
+            // SAFETY: closing descriptors this process does not use.
+            unsafe {
+                libc::close(hold_w);
+                libc::close(done_r);
+            }
+            let mut mine = 0u64;
+            let tenth = total / spawners / 10;
+            for (n, i) in (s..total).step_by(spawners).enumerate() {
+                if s == 0 && n == tenth {
+                    say("a tenth created");
+                }
+                if fork_retrying(&mut mine) == 0 {
+                    if fork_retrying(&mut mine) == 0 {
+                        be_orphan(i, hold_r, &mut mine);
+                    }
+                    // The orphan's parent leaves at once.
+                    unsafe { libc::_exit(0) }
+                }
+                let mut status = 0;
+                // SAFETY: waiting for our own child.
+                unsafe { libc::wait(&mut status) };
+            }
+            // Report this spawner's fork retries in the exit code (capped).
+            unsafe { libc::_exit(mine.min(60) as i32) }
+        }
+        spawner_pids.push(pid);
+    }
+    // SAFETY: the main process keeps only the read end of `done`.
+    unsafe { libc::close(done_w) };
+    for pid in spawner_pids {
+        let mut status = 0;
+        // SAFETY: waiting for our own children.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert!(libc::WIFEXITED(status), "spawner {pid}: {status:#x}");
+        let code = libc::WEXITSTATUS(status);
+        assert_ne!(code, 70, "a spawner could not fork");
+        retries += code as u64;
+    }
+    // Release the lingering orphans, then wait until every orphan is gone.
+    unsafe { libc::close(hold_w) };
+    let mut sink = [0u8; 16];
+    // SAFETY: reading into a local buffer until end of file.
+    while unsafe { libc::read(done_r, sink.as_mut_ptr().cast(), sink.len()) } > 0 {}
+    say(&format!("orphans gone {total} retries {retries}"));
+    let mut rest = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut rest);
+    std::process::exit(42);
+}
+
+/// One orphan: what it does depends on its number.
+fn be_orphan(i: usize, hold_r: libc::c_int, retries: &mut u64) -> ! {
+    // Orphans numbered 6 and 7 (mod 10) leave a child behind, which becomes
+    // PID 1's in turn; those numbered 8 leave a child that leaves a child.
+    let generations = match i % 10 {
+        6 | 7 => 1,
+        8 => 2,
+        _ => 0,
+    };
+    for _ in 0..generations {
+        if fork_retrying(retries) != 0 {
+            break;
+        }
+    }
+    // One in a hundred lingers until the storm is over.
+    if i % 100 == 9 {
+        let mut byte = 0u8;
+        // SAFETY: reading one byte into a local; returns at end of file.
+        while unsafe { libc::read(hold_r, (&mut byte as *mut u8).cast(), 1) } > 0 {}
+    }
+    // SAFETY: leaving without the parent's exit handlers.
+    unsafe { libc::_exit(0) }
+}
+
+fn group_of_workers(count: usize) {
+    let mut retries = 0;
+    for _ in 0..count {
+        if fork_retrying(&mut retries) == 0 {
+            loop {
+                nix::unistd::pause();
+            }
+        }
+    }
+    say(&format!("workers {count}"));
     loop {
         nix::unistd::pause();
     }

@@ -1,0 +1,142 @@
+//! The properties the fuzz targets check, shared with `tests/fuzz_corpus.rs`,
+//! which replays the kept corpora through them on stable Rust.
+//!
+//! Input formats (plain bytes, so a corpus file can be written by hand):
+//! - `command_line`: the first byte picks the name rinit runs as; the rest is
+//!   split on `\n` into words. A word starting with `$` is an environment
+//!   variable `$NAME=VALUE`; every other word is an argument.
+//! - `values`: the whole input, as text, is handed to every value parser.
+
+#![allow(dead_code)] // each fuzz target uses one half
+
+use rinit::cli::{Invocation, parse, parse_bool, parse_duration};
+use rinit::exit_status::parse_exit_code;
+use rinit::personality::Personality;
+use rinit::policy::{ForwardTarget, Rewrites};
+use rinit::signals::{MAX_SIGNAL, RTMIN, Signal};
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::time::Duration;
+
+const NAMES: [&str; 5] = [
+    "rinit",
+    "tini",
+    "dumb-init",
+    "catatonit",
+    "/sbin/docker-init",
+];
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// Splits a `command_line` input into argv (with argv[0]) and variables.
+pub fn decode_command_line(data: &[u8]) -> (Vec<OsString>, HashMap<String, OsString>) {
+    let (first, rest) = data.split_first().map_or((0, &[][..]), |(f, r)| (*f, r));
+    let mut argv = vec![OsString::from(NAMES[first as usize % NAMES.len()])];
+    let mut env = HashMap::new();
+    if rest.is_empty() {
+        return (argv, env);
+    }
+    for word in rest.split(|&b| b == b'\n') {
+        if let Some(var) = word.strip_prefix(b"$") {
+            let (name, value) = match var.iter().position(|&b| b == b'=') {
+                Some(eq) => (&var[..eq], &var[eq + 1..]),
+                None => (var, &b""[..]),
+            };
+            env.insert(
+                String::from_utf8_lossy(name).into_owned(),
+                OsString::from_vec(value.to_vec()),
+            );
+        } else {
+            argv.push(OsString::from_vec(word.to_vec()));
+        }
+    }
+    (argv, env)
+}
+
+/// Parsing a command line never panics, is deterministic, and yields either
+/// a usable configuration or a one-message usage error with the right code.
+pub fn check_command_line(data: &[u8]) {
+    let (argv, env) = decode_command_line(data);
+    let lookup = |name: &str| env.get(name).cloned();
+    let personality = Personality::from_argv0(argv[0].as_bytes());
+    let result = parse(&argv, &lookup);
+    assert_eq!(
+        result,
+        parse(&argv, &lookup),
+        "parsing is not deterministic"
+    );
+    match result {
+        Err(e) => {
+            assert_eq!(e.exit_code, personality.usage_exit_code(), "{e:?}");
+            assert!(!e.message.trim().is_empty(), "empty usage message");
+            let first_line = e.message.lines().next().unwrap_or("");
+            assert!(!first_line.trim().is_empty(), "{e:?}");
+        }
+        Ok(Invocation::Run(config)) => {
+            assert_eq!(config.pause, config.command.is_empty(), "{config:?}");
+            if let Some(program) = config.command.first() {
+                assert!(!program.is_empty(), "empty command accepted");
+            }
+            assert!(config.grace <= DAY, "{config:?}");
+            assert!(config.kill_after.is_none_or(|d| d <= DAY), "{config:?}");
+            assert!(config.verbosity <= 4, "{config:?}");
+            assert_ne!(config.drain_signal, Signal::CHLD);
+            assert_ne!(config.pdeathsig, Some(Signal::CHLD));
+            // The command is passed on exactly: it is the tail of argv.
+            let tail = &argv[argv.len() - config.command.len()..];
+            assert_eq!(tail, &config.command[..]);
+        }
+        Ok(Invocation::Help(text)) => assert!(text.contains("usage:")),
+        Ok(Invocation::Version(line)) => assert!(!line.contains('\n')),
+        Ok(Invocation::License) => {}
+    }
+}
+
+/// Every value parser, given the same text: no panic, results in range,
+/// errors that quote what they rejected, and names that round-trip.
+pub fn check_values(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let quotes = |message: &str| text.is_empty() || message.contains(text);
+
+    match Signal::parse(text) {
+        Ok(signal) => {
+            let n = signal.number();
+            assert!((1..=MAX_SIGNAL).contains(&n), "{text:?} -> {n}");
+            assert_eq!(Signal::parse(&n.to_string()), Ok(signal));
+            if !(32..RTMIN).contains(&n) {
+                assert_eq!(Signal::parse(&signal.to_string()), Ok(signal), "{text:?}");
+            }
+        }
+        Err(e) => assert!(quotes(&e) || e.contains("empty"), "{text:?}: {e}"),
+    }
+    match parse_duration(text) {
+        Ok(d) => assert!(d <= DAY, "{text:?} -> {d:?}"),
+        Err(e) => assert!(quotes(&e), "{text:?}: {e}"),
+    }
+    match parse_exit_code(text) {
+        Ok(code) => assert_eq!(
+            text.trim_start_matches('0').parse::<u8>().unwrap_or(0),
+            code
+        ),
+        Err(e) => assert!(quotes(&e), "{text:?}: {e}"),
+    }
+    match Rewrites::parse_rule(text) {
+        Ok((from, to)) => {
+            assert!(![Signal::KILL, Signal::STOP, Signal::CHLD].contains(&from));
+            let mut rewrites = Rewrites::default();
+            rewrites.set(from, to);
+            assert_eq!(rewrites.apply(from), to);
+        }
+        Err(e) => assert!(!e.is_empty()),
+    }
+    if let Ok(target) = ForwardTarget::parse(text) {
+        assert!(["child", "group", "all"].contains(&text), "{target:?}");
+    }
+    if let Ok(on) = parse_bool(text) {
+        let lower = text.to_ascii_lowercase();
+        let expected = ["1", "true", "yes"].contains(&lower.as_str());
+        assert_eq!(on, expected, "{text:?}");
+    }
+}

@@ -1,0 +1,711 @@
+//! Faults: rinit as PID 1 against signals meant to kill it, exhausted
+//! resources, odd environments, commands that cannot run and bad input.
+//!
+//! Tests that need root (another uid, mount namespaces) say so on stderr and
+//! pass without checking anything when run as an ordinary user.
+
+mod common;
+use common::*;
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn rinit_str() -> String {
+    rinit().to_string_lossy().into_owned()
+}
+
+/// Whether a root-only test must stand down, saying so.
+fn needs_root(test: &str) -> bool {
+    if is_root() {
+        return false;
+    }
+    eprintln!("{test}: skipped, needs root");
+    true
+}
+
+/// A fresh directory for one test's files, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("rinit-faults-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // Reachable by the unprivileged uid of some tests.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn write(&self, name: &str, text: &str, mode: u32) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    /// A copy of a binary that any uid can run (the build directory may not
+    /// be reachable by them).
+    fn copy(&self, from: &Path, name: &str) -> String {
+        let to = self.path(name);
+        std::fs::copy(from, &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        to.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// rinit's stderr holds exactly one line, an error of rinit's own.
+fn assert_one_error_line(done: &Finished) -> &str {
+    let lines: Vec<&str> = done.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line: {done:?}");
+    assert!(lines[0].starts_with("rinit: error: "), "{done:?}");
+    assert!(!done.stderr.contains("panicked"), "{done:?}");
+    lines[0]
+}
+
+fn children_of(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// `sh -c SCRIPT rinit ARGS...` as PID 1: the script sets the stage and
+/// ends with `exec "$0" ...`, so rinit is PID 1.
+fn staged(script: &str, args: &[&str]) -> Command {
+    let mut all = vec!["-c", script];
+    let rinit = rinit_str();
+    all.push(&rinit);
+    all.extend_from_slice(args);
+    as_pid1("sh", &all)
+}
+
+// ---- Faults from outside ----------------------------------------------
+
+#[test]
+fn fault_signals_sent_from_outside_are_forwarded_not_fatal() {
+    let mut run = Running::start(rinit_pid1(&["--", &testkit(), "sigecho"]));
+    run.expect("ready");
+    let pid = run.rinit_pid();
+    for signal in [
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGABRT,
+        libc::SIGSYS,
+        libc::SIGFPE,
+        libc::SIGTRAP,
+    ] {
+        run.signal(signal);
+        run.expect(&format!("signal {signal}"));
+        assert_eq!(run.rinit_pid(), pid, "rinit was replaced?");
+    }
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(done.stderr.is_empty(), "{done:?}");
+}
+
+#[test]
+fn sigkill_of_the_whole_group_mid_work_gives_137() {
+    let mut run = Running::start(rinit_pid1(&["--", &testkit(), "hk-group", "5"]));
+    run.expect("workers 5");
+    let child = children_of(run.rinit_pid());
+    assert_eq!(child.len(), 1, "{child:?}");
+    // The child leads its group: -pid is the whole group.
+    // SAFETY: kill takes plain integers.
+    assert_eq!(unsafe { libc::kill(-child[0], libc::SIGKILL) }, 0);
+    let done = run.finish();
+    assert_eq!(done.code, 137, "{done:?}");
+    assert!(done.stderr.is_empty(), "{done:?}");
+}
+
+// ---- Resource exhaustion ------------------------------------------------
+
+#[test]
+fn fork_failing_at_the_process_limit_is_a_clear_error() {
+    if needs_root("fork_failing_at_the_process_limit_is_a_clear_error") {
+        return;
+    }
+    // RLIMIT_NPROC counts the processes of a uid; root is exempt, so rinit
+    // runs as nobody, already at its limit of one process.
+    let scratch = Scratch::new("nproc");
+    let rinit = scratch.copy(&rinit(), "rinit");
+    let done = run(as_pid1(
+        "setpriv",
+        &[
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "prlimit",
+            "--nproc=1:1",
+            "--",
+            &rinit,
+            "--",
+            "true",
+        ],
+    ));
+    assert_eq!(done.code, 1, "{done:?}");
+    let line = assert_one_error_line(&done);
+    assert!(
+        line.contains("cannot fork the child") && line.contains("os error 11"),
+        "{line}"
+    );
+}
+
+fn is_out_of_fds(line: &str) -> bool {
+    // glibc and musl word EMFILE differently.
+    line.contains("Too many open files") || line.contains("No file descriptors available")
+}
+
+#[test]
+fn out_of_fds_before_the_signalfd_is_a_clear_error() {
+    // With 0-2 taken, a dynamically linked rinit cannot even be loaded at a
+    // limit of 3 descriptors; with stdin closed the loader gets one, and so
+    // does the signalfd, which rinit must then move off descriptor 0.
+    let done = run(staged(
+        r#"exec prlimit --nofile=3:3 -- "$0" -- true <&-"#,
+        &[],
+    ));
+    assert_eq!(done.code, 1, "{done:?}");
+    let line = assert_one_error_line(&done);
+    assert!(line.contains("cannot create a signalfd"), "{line}");
+    // BUG (reported): says "Invalid argument", the errno of F_DUPFD past
+    // the limit, instead of naming the exhausted descriptors.
+    assert!(is_out_of_fds(line), "{line}");
+}
+
+#[test]
+fn out_of_fds_for_the_child_is_a_clear_error() {
+    // The signalfd gets descriptor 3, and nothing is left for the pipe that
+    // reports exec failures.
+    let done = run(as_pid1(
+        "prlimit",
+        &["--nofile=4:4", "--", &rinit_str(), "--", "true"],
+    ));
+    assert_eq!(done.code, 1, "{done:?}");
+    let line = assert_one_error_line(&done);
+    assert!(is_out_of_fds(line), "{line}");
+    // BUG (reported): the pipe failure is reported as "cannot fork the child".
+    assert!(!line.contains("cannot fork"), "{line}");
+}
+
+// ---- Odd environments --------------------------------------------------
+
+#[test]
+fn without_proc_mounted() {
+    if needs_root("without_proc_mounted") {
+        return;
+    }
+    let inner = r#"if test -e /proc/self; then echo proc; else echo no-proc; fi
+        "$1" orphans 5
+        sleep 1000 &
+        echo sleeper started
+        exit 4"#;
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--pid", "--fork", "--kill-child", "sh", "-c"])
+        .arg(r#"umount -l /proc && exec "$0" -v -- sh -c "$2" inner "$1""#)
+        .args([&rinit_str(), &testkit(), inner]);
+    let done = run(cmd);
+    assert_eq!(done.code, 4, "{done:?}");
+    assert_eq!(
+        done.stdout,
+        ["no-proc", "orphaned 5", "sleeper started"],
+        "{done:?}"
+    );
+    // The drain reached the sleeper without /proc (kill(-1) as PID 1).
+    assert!(done.stderr.contains("sending SIGTERM"), "{}", done.stderr);
+    assert!(
+        !done.stderr.contains("warn") && !done.stderr.contains("error"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn read_only_root_filesystem() {
+    if needs_root("read_only_root_filesystem") {
+        return;
+    }
+    let done = run(staged(
+        r#"mount -o remount,bind,ro / && exec "$0" -- sh -c 'touch /rinit-ro-probe 2>/dev/null && echo writable || echo read-only; exit 3'"#,
+        &[],
+    ));
+    assert_eq!(done.code, 3, "{done:?}");
+    assert_eq!(done.stdout, ["read-only"], "{done:?}");
+    assert!(done.stderr.is_empty(), "{done:?}");
+}
+
+#[test]
+fn empty_environment_without_path() {
+    // The command is found on the default PATH, and the child gets the
+    // environment rinit got: nothing at all.
+    let done = run(as_pid1("env", &["-i", &rinit_str(), "--", "env"]));
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(done.stdout.is_empty(), "{done:?}");
+    assert!(done.stderr.is_empty(), "{done:?}");
+    let done = run(as_pid1(
+        "env",
+        &["-i", &rinit_str(), "--", "sh", "-c", "exit 5"],
+    ));
+    assert_eq!(done.code, 5, "{done:?}");
+}
+
+/// `sh` reporting which of its standard descriptors are open.
+const PROBE_FDS: &str = "for fd in 0 1 2; do if [ -e /proc/self/fd/$fd ]; then echo $fd:open >&9; else echo $fd:closed >&9; fi; done; exit 3";
+
+#[test]
+fn closed_stdin_stdout_stderr() {
+    for (closed, expect) in [
+        ("<&-", ["0:closed", "1:open", "2:open"]),
+        (">&-", ["0:open", "1:closed", "2:open"]),
+        ("2>&-", ["0:open", "1:open", "2:closed"]),
+        ("<&- >&- 2>&-", ["0:closed", "1:closed", "2:closed"]),
+    ] {
+        // Descriptor 9 carries the report past the closed ones.
+        let script = format!(r#"exec 9>&1; exec "$0" -- sh -c '{PROBE_FDS}' {closed}"#);
+        let done = run(staged(&script, &[]));
+        assert_eq!(done.code, 3, "{closed}: {done:?}");
+        assert_eq!(done.stdout, expect, "{closed}: {done:?}");
+        assert!(done.stderr.is_empty(), "{closed}: {done:?}");
+    }
+    // rinit's own error with nowhere to write it: still the right code.
+    let done = run(staged(r#"exec "$0" -- /nonexistent <&- >&- 2>&-"#, &[]));
+    assert_eq!(done.code, 127, "{done:?}");
+}
+
+#[test]
+fn unwritable_stderr_never_crashes_rinit() {
+    // A full device or a pipe nobody reads: writes fail with ENOSPC/EPIPE.
+    // rinit must still exit with its documented codes, not panic.
+    for (args, code) in [
+        (&["--", "/nonexistent"][..], 127),
+        (&["-v", "--", "sh", "-c", "exit 3"][..], 3),
+        // BUG (reported): the usage message is written with eprintln!,
+        // which panics on a write error; as PID 1 the panic ends in SIGSEGV.
+        (&["--grace", "x", "--", "true"][..], 2),
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut cmd = rinit_pid1(args);
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(full);
+        let status = cmd.status().unwrap();
+        assert_eq!(status.code(), Some(code), "/dev/full, {args:?}: {status:?}");
+
+        let (read_end, write_end) = nix::unistd::pipe().unwrap();
+        drop(read_end);
+        let mut cmd = rinit_pid1(args);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(write_end);
+        let status = cmd.status().unwrap();
+        assert_eq!(
+            status.code(),
+            Some(code),
+            "broken pipe, {args:?}: {status:?}"
+        );
+    }
+}
+
+#[test]
+fn as_an_unprivileged_uid() {
+    if needs_root("as_an_unprivileged_uid") {
+        return;
+    }
+    let scratch = Scratch::new("uid");
+    let rinit = scratch.copy(&rinit(), "rinit");
+    let testkit = scratch.copy(Path::new(&testkit()), "testkit");
+    let script = r#""$0" orphans 20; exec "$0" sigecho"#;
+    let mut run = Running::start(as_pid1(
+        "setpriv",
+        &[
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            &rinit,
+            "--",
+            "sh",
+            "-c",
+            script,
+            &testkit,
+        ],
+    ));
+    run.expect("orphaned 20");
+    run.expect("ready");
+    let pid = run.rinit_pid();
+    let uid = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(uid.lines().any(|l| l.starts_with("Uid:\t65534\t")), "{uid}");
+    // Orphans were reaped without privileges.
+    assert!(wait_for_no_zombies(pid), "zombies left");
+    run.signal(libc::SIGTERM);
+    run.expect("signal 15");
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(done.stderr.is_empty(), "{done:?}");
+}
+
+/// rinit reaps asynchronously; give it the safety net to finish.
+fn wait_for_no_zombies(pid: i32) -> bool {
+    let deadline = std::time::Instant::now() + SAFETY_NET;
+    while std::time::Instant::now() < deadline {
+        if descendants(pid).1.is_empty() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    false
+}
+
+#[test]
+fn rinit_under_rinit_passes_status_and_signals_quietly() {
+    let rinit = rinit_str();
+    let mut run = Running::start(rinit_pid1(&[
+        "--",
+        &rinit,
+        "--",
+        "sh",
+        "-c",
+        r#""$0" orphans 10; exec "$0" sigecho"#,
+        &testkit(),
+    ]));
+    run.expect("orphaned 10");
+    run.expect("ready");
+    let outer = run.rinit_pid();
+    let inner = children_of(outer);
+    assert_eq!(inner.len(), 1, "{inner:?}");
+    // The inner rinit is a subreaper: it collected the orphans.
+    assert!(wait_for_no_zombies(outer), "zombies left");
+    run.signal(libc::SIGTERM);
+    run.expect("signal 15");
+    run.signal(libc::SIGUSR1);
+    run.expect("signal 10");
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    // No warning about not being PID 1 or anything else.
+    assert!(done.stderr.is_empty(), "{done:?}");
+}
+
+#[test]
+fn rinit_under_rinit_the_outer_one_still_reaps() {
+    let rinit = rinit_str();
+    let mut run = Running::start(rinit_pid1(&[
+        "-v",
+        "--",
+        &rinit,
+        "--",
+        "sh",
+        "-c",
+        "sleep 1000 & sleep 1000 & echo started; wait",
+    ]));
+    run.expect("started");
+    let outer = run.rinit_pid();
+    let inner = children_of(outer);
+    assert_eq!(inner.len(), 1, "{inner:?}");
+    // Kill the inner init: its shell and sleepers fall to the outer one,
+    // which drains and reaps them and reports the inner one's death.
+    // SAFETY: kill takes plain integers.
+    assert_eq!(unsafe { libc::kill(inner[0], libc::SIGKILL) }, 0);
+    let done = run.finish();
+    assert_eq!(done.code, 137, "{done:?}");
+    assert!(
+        done.stderr
+            .contains("sending SIGTERM to 3 remaining processes"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        !done.stderr.contains("warn") && !done.stderr.contains("error"),
+        "{}",
+        done.stderr
+    );
+}
+
+// ---- Commands that cannot run -------------------------------------------
+
+#[test]
+fn script_without_a_shebang_line() {
+    let scratch = Scratch::new("noshebang");
+    let script = scratch.write("script", "echo from the script\nexit 3\n", 0o755);
+    let done = run(rinit_pid1(&["--", &script]));
+    assert_eq!(done.code, 126, "{done:?}");
+    assert!(done.stdout.is_empty(), "run by a shell? {done:?}");
+    let line = assert_one_error_line(&done);
+    assert!(
+        line.contains("Exec format error") && line.contains("'#!' line"),
+        "{line}"
+    );
+}
+
+#[test]
+fn exec_failures_have_one_line_and_the_documented_code() {
+    let scratch = Scratch::new("exec");
+    let not_executable = scratch.write("plain", "#!/bin/sh\nexit 0\n", 0o644);
+    let dangling = scratch.path("dangling");
+    std::os::unix::fs::symlink(scratch.path("nowhere"), &dangling).unwrap();
+    let dangling = dangling.to_string_lossy().into_owned();
+    let dir = scratch.0.to_string_lossy().into_owned();
+    let missing = scratch.path("missing").to_string_lossy().into_owned();
+    for (command, code, says) in [
+        ("rinit-no-such-command", 127, "command not found in PATH"),
+        (missing.as_str(), 127, "No such file or directory"),
+        (not_executable.as_str(), 126, "Permission denied"),
+        (dir.as_str(), 126, "is a directory"),
+        (dangling.as_str(), 127, "dangling symbolic link"),
+    ] {
+        let done = run(rinit_pid1(&["--", command]));
+        assert_eq!(done.code, code, "{command}: {done:?}");
+        let line = assert_one_error_line(&done);
+        assert!(
+            line.contains(&format!("cannot run '{command}'")) && line.contains(says),
+            "{command}: {line}"
+        );
+    }
+}
+
+#[test]
+fn argument_list_too_long() {
+    // rinit passes on the arguments it was itself started with, so E2BIG
+    // needs a command whose exec grows them: a script whose '#!' names a
+    // long interpreter path. With a 256 KiB stack limit the kernel allows
+    // its minimum of 128 KiB of arguments; the length of a second argument
+    // is searched for at which rinit still starts but the script's exec
+    // fails.
+    let scratch = Scratch::new("e2big");
+    let interpreter = scratch.path(&"i".repeat(180));
+    std::os::unix::fs::symlink("/bin/sh", &interpreter).unwrap();
+    let script = scratch.write(
+        "s",
+        &format!("#!{}\necho ran\n", interpreter.display()),
+        0o755,
+    );
+    let probe = |len: usize| {
+        let fixed = "f".repeat(100_000);
+        let filler = "x".repeat(len);
+        let mut cmd = as_pid1(
+            "prlimit",
+            &[
+                "--stack=262144",
+                "--",
+                &rinit_str(),
+                "--",
+                &script,
+                &fixed,
+                &filler,
+            ],
+        );
+        cmd.env_clear().env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
+        run(cmd)
+    };
+    let ran = |done: &Finished| done.stdout == ["ran"];
+    let (mut lo, mut hi) = (0usize, 65536usize);
+    assert!(ran(&probe(lo)), "the script does not run at all");
+    assert!(!ran(&probe(hi)));
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if ran(&probe(mid)) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let done = probe(hi);
+    assert_eq!(done.code, 126, "argument of {hi} bytes: {done:?}");
+    let line = assert_one_error_line(&done);
+    assert!(line.contains("Argument list too long"), "{line}");
+    println!("E2BIG: the script's exec fails from a {hi}-byte argument on; rinit says: {line}");
+}
+
+// ---- Bad input ---------------------------------------------------------
+
+/// rinit with this command line and these variables must exit 2, print one
+/// message naming `names`, and never panic.
+fn assert_usage_error(args: &[OsString], vars: &[(&str, OsString)], names: &str) {
+    let mut cmd = as_pid1(&rinit_str(), &[]);
+    cmd.args(args);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let done = run(cmd);
+    let what = format!("{args:?} {vars:?}");
+    assert_eq!(done.code, 2, "{what}: {done:?}");
+    assert!(!done.stderr.contains("panicked"), "{what}: {done:?}");
+    let first = done.stderr.lines().next().unwrap_or("");
+    assert!(first.starts_with("rinit: "), "{what}: {done:?}");
+    assert!(
+        first.contains(names),
+        "{what}: message does not name {names}: {first}"
+    );
+    assert!(done.stdout.is_empty(), "{what}: {done:?}");
+}
+
+fn os(s: &str) -> OsString {
+    OsString::from(s)
+}
+
+const HUGE: &str = "99999999999999999999999999999999";
+
+#[test]
+fn malformed_option_values_name_the_option() {
+    let durations = [
+        "",
+        "abc",
+        "-1",
+        "1.5s",
+        "5 s",
+        "5S",
+        "1d",
+        "25h",
+        "86401",
+        "0x10",
+        HUGE,
+        "18446744073709551615ms",
+    ];
+    let signals = [
+        "",
+        "NOPE",
+        "0",
+        "65",
+        "-9",
+        "+9",
+        "SIG",
+        "RTMIN+31",
+        "SIGRTMAX+1",
+        "RTMIN-1",
+        "RTMIN+",
+        "TERM ",
+        HUGE,
+    ];
+    let mut cases: Vec<(Vec<String>, &str)> = Vec::new();
+    for value in durations {
+        cases.push((vec!["--grace".into(), value.into()], "--grace"));
+        cases.push((vec![format!("--kill-after={value}")], "--kill-after"));
+    }
+    for value in signals.iter().chain(&["CHLD"]) {
+        cases.push((
+            vec!["--drain-signal".into(), value.to_string()],
+            "--drain-signal",
+        ));
+        cases.push((vec!["-p".into(), value.to_string()], "--pdeathsig"));
+    }
+    for value in ["", "everyone", "GROUP", "child ", "1"] {
+        cases.push((vec!["--forward-to".into(), value.into()], "--forward-to"));
+    }
+    for value in [
+        "",
+        "TERM",
+        "TERM:",
+        ":TERM",
+        "KILL:TERM",
+        "STOP:0",
+        "CHLD:TERM",
+        "TERM:NOPE",
+        "NOPE:TERM",
+        "TERM:QUIT:INT",
+        "RTMAX+1:TERM",
+    ] {
+        cases.push((vec!["-r".into(), value.into()], "--rewrite"));
+    }
+    for value in ["", "256", "-1", "x", "1,2", "0x1", HUGE] {
+        cases.push((vec!["--remap-exit".into(), value.into()], "--remap-exit"));
+    }
+    for flag in [
+        "--subreaper=yes",
+        "--pause=1",
+        "--single-child=",
+        "--help=x",
+    ] {
+        cases.push((vec![flag.into()], flag.split('=').next().unwrap()));
+    }
+    cases.push((vec!["--no-such-option".into()], "--no-such-option"));
+    cases.push((vec!["-Z".into()], "-Z"));
+    cases.push((vec!["--".into(), "".into()], "empty string"));
+    for args in cases {
+        let mut argv: Vec<OsString> = args.0.iter().map(|a| os(a)).collect();
+        argv.extend([os("--"), os("true")]);
+        assert_usage_error(&argv, &[], args.1);
+    }
+    // A value missing at the very end.
+    assert_usage_error(&[os("--grace")], &[], "--grace");
+    assert_usage_error(&[os("-e")], &[], "--remap-exit");
+    // A value that is not UTF-8.
+    let bad = OsString::from_vec(vec![b'5', 0xff, b's']);
+    assert_usage_error(&[os("--grace"), bad, os("true")], &[], "--grace");
+    // A huge value is quoted back in one line without trouble.
+    let long = "9".repeat(100_000);
+    assert_usage_error(&[os("--grace"), os(&long), os("true")], &[], "--grace");
+}
+
+#[test]
+fn malformed_variables_name_the_variable() {
+    let cases: &[(&str, &[&str])] = &[
+        ("RINIT_GRACE", &["", "abc", "-1", "25h", HUGE]),
+        ("RINIT_KILL_AFTER", &["", "5x", HUGE]),
+        ("RINIT_DRAIN_SIGNAL", &["", "NOPE", "0", "65", "CHLD"]),
+        ("RINIT_PDEATHSIG", &["", "NOPE", "RTMIN+40"]),
+        ("RINIT_FORWARD_TO", &["", "everyone"]),
+        ("RINIT_REWRITE", &["", "TERM", "TERM:QUIT,HUP", "KILL:0"]),
+        ("RINIT_REMAP_EXIT", &["", "256", "1,x", HUGE]),
+        ("RINIT_SUBREAPER", &["", "maybe", "2"]),
+        ("RINIT_WARN_ON_REAP", &["", "on"]),
+        ("RINIT_PAUSE", &["", "y"]),
+        ("RINIT_VERBOSITY", &["", "loud", "256", "-1"]),
+        ("TINI_VERBOSITY", &["x", "300"]),
+    ];
+    for (var, values) in cases {
+        for value in *values {
+            assert_usage_error(&[os("true")], &[(var, os(value))], var);
+        }
+        let bad = OsString::from_vec(vec![b'1', 0xff]);
+        assert_usage_error(&[os("true")], &[(var, bad)], var);
+    }
+}
+
+#[test]
+fn list_variables_without_any_item_are_rejected() {
+    // BUG (reported): a list variable holding only separators is not
+    // "empty" to the parser and silently means "no rules".
+    for var in ["RINIT_REWRITE", "RINIT_REMAP_EXIT"] {
+        for value in [",", " ", ", ,"] {
+            assert_usage_error(&[os("true")], &[(var, os(value))], var);
+        }
+    }
+}
+
+#[test]
+fn malformed_log_filter_is_rejected() {
+    // BUG (reported): RINIT_LOG goes to env_logger unchecked: an empty value
+    // is accepted although every other empty RINIT_* variable is rejected,
+    // and a malformed one only makes env_logger print a warning of its own.
+    for value in ["", "garbage===", "rinit=loud"] {
+        assert_usage_error(&[os("true")], &[("RINIT_LOG", os(value))], "RINIT_LOG");
+    }
+}
+
+#[test]
+fn any_number_of_verbose_flags() {
+    // Found by fuzzing. BUG (reported): the level is 1 + the count of -v in
+    // a u8, so 255 flags overflow: a panic in a debug build, and in a
+    // release build level 0, the quietest, instead of the loudest.
+    let many = format!("-{}", "v".repeat(255));
+    let done = run(rinit_pid1(&[&many, "--", "sh", "-c", "exit 3"]));
+    assert_eq!(done.code, 3, "{done:?}");
+    assert!(!done.stderr.contains("panicked"), "{}", done.stderr);
+    assert!(done.stderr.contains("rinit: debug: "), "{}", done.stderr);
+}
