@@ -152,10 +152,14 @@ impl ChildSpec {
         let listen_pid_at = listen_pid_index(&env, own_pid);
         let env = env
             .into_iter()
-            .map(|(mut k, v)| {
-                k.push("=");
-                k.push(v);
-                cstring(k.into_vec(), "an environment variable")
+            .map(|(key, value)| {
+                // One allocation per entry: this runs for every variable.
+                let (key, value) = (key.into_vec(), value.into_vec());
+                let mut entry = Vec::with_capacity(key.len() + value.len() + 2);
+                entry.extend_from_slice(&key);
+                entry.push(b'=');
+                entry.extend_from_slice(&value);
+                cstring(entry, "an environment variable")
             })
             .collect::<Result<_, _>>()?;
         Ok(ChildSpec {
