@@ -1,8 +1,8 @@
 //! Faults: rinit as PID 1 against signals meant to kill it, exhausted
 //! resources, odd environments, commands that cannot run and bad input.
 //!
-//! Tests that need root (another uid, mount namespaces) say so on stderr and
-//! pass without checking anything when run as an ordinary user.
+//! Tests that need root (another uid, mount namespaces) fail with a message
+//! saying so when run as an ordinary user.
 
 mod common;
 use common::*;
@@ -10,39 +10,21 @@ use common::*;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn rinit_str() -> String {
     rinit().to_string_lossy().into_owned()
 }
 
-/// Whether a root-only test must stand down, saying so.
-fn needs_root(test: &str) -> bool {
-    if is_root() {
-        return false;
-    }
-    eprintln!("{test}: skipped, needs root");
-    true
+/// Root-only tests fail loudly without root rather than pass unchecked:
+/// the suite is meant to run as root (see the README).
+fn require_root(test: &str) {
+    assert!(is_root(), "{test} needs root: run the test suite as root");
 }
 
-/// A fresh directory for one test's files, removed when dropped.
-struct Scratch(PathBuf);
-
+/// What the fault tests need of a scratch directory beyond the common one.
 impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("rinit-faults-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        // Reachable by the unprivileged uid of some tests.
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
     fn write(&self, name: &str, text: &str, mode: u32) -> String {
         let path = self.path(name);
         std::fs::write(&path, text).unwrap();
@@ -60,12 +42,6 @@ impl Scratch {
     }
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// rinit's stderr holds exactly one line, an error of rinit's own.
 fn assert_one_error_line(done: &Finished) -> &str {
     let lines: Vec<&str> = done.stderr.lines().collect();
@@ -73,14 +49,6 @@ fn assert_one_error_line(done: &Finished) -> &str {
     assert!(lines[0].starts_with("rinit: error: "), "{done:?}");
     assert!(!done.stderr.contains("panicked"), "{done:?}");
     lines[0]
-}
-
-fn children_of(pid: i32) -> Vec<i32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
 }
 
 /// `sh -c SCRIPT rinit ARGS...` as PID 1: the script sets the stage and
@@ -123,7 +91,7 @@ fn fault_signals_sent_from_outside_are_forwarded_not_fatal() {
 fn sigkill_of_the_whole_group_mid_work_gives_137() {
     let mut run = Running::start(rinit_pid1(&["--", &testkit(), "hk-group", "5"]));
     run.expect("workers 5");
-    let child = children_of(run.rinit_pid());
+    let child = children(run.rinit_pid());
     assert_eq!(child.len(), 1, "{child:?}");
     // The child leads its group: -pid is the whole group.
     // SAFETY: kill takes plain integers.
@@ -137,9 +105,7 @@ fn sigkill_of_the_whole_group_mid_work_gives_137() {
 
 #[test]
 fn fork_failing_at_the_process_limit_is_a_clear_error() {
-    if needs_root("fork_failing_at_the_process_limit_is_a_clear_error") {
-        return;
-    }
+    require_root("fork_failing_at_the_process_limit_is_a_clear_error");
     // RLIMIT_NPROC counts the processes of a uid; root is exempt, so rinit
     // runs as nobody, already at its limit of one process.
     let scratch = Scratch::new("nproc");
@@ -207,9 +173,7 @@ fn out_of_fds_for_the_child_is_a_clear_error() {
 
 #[test]
 fn without_proc_mounted() {
-    if needs_root("without_proc_mounted") {
-        return;
-    }
+    require_root("without_proc_mounted");
     let inner = r#"if test -e /proc/self; then echo proc; else echo no-proc; fi
         "$1" orphans 5
         sleep 1000 &
@@ -237,9 +201,7 @@ fn without_proc_mounted() {
 
 #[test]
 fn read_only_root_filesystem() {
-    if needs_root("read_only_root_filesystem") {
-        return;
-    }
+    require_root("read_only_root_filesystem");
     let done = run(staged(
         r#"mount -o remount,bind,ro / && exec "$0" -- sh -c 'touch /rinit-ro-probe 2>/dev/null && echo writable || echo read-only; exit 3'"#,
         &[],
@@ -324,9 +286,7 @@ fn unwritable_stderr_never_crashes_rinit() {
 
 #[test]
 fn as_an_unprivileged_uid() {
-    if needs_root("as_an_unprivileged_uid") {
-        return;
-    }
+    require_root("as_an_unprivileged_uid");
     let scratch = Scratch::new("uid");
     let rinit = scratch.copy(&rinit(), "rinit");
     let testkit = scratch.copy(Path::new(&testkit()), "testkit");
@@ -387,7 +347,7 @@ fn rinit_under_rinit_passes_status_and_signals_quietly() {
     run.expect("orphaned 10");
     run.expect("ready");
     let outer = run.rinit_pid();
-    let inner = children_of(outer);
+    let inner = children(outer);
     assert_eq!(inner.len(), 1, "{inner:?}");
     // The inner rinit is a subreaper: it collected the orphans.
     assert!(wait_for_no_zombies(outer), "zombies left");
@@ -416,7 +376,7 @@ fn rinit_under_rinit_the_outer_one_still_reaps() {
     ]));
     run.expect("started");
     let outer = run.rinit_pid();
-    let inner = children_of(outer);
+    let inner = children(outer);
     assert_eq!(inner.len(), 1, "{inner:?}");
     // Kill the inner init: its shell and sleepers fall to the outer one,
     // which drains and reaps them and reports the inner one's death.
