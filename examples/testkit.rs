@@ -12,6 +12,8 @@
 //! testkit ignore-term        ignore SIGTERM and sleep forever ("ready")
 //! testkit exit CODE          exit with CODE
 //! testkit kill-self SIG      die by signal SIG
+//! testkit block-all          block all 64 signals, even the C library's own,
+//!                            print "ready", exit when stdin closes
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -44,6 +46,7 @@ fn main() {
             std::process::exit(99);
         }
         mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
+        "block-all" => block_all(),
         other => {
             eprintln!("testkit: unknown mode {other:?}");
             std::process::exit(64);
@@ -362,4 +365,25 @@ fn group_of_workers(count: usize) {
     loop {
         nix::unistd::pause();
     }
+}
+
+/// Blocks every signal with the raw system call (the C library refuses to
+/// block its own, 32 and 33), so that signals sent to this process stay
+/// pending where /proc/PID/status shows them.
+fn block_all() {
+    let all: u64 = !0;
+    // SAFETY: the kernel reads 8 bytes from a live u64; no old mask wanted.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            &all as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8,
+        )
+    };
+    assert_eq!(ret, 0, "rt_sigprocmask");
+    say("ready");
+    let mut sink = [0u8; 64];
+    while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
 }

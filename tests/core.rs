@@ -524,3 +524,35 @@ fn the_child_gets_the_terminal_only_if_rinit_had_it() {
     terminal.type_in("exit 0\n");
     assert_eq!(terminal.exit_code(), Some(0));
 }
+
+/// Signals 32 and 33, which the C library keeps for itself and the sigecho
+/// workload therefore cannot wait for, are forwarded too: the child blocks
+/// them and the kernel shows them pending in its /proc status.
+#[test]
+fn the_c_librarys_reserved_signals_are_forwarded_too() {
+    let tk = testkit();
+    let mut running = Running::start(rinit_pid1(&["--", &tk, "block-all"]));
+    running.expect("ready");
+    let child = children(running.rinit_pid())[0];
+    running.signal(32);
+    running.signal(33);
+    let wanted = (1u64 << 31) | (1 << 32);
+    let deadline = std::time::Instant::now() + SAFETY_NET;
+    loop {
+        // The pending set is kernel state with no event to wait on: read it
+        // until both bits show (the deadline is only a safety net).
+        let status = std::fs::read_to_string(format!("/proc/{child}/status")).unwrap();
+        let pending = status
+            .lines()
+            .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            .map(|l| u64::from_str_radix(l.split_whitespace().nth(1).unwrap(), 16).unwrap())
+            .fold(0, |set, bits| set | bits);
+        if pending & wanted == wanted {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "pending {pending:#x}");
+        std::thread::yield_now();
+    }
+    running.close_stdin();
+    assert_eq!(running.finish().code, 0);
+}
