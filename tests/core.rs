@@ -409,11 +409,40 @@ impl Terminal {
         self.master.write_all(text.as_bytes()).unwrap();
     }
 
+    /// Starts an interactive bash under rinit, with a prompt that typed
+    /// text cannot match (what is typed is echoed too).
+    fn bash() -> Terminal {
+        let mut terminal = Terminal::start(&["--", "bash", "--norc", "--noprofile", "-i"]);
+        terminal.type_in("PS1='pro''mpt> '\n");
+        terminal.wait_for("prompt> ");
+        terminal
+    }
+
+    /// Waits up to `timeout_ms` for output and appends it to `seen`; false
+    /// once the terminal has closed.
+    fn read_screen(&mut self, timeout_ms: u16) -> bool {
+        use std::io::Read;
+        use std::os::fd::AsFd;
+        let mut fds = [nix::poll::PollFd::new(
+            self.master.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(timeout_ms)).unwrap_or(0) == 0 {
+            return true;
+        }
+        let mut buf = [0u8; 4096];
+        match self.master.read(&mut buf) {
+            Ok(n) if n > 0 => {
+                self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Reads the screen until `wanted` appears after what was already
     /// consumed; returns the text up to and including it.
     fn wait_for(&mut self, wanted: &str) -> String {
-        use std::io::Read;
-        use std::os::fd::AsFd;
         let deadline = std::time::Instant::now() + SAFETY_NET;
         while !self.seen.contains(wanted) {
             assert!(
@@ -421,18 +450,11 @@ impl Terminal {
                 "no {wanted:?} in {:?}",
                 self.seen
             );
-            let mut fds = [nix::poll::PollFd::new(
-                self.master.as_fd(),
-                nix::poll::PollFlags::POLLIN,
-            )];
-            if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(1000u16)).unwrap_or(0) == 0 {
-                continue;
-            }
-            let mut buf = [0u8; 4096];
-            match self.master.read(&mut buf) {
-                Ok(n) if n > 0 => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
-                _ => panic!("terminal closed before {wanted:?}; screen: {:?}", self.seen),
-            }
+            assert!(
+                self.read_screen(1000),
+                "terminal closed before {wanted:?}; screen: {:?}",
+                self.seen
+            );
         }
         let end = self.seen.find(wanted).unwrap() + wanted.len();
         let consumed = self.seen[..end].to_owned();
@@ -440,7 +462,8 @@ impl Terminal {
         consumed
     }
 
-    /// Waits (with the safety net) for rinit to exit; returns its code.
+    /// Waits (with the safety net) for rinit to exit; returns its code. The
+    /// screen is read meanwhile, so no write of the app's can block.
     fn exit_code(mut self) -> Option<i32> {
         let deadline = std::time::Instant::now() + SAFETY_NET;
         loop {
@@ -451,20 +474,7 @@ impl Terminal {
                 let _ = self.child.kill();
                 panic!("rinit did not exit; screen: {:?}", self.seen);
             }
-            // Keep reading the screen so no write of the app's can block,
-            // waiting at most 100 ms at a time for output.
-            use std::io::Read;
-            use std::os::fd::AsFd;
-            let mut fds = [nix::poll::PollFd::new(
-                self.master.as_fd(),
-                nix::poll::PollFlags::POLLIN,
-            )];
-            if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16)).unwrap_or(0) > 0 {
-                let mut buf = [0u8; 4096];
-                if let Ok(n) = self.master.read(&mut buf) {
-                    self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            }
+            self.read_screen(100);
         }
     }
 }
@@ -486,11 +496,8 @@ fn under_a_terminal_input_round_trips_and_ctrl_c_ends_the_app_with_130() {
 /// nor swallows the job-control signals.
 #[test]
 fn ctrl_z_in_an_interactive_shell_behaves_as_in_a_normal_terminal() {
-    let mut terminal = Terminal::start(&["--", "bash", "--norc", "--noprofile", "-i"]);
-    // What is typed is echoed too: the quotes keep typed text from matching
-    // what the shell prints.
-    terminal.type_in("PS1='pro''mpt> '\n");
-    terminal.wait_for("prompt> ");
+    let mut terminal = Terminal::bash();
+    // The quotes keep typed (echoed) text from matching what is printed.
     // The job prints once it runs, and by then it owns the terminal.
     terminal.type_in("sh -c 'echo job-''running; exec sleep 1000'\n");
     terminal.wait_for("job-running");
@@ -508,9 +515,7 @@ fn ctrl_z_in_an_interactive_shell_behaves_as_in_a_normal_terminal() {
 /// it: a job started in the background does not steal it from the shell.
 #[test]
 fn the_child_gets_the_terminal_only_if_rinit_had_it() {
-    let mut terminal = Terminal::start(&["--", "bash", "--norc", "--noprofile", "-i"]);
-    terminal.type_in("PS1='pro''mpt> '\n");
-    terminal.wait_for("prompt> ");
+    let mut terminal = Terminal::bash();
     let status = format!("{} -- {} status", rinit().display(), testkit());
     terminal.type_in(&format!("{status}; echo fore''ground-done\n"));
     let foreground = terminal.wait_for("foreground-done");
