@@ -127,12 +127,6 @@ impl Signal {
             .map(Signal)
             .ok_or_else(invalid)
     }
-
-    /// Whether the signal is one of the real-time ones, which queue rather
-    /// than coalesce.
-    pub fn is_realtime(self) -> bool {
-        self.0 >= 32
-    }
 }
 
 impl fmt::Display for Signal {
