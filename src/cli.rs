@@ -51,6 +51,8 @@ pub enum Invocation {
 /// A malformed command line or variable: the message names the culprit.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UsageError {
+    /// What rinit calls itself, by the name it was run as.
+    pub program: &'static str,
     pub message: String,
     pub exit_code: i32,
 }
@@ -291,6 +293,7 @@ pub fn parse(
     let argv0 = argv.first().map(|a| a.as_bytes()).unwrap_or(b"rinit");
     let personality = Personality::from_argv0(argv0);
     let fail = |message: String| UsageError {
+        program: personality.name(),
         message,
         exit_code: personality.usage_exit_code(),
     };
@@ -962,6 +965,11 @@ mod tests {
             Duration::from_secs(3)
         );
         assert_eq!(error(&["tini", "--grace", "x", "y"], &[]).exit_code, 1);
+        assert_eq!(
+            error(&["/sbin/docker-init", "--bogus"], &[]).program,
+            "tini"
+        );
+        assert_eq!(error(&["rinit", "--bogus"], &[]).program, "rinit");
         assert_eq!(error(&["catatonit"], &[]).exit_code, 1);
     }
 

@@ -37,42 +37,31 @@ pub const EXIT_FAILURE: i32 = 1;
 
 /// Runs rinit with these arguments (`argv[0]` first); returns the exit code.
 pub fn run(argv: Vec<OsString>) -> i32 {
-    let invocation = cli::parse(&argv, &|name| std::env::var_os(name));
-    let personality =
-        personality::Personality::from_argv0(argv.first().map_or(&b"rinit"[..], |a| {
-            std::os::unix::ffi::OsStrExt::as_bytes(a.as_os_str())
-        }));
-    let print = |text: &str| {
-        let mut out = std::io::stdout();
-        let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    };
-    let config = match invocation {
+    let config = match cli::parse(&argv, &|name| std::env::var_os(name)) {
         Ok(Invocation::Run(config)) => *config,
-        Ok(Invocation::Help(text)) => return print_and(print, &text),
-        Ok(Invocation::Version(line)) => return print_and(print, &(line + "\n")),
-        Ok(Invocation::License) => return print_and(print, include_str!("../LICENSE")),
+        Ok(Invocation::Help(text)) => return print_stdout(&text),
+        Ok(Invocation::Version(line)) => return print_stdout(&(line + "\n")),
+        Ok(Invocation::License) => return print_stdout(include_str!("../LICENSE")),
         Err(usage) => {
             // Not eprintln!: it panics when stderr cannot be written (a full
             // disk, a pipe nobody reads), and a panic of PID 1 ends in SIGSEGV.
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}: {}",
-                personality.name(),
-                usage.message
-            );
+            let _ = writeln!(std::io::stderr(), "{}: {}", usage.program, usage.message);
             return usage.exit_code;
         }
     };
     logging::init(
-        personality.name(),
+        config.personality.name(),
         config.verbosity,
         config.log_filter.as_deref(),
     );
     supervise(config)
 }
 
-fn print_and(print: impl Fn(&str), text: &str) -> i32 {
-    print(text);
+/// Prints help, version or licence; a closed stdout is not an error worth a
+/// panic.
+fn print_stdout(text: &str) -> i32 {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     0
 }
 
