@@ -129,12 +129,6 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-/// The state letter of a process (`S`, `T`, `Z`...), from /proc.
-fn state(pid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
-}
-
 fn blocked_mask(pid: i32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -739,7 +733,7 @@ fn pause_reaps_orphans_and_ignores_other_signals() {
     wait_until("the orphans to be reaped", || {
         descendants(running.outer_pid()).1.is_empty()
     });
-    assert_eq!(state(pid).map(|s| s != 'Z'), Some(true), "rinit left");
+    assert_eq!(proc_state(pid).map(|s| s != 'Z'), Some(true), "rinit left");
     running.signal(libc::SIGTERM);
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
@@ -890,12 +884,12 @@ fn dumb_init_stops_the_group_on_job_control_signals() {
     let child = children(rinit_pid)[0];
     for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
         running.signal(signal);
-        wait_until("the child to stop", || state(child) == Some('T'));
+        wait_until("the child to stop", || proc_state(child) == Some('T'));
         // As PID 1, rinit does not stop itself.
-        assert_ne!(state(rinit_pid), Some('T'));
+        assert_ne!(proc_state(rinit_pid), Some('T'));
         running.signal(libc::SIGCONT);
         running.expect(&format!("signal {}", libc::SIGCONT));
-        assert_ne!(state(child), Some('T'));
+        assert_ne!(proc_state(child), Some('T'));
     }
     let marker = SIGRTMIN + 1;
     running.signal(marker);
@@ -923,12 +917,12 @@ fn dumb_init_not_pid1_stops_itself_too() {
     let rinit_pid = running.outer_pid();
     let child = children(rinit_pid)[0];
     send(rinit_pid, libc::SIGTSTP);
-    wait_until("the child to stop", || state(child) == Some('T'));
-    wait_until("rinit to stop", || state(rinit_pid) == Some('T'));
+    wait_until("the child to stop", || proc_state(child) == Some('T'));
+    wait_until("rinit to stop", || proc_state(rinit_pid) == Some('T'));
     send(rinit_pid, libc::SIGCONT);
     running.expect(&format!("signal {}", libc::SIGCONT));
-    assert_ne!(state(child), Some('T'));
-    assert_ne!(state(rinit_pid), Some('T'));
+    assert_ne!(proc_state(child), Some('T'));
+    assert_ne!(proc_state(rinit_pid), Some('T'));
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
     assert_eq!(signals_in(&done.stdout), vec![libc::SIGCONT]);

@@ -7,16 +7,7 @@ use std::time::{Duration, Instant};
 
 fn alive(pid: i32) -> bool {
     // A zombie still answers kill(pid, 0): count it as gone.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            !stat
-                .rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(false)
+    proc_state(pid).is_some_and(|state| state != 'Z')
 }
 
 /// `INIT -- sh -c 'writer & wait'`, stopped with SIGTERM once the writer is

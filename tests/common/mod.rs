@@ -224,6 +224,30 @@ pub fn run(cmd: Command) -> Finished {
     running.finish()
 }
 
+/// The fields of `/proc/PID/stat` after the command name: `[0]` is the
+/// state letter, `[1]` the parent, `[11]` and `[12]` user and system time.
+/// The name, in parentheses, may itself hold spaces and parentheses.
+pub fn proc_stat(pid: i32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    Some(after_name.split_whitespace().map(str::to_owned).collect())
+}
+
+/// The state letter of a process (`S`, `T`, `Z`...), `None` once it is gone.
+pub fn proc_state(pid: i32) -> Option<char> {
+    proc_stat(pid)?.first()?.chars().next()
+}
+
+/// rinit logged no warning and no error (its lines read `rinit: LEVEL: ...`).
+pub fn assert_no_complaints(done: &Finished) {
+    let complaints: Vec<&str> = done
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("rinit: warn") || l.starts_with("rinit: error"))
+        .collect();
+    assert!(complaints.is_empty(), "{complaints:?} in {done:?}");
+}
+
 /// Live processes and zombies below `root`, as seen from outside the namespace.
 pub fn descendants(root: i32) -> (Vec<i32>, Vec<i32>) {
     let mut table = Vec::new();
@@ -235,15 +259,12 @@ pub fn descendants(root: i32) -> (Vec<i32>, Vec<i32>) {
         else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        // A process may vanish between listing and reading: skip it.
+        let Some(fields) = proc_stat(pid) else {
             continue;
         };
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let mut fields = stat[close + 1..].split_whitespace();
-        let state = fields.next().unwrap_or("?").to_owned();
-        let parent: i32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let state = fields[0].clone();
+        let parent: i32 = fields[1].parse().unwrap_or(0);
         table.push((pid, parent, state));
     }
     let (mut live, mut zombies) = (Vec::new(), Vec::new());
