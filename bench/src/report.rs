@@ -1,7 +1,7 @@
 //! The results as a markdown table (with each peer's ratio to rinit and the
 //! targets checked) and as an SVG bar chart of the per-unit costs.
 
-use crate::figures::Results;
+use crate::figures::{ReapRow, Results};
 use crate::machine::Machine;
 use crate::{Init, Plan};
 use std::fmt::Write;
@@ -20,6 +20,9 @@ struct Row {
     /// Print peer/rinit after each peer's value.
     ratio: bool,
 }
+
+/// Reads one figure, per contender, off a reaping row.
+type ReapFigure = fn(&ReapRow) -> &[f64];
 
 fn row(label: String, values: Vec<f64>, decimals: usize, ratio: bool) -> Row {
     Row {
@@ -102,41 +105,35 @@ fn rows(results: &Results) -> Vec<Row> {
             true,
         ),
     ];
-    for reap in &results.reap {
-        rows.push(row(
-            format!(
-                "6. Init CPU per reaped orphan, N = {}{}, µs",
-                thousands(reap.count as u64),
-                at_a_time(reap)
-            ),
-            reap.cpu_per_orphan_us.clone(),
+    // Three figures per orphan count, each with its own unit and precision.
+    let per_count: [(&str, &str, ReapFigure, usize); 3] = [
+        (
+            "Init CPU per reaped orphan, N =",
+            "µs",
+            |r| &r.cpu_per_orphan_us,
             2,
-            true,
-        ));
-    }
-    for reap in &results.reap {
-        rows.push(row(
-            format!(
-                "6. Time until no zombie is left, N = {}{}, ms",
-                thousands(reap.count as u64),
-                at_a_time(reap)
-            ),
-            reap.wall_ms.clone(),
-            1,
-            true,
-        ));
-    }
-    for reap in &results.reap {
-        rows.push(row(
-            format!(
-                "6. Init peak memory (VmHWM) after reaping N = {}{}, KiB",
-                thousands(reap.count as u64),
-                at_a_time(reap)
-            ),
-            reap.peak_kb.clone(),
+        ),
+        ("Time until no zombie is left, N =", "ms", |r| &r.wall_ms, 1),
+        (
+            "Init peak memory (VmHWM) after reaping N =",
+            "KiB",
+            |r| &r.peak_kb,
             0,
-            true,
-        ));
+        ),
+    ];
+    for (what, unit, figure, decimals) in per_count {
+        for reap in &results.reap {
+            rows.push(row(
+                format!(
+                    "6. {what} {}{}, {unit}",
+                    thousands(reap.count as u64),
+                    at_a_time(reap)
+                ),
+                figure(reap).to_vec(),
+                decimals,
+                true,
+            ));
+        }
     }
     for drain in &results.drain {
         let groups = if drain.own_groups {
