@@ -258,8 +258,8 @@ impl Layer {
             Opt::ForwardTo => self.forward_to = Some(ForwardTarget::parse(text)?),
             Opt::Grace => self.grace = Some(parse_duration(text)?),
             Opt::KillAfter => self.kill_after = Some(parse_duration(text)?),
-            Opt::DrainSignal => self.drain_signal = Some(parse_catchable(text)?),
-            Opt::Pdeathsig => self.pdeathsig = Some(parse_catchable(text)?),
+            Opt::DrainSignal => self.drain_signal = Some(parse_signal_but_sigchld(text)?),
+            Opt::Pdeathsig => self.pdeathsig = Some(parse_signal_but_sigchld(text)?),
             Opt::Rewrite => self
                 .rewrites
                 .get_or_insert_with(Vec::new)
@@ -540,9 +540,10 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
     }
 }
 
-/// Only catchable signals make sense as a drain or parent-death signal...
-/// except that SIGKILL is a perfectly good signal to *send*.
-fn parse_catchable(text: &str) -> Result<Signal, String> {
+/// A drain or parent-death signal: any signal but SIGCHLD. rinit keeps
+/// SIGCHLD for itself: as a drain signal it would stop nobody, and as a
+/// parent-death signal it would be taken for a child's exit, never forwarded.
+fn parse_signal_but_sigchld(text: &str) -> Result<Signal, String> {
     let signal = Signal::parse(text)?;
     if signal == Signal::CHLD {
         return Err("SIGCHLD is rinit's own".to_owned());
