@@ -195,6 +195,41 @@ fn without_proc_mounted() {
     assert_no_complaints(&done);
 }
 
+/// Not PID 1 and without /proc, rinit cannot list descendants that left the
+/// child's group. It drains the group, then says so and exits rather than
+/// wait forever; what it could not see is the init above's to reap.
+#[test]
+fn without_proc_a_subreaper_warns_instead_of_hanging() {
+    require_root("without_proc_a_subreaper_warns_instead_of_hanging");
+    // The stray reports its pid from inside its new session, so it has left
+    // the child's group before the child exits.
+    let inner = r#"sleep 1000 &
+        { setsid sh -c 'echo $$; exec sleep 1000' 2>/dev/null & } | { read pid; echo "stray $pid"; }"#;
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "sh", "-c"])
+        .arg(r#"umount -l /proc && exec "$0" -v --grace 200ms -- sh -c "$1""#)
+        .args([&rinit_str(), inner]);
+    let mut running = Running::start(cmd);
+    let stray: i32 = running.expect_line("with the stray's pid", |l| l.starts_with("stray "))[6..]
+        .parse()
+        .unwrap();
+    let done = running.finish();
+    let survived = proc_state(stray).is_some_and(|s| s != 'Z');
+    // SAFETY: kill takes plain integers; the stray is ours to clean up.
+    unsafe { libc::kill(stray, libc::SIGKILL) };
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(
+        done.stderr
+            .contains("cannot see the remaining descendants (no usable /proc)"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        survived,
+        "the process outside the child's group was expected to be left"
+    );
+}
+
 #[test]
 fn read_only_root_filesystem() {
     require_root("read_only_root_filesystem");

@@ -194,7 +194,20 @@ impl Running {
             }
         }
         let status = self.child.wait().expect("wait");
-        self.seen_stderr.extend(self.stderr.iter());
+        // rinit has exited; a process it left behind may still hold stderr.
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => self.seen_stderr.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "stderr still open after {SAFETY_NET:?}: {:?}",
+                        self.seen_stderr
+                    )
+                }
+            }
+        }
         let stderr = self.seen_stderr.iter().map(|l| format!("{l}\n")).collect();
         use std::os::unix::process::ExitStatusExt;
         let code = status
