@@ -6,14 +6,38 @@ use std::collections::BTreeSet;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Termination {
     Exited(i32),
-    Killed(i32),
+    /// Killed by this signal number (1 to 64), with or without a core dump.
+    Killed {
+        signal: i32,
+        core_dumped: bool,
+    },
+}
+
+impl Termination {
+    /// Decodes a raw `waitpid` status. rinit decodes it itself: nix's
+    /// `WaitStatus` has no way to name a real-time signal, so it turns a
+    /// death by signal 32-64 into an error after the process has been
+    /// reaped, and the status is lost. `None` for a stop or continue report,
+    /// which rinit never asks for.
+    pub fn from_wait_status(status: i32) -> Option<Termination> {
+        if libc::WIFEXITED(status) {
+            Some(Termination::Exited(libc::WEXITSTATUS(status)))
+        } else if libc::WIFSIGNALED(status) {
+            Some(Termination::Killed {
+                signal: libc::WTERMSIG(status),
+                core_dumped: libc::WCOREDUMP(status),
+            })
+        } else {
+            None
+        }
+    }
 }
 
 /// Shell convention: the exit code, or 128+N for death by signal N.
 pub fn exit_code(termination: Termination) -> i32 {
     match termination {
         Termination::Exited(code) => code & 0xff,
-        Termination::Killed(signal) => 128 + signal,
+        Termination::Killed { signal, .. } => 128 + signal,
     }
 }
 
@@ -46,21 +70,55 @@ mod tests {
         }
     }
 
+    fn killed(signal: i32) -> Termination {
+        Termination::Killed {
+            signal,
+            core_dumped: false,
+        }
+    }
+
     #[test]
     fn signals_become_128_plus_n() {
-        assert_eq!(exit_code(Termination::Killed(libc::SIGTERM)), 143);
-        assert_eq!(exit_code(Termination::Killed(libc::SIGKILL)), 137);
-        assert_eq!(exit_code(Termination::Killed(libc::SIGINT)), 130);
-        assert_eq!(exit_code(Termination::Killed(64)), 192);
+        assert_eq!(exit_code(killed(libc::SIGTERM)), 143);
+        assert_eq!(exit_code(killed(libc::SIGKILL)), 137);
+        assert_eq!(exit_code(killed(libc::SIGINT)), 130);
+        assert_eq!(exit_code(killed(64)), 192);
+    }
+
+    /// The kernel's encoding (see wait(2)): exit code in bits 8-15, the
+    /// killing signal in bits 0-6, bit 7 for a core dump, 0x7f for a stop.
+    #[test]
+    fn raw_statuses_decode_for_every_signal() {
+        for signal in 1..=64 {
+            assert_eq!(
+                Termination::from_wait_status(signal),
+                Some(killed(signal)),
+                "{signal}"
+            );
+            assert_eq!(
+                Termination::from_wait_status(signal | 0x80),
+                Some(Termination::Killed {
+                    signal,
+                    core_dumped: true
+                })
+            );
+            assert_eq!(exit_code(killed(signal)), 128 + signal);
+        }
+        for code in 0..=255 {
+            assert_eq!(
+                Termination::from_wait_status(code << 8),
+                Some(Termination::Exited(code))
+            );
+        }
+        // Stopped by SIGTSTP, and continued: not an end.
+        assert_eq!(Termination::from_wait_status(0x7f | 20 << 8), None);
+        assert_eq!(Termination::from_wait_status(0xffff), None);
     }
 
     #[test]
     fn remap_applies_after_signal_mapping() {
         let codes: BTreeSet<u8> = [143, 3].into_iter().collect();
-        assert_eq!(
-            remap(exit_code(Termination::Killed(libc::SIGTERM)), &codes),
-            0
-        );
+        assert_eq!(remap(exit_code(killed(libc::SIGTERM)), &codes), 0);
         assert_eq!(remap(3, &codes), 0);
         assert_eq!(remap(4, &codes), 4);
         assert_eq!(remap(192, &codes), 192);

@@ -26,7 +26,7 @@ pub mod supervisor;
 pub mod sys;
 
 use cli::{Config, Invocation};
-use log::{debug, error, warn};
+use log::{debug, error, info, warn};
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
 use std::ffi::OsString;
@@ -37,6 +37,8 @@ pub const EXIT_FAILURE: i32 = 1;
 
 /// Runs rinit with these arguments (`argv[0]` first); returns the exit code.
 pub fn run(argv: Vec<OsString>) -> i32 {
+    // First thing: `-p` must know whether the parent died before it was armed.
+    let parent = nix::unistd::getppid();
     let config = match cli::parse(&argv, &|name| std::env::var_os(name)) {
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
@@ -54,7 +56,9 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         config.verbosity,
         config.log_filter.as_deref(),
     );
-    supervise(config)
+    let code = supervise(config, parent);
+    logging::flush();
+    code
 }
 
 /// Prints help, version or licence; a closed stdout is not an error worth a
@@ -66,7 +70,7 @@ fn print_stdout(text: &str) -> i32 {
 }
 
 /// Sets rinit up as an init, starts the child and runs the signal loop.
-fn supervise(config: Config) -> i32 {
+fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
     let own_pid = sys::own_pid();
     // Block first, so no signal can arrive between now and the loop without
     // being queued for it (an unhandled signal to PID 1 would be lost).
@@ -87,9 +91,12 @@ fn supervise(config: Config) -> i32 {
             Err(e) => warn!("cannot become a child subreaper, orphans will not be reaped: {e}"),
         }
     }
+    let mut parent_died_early = None;
     if let Some(signal) = config.pdeathsig {
-        if let Err(e) = sys::set_parent_death_signal(signal) {
-            return fail(&format!("cannot set the parent death signal: {e}"));
+        match sys::set_parent_death_signal(signal, parent) {
+            Ok(true) => parent_died_early = Some(signal),
+            Ok(false) => {}
+            Err(e) => return fail(&format!("cannot set the parent death signal: {e}")),
         }
     }
     let child = if config.pause {
@@ -110,10 +117,16 @@ fn supervise(config: Config) -> i32 {
     };
     // The child keeps the caller's working directory; rinit lets go of it so
     // that it pins no mount.
-    if let Err(e) = std::env::set_current_dir("/") {
-        debug!("cannot change directory to /: {e}");
+    match std::env::set_current_dir("/") {
+        Ok(()) => debug!("left the working directory for /"),
+        Err(e) => debug!("cannot change directory to /: {e}"),
     }
-    match supervisor::Supervisor::new(config, signals, child).run() {
+    let mut supervisor = supervisor::Supervisor::new(config, signals, child);
+    if let Some(signal) = parent_died_early {
+        info!("the parent died before {signal} could be armed: acting on it now");
+        supervisor.receive_first(policy::Received { signal, sender: 0 });
+    }
+    match supervisor.run() {
         Ok(code) => code,
         Err(e) => fail(&format!("cannot read signals: {e}")),
     }

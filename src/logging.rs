@@ -1,7 +1,29 @@
 //! rinit's own messages: stderr only, never mixed into the app's stdout.
+//!
+//! A log line must never stall rinit. Its stderr is often a pipe (Docker,
+//! Podman, Kubernetes), and if the reader stops reading while staying alive,
+//! a plain `write` blocks for good: rinit would stop reaping and forwarding.
+//! The file description is shared with the app, so rinit cannot make it
+//! non-blocking for itself alone. Instead, lines go into a bounded queue that
+//! a writer thread empties; a line that does not fit is dropped and counted,
+//! and the count is reported once stderr moves again. The main thread only
+//! ever takes the queue's lock for a push, never across a write.
 
+use crate::signals::SignalSet;
+use crate::sys;
 use log::LevelFilter;
+use std::collections::VecDeque;
 use std::io::Write;
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How many bytes of log lines may wait for stderr: room for a burst of
+/// debug lines (a thousand reaped orphans is about 45 KiB) while a slow
+/// reader catches up. Memory is taken only while lines wait.
+const QUEUE_BYTES: usize = 256 * 1024;
+
+/// How long rinit waits, at exit, for queued lines to reach stderr.
+pub const FLUSH_WAIT: Duration = Duration::from_millis(500);
 
 /// `verbosity`: 0 errors only, 1 warnings (the default), 2 info, 3 debug,
 /// 4 trace. `filter`, from `RINIT_LOG`, is an `env_logger` filter that
@@ -20,11 +42,131 @@ pub fn init(name: &'static str, verbosity: u8, filter: Option<&str>) {
         builder.parse_filters(filter);
     }
     builder
-        .target(env_logger::Target::Stderr)
+        .target(env_logger::Target::Pipe(Box::new(QueueWriter { name })))
         .format(move |out, record| {
             let level = record.level().as_str().to_ascii_lowercase();
             writeln!(out, "{name}: {level}: {}", record.args())
         });
     // Fails only if a logger is already installed, which cannot happen here.
     let _ = builder.try_init();
+}
+
+/// Waits up to `FLUSH_WAIT` for the queued lines to be written, so that the
+/// last lines before exit are not lost; gives up on a stalled stderr.
+pub fn flush() {
+    if WRITER.get() != Some(&true) {
+        return;
+    }
+    let deadline = Instant::now() + FLUSH_WAIT;
+    let mut state = lock();
+    while !state.lines.is_empty() || state.writing {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        state = match IDLE.wait_timeout(state, left) {
+            Ok((state, _)) => state,
+            Err(poisoned) => poisoned.into_inner().0,
+        };
+    }
+}
+
+/// What env_logger writes to: each record arrives as one `write_all`.
+struct QueueWriter {
+    name: &'static str,
+}
+
+impl Write for QueueWriter {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        if !*WRITER.get_or_init(|| start_writer(self.name)) {
+            // No thread could be started (at the process limit, say): a
+            // line that might block is better than silence.
+            let _ = std::io::stderr().write_all(line);
+            return Ok(line.len());
+        }
+        let mut state = lock();
+        if state.bytes + line.len() > QUEUE_BYTES {
+            state.dropped += 1;
+        } else {
+            state.bytes += line.len();
+            state.lines.push_back(line.to_vec());
+            WORK.notify_one();
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+struct QueueState {
+    lines: VecDeque<Vec<u8>>,
+    bytes: usize,
+    /// Lines dropped since the last report.
+    dropped: u64,
+    /// The writer is in `write` with a line taken off the queue.
+    writing: bool,
+}
+
+static QUEUE: Mutex<QueueState> = Mutex::new(QueueState {
+    lines: VecDeque::new(),
+    bytes: 0,
+    dropped: 0,
+    writing: false,
+});
+/// A line was queued.
+static WORK: Condvar = Condvar::new();
+/// The queue is empty and nothing is being written.
+static IDLE: Condvar = Condvar::new();
+/// Whether the writer thread runs; set by the first log line.
+static WRITER: OnceLock<bool> = OnceLock::new();
+
+fn lock() -> MutexGuard<'static, QueueState> {
+    // Nothing panics while holding the lock, but a poisoned lock must not
+    // silence rinit either.
+    QUEUE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts the writer thread; false if it could not be started.
+fn start_writer(name: &'static str) -> bool {
+    // The thread must never take a signal meant for rinit (they are read
+    // from the signalfd, and an unblocked SIGTERM would kill rinit
+    // outright): it starts with every signal blocked, whatever the moment
+    // of the first log line.
+    let previous = sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable());
+    let spawned = std::thread::Builder::new()
+        .name("log-writer".to_owned())
+        .stack_size(64 * 1024)
+        .spawn(move || write_forever(name));
+    if let Ok(previous) = previous {
+        let _ = sys::change_signal_mask(libc::SIG_SETMASK, previous);
+    }
+    spawned.is_ok()
+}
+
+fn write_forever(name: &'static str) {
+    let mut stderr = std::io::stderr();
+    loop {
+        let (line, dropped) = {
+            let mut state = lock();
+            while state.lines.is_empty() {
+                state.writing = false;
+                IDLE.notify_all();
+                state = WORK.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            let line = state.lines.pop_front().unwrap_or_default();
+            state.bytes -= line.len();
+            state.writing = true;
+            (line, std::mem::take(&mut state.dropped))
+        };
+        if dropped > 0 {
+            let _ = writeln!(
+                stderr,
+                "{name}: warn: {dropped} log lines were dropped: stderr was not keeping up"
+            );
+        }
+        // Errors (a closed pipe, a full disk) lose only this line.
+        let _ = stderr.write_all(&line);
+    }
 }

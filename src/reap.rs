@@ -1,9 +1,9 @@
 //! Collecting exited children.
 
 use crate::exit_status::Termination;
+use crate::sys;
 use log::{debug, warn};
 use nix::errno::Errno;
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
 #[derive(Debug, Default)]
@@ -23,14 +23,16 @@ pub struct Reaped {
 pub fn reap_exited(main: Option<Pid>, warn_on_reap: bool) -> Reaped {
     let mut reaped = Reaped::default();
     loop {
-        let (pid, termination) = match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
-            Ok(WaitStatus::Exited(pid, code)) => (pid, Termination::Exited(code)),
-            Ok(WaitStatus::Signaled(pid, signal, _)) => (pid, Termination::Killed(signal as i32)),
-            Ok(WaitStatus::StillAlive) => {
+        let (pid, termination) = match sys::wait_for(-1, false) {
+            Ok(Some((pid, status))) => match Termination::from_wait_status(status) {
+                Some(termination) => (Pid::from_raw(pid), termination),
+                None => continue,
+            },
+            Ok(None) => {
                 reaped.children_left = true;
                 return reaped;
             }
-            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(Errno::EINTR) => continue,
             Err(Errno::ECHILD) => return reaped,
             Err(e) => {
                 // Only EINVAL is documented beyond these, and the flags are fixed.

@@ -10,11 +10,25 @@
 //!                          │ (reaping as they go)
 //!             all gone ◄───┤
 //!                          ▼ grace runs out
-//!                       SIGKILL ──► wait until none is left ──► exit
+//!                       SIGKILL ──► PID 1: exit at once (the kernel kills
+//!                          │        whatever is left and waits for it)
+//!                          ▼ not PID 1
+//!          wait until none is left, at most KILL_WAIT ──► exit
 //! ```
+//!
+//! Every phase is bounded: the drain by the grace, the SIGKILL phase by
+//! `KILL_WAIT`. A process rinit may not signal (a setuid helper that went
+//! back to root) or that cannot die (stuck in the kernel) can delay rinit's
+//! exit by that long, never forever.
 
 use crate::signals::Signal;
 use std::time::{Duration, Instant};
+
+/// How long a process that is not PID 1 waits for SIGKILLed processes to
+/// disappear before it leaves them to the init above. SIGKILL takes effect
+/// at once unless the process may not be signalled or is stuck in the
+/// kernel; neither gets better by waiting longer.
+pub const KILL_WAIT: Duration = Duration::from_secs(1);
 
 /// The next thing to do once the main child is gone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,34 +37,49 @@ pub enum Step {
     Wait,
     /// Send this to every remaining process.
     SignalRemaining(Signal),
+    /// SIGKILL every remaining process, then exit without waiting: as PID 1,
+    /// rinit's exit makes the kernel kill whatever is left, including any
+    /// process rinit itself was not allowed to signal.
+    KillAndExit,
     /// Nothing is left: exit with the main child's status.
     Exit,
+    /// SIGKILL did not empty the tree within `KILL_WAIT`: say who is left and
+    /// exit anyway.
+    GiveUp,
+}
+
+/// Which processes "the remaining ones" are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// rinit is PID 1: every other process of the PID namespace.
+    Namespace,
+    /// rinit is a subreaper: its descendants, found by walking /proc. The
+    /// walk may miss a process forked meanwhile, so the SIGKILL phase sweeps
+    /// again at every wake-up.
+    Descendants,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     NotStarted,
     Draining { deadline: Instant },
-    Killing,
+    Killing { deadline: Instant },
 }
 
 #[derive(Debug)]
 pub struct Drain {
     grace: Duration,
     signal: Signal,
-    /// Sending SIGKILL to "everyone" is atomic as PID 1 (`kill(-1)`), but a
-    /// subreaper walks /proc and may miss a process forked meanwhile: it
-    /// sweeps again at every wake-up until nothing is left.
-    resweep: bool,
+    scope: Scope,
     phase: Phase,
 }
 
 impl Drain {
-    pub fn new(grace: Duration, signal: Signal, resweep: bool) -> Drain {
+    pub fn new(grace: Duration, signal: Signal, scope: Scope) -> Drain {
         Drain {
             grace,
             signal,
-            resweep,
+            scope,
             phase: Phase::NotStarted,
         }
     }
@@ -61,34 +90,39 @@ impl Drain {
             return Step::Exit;
         }
         match self.phase {
-            Phase::NotStarted if self.grace.is_zero() => self.kill(),
+            Phase::NotStarted if self.grace.is_zero() => self.kill(now),
             Phase::NotStarted => {
                 self.phase = Phase::Draining {
                     deadline: now + self.grace,
                 };
                 Step::SignalRemaining(self.signal)
             }
-            Phase::Draining { deadline } if now >= deadline => self.kill(),
+            Phase::Draining { deadline } if now >= deadline => self.kill(now),
             Phase::Draining { .. } => Step::Wait,
-            Phase::Killing if self.resweep => Step::SignalRemaining(Signal::KILL),
-            Phase::Killing => Step::Wait,
+            Phase::Killing { deadline } if now >= deadline => Step::GiveUp,
+            Phase::Killing { .. } => Step::SignalRemaining(Signal::KILL),
         }
     }
 
-    fn kill(&mut self) -> Step {
-        self.phase = Phase::Killing;
-        Step::SignalRemaining(Signal::KILL)
+    fn kill(&mut self, now: Instant) -> Step {
+        self.phase = Phase::Killing {
+            deadline: now + KILL_WAIT,
+        };
+        match self.scope {
+            Scope::Namespace => Step::KillAndExit,
+            Scope::Descendants => Step::SignalRemaining(Signal::KILL),
+        }
     }
 
     pub fn deadline(&self) -> Option<Instant> {
         match self.phase {
-            Phase::Draining { deadline } => Some(deadline),
-            _ => None,
+            Phase::NotStarted => None,
+            Phase::Draining { deadline } | Phase::Killing { deadline } => Some(deadline),
         }
     }
 
     pub fn is_killing(&self) -> bool {
-        self.phase == Phase::Killing
+        matches!(self.phase, Phase::Killing { .. })
     }
 }
 
@@ -149,38 +183,53 @@ mod tests {
 
     #[test]
     fn nothing_left_means_exit_at_once() {
-        let mut drain = Drain::new(5 * SEC, Signal::TERM, false);
+        let mut drain = Drain::new(5 * SEC, Signal::TERM, Scope::Namespace);
         assert_eq!(drain.advance(Instant::now(), false), Step::Exit);
     }
 
     #[test]
-    fn drain_then_kill_when_grace_runs_out() {
+    fn pid1_drains_then_kills_and_exits_when_grace_runs_out() {
         let t0 = Instant::now();
-        let mut drain = Drain::new(5 * SEC, Signal::TERM, false);
+        let mut drain = Drain::new(5 * SEC, Signal::TERM, Scope::Namespace);
         assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::TERM));
         assert_eq!(drain.deadline(), Some(t0 + 5 * SEC));
         assert_eq!(drain.advance(t0 + SEC, true), Step::Wait);
+        assert_eq!(drain.advance(t0 + 5 * SEC, true), Step::KillAndExit);
+        assert!(drain.is_killing());
+    }
+
+    #[test]
+    fn a_subreaper_waits_for_the_killed_at_most_kill_wait() {
+        let t0 = Instant::now();
+        let mut drain = Drain::new(5 * SEC, Signal::TERM, Scope::Descendants);
+        assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::TERM));
+        let t1 = t0 + 5 * SEC;
+        assert_eq!(drain.advance(t1, true), Step::SignalRemaining(Signal::KILL));
+        assert_eq!(drain.deadline(), Some(t1 + KILL_WAIT));
         assert_eq!(
-            drain.advance(t0 + 5 * SEC, true),
+            drain.advance(t1 + KILL_WAIT / 2, true),
             Step::SignalRemaining(Signal::KILL)
         );
-        assert!(drain.is_killing());
-        assert_eq!(drain.deadline(), None);
-        assert_eq!(drain.advance(t0 + 6 * SEC, true), Step::Wait);
-        assert_eq!(drain.advance(t0 + 6 * SEC, false), Step::Exit);
+        assert_eq!(drain.advance(t1 + KILL_WAIT, true), Step::GiveUp);
+        let mut drain = Drain::new(5 * SEC, Signal::TERM, Scope::Descendants);
+        drain.advance(t0, true);
+        drain.advance(t1, true);
+        assert_eq!(drain.advance(t1, false), Step::Exit);
     }
 
     #[test]
     fn all_exiting_within_grace_ends_the_drain() {
         let t0 = Instant::now();
-        let mut drain = Drain::new(5 * SEC, Signal::INT, false);
+        let mut drain = Drain::new(5 * SEC, Signal::INT, Scope::Descendants);
         assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::INT));
         assert_eq!(drain.advance(t0 + SEC, false), Step::Exit);
     }
 
     #[test]
     fn zero_grace_kills_at_once() {
-        let mut drain = Drain::new(Duration::ZERO, Signal::TERM, false);
+        let mut drain = Drain::new(Duration::ZERO, Signal::TERM, Scope::Namespace);
+        assert_eq!(drain.advance(Instant::now(), true), Step::KillAndExit);
+        let mut drain = Drain::new(Duration::ZERO, Signal::TERM, Scope::Descendants);
         assert_eq!(
             drain.advance(Instant::now(), true),
             Step::SignalRemaining(Signal::KILL)
@@ -190,7 +239,7 @@ mod tests {
     #[test]
     fn a_subreaper_sweeps_again_while_killing() {
         let t0 = Instant::now();
-        let mut drain = Drain::new(Duration::ZERO, Signal::TERM, true);
+        let mut drain = Drain::new(Duration::ZERO, Signal::TERM, Scope::Descendants);
         assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::KILL));
         assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::KILL));
         assert_eq!(drain.advance(t0, false), Step::Exit);

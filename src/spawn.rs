@@ -11,8 +11,10 @@
 //! - exec failures come back through a close-on-exec pipe with the errno and
 //!   the path that failed, for a precise message.
 //!
-//! rinit is single-threaded, so the forked child may allocate; it still only
-//! makes plain system calls between fork and exec.
+//! Between fork and exec the child neither allocates nor takes a lock: rinit
+//! has a second thread (the log writer, see `logging`), and in the child of
+//! a multi-threaded process only async-signal-safe calls are sound. Every
+//! buffer the child needs is made before the fork.
 
 use crate::signals::SignalSet;
 use crate::sys;
@@ -177,12 +179,14 @@ impl ChildSpec {
         let (report_read, report_write) =
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
         let argv = null_terminated(&self.argv);
-        // SAFETY: rinit has a single thread, so the child is a complete copy
-        // of the process; it makes only system calls before exec or _exit.
+        let mut envp = Vec::with_capacity(self.env.len() + 1);
+        let mut listen_pid = [0u8; LISTEN_PID_ENTRY_LEN];
+        // SAFETY: between fork and exec the child makes only system calls
+        // and writes into buffers made here (see the module notes).
         match unsafe { nix::unistd::fork() }.map_err(SpawnError::Fork)? {
             ForkResult::Child => {
                 drop(report_read);
-                let (errno, index) = self.become_command(&argv);
+                let (errno, index) = self.become_command(&argv, &mut envp, &mut listen_pid);
                 let mut report = [0u8; 8];
                 report[..4].copy_from_slice(&(errno as i32).to_ne_bytes());
                 report[4..].copy_from_slice(&index.to_ne_bytes());
@@ -207,7 +211,7 @@ impl ChildSpec {
                     return Ok(child); // the pipe closed on a successful exec
                 }
                 // The child failed and is exiting: collect it so no zombie stays.
-                let _ = nix::sys::wait::waitpid(child, None);
+                let _ = sys::wait_for(child.as_raw(), true);
                 let errno = Errno::from_raw(i32::from_ne_bytes(report[..4].try_into().unwrap()));
                 let index = u32::from_ne_bytes(report[4..].try_into().unwrap());
                 if index == SETUP_FAILED {
@@ -229,7 +233,12 @@ impl ChildSpec {
     /// Runs in the child: sets it up and execs. Returns only on failure,
     /// with the errno and the index of the candidate that decided it
     /// (`SETUP_FAILED` when it never got to exec).
-    fn become_command(&mut self, argv: &[*const libc::c_char]) -> (Errno, u32) {
+    fn become_command(
+        &self,
+        argv: &[*const libc::c_char],
+        envp: &mut Vec<*const libc::c_char>,
+        listen_pid: &mut [u8; LISTEN_PID_ENTRY_LEN],
+    ) -> (Errno, u32) {
         if let Err(e) = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
             return (e, SETUP_FAILED);
         }
@@ -237,10 +246,18 @@ impl ChildSpec {
             // SIGTTOU is still blocked here, so a background group may do this.
             let _ = nix::unistd::tcsetpgrp(sys::stdin_fd(), nix::unistd::getpid());
         }
-        if let Some(at) = self.listen_pid_at {
-            self.env[at] = CString::new(format!("LISTEN_PID={}", std::process::id())).unwrap();
+        if self.listen_pid_at.is_some() {
+            write_listen_pid(listen_pid, std::process::id());
         }
-        let envp = null_terminated(&self.env);
+        // Within the capacity reserved before the fork: no allocation.
+        envp.extend(self.env.iter().enumerate().map(|(at, entry)| {
+            if Some(at) == self.listen_pid_at {
+                listen_pid.as_ptr().cast()
+            } else {
+                entry.as_ptr()
+            }
+        }));
+        envp.push(std::ptr::null());
         if let Err(e) = sys::change_signal_mask(libc::SIG_SETMASK, self.mask) {
             return (Errno::from_raw(e.raw_os_error().unwrap_or(0)), SETUP_FAILED);
         }
@@ -263,6 +280,30 @@ impl ChildSpec {
         }
         denied.unwrap_or(last)
     }
+}
+
+/// `LISTEN_PID=`, the ten digits of the largest pid, and the NUL.
+const LISTEN_PID_ENTRY_LEN: usize = "LISTEN_PID=".len() + 10 + 1;
+
+/// Writes `LISTEN_PID=<pid>` and its NUL into `buf` without allocating (it
+/// runs in the forked child).
+fn write_listen_pid(buf: &mut [u8; LISTEN_PID_ENTRY_LEN], pid: u32) {
+    const KEY: &[u8] = b"LISTEN_PID=";
+    buf[..KEY.len()].copy_from_slice(KEY);
+    let mut digits = [0u8; 10];
+    let mut n = pid;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let end = KEY.len() + digits.len() - start;
+    buf[KEY.len()..end].copy_from_slice(&digits[start..]);
+    buf[end] = 0;
 }
 
 /// In a failure report, instead of a candidate index: setup failed.
@@ -367,6 +408,16 @@ mod tests {
         );
         assert_eq!(search_continues_after(Errno::ENOEXEC), SearchStep::Stop);
         assert_eq!(search_continues_after(Errno::E2BIG), SearchStep::Stop);
+    }
+
+    #[test]
+    fn listen_pid_entry_is_written_in_place() {
+        for pid in [0, 7, 42, 1_000_000, 4_194_304, u32::MAX] {
+            let mut buf = [0xffu8; LISTEN_PID_ENTRY_LEN];
+            write_listen_pid(&mut buf, pid);
+            let entry = std::ffi::CStr::from_bytes_until_nul(&buf).unwrap();
+            assert_eq!(entry.to_bytes(), format!("LISTEN_PID={pid}").as_bytes());
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::cli::Config;
 use crate::exit_status::{Termination, exit_code, remap};
 use crate::policy::{Decision, ForwardTarget, Received, decide, is_stop_request, pause_ends_on};
 use crate::reap::reap_exited;
-use crate::shutdown::{Drain, KillAfter, Step};
+use crate::shutdown::{Drain, KillAfter, Scope, Step};
 use crate::signals::Signal;
 use crate::sys::{self, SignalReader};
 use log::{debug, info, trace, warn};
@@ -26,6 +26,10 @@ pub struct Supervisor {
     outcome: Option<i32>,
     drain: Drain,
     kill_after: KillAfter,
+    /// Signals to act on before the first wait (see `receive_first`).
+    pending: Vec<Received>,
+    /// The child has left its process group: warned once.
+    warned_child_left_group: bool,
 }
 
 impl Supervisor {
@@ -33,7 +37,15 @@ impl Supervisor {
         let own_pid = sys::own_pid();
         let is_pid1 = own_pid == 1;
         Supervisor {
-            drain: Drain::new(config.grace, config.drain_signal, !is_pid1),
+            drain: Drain::new(
+                config.grace,
+                config.drain_signal,
+                if is_pid1 {
+                    Scope::Namespace
+                } else {
+                    Scope::Descendants
+                },
+            ),
             kill_after: KillAfter::new(config.kill_after),
             config,
             own_pid,
@@ -42,21 +54,33 @@ impl Supervisor {
             child,
             group: child,
             outcome: None,
+            pending: Vec::new(),
+            warned_child_left_group: false,
         }
+    }
+
+    /// Handles `received` as if it had come from the signalfd, before
+    /// anything else: a signal the kernel will never send (the parent died
+    /// before `-p` was armed).
+    pub fn receive_first(&mut self, received: Received) {
+        self.pending.push(received);
     }
 
     /// Runs until the main child has ended and nothing else is left; returns
     /// the exit code.
     pub fn run(mut self) -> io::Result<i32> {
-        let mut batch = Vec::with_capacity(64);
+        let mut batch = std::mem::take(&mut self.pending);
+        batch.reserve(64);
         loop {
             let deadline = match (self.drain.deadline(), self.kill_after.deadline()) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            self.signals.wait(deadline, &mut batch)?;
+            if batch.is_empty() {
+                self.signals.wait(deadline, &mut batch)?;
+            }
             let mut sigchld = false;
-            for &received in &batch {
+            for received in batch.drain(..) {
                 sigchld |= self.on_signal(received);
             }
             let now = Instant::now();
@@ -77,6 +101,20 @@ impl Supervisor {
                     Step::Wait => {}
                     Step::Exit => {
                         info!("no process left: exiting with {code}");
+                        return Ok(code);
+                    }
+                    Step::KillAndExit => {
+                        self.signal_remaining(Signal::KILL);
+                        info!("exiting with {code}; the kernel ends whatever is left");
+                        return Ok(code);
+                    }
+                    Step::GiveUp => {
+                        let left = sys::live_descendants(self.own_pid).unwrap_or_default();
+                        warn!(
+                            "{} processes outlived SIGKILL by {:?} (pids {left:?}; not ours to signal, or stuck in the kernel): leaving them to the init above and exiting with {code}",
+                            left.len(),
+                            crate::shutdown::KILL_WAIT
+                        );
                         return Ok(code);
                     }
                     Step::SignalRemaining(signal) => {
@@ -133,9 +171,9 @@ impl Supervisor {
         let code = remap(exit_code(termination), &self.config.success_codes);
         match termination {
             Termination::Exited(status) => info!("child exited with status {status}"),
-            Termination::Killed(n) => info!(
+            Termination::Killed { signal, .. } => info!(
                 "child was killed by {}",
-                Signal::from_number(n).map_or(n.to_string(), |s| s.to_string())
+                Signal::from_number(signal).map_or(signal.to_string(), |s| s.to_string())
             ),
         }
         self.child = None;
@@ -144,13 +182,14 @@ impl Supervisor {
     }
 
     /// Sends a signal to the forward target.
-    fn forward(&self, signal: Signal) {
+    fn forward(&mut self, signal: Signal) {
         let result = match self.config.forward_to {
             // The pid of an exited child may be reused: never signal it.
             ForwardTarget::Child => self.child.map(|pid| sys::send_signal(pid.as_raw(), signal)),
-            ForwardTarget::Group => self
-                .group
-                .map(|pgid| sys::send_signal(-pgid.as_raw(), signal)),
+            ForwardTarget::Group => self.group.map(|pgid| {
+                self.follow_child_out_of_group(pgid, signal);
+                sys::send_signal(-pgid.as_raw(), signal)
+            }),
             ForwardTarget::All => {
                 self.signal_everyone(signal);
                 return;
@@ -163,6 +202,27 @@ impl Supervisor {
             ),
             Some(Err(Errno::ESRCH)) | None => debug!("{signal}: nobody left to forward it to"),
             Some(Err(e)) => warn!("cannot forward {signal}: {e}"),
+        }
+    }
+
+    /// A child that moved itself to another process group (`setpgid`) is no
+    /// longer reached through its old group: it gets the signal directly,
+    /// for as long as it lives.
+    fn follow_child_out_of_group(&mut self, group: Pid, signal: Signal) {
+        let Some(child) = self.child else { return };
+        match sys::process_group(child.as_raw()) {
+            Some(now) if now != group.as_raw() => {
+                if !self.warned_child_left_group {
+                    self.warned_child_left_group = true;
+                    warn!(
+                        "the child (pid {child}) left its process group {group} for {now}: signals go to the child itself from now on"
+                    );
+                }
+                if let Err(e) = sys::send_signal(child.as_raw(), signal) {
+                    debug!("cannot forward {signal} to the child: {e}");
+                }
+            }
+            _ => {}
         }
     }
 

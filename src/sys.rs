@@ -137,6 +137,21 @@ fn keep_off_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(moved) })
 }
 
+/// `waitpid(pid, WNOHANG or 0)`, with the raw status: `Ok(None)` when
+/// WNOHANG finds children but none has ended. Raw because nix's `waitpid`
+/// cannot represent a death by a real-time signal: it reaps the process and
+/// then returns EINVAL, and the status is gone (see
+/// `Termination::from_wait_status`).
+pub fn wait_for(pid: libc::pid_t, block: bool) -> Result<Option<(libc::pid_t, i32)>, Errno> {
+    let flags = if block { 0 } else { libc::WNOHANG };
+    let mut status = 0;
+    // SAFETY: status is a live c_int the kernel writes the status into.
+    match Errno::result(unsafe { libc::waitpid(pid, &mut status, flags) })? {
+        0 => Ok(None),
+        pid => Ok(Some((pid, status))),
+    }
+}
+
 /// `kill(pid, signal)` for any signal, real-time ones included.
 pub fn send_signal(pid: libc::pid_t, signal: Signal) -> Result<(), Errno> {
     // SAFETY: kill takes plain integers and touches no memory of ours.
@@ -151,19 +166,24 @@ pub fn set_child_subreaper() -> io::Result<()> {
     nix::sys::prctl::set_child_subreaper(true).map_err(Into::into)
 }
 
-/// Asks for `signal` when the parent dies. If the parent is already gone by
-/// now, the kernel will never send it, so rinit sends it to itself.
-pub fn set_parent_death_signal(signal: Signal) -> io::Result<()> {
-    let parent = nix::unistd::getppid();
+/// Asks for `signal` when the parent dies. Returns whether `parent`, the
+/// parent rinit started with, was already gone by then: the kernel will never send the signal, and the
+/// caller must act on it itself (sending it to rinit would not do: a signal
+/// rinit raises on itself is not forwarded).
+pub fn set_parent_death_signal(signal: Signal, parent: nix::unistd::Pid) -> io::Result<bool> {
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
     check(
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong) }
             as libc::c_long,
     )?;
-    if nix::unistd::getppid() != parent {
-        send_signal(own_pid(), signal)?;
-    }
-    Ok(())
+    Ok(nix::unistd::getppid() != parent)
+}
+
+/// The process group of `pid`, `None` once it is gone.
+pub fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
+    nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(pid)))
+        .ok()
+        .map(|group| group.as_raw())
 }
 
 /// Whether rinit's process group owns the terminal on stdin, in which case
@@ -198,11 +218,11 @@ pub fn live_descendants(root: libc::pid_t) -> Option<Vec<libc::pid_t>> {
         };
         // A process may vanish between listing and reading: skip it.
         if let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) {
-            if let Some((state, parent)) = parse_stat(&stat) {
+            if let Some(stat) = parse_stat(&stat) {
                 table.push(ProcEntry {
                     pid,
-                    parent,
-                    live: !matches!(state, b'Z' | b'X'),
+                    parent: stat.parent,
+                    live: stat.is_alive(),
                 });
             }
         }
@@ -217,17 +237,39 @@ pub struct ProcEntry {
     pub live: bool,
 }
 
-/// State and parent pid from `/proc/PID/stat`. The command name in
-/// parentheses may itself hold spaces and parentheses, so the fields are
-/// counted from the last `)`.
-pub fn parse_stat(stat: &[u8]) -> Option<(u8, libc::pid_t)> {
+/// The fields of `/proc/PID/stat` that rinit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub state: u8,
+    pub parent: libc::pid_t,
+    pub threads: u32,
+}
+
+impl Stat {
+    /// A zombie whose thread count is above one is a process whose main
+    /// thread has exited (`pthread_exit` in `main`) while other threads run:
+    /// /proc shows it as `Z`, but it is alive, holds its resources, and must
+    /// be signalled like any other process.
+    pub fn is_alive(&self) -> bool {
+        !matches!(self.state, b'Z' | b'X') || self.threads > 1
+    }
+}
+
+/// Parses `/proc/PID/stat`. The command name in parentheses may itself hold
+/// spaces and parentheses, so the fields are counted from the last `)`.
+pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
     let close = stat.iter().rposition(|&b| b == b')')?;
-    let mut fields = stat[close + 1..]
+    let fields: Vec<&[u8]> = stat[close + 1..]
         .split(|&b| b == b' ')
-        .filter(|f| !f.is_empty());
-    let state = *fields.next()?.first()?;
-    let parent = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
-    Some((state, parent))
+        .filter(|f| !f.is_empty())
+        .collect();
+    let number = |at: usize| std::str::from_utf8(fields.get(at)?).ok()?.parse().ok();
+    Some(Stat {
+        state: *fields.first()?.first()?,
+        parent: number(1)?,
+        // Field 20 of the file; the state is field 3.
+        threads: number(17)? as u32,
+    })
 }
 
 /// Live processes whose chain of parents leads to `root` (zombies are
@@ -250,13 +292,45 @@ pub fn descendants_of(root: libc::pid_t, table: &[ProcEntry]) -> Vec<libc::pid_t
 mod tests {
     use super::*;
 
+    /// A line with the given name, state, parent and thread count, the
+    /// other fields as the kernel prints them for a small process.
+    fn stat_line(name: &str, state: char, parent: i32, threads: u32) -> Vec<u8> {
+        format!(
+            "42 ({name}) {state} {parent} 42 42 0 -1 4194560 125 0 0 0 0 0 0 0 20 0 {threads} 0 95928 0 0"
+        )
+        .into_bytes()
+    }
+
     #[test]
     fn stat_lines_with_awkward_names() {
-        assert_eq!(parse_stat(b"42 (sleep) S 1 42 42 0"), Some((b'S', 1)));
-        assert_eq!(parse_stat(b"7 (a) b) (c) Z 3 7 7"), Some((b'Z', 3)));
-        assert_eq!(parse_stat(b"7 (x y) R 12345 1"), Some((b'R', 12345)));
+        let stat = |state, parent, threads| {
+            Some(Stat {
+                state,
+                parent,
+                threads,
+            })
+        };
+        assert_eq!(parse_stat(&stat_line("sleep", 'S', 1, 1)), stat(b'S', 1, 1));
+        assert_eq!(
+            parse_stat(&stat_line("a) b) (c", 'Z', 3, 1)),
+            stat(b'Z', 3, 1)
+        );
+        assert_eq!(
+            parse_stat(&stat_line("x y", 'R', 12345, 9)),
+            stat(b'R', 12345, 9)
+        );
         assert_eq!(parse_stat(b"garbage"), None);
         assert_eq!(parse_stat(b"1 (x) S"), None);
+        assert_eq!(parse_stat(b"1 (x) S 1 42 42 0"), None);
+    }
+
+    #[test]
+    fn a_zombie_leader_with_running_threads_is_alive() {
+        let alive = |line: Vec<u8>| parse_stat(&line).unwrap().is_alive();
+        assert!(alive(stat_line("app", 'S', 1, 1)));
+        assert!(alive(stat_line("app", 'Z', 1, 2)));
+        assert!(!alive(stat_line("app", 'Z', 1, 1)));
+        assert!(!alive(stat_line("app", 'X', 1, 1)));
     }
 
     #[test]
