@@ -14,6 +14,19 @@
 //! testkit kill-self SIG      die by signal SIG
 //! testkit block-all          block all 64 signals, even the C library's own,
 //!                            print "ready", exit when stdin closes
+//!
+//! Workloads of the never-hang suite (tests/never_hang.rs):
+//! testkit orphan-then-die SIG   leave an orphan that dies by SIG, wait until
+//!                            it is gone, then die by SIG too
+//! testkit zombie-leader      fork a process whose main thread exits while
+//!                            another thread runs on (/proc shows it as a
+//!                            zombie); print "zombie-leader PID" once it is,
+//!                            ignore SIGUSR1, exit 3 when stdin closes
+//! testkit leave-group        move into another process group (that of a
+//!                            helper it forks), then behave as sigecho
+//! testkit setuid-hold        for a setuid-root copy: become root for good
+//!                            (real, effective and saved uid), print
+//!                            "root-helper PID", and wait forever
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -35,16 +48,11 @@ fn main() {
         "daemon" => daemon(&arg(1)),
         "ignore-term" => ignore_term(),
         "exit" => std::process::exit(arg(1).parse().expect("code")),
-        "kill-self" => {
-            let sig: i32 = arg(1).parse().expect("signal number");
-            // SAFETY: plain syscalls on our own process.
-            unsafe {
-                libc::signal(sig, libc::SIG_DFL);
-                libc::kill(libc::getpid(), sig);
-            }
-            std::thread::sleep(Duration::from_secs(60));
-            std::process::exit(99);
-        }
+        "kill-self" => die_by(arg(1).parse().expect("signal number")),
+        "orphan-then-die" => orphan_then_die(arg(1).parse().expect("signal number")),
+        "zombie-leader" => zombie_leader(),
+        "leave-group" => leave_group(),
+        "setuid-hold" => setuid_hold(),
         mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
         "block-all" => block_all(),
         other => {
@@ -386,4 +394,136 @@ fn block_all() {
     say("ready");
     let mut sink = [0u8; 64];
     while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+}
+
+// ---- Workloads of the never-hang suite (tests/never_hang.rs).
+
+/// Dies by `sig`, whatever it is (real-time signals and the C library's own
+/// 32 and 33 included), without leaving a core file behind.
+fn die_by(sig: i32) -> ! {
+    let no_core = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let all: u64 = !0;
+    // The kernel's own struct sigaction, all zero: SIG_DFL, no flags, an
+    // empty mask (the C library's refuses signals 32 and 33).
+    let default_action = [0u64; 4];
+    // SAFETY: plain system calls on this process; the kernel reads live
+    // buffers of the sizes it is given.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            default_action.as_ptr(),
+            std::ptr::null_mut::<u64>(),
+            8,
+        );
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_UNBLOCK,
+            &all as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8,
+        );
+        libc::kill(libc::getpid(), sig);
+    }
+    // Signals whose default action is not to kill end up here.
+    std::thread::sleep(Duration::from_secs(60));
+    std::process::exit(99);
+}
+
+fn orphan_then_die(sig: i32) {
+    use nix::unistd::{ForkResult, fork};
+    // The orphan holds the write end of `gone` until it dies; the middle
+    // process holds `orphaned` until it exits, which makes the orphan one.
+    let (gone_read, gone_write) = nix::unistd::pipe().expect("pipe");
+    let (orphaned_read, orphaned_write) = nix::unistd::pipe().expect("pipe");
+    // SAFETY: single-threaded; the children make plain system calls.
+    match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => {
+            drop(gone_read);
+            // SAFETY: as above.
+            if let ForkResult::Child = unsafe { fork() }.expect("fork") {
+                drop(orphaned_write);
+                let mut byte = [0u8; 1];
+                let _ = nix::unistd::read(&orphaned_read, &mut byte);
+                die_by(sig);
+            }
+            unsafe { libc::_exit(0) }
+        }
+        ForkResult::Parent { child } => {
+            drop((gone_write, orphaned_read, orphaned_write));
+            nix::sys::wait::waitpid(child, None).expect("wait");
+            let mut byte = [0u8; 1];
+            let _ = nix::unistd::read(&gone_read, &mut byte);
+            die_by(sig);
+        }
+    }
+}
+
+fn zombie_leader() {
+    use nix::unistd::{ForkResult, fork};
+    // SAFETY: single-threaded at the fork.
+    if let ForkResult::Child = unsafe { fork() }.expect("fork") {
+        std::thread::spawn(|| {
+            // Wait until the kernel shows this process as a zombie: the main
+            // thread has exited while this one runs.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while !std::fs::read_to_string("/proc/self/stat")
+                .is_ok_and(|stat| stat.rsplit(')').next().unwrap_or("").starts_with(" Z"))
+            {
+                assert!(std::time::Instant::now() < deadline, "never a zombie");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            say(&format!("zombie-leader {}", std::process::id()));
+            loop {
+                nix::unistd::pause();
+            }
+        });
+        // SAFETY: ends the main thread alone (SYS_exit, not exit_group),
+        // without unwinding; the other thread keeps the process alive.
+        unsafe { libc::syscall(libc::SYS_exit, 0) };
+    }
+    // SAFETY: setting a disposition; no handler code runs.
+    unsafe { libc::signal(libc::SIGUSR1, libc::SIG_IGN) };
+    let mut sink = [0u8; 64];
+    while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+    std::process::exit(3);
+}
+
+fn leave_group() {
+    use nix::unistd::{ForkResult, Pid, fork, setpgid};
+    // SAFETY: single-threaded at the fork.
+    let helper = match unsafe { fork() }.expect("fork") {
+        ForkResult::Child => {
+            let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            let mut sink = [0u8; 64];
+            while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        }
+        ForkResult::Parent { child } => child,
+    };
+    // Both sides set the helper's group, so it exists whoever runs first.
+    let _ = setpgid(helper, helper);
+    setpgid(Pid::from_raw(0), helper).expect("join the helper's group");
+    sigecho();
+}
+
+fn setuid_hold() {
+    // SAFETY: plain system calls.
+    let ret = unsafe { libc::setresuid(0, 0, 0) };
+    assert_eq!(ret, 0, "setresuid: is this copy setuid root?");
+    say(&format!("root-helper {}", std::process::id()));
+    // Let go of the caller's pipes: this process may outlive everything.
+    let null = std::fs::File::open("/dev/null").expect("/dev/null");
+    for fd in 0..3 {
+        // SAFETY: dup2 onto the standard descriptors, which nothing here
+        // holds a Rust handle to any more.
+        unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd) };
+    }
+    loop {
+        nix::unistd::pause();
+    }
 }

@@ -242,10 +242,12 @@ fn the_same_holds_when_rinit_is_not_pid1() {
 #[test]
 fn rinit_leaves_the_working_directory_to_the_child() {
     let tk = testkit();
-    let mut cmd = rinit_pid1(&["--", &tk, "sigecho"]);
+    let mut cmd = rinit_pid1(&["-vv", "--", &tk, "sigecho"]);
     cmd.current_dir("/usr/share");
     let mut running = Running::start(cmd);
     running.expect("ready");
+    // rinit moves after the child has started, and logs it.
+    running.expect_stderr_line("the move to /", |l| l.contains("working directory"));
     let rinit_cwd = std::fs::read_link(format!("/proc/{}/cwd", running.rinit_pid())).unwrap();
     assert_eq!(rinit_cwd, std::path::Path::new("/"));
     running.close_stdin();

@@ -85,12 +85,20 @@ fn forward_lines(from: impl Read + Send + 'static) -> Receiver<String> {
 
 impl Running {
     pub fn start(mut cmd: Command) -> Running {
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stderr(Stdio::piped());
+        Running::start_with_stderr(cmd)
+    }
+
+    /// Like `start`, but stderr goes wherever `cmd` already sends it, and
+    /// no stderr line is seen here.
+    pub fn start_with_stderr(mut cmd: Command) -> Running {
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
         let mut child = cmd.spawn().expect("start unshare");
         let lines = forward_lines(child.stdout.take().unwrap());
-        let stderr = forward_lines(child.stderr.take().unwrap());
+        let stderr = match child.stderr.take() {
+            Some(stderr) => forward_lines(stderr),
+            None => channel().1,
+        };
         let stdin = child.stdin.take();
         Running {
             child,
