@@ -1139,6 +1139,173 @@ mod tests {
     }
 
     #[test]
+    fn rinit_log_rejects_an_empty_side_of_equals() {
+        // env_filter reads these as a level for every module: `=` would turn
+        // on trace output, `=debug` debug output.
+        for bad in ["=", "=debug", "rinit=", "info,=trace", " = "] {
+            let e = error(&["rinit", "x"], &[("RINIT_LOG", bad)]);
+            assert!(e.message.contains("RINIT_LOG"), "{bad:?}: {}", e.message);
+        }
+        for good in ["debug", "rinit=debug,info", "rinit"] {
+            assert!(
+                run_with(&["rinit", "x"], &[("RINIT_LOG", good)]).is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_mistyped_long_option_gets_a_suggestion() {
+        let e = error(&["rinit", "--gracee", "1s", "x"], &[]);
+        assert_eq!(
+            e.message,
+            "unknown option '--gracee'; did you mean '--grace'?"
+        );
+        let e = error(&["tini", "--subreaperr", "x"], &[]);
+        assert!(e.message.contains("'--subreaper'"), "{}", e.message);
+        assert_eq!(e.exit_code, 1);
+    }
+
+    #[test]
+    fn every_usage_error_is_one_line() {
+        let cases: &[&[&str]] = &[
+            &["rinit"],
+            &["rinit", "--"],
+            &["rinit", "--bo\ngus", "x"],
+            &["rinit", "--grace", "1\n2", "x"],
+            &["rinit", "-r", "TERM:\u{1b}[31m", "x"],
+            &["rinit", "--forward-to", "a\rb", "x"],
+            &["rinit", "--pause=\n"],
+        ];
+        for list in cases {
+            let e = error(list, &[]);
+            assert!(
+                !e.message.contains(|c: char| c.is_control()),
+                "{list:?}: {:?}",
+                e.message
+            );
+        }
+        let e = error(&["rinit", "--grace", "1\n2", "x"], &[]);
+        assert!(e.message.contains("'1\\n2'"), "{}", e.message);
+        let e = error(&["rinit", "x"], &[("RINIT_FORWARD_TO", "a\nb")]);
+        assert!(
+            e.message.contains("RINIT_FORWARD_TO: 'a\\nb'"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_last_of_group_child_and_forward_to_wins() {
+        for (list, target) in [
+            (
+                &["rinit", "--forward-to", "all", "-c", "x"][..],
+                ForwardTarget::Child,
+            ),
+            (
+                &["rinit", "-c", "--forward-to=all", "x"][..],
+                ForwardTarget::All,
+            ),
+            (&["rinit", "-gc", "x"][..], ForwardTarget::Child),
+            (&["rinit", "-c", "-g", "-c", "x"][..], ForwardTarget::Child),
+            (
+                &["rinit", "--forward-to", "all", "--forward-to", "child", "x"][..],
+                ForwardTarget::Child,
+            ),
+        ] {
+            assert_eq!(run(list).forward_to, target, "{list:?}");
+        }
+        // A value option given twice keeps the last value; a list keeps all.
+        assert_eq!(
+            run(&["rinit", "--grace=1s", "--grace", "2s", "x"]).grace,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            run(&["rinit", "-e1", "-e", "2", "--remap-exit=3", "x"]).success_codes,
+            [1, 2, 3].into_iter().collect()
+        );
+    }
+
+    #[test]
+    fn peers_flags_live_together() {
+        let config = run(&[
+            "rinit", "-s", "-p", "KILL", "-v", "-w", "-g", "-e", "3", "-c", "-r", "HUP:0", "x",
+        ]);
+        assert!(config.subreaper && config.warn_on_reap);
+        assert_eq!(config.forward_to, ForwardTarget::Child);
+        assert_eq!(config.pdeathsig, Some(Signal::KILL));
+        assert_eq!(config.verbosity, 2);
+        assert!(run(&["catatonit", "-g", "-P"]).pause);
+        let parse_plain = |list: &[&str]| parse(&args(list), &|_| None).unwrap();
+        assert_eq!(parse_plain(&["catatonit", "-L"]), Invocation::License);
+        assert!(matches!(
+            parse_plain(&["dumb-init", "-V"]),
+            Invocation::Version(_)
+        ));
+    }
+
+    /// The README's option table (Usage) and variable table must name every
+    /// option and variable of the definition, and nothing else.
+    #[test]
+    fn the_readme_documents_the_definition() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        // The backquoted names in the first `columns` cells of the table
+        // whose header starts with `header`: `-g`, `--grace DURATION`,
+        // `RINIT_FORWARD_TO=group`.
+        let names_in_table = |header: &str, columns: usize| -> BTreeSet<String> {
+            let rows: Vec<&str> = readme
+                .lines()
+                .skip_while(|line| !line.starts_with(header))
+                .skip(2)
+                .take_while(|line| line.starts_with('|'))
+                .collect();
+            assert!(
+                !rows.is_empty(),
+                "no table starting {header:?} in README.md"
+            );
+            rows.iter()
+                .flat_map(|row| row.split('|').skip(1).take(columns))
+                .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+                .map(|quoted| quoted.split([' ', '=']).next().unwrap().to_owned())
+                .collect()
+        };
+        let definition = command(Personality::Rinit);
+        let mut options = BTreeSet::new();
+        let mut variables = BTreeSet::from([LOG_VARIABLE.to_owned()]);
+        for arg in definition.get_arguments().filter(|a| !a.is_positional()) {
+            let shorts = arg.get_short().into_iter();
+            let shorts = shorts.chain(arg.get_visible_short_aliases().unwrap_or_default());
+            options.extend(shorts.map(|letter| format!("-{letter}")));
+            options.extend(arg.get_long().map(|long| format!("--{long}")));
+            let spec = OPTIONS
+                .iter()
+                .find(|s| s.long == arg.get_id().as_str())
+                .unwrap();
+            variables.extend(spec.env.map(str::to_owned));
+        }
+        let defined: BTreeSet<String> = options.union(&variables).cloned().collect();
+        let compare = |table: &str, documented: BTreeSet<String>, defined: &BTreeSet<String>| {
+            let missing: Vec<_> = defined.difference(&documented).collect();
+            let unknown: Vec<_> = documented.difference(defined).collect();
+            assert!(
+                missing.is_empty() && unknown.is_empty(),
+                "README.md's {table} table lacks {missing:?} and names {unknown:?}, which do not exist"
+            );
+        };
+        compare(
+            "option",
+            names_in_table("| Option | Variable |", 2),
+            &defined,
+        );
+        compare(
+            "variable",
+            names_in_table("| Variable | Option |", 1),
+            &variables,
+        );
+    }
+
+    #[test]
     fn a_list_variable_needs_an_item() {
         for (var, value) in [("RINIT_REWRITE", ","), ("RINIT_REMAP_EXIT", " , ")] {
             let e = error(&["rinit", "x"], &[(var, value)]);
