@@ -358,7 +358,7 @@ fn command(personality: Personality) -> Command {
 }
 
 /// One layer of settings: the command line, or one family of variables.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Layer {
     forward_to: Option<ForwardTarget>,
     subreaper: Option<bool>,
@@ -446,24 +446,10 @@ pub fn parse(
         exit_code: personality.usage_exit_code(),
     };
 
-    let mut definition = command(personality);
-    let matches = definition
-        .try_get_matches_from_mut(argv)
-        .map_err(|e| fail(describe(&e)))?;
-    let cli = command_line_layer(&matches).map_err(fail)?;
-    if matches.get_flag("help") {
-        return Ok(Invocation::Help(definition.render_help().to_string()));
-    }
-    if matches.get_flag("version") {
-        return Ok(Invocation::Version(personality.version_line()));
-    }
-    if matches.get_flag("license") {
-        return Ok(Invocation::License);
-    }
-    let command: Vec<OsString> = matches
-        .get_many::<OsString>(COMMAND)
-        .map(|words| words.cloned().collect())
-        .unwrap_or_default();
+    let (cli, command) = match read_command_line(personality, argv).map_err(fail)? {
+        CommandLine::Run(cli, command) => (cli, command),
+        CommandLine::Print(invocation) => return Ok(invocation),
+    };
 
     let rinit_env = rinit_variables(env).map_err(fail)?;
     let peer_env = peer_variables(env).map_err(fail)?;
@@ -513,6 +499,57 @@ pub fn parse(
         verbosity: merged.verbosity.unwrap_or(1),
         log_filter: log_filter(env).map_err(fail)?,
     })))
+}
+
+/// What the command line says: the settings and the command, or something
+/// to print instead of running.
+#[derive(Debug, PartialEq)]
+enum CommandLine {
+    Run(Layer, Vec<OsString>),
+    Print(Invocation),
+}
+
+/// Reads the command line (`argv[0]` first) with clap, except when there is
+/// no option at all to read: `rinit -- CMD` or `rinit CMD`, which is how
+/// Docker and Podman start their init. Building clap's definition and
+/// matches costs about as much start-up time (150 us, mostly the allocator
+/// mapping and unmapping memory) as all the rest of rinit before the child
+/// starts; a test checks that both ways agree.
+fn read_command_line(personality: Personality, argv: &[OsString]) -> Result<CommandLine, String> {
+    let words = argv.get(1..).unwrap_or_default();
+    match words.split_first() {
+        Some((first, command)) if first == "--" => {
+            Ok(CommandLine::Run(Layer::default(), command.to_vec()))
+        }
+        Some((first, _)) if !first.as_bytes().starts_with(b"-") => {
+            Ok(CommandLine::Run(Layer::default(), words.to_vec()))
+        }
+        _ => read_with_clap(personality, argv),
+    }
+}
+
+fn read_with_clap(personality: Personality, argv: &[OsString]) -> Result<CommandLine, String> {
+    let mut definition = command(personality);
+    let matches = definition
+        .try_get_matches_from_mut(argv)
+        .map_err(|e| describe(&e))?;
+    let layer = command_line_layer(&matches)?;
+    if matches.get_flag("help") {
+        let help = definition.render_help().to_string();
+        return Ok(CommandLine::Print(Invocation::Help(help)));
+    }
+    if matches.get_flag("version") {
+        let line = personality.version_line();
+        return Ok(CommandLine::Print(Invocation::Version(line)));
+    }
+    if matches.get_flag("license") {
+        return Ok(CommandLine::Print(Invocation::License));
+    }
+    let command = matches
+        .get_many::<OsString>(COMMAND)
+        .map(|words| words.cloned().collect())
+        .unwrap_or_default();
+    Ok(CommandLine::Run(layer, command))
 }
 
 /// The options clap found, applied in the order they were given, so that
@@ -1303,6 +1340,37 @@ mod tests {
             names_in_table("| Variable | Option |", 1),
             &variables,
         );
+    }
+
+    #[test]
+    fn a_command_line_without_options_reads_the_same_without_clap() {
+        use std::os::unix::ffi::OsStringExt;
+        let odd = OsString::from_vec(vec![b'a', 0xff]);
+        let mut cases: Vec<Vec<OsString>> = [
+            &["rinit", "--", "sh", "-c", "exit 3"][..],
+            &["rinit", "sh", "-c", "exit 3"],
+            &["rinit", "--", "--", "-v"],
+            &["rinit", "--", "-v", "--grace"],
+            &["rinit", "ls", "--help", "-V"],
+            &["docker-init", "--", "x"],
+            &["rinit", ""],
+            &["rinit", "--", ""],
+            &["rinit", "--"],
+            &["rinit", "x=1", "-"],
+        ]
+        .iter()
+        .map(|list| args(list))
+        .collect();
+        cases.push(vec!["rinit".into(), odd.clone(), "-x".into()]);
+        cases.push(vec!["rinit".into(), "--".into(), odd]);
+        for argv in cases {
+            let personality = Personality::from_argv0(argv[0].as_bytes());
+            assert_eq!(
+                read_command_line(personality, &argv),
+                read_with_clap(personality, &argv),
+                "{argv:?}"
+            );
+        }
     }
 
     #[test]
