@@ -6,7 +6,8 @@
 //! reads the same table, and a test checks the README's option table against
 //! it. Adding an option is a row in `OPTIONS`, a field in `Layer` and in
 //! `Config`, and the line in `Layer::set_value` or `Layer::set_flag` that
-//! says what it means.
+//! says what it means. A command line with no option at all (`rinit -- CMD`)
+//! does not need clap and skips it (see `read_command_line`).
 //!
 //! The variables are read here rather than by clap's `env` feature: the
 //! peers' variables rank between `RINIT_*` and the defaults, an empty
