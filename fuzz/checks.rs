@@ -71,6 +71,8 @@ pub fn check_command_line(data: &[u8]) {
             assert!(!e.message.trim().is_empty(), "empty usage message");
             let first_line = e.message.lines().next().unwrap_or("");
             assert!(!first_line.trim().is_empty(), "{e:?}");
+            // One line, whatever the user typed: control characters are escaped.
+            assert!(!e.message.contains(char::is_control), "{e:?}");
         }
         Ok(Invocation::Run(config)) => {
             assert_eq!(config.pause, config.command.is_empty(), "{config:?}");

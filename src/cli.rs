@@ -1,8 +1,18 @@
 //! The command line and the environment, turned into a `Config`.
 //!
-//! A small getopt-style parser rather than clap: rinit's grammar is a dozen
-//! options that stop at the first non-option word, and clap would add about
-//! 190 KB to a static binary that otherwise weighs about 400 KB.
+//! `OPTIONS` is the one definition of every option: its letters, long name,
+//! value, variable and help line. The clap command is built from it (clap
+//! lexes and checks the command line and writes `--help`), the variable layer
+//! reads the same table, and a test checks the README's option table against
+//! it. Adding an option is a row in `OPTIONS`, a field in `Layer` and in
+//! `Config`, and the line in `Layer::set_value` or `Layer::set_flag` that
+//! says what it means. A command line with no option at all (`rinit -- CMD`)
+//! does not need clap and skips it (see `read_command_line`).
+//!
+//! The variables are read here rather than by clap's `env` feature: the
+//! peers' variables rank between `RINIT_*` and the defaults, an empty
+//! `RINIT_*` is an error while a `TINI_*` counts when merely set, and a list
+//! variable holds several items. None of that is clap's model.
 //!
 //! Where a setting comes from, strongest first: the command line, then the
 //! `RINIT_*` variable, then the peer's variable (`TINI_*`, `DUMB_INIT_*`),
@@ -12,8 +22,11 @@ use crate::exit_status::parse_exit_code;
 use crate::personality::Personality;
 use crate::policy::{ForwardTarget, Rewrites};
 use crate::signals::Signal;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use std::collections::BTreeSet;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
@@ -53,6 +66,7 @@ pub enum Invocation {
 pub struct UsageError {
     /// What rinit calls itself, by the name it was run as.
     pub program: &'static str,
+    /// One line: control characters in it are escaped.
     pub message: String,
     pub exit_code: i32,
 }
@@ -77,148 +91,275 @@ enum Opt {
     KillAfter,
 }
 
+/// What an option takes on the command line. Its variable, if it has one,
+/// takes the same in text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Takes {
+    /// A flag; its variable is a boolean.
+    Nothing,
+    /// A flag counted on the command line (`-vvv`); its variable is a number.
+    Count,
+    /// One value (named for `--help`); given twice, the last one counts.
+    Value(&'static str),
+    /// A value that may be given again, adding to a list; its variable holds
+    /// the whole list, separated by commas or white space.
+    List(&'static str),
+}
+
 struct Spec {
     opt: Opt,
-    shorts: &'static [u8],
+    short: Option<char>,
+    /// Further letters for the same option (catatonit's `-L` beside tini's
+    /// `-l`).
+    more_shorts: &'static [char],
     long: &'static str,
-    value: Option<&'static str>,
+    takes: Takes,
     env: Option<&'static str>,
     help: &'static str,
 }
 
-const SPECS: &[Spec] = &[
+/// Every option, in the order of `--help`. The flags of tini (`-s -p -v -w
+/// -g -e -l`), dumb-init (`-c -r -v -V`) and catatonit (`-g -P -L -V`) do not
+/// clash, so all of them live here under every name rinit runs as.
+const OPTIONS: &[Spec] = &[
     Spec {
         opt: Opt::Group,
-        shorts: b"g",
+        short: Some('g'),
+        more_shorts: &[],
         long: "group",
-        value: None,
+        takes: Takes::Nothing,
         env: None,
         help: "forward signals to the child's process group (default; same as --forward-to group)",
     },
     Spec {
         opt: Opt::SingleChild,
-        shorts: b"c",
+        short: Some('c'),
+        more_shorts: &[],
         long: "single-child",
-        value: None,
+        takes: Takes::Nothing,
         env: None,
         help: "forward signals to the child alone (same as --forward-to child)",
     },
     Spec {
         opt: Opt::ForwardTo,
-        shorts: b"",
+        short: None,
+        more_shorts: &[],
         long: "forward-to",
-        value: Some("TARGET"),
+        takes: Takes::Value("TARGET"),
         env: Some("RINIT_FORWARD_TO"),
         help: "child, group or all: who receives forwarded signals; all reaches every descendant",
     },
     Spec {
         opt: Opt::Grace,
-        shorts: b"",
+        short: None,
+        more_shorts: &[],
         long: "grace",
-        value: Some("DURATION"),
+        takes: Takes::Value("DURATION"),
         env: Some("RINIT_GRACE"),
         help: "after the child exits, how long the others get to exit before SIGKILL [5s]",
     },
     Spec {
         opt: Opt::DrainSignal,
-        shorts: b"",
+        short: None,
+        more_shorts: &[],
         long: "drain-signal",
-        value: Some("SIG"),
+        takes: Takes::Value("SIG"),
         env: Some("RINIT_DRAIN_SIGNAL"),
         help: "signal sent to the others when the child exits [SIGTERM]",
     },
     Spec {
         opt: Opt::KillAfter,
-        shorts: b"",
+        short: None,
+        more_shorts: &[],
         long: "kill-after",
-        value: Some("DURATION"),
+        takes: Takes::Value("DURATION"),
         env: Some("RINIT_KILL_AFTER"),
         help: "SIGKILL the target if the child outlives a forwarded SIGTERM/SIGINT by this long [off]",
     },
     Spec {
         opt: Opt::Rewrite,
-        shorts: b"r",
+        short: Some('r'),
+        more_shorts: &[],
         long: "rewrite",
-        value: Some("FROM:TO"),
+        takes: Takes::List("FROM:TO"),
         env: Some("RINIT_REWRITE"),
         help: "forward signal FROM as TO; TO 0 drops it (repeatable)",
     },
     Spec {
         opt: Opt::RemapExit,
-        shorts: b"e",
+        short: Some('e'),
+        more_shorts: &[],
         long: "remap-exit",
-        value: Some("CODE"),
+        takes: Takes::List("CODE"),
         env: Some("RINIT_REMAP_EXIT"),
         help: "exit 0 when the child's exit code (or 128+N) is CODE (repeatable)",
     },
     Spec {
         opt: Opt::Subreaper,
-        shorts: b"s",
+        short: Some('s'),
+        more_shorts: &[],
         long: "subreaper",
-        value: None,
+        takes: Takes::Nothing,
         env: Some("RINIT_SUBREAPER"),
         help: "register as child subreaper (automatic when not PID 1)",
     },
     Spec {
         opt: Opt::Pdeathsig,
-        shorts: b"p",
+        short: Some('p'),
+        more_shorts: &[],
         long: "pdeathsig",
-        value: Some("SIG"),
+        takes: Takes::Value("SIG"),
         env: Some("RINIT_PDEATHSIG"),
         help: "signal rinit receives (and forwards) when its parent dies",
     },
     Spec {
         opt: Opt::WarnOnReap,
-        shorts: b"w",
+        short: Some('w'),
+        more_shorts: &[],
         long: "warn-on-reap",
-        value: None,
+        takes: Takes::Nothing,
         env: Some("RINIT_WARN_ON_REAP"),
         help: "warn about every reaped process that is not the child",
     },
     Spec {
         opt: Opt::Pause,
-        shorts: b"P",
+        short: Some('P'),
+        more_shorts: &[],
         long: "pause",
-        value: None,
+        takes: Takes::Nothing,
         env: Some("RINIT_PAUSE"),
         help: "run no command: reap until SIGTERM or SIGINT, then exit 0",
     },
     Spec {
         opt: Opt::Verbose,
-        shorts: b"v",
+        short: Some('v'),
+        more_shorts: &[],
         long: "verbose",
-        value: None,
-        env: None,
-        help: "log more to stderr: -v info, -vv debug, -vvv trace",
+        takes: Takes::Count,
+        env: Some("RINIT_VERBOSITY"),
+        help: "log more to stderr: -v info, -vv debug, -vvv trace (variable: 0-4)",
     },
     Spec {
         opt: Opt::Help,
-        shorts: b"h",
+        short: Some('h'),
+        more_shorts: &[],
         long: "help",
-        value: None,
+        takes: Takes::Nothing,
         env: None,
         help: "print this help",
     },
     Spec {
         opt: Opt::Version,
-        shorts: b"V",
+        short: Some('V'),
+        more_shorts: &[],
         long: "version",
-        value: None,
+        takes: Takes::Nothing,
         env: None,
         help: "print the version",
     },
     Spec {
         opt: Opt::License,
-        shorts: b"lL",
+        short: Some('l'),
+        more_shorts: &['L'],
         long: "license",
-        value: None,
+        takes: Takes::Nothing,
         env: None,
         help: "print the licence",
     },
 ];
 
+/// The one variable with no option: it takes an `env_logger` filter.
+const LOG_VARIABLE: &str = "RINIT_LOG";
+
+/// The clap id of the command and its arguments.
+const COMMAND: &str = "command";
+
+impl Spec {
+    /// This option as clap sees it; its id is its long name.
+    fn arg(&self) -> Arg {
+        let help = match self.env {
+            Some(var) => format!("{} [env {var}]", self.help),
+            None => self.help.to_owned(),
+        };
+        let arg = Arg::new(self.long)
+            .long(self.long)
+            .short(self.short)
+            .visible_short_aliases(self.more_shorts.iter().copied())
+            .help(help);
+        match self.takes {
+            Takes::Nothing => arg.action(ArgAction::SetTrue),
+            Takes::Count => arg.action(ArgAction::Count),
+            Takes::Value(name) | Takes::List(name) => arg
+                .value_name(name)
+                .action(if matches!(self.takes, Takes::List(_)) {
+                    ArgAction::Append
+                } else {
+                    ArgAction::Set
+                })
+                // Raw bytes: rinit checks the value itself, naming the option.
+                .value_parser(value_parser!(OsString))
+                // As with getopt, an option's value is the next word,
+                // whatever it looks like (`-e -1` is an error about -1).
+                .allow_hyphen_values(true),
+        }
+    }
+
+    /// How messages name the option: `-p/--pdeathsig`, `--grace`.
+    fn name(&self) -> String {
+        match self.short {
+            Some(letter) => format!("-{letter}/--{}", self.long),
+            None => format!("--{}", self.long),
+        }
+    }
+}
+
+/// The command line's definition under the name rinit runs as, built from
+/// `OPTIONS`.
+fn command(personality: Personality) -> Command {
+    let name = personality.name();
+    let command = Command::new(name)
+        .version(env!("CARGO_PKG_VERSION"))
+        .override_usage(format!(
+            "{name} [OPTIONS] [--] COMMAND [ARGS...]\n       {name} --pause [OPTIONS]"
+        ))
+        .about(
+            "Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
+             and when COMMAND exits, stops the processes left over and exits with\n\
+             COMMAND's status (128+N if signal N killed it).",
+        )
+        .after_help(
+            "DURATION: 500ms, 5s, 2m, or a number of seconds. SIG: 15, TERM, SIGTERM, RTMIN+3.\n\
+             Booleans in variables: 1/0, true/false, yes/no. RINIT_LOG takes an env_logger filter.\n\
+             Exit codes: the child's; 127 command not found; 126 not executable;\n\
+             2 bad usage; 1 any other failure of rinit itself.",
+        )
+        .help_template(
+            "{name} {version}: a minimal init for containers (rinit)\n\n\
+             usage: {usage}\n\n{about}\n\nOptions:\n{options}{after-help}",
+        )
+        // -h, -V and -l are rows of OPTIONS: what they print depends on the
+        // name rinit runs as, and they must not cut the parse short.
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        // getopt's rule: an option given again replaces its earlier value.
+        .args_override_self(true)
+        // Options end at the first word that is not one; that word and all
+        // after it, option-like or not UTF-8, are the command.
+        .arg(
+            Arg::new(COMMAND)
+                .value_name("COMMAND")
+                .num_args(1..)
+                .trailing_var_arg(true)
+                .value_parser(value_parser!(OsString))
+                .action(ArgAction::Append),
+        );
+    OPTIONS
+        .iter()
+        .fold(command, |command, spec| command.arg(spec.arg()))
+}
+
 /// One layer of settings: the command line, or one family of variables.
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Layer {
     forward_to: Option<ForwardTarget>,
     subreaper: Option<bool>,
@@ -280,8 +421,16 @@ impl Layer {
             Opt::Subreaper => self.subreaper = Some(on),
             Opt::WarnOnReap => self.warn_on_reap = Some(on),
             Opt::Pause => self.pause = Some(on),
+            // Answered before any layer matters.
+            Opt::Help | Opt::Version | Opt::License => {}
             _ => unreachable!("{opt:?} is not a plain flag"),
         }
+    }
+
+    /// The `-v` count, or the level of its variable: 0 errors ... 4 trace.
+    fn set_verbosity(&mut self, level: u8) {
+        // Trace (4) is the most there is; more changes nothing.
+        self.verbosity = Some(level.min(4));
     }
 }
 
@@ -294,17 +443,15 @@ pub fn parse(
     let personality = Personality::from_argv0(argv0);
     let fail = |message: String| UsageError {
         program: personality.name(),
-        message,
+        message: one_line(&message),
         exit_code: personality.usage_exit_code(),
     };
 
-    let (cli, command, early) = parse_args(argv.get(1..).unwrap_or(&[])).map_err(fail)?;
-    match early {
-        Some(Opt::Help) => return Ok(Invocation::Help(help_text(personality))),
-        Some(Opt::Version) => return Ok(Invocation::Version(personality.version_line())),
-        Some(Opt::License) => return Ok(Invocation::License),
-        _ => {}
-    }
+    let (cli, command) = match read_command_line(personality, argv).map_err(fail)? {
+        CommandLine::Run(cli, command) => (cli, command),
+        CommandLine::Print(invocation) => return Ok(invocation),
+    };
+
     let rinit_env = rinit_variables(env).map_err(fail)?;
     let peer_env = peer_variables(env).map_err(fail)?;
     let merged = cli.over(rinit_env).over(peer_env);
@@ -317,7 +464,7 @@ pub fn parse(
     }
     if !pause && command.is_empty() {
         return Err(fail(format!(
-            "no command given\nusage: {} [OPTIONS] [--] COMMAND [ARGS...]  (try --help)",
+            "no command given (usage: {} [OPTIONS] [--] COMMAND [ARGS...]; try --help)",
             personality.name()
         )));
     }
@@ -355,102 +502,159 @@ pub fn parse(
     })))
 }
 
-/// Walks the options up to `--` or the first non-option word. Returns the
-/// command-line layer, the command, and help/version/licence if asked for.
-fn parse_args(args: &[OsString]) -> Result<(Layer, Vec<OsString>, Option<Opt>), String> {
+/// What the command line says: the settings and the command, or something
+/// to print instead of running.
+#[derive(Debug, PartialEq)]
+enum CommandLine {
+    Run(Layer, Vec<OsString>),
+    Print(Invocation),
+}
+
+/// Reads the command line (`argv[0]` first) with clap, except when there is
+/// no option at all to read: `rinit -- CMD` or `rinit CMD`, which is how
+/// Docker and Podman start their init. Building clap's definition and
+/// matches costs about as much start-up time (150 us, mostly the allocator
+/// mapping and unmapping memory) as all the rest of rinit before the child
+/// starts; a test checks that both ways agree.
+fn read_command_line(personality: Personality, argv: &[OsString]) -> Result<CommandLine, String> {
+    let words = argv.get(1..).unwrap_or_default();
+    match words.split_first() {
+        Some((first, command)) if first == "--" => {
+            Ok(CommandLine::Run(Layer::default(), command.to_vec()))
+        }
+        Some((first, _)) if !first.as_bytes().starts_with(b"-") => {
+            Ok(CommandLine::Run(Layer::default(), words.to_vec()))
+        }
+        _ => read_with_clap(personality, argv),
+    }
+}
+
+fn read_with_clap(personality: Personality, argv: &[OsString]) -> Result<CommandLine, String> {
+    let mut definition = command(personality);
+    let matches = definition
+        .try_get_matches_from_mut(argv)
+        .map_err(|e| describe(&e))?;
+    let layer = command_line_layer(&matches)?;
+    if matches.get_flag("help") {
+        let help = definition.render_help().to_string();
+        return Ok(CommandLine::Print(Invocation::Help(help)));
+    }
+    if matches.get_flag("version") {
+        let line = personality.version_line();
+        return Ok(CommandLine::Print(Invocation::Version(line)));
+    }
+    if matches.get_flag("license") {
+        return Ok(CommandLine::Print(Invocation::License));
+    }
+    let command = matches
+        .get_many::<OsString>(COMMAND)
+        .map(|words| words.cloned().collect())
+        .unwrap_or_default();
+    Ok(CommandLine::Run(layer, command))
+}
+
+/// The options clap found, applied in the order they were given, so that
+/// the last of `-g`, `-c` and `--forward-to` wins, as it always has.
+fn command_line_layer(matches: &ArgMatches) -> Result<Layer, String> {
     let mut layer = Layer::default();
-    let mut verbose = 0u8;
-    let mut early = None;
-    let mut i = 0;
-    while i < args.len() {
-        let arg = args[i].as_bytes();
-        i += 1;
-        if arg == b"--" {
-            break;
+    let mut given: Vec<(usize, &Spec, Option<&OsStr>)> = Vec::new();
+    for spec in OPTIONS {
+        if matches.value_source(spec.long) != Some(ValueSource::CommandLine) {
+            continue;
         }
-        // Each option in this word, with its value if the word itself holds it.
-        let mut found: Vec<(&Spec, Option<&[u8]>)> = Vec::new();
-        if let Some(long) = arg.strip_prefix(b"--") {
-            let (name, value) = match long.iter().position(|&b| b == b'=') {
-                Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
-                None => (long, None),
-            };
-            let spec = SPECS
-                .iter()
-                .find(|s| s.long.as_bytes() == name)
-                .ok_or_else(|| format!("unknown option '--{}'", String::from_utf8_lossy(name)))?;
-            if spec.value.is_none() && value.is_some() {
-                return Err(format!("option '--{}' takes no value", spec.long));
+        match spec.takes {
+            Takes::Nothing => given.push((matches.index_of(spec.long).unwrap_or(0), spec, None)),
+            Takes::Count => {
+                let count = matches.get_count(spec.long);
+                layer.set_verbosity(count.saturating_add(1));
             }
-            found.push((spec, value));
-        } else if arg.len() > 1 && arg[0] == b'-' {
-            // A cluster such as -vvs or -sp15: flags, then at most one option
-            // taking a value, which is the rest of the word or the next word.
-            for (at, &letter) in arg.iter().enumerate().skip(1) {
-                let spec = find_short(letter)?;
-                if spec.value.is_some() {
-                    let rest = &arg[at + 1..];
-                    found.push((spec, (!rest.is_empty()).then_some(rest)));
-                    break;
-                }
-                found.push((spec, None));
+            Takes::Value(_) | Takes::List(_) => {
+                let indices = matches.indices_of(spec.long).into_iter().flatten();
+                let values = matches.get_raw(spec.long).into_iter().flatten();
+                given.extend(
+                    indices
+                        .zip(values)
+                        .map(|(at, value)| (at, spec, Some(value))),
+                );
             }
+        }
+    }
+    given.sort_by_key(|&(at, ..)| at);
+    for (_, spec, value) in given {
+        let Some(raw) = value else {
+            layer.set_flag(spec.opt, true);
+            continue;
+        };
+        let name = spec.name();
+        let text = raw
+            .to_str()
+            .ok_or_else(|| format!("{name}: the value is not valid UTF-8"))?;
+        layer
+            .set_value(spec.opt, text)
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(layer)
+}
+
+/// clap's error in one line that names the option, in rinit's words. clap's
+/// own rendering spans several lines and ends with a usage block.
+fn describe(error: &clap::Error) -> String {
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    let culprit = context(ContextKind::InvalidArg).unwrap_or_default();
+    // clap names a known option as `--grace <DURATION>`.
+    let known = OPTIONS.iter().find(|spec| {
+        culprit.split(' ').next() == Some(&format!("--{}", spec.long))
+            || spec
+                .short
+                .is_some_and(|letter| culprit == format!("-{letter}"))
+    });
+    let option = known.map_or_else(|| format!("'{culprit}'"), Spec::name);
+    match error.kind() {
+        ErrorKind::UnknownArgument => {
+            let mut message = format!("unknown option '{culprit}'");
+            if let Some(suggestion) = context(ContextKind::SuggestedArg) {
+                message.push_str(&format!("; did you mean '{suggestion}'?"));
+            }
+            message
+        }
+        ErrorKind::InvalidValue | ErrorKind::NoEquals
+            if context(ContextKind::InvalidValue) == Some("") =>
+        {
+            format!("option {option} needs a value")
+        }
+        ErrorKind::TooManyValues => format!("option {option} takes no value"),
+        kind => {
+            let what = kind.as_str().unwrap_or("malformed command line");
+            match known {
+                Some(spec) => format!("{}: {what}", spec.name()),
+                None => what.to_owned(),
+            }
+        }
+    }
+}
+
+/// Escapes control characters the way `escape_debug` does, so that text a
+/// user typed (a newline, a terminal escape) can neither split a message
+/// over lines nor reach the terminal raw.
+fn one_line(message: &str) -> String {
+    let mut line = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            line.extend(c.escape_debug());
         } else {
-            i -= 1;
-            break;
-        }
-        for (spec, inline_value) in found {
-            let name = option_name(spec);
-            match spec.opt {
-                Opt::Help | Opt::Version | Opt::License => {
-                    early.get_or_insert(spec.opt);
-                }
-                Opt::Verbose => verbose = verbose.saturating_add(1),
-                opt if spec.value.is_some() => {
-                    let value = match inline_value {
-                        Some(v) => v,
-                        None => {
-                            let v = args
-                                .get(i)
-                                .ok_or_else(|| format!("option '{name}' needs a value"))?;
-                            i += 1;
-                            v.as_bytes()
-                        }
-                    };
-                    let text = std::str::from_utf8(value)
-                        .map_err(|_| format!("{name}: the value is not valid UTF-8"))?;
-                    layer
-                        .set_value(opt, text)
-                        .map_err(|e| format!("{name}: {e}"))?;
-                }
-                opt => layer.set_flag(opt, true),
-            }
+            line.push(c);
         }
     }
-    if verbose > 0 {
-        // Trace (4) is the most there is; more -v flags change nothing.
-        layer.verbosity = Some(verbose.saturating_add(1).min(4));
-    }
-    Ok((layer, args[i..].to_vec(), early))
+    line
 }
 
-fn find_short(letter: u8) -> Result<&'static Spec, String> {
-    SPECS
-        .iter()
-        .find(|s| s.shorts.contains(&letter))
-        .ok_or_else(|| format!("unknown option '-{}'", char::from(letter).escape_default()))
-}
-
-fn option_name(spec: &Spec) -> String {
-    match spec.shorts.first() {
-        Some(&s) => format!("-{}/--{}", s as char, spec.long),
-        None => format!("--{}", spec.long),
-    }
-}
-
+/// The `RINIT_*` variables, read as `OPTIONS` says.
 fn rinit_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, String> {
     let mut layer = Layer::default();
-    for spec in SPECS {
+    for spec in OPTIONS {
         let Some(var) = spec.env else { continue };
         let Some(raw) = env(var) else { continue };
         let text = raw
@@ -459,10 +663,12 @@ fn rinit_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Stri
         if text.is_empty() {
             return Err(format!("{var} is set but empty; unset it or give a value"));
         }
-        let result = match spec.value {
-            None => parse_bool(text).map(|on| layer.set_flag(spec.opt, on)),
-            // Lists come as one variable: commas or white space separate items.
-            Some(_) if matches!(spec.opt, Opt::Rewrite | Opt::RemapExit) => {
+        let result = match spec.takes {
+            Takes::Nothing => parse_bool(text).map(|on| layer.set_flag(spec.opt, on)),
+            Takes::Count => parse_verbosity(text).map(|level| layer.set_verbosity(level)),
+            Takes::Value(_) => layer.set_value(spec.opt, text),
+            // Commas or white space separate the items.
+            Takes::List(_) => {
                 let mut items = text
                     .split(|c: char| c == ',' || c.is_whitespace())
                     .filter(|item| !item.is_empty())
@@ -472,12 +678,8 @@ fn rinit_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Stri
                 }
                 items.try_for_each(|item| layer.set_value(spec.opt, item))
             }
-            Some(_) => layer.set_value(spec.opt, text),
         };
         result.map_err(|e| format!("{var}: {e}"))?;
-    }
-    if let Some(raw) = env("RINIT_VERBOSITY") {
-        layer.verbosity = Some(parse_verbosity(&raw).map_err(|e| format!("RINIT_VERBOSITY: {e}"))?);
     }
     Ok(layer)
 }
@@ -493,7 +695,12 @@ fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Strin
         layer.forward_to = Some(ForwardTarget::Group);
     }
     if let Some(raw) = env("TINI_VERBOSITY") {
-        layer.verbosity = Some(parse_verbosity(&raw).map_err(|e| format!("TINI_VERBOSITY: {e}"))?);
+        let level = raw
+            .to_str()
+            .ok_or_else(|| "TINI_VERBOSITY: the value is not valid UTF-8".to_owned())
+            .and_then(parse_verbosity)
+            .map_err(|e| format!("TINI_VERBOSITY: {e}"))?;
+        layer.set_verbosity(level);
     }
     if env("DUMB_INIT_SETSID").is_some_and(|v| v == "0") {
         layer.forward_to.get_or_insert(ForwardTarget::Child);
@@ -505,30 +712,42 @@ fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Strin
 }
 
 /// `RINIT_LOG`, checked here so that a bad filter is a usage error naming
-/// the variable rather than a warning from the logger.
+/// the variable rather than a warning from the logger, or worse, a filter
+/// that quietly means something else: env_filter takes `=` or `=debug` as a
+/// directive for every module, so a typo would turn on trace or debug output.
 fn log_filter(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<String>, String> {
-    let Some(raw) = env("RINIT_LOG") else {
+    let Some(raw) = env(LOG_VARIABLE) else {
         return Ok(None);
     };
     let text = raw
         .to_str()
-        .ok_or("RINIT_LOG: the value is not valid UTF-8")?;
+        .ok_or_else(|| format!("{LOG_VARIABLE}: the value is not valid UTF-8"))?;
     if text.is_empty() {
-        return Err("RINIT_LOG is set but empty; unset it or give a value".to_owned());
+        return Err(format!(
+            "{LOG_VARIABLE} is set but empty; unset it or give a value"
+        ));
+    }
+    // Directives come before an optional `/regex`, separated by commas.
+    let directives = text.split('/').next().unwrap_or_default();
+    for directive in directives.split(',').map(str::trim) {
+        if let Some((module, level)) = directive.split_once('=') {
+            if module.trim().is_empty() || level.trim().is_empty() {
+                return Err(format!(
+                    "{LOG_VARIABLE}: '{directive}' is not MODULE=LEVEL (e.g. rinit=debug)"
+                ));
+            }
+        }
     }
     env_filter::Builder::new()
         .try_parse(text)
-        .map_err(|e| format!("RINIT_LOG: {e}"))?;
+        .map_err(|e| format!("{LOG_VARIABLE}: {e}"))?;
     Ok(Some(text.to_owned()))
 }
 
-fn parse_verbosity(raw: &std::ffi::OsStr) -> Result<u8, String> {
-    raw.to_str()
-        .and_then(|t| t.parse::<u8>().ok())
-        .map(|n| n.min(4))
-        .ok_or_else(|| format!("'{}' is not a verbosity level (0-4)", raw.to_string_lossy()))
+fn parse_verbosity(text: &str) -> Result<u8, String> {
+    text.parse::<u8>()
+        .map_err(|_| format!("'{text}' is not a verbosity level (0-4)"))
 }
-
 /// `1/0/true/false/yes/no`, in any case.
 pub fn parse_bool(text: &str) -> Result<bool, String> {
     match text.to_ascii_lowercase().as_str() {
@@ -580,42 +799,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// `--help` under the name rinit runs as, written by clap from `OPTIONS`.
 pub fn help_text(personality: Personality) -> String {
-    let mut text = format!(
-        "{} {}: a minimal init for containers (rinit)\n\n\
-         usage: {} [OPTIONS] [--] COMMAND [ARGS...]\n       {} --pause [OPTIONS]\n\n\
-         Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
-         and when COMMAND exits, stops the processes left over and exits with\n\
-         COMMAND's status (128+N if signal N killed it).\n\nOptions:\n",
-        personality.name(),
-        env!("CARGO_PKG_VERSION"),
-        personality.name(),
-        personality.name(),
-    );
-    for spec in SPECS {
-        let mut flags: Vec<String> = spec
-            .shorts
-            .iter()
-            .map(|&s| format!("-{}", s as char))
-            .collect();
-        flags.push(format!("--{}", spec.long));
-        let mut left = flags.join(", ");
-        if let Some(value) = spec.value {
-            left = format!("{left} {value}");
-        }
-        text.push_str(&format!("  {left:<28} {}", spec.help));
-        if let Some(var) = spec.env {
-            text.push_str(&format!(" (env {var})"));
-        }
-        text.push('\n');
-    }
-    text.push_str(
-        "\nDURATION: 500ms, 5s, 2m, or a number of seconds. SIG: 15, TERM, SIGTERM, RTMIN+3.\n\
-         Booleans in variables: 1/0, true/false, yes/no. RINIT_LOG takes an env_logger filter.\n\
-         Exit codes: the child's; 127 command not found; 126 not executable;\n\
-         2 bad usage; 1 any other failure of rinit itself.\n",
-    );
-    text
+    command(personality).render_help().to_string()
 }
 
 #[cfg(test)]
@@ -987,6 +1173,204 @@ mod tests {
         for bad in ["", "garbage===", "rinit=loud"] {
             let e = error(&["rinit", "x"], &[("RINIT_LOG", bad)]);
             assert!(e.message.contains("RINIT_LOG"), "{bad:?}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn rinit_log_rejects_an_empty_side_of_equals() {
+        // env_filter reads these as a level for every module: `=` would turn
+        // on trace output, `=debug` debug output.
+        for bad in ["=", "=debug", "rinit=", "info,=trace", " = "] {
+            let e = error(&["rinit", "x"], &[("RINIT_LOG", bad)]);
+            assert!(e.message.contains("RINIT_LOG"), "{bad:?}: {}", e.message);
+        }
+        for good in ["debug", "rinit=debug,info", "rinit"] {
+            assert!(
+                run_with(&["rinit", "x"], &[("RINIT_LOG", good)]).is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_mistyped_long_option_gets_a_suggestion() {
+        let e = error(&["rinit", "--gracee", "1s", "x"], &[]);
+        assert_eq!(
+            e.message,
+            "unknown option '--gracee'; did you mean '--grace'?"
+        );
+        let e = error(&["tini", "--subreaperr", "x"], &[]);
+        assert!(e.message.contains("'--subreaper'"), "{}", e.message);
+        assert_eq!(e.exit_code, 1);
+    }
+
+    #[test]
+    fn every_usage_error_is_one_line() {
+        let cases: &[&[&str]] = &[
+            &["rinit"],
+            &["rinit", "--"],
+            &["rinit", "--bo\ngus", "x"],
+            &["rinit", "--grace", "1\n2", "x"],
+            &["rinit", "-r", "TERM:\u{1b}[31m", "x"],
+            &["rinit", "--forward-to", "a\rb", "x"],
+            &["rinit", "--pause=\n"],
+        ];
+        for list in cases {
+            let e = error(list, &[]);
+            assert!(
+                !e.message.contains(|c: char| c.is_control()),
+                "{list:?}: {:?}",
+                e.message
+            );
+        }
+        let e = error(&["rinit", "--grace", "1\n2", "x"], &[]);
+        assert!(e.message.contains("'1\\n2'"), "{}", e.message);
+        let e = error(&["rinit", "x"], &[("RINIT_FORWARD_TO", "a\nb")]);
+        assert!(
+            e.message.contains("RINIT_FORWARD_TO: 'a\\nb'"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_last_of_group_child_and_forward_to_wins() {
+        for (list, target) in [
+            (
+                &["rinit", "--forward-to", "all", "-c", "x"][..],
+                ForwardTarget::Child,
+            ),
+            (
+                &["rinit", "-c", "--forward-to=all", "x"][..],
+                ForwardTarget::All,
+            ),
+            (&["rinit", "-gc", "x"][..], ForwardTarget::Child),
+            (&["rinit", "-c", "-g", "-c", "x"][..], ForwardTarget::Child),
+            (
+                &["rinit", "--forward-to", "all", "--forward-to", "child", "x"][..],
+                ForwardTarget::Child,
+            ),
+        ] {
+            assert_eq!(run(list).forward_to, target, "{list:?}");
+        }
+        // A value option given twice keeps the last value; a list keeps all.
+        assert_eq!(
+            run(&["rinit", "--grace=1s", "--grace", "2s", "x"]).grace,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            run(&["rinit", "-e1", "-e", "2", "--remap-exit=3", "x"]).success_codes,
+            [1, 2, 3].into_iter().collect()
+        );
+    }
+
+    #[test]
+    fn peers_flags_live_together() {
+        let config = run(&[
+            "rinit", "-s", "-p", "KILL", "-v", "-w", "-g", "-e", "3", "-c", "-r", "HUP:0", "x",
+        ]);
+        assert!(config.subreaper && config.warn_on_reap);
+        assert_eq!(config.forward_to, ForwardTarget::Child);
+        assert_eq!(config.pdeathsig, Some(Signal::KILL));
+        assert_eq!(config.verbosity, 2);
+        assert!(run(&["catatonit", "-g", "-P"]).pause);
+        let parse_plain = |list: &[&str]| parse(&args(list), &|_| None).unwrap();
+        assert_eq!(parse_plain(&["catatonit", "-L"]), Invocation::License);
+        assert!(matches!(
+            parse_plain(&["dumb-init", "-V"]),
+            Invocation::Version(_)
+        ));
+    }
+
+    /// The README's option table (Usage) and variable table must name every
+    /// option and variable of the definition, and nothing else.
+    #[test]
+    fn the_readme_documents_the_definition() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        // The backquoted names in the first `columns` cells of the table
+        // whose header starts with `header`: `-g`, `--grace DURATION`,
+        // `RINIT_FORWARD_TO=group`.
+        let names_in_table = |header: &str, columns: usize| -> BTreeSet<String> {
+            let rows: Vec<&str> = readme
+                .lines()
+                .skip_while(|line| !line.starts_with(header))
+                .skip(2)
+                .take_while(|line| line.starts_with('|'))
+                .collect();
+            assert!(
+                !rows.is_empty(),
+                "no table starting {header:?} in README.md"
+            );
+            rows.iter()
+                .flat_map(|row| row.split('|').skip(1).take(columns))
+                .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+                .map(|quoted| quoted.split([' ', '=']).next().unwrap().to_owned())
+                .collect()
+        };
+        let definition = command(Personality::Rinit);
+        let mut options = BTreeSet::new();
+        let mut variables = BTreeSet::from([LOG_VARIABLE.to_owned()]);
+        for arg in definition.get_arguments().filter(|a| !a.is_positional()) {
+            let shorts = arg.get_short().into_iter();
+            let shorts = shorts.chain(arg.get_visible_short_aliases().unwrap_or_default());
+            options.extend(shorts.map(|letter| format!("-{letter}")));
+            options.extend(arg.get_long().map(|long| format!("--{long}")));
+            let spec = OPTIONS
+                .iter()
+                .find(|s| s.long == arg.get_id().as_str())
+                .unwrap();
+            variables.extend(spec.env.map(str::to_owned));
+        }
+        let defined: BTreeSet<String> = options.union(&variables).cloned().collect();
+        let compare = |table: &str, documented: BTreeSet<String>, defined: &BTreeSet<String>| {
+            let missing: Vec<_> = defined.difference(&documented).collect();
+            let unknown: Vec<_> = documented.difference(defined).collect();
+            assert!(
+                missing.is_empty() && unknown.is_empty(),
+                "README.md's {table} table lacks {missing:?} and names {unknown:?}, which do not exist"
+            );
+        };
+        compare(
+            "option",
+            names_in_table("| Option | Variable |", 2),
+            &defined,
+        );
+        compare(
+            "variable",
+            names_in_table("| Variable | Option |", 1),
+            &variables,
+        );
+    }
+
+    #[test]
+    fn a_command_line_without_options_reads_the_same_without_clap() {
+        use std::os::unix::ffi::OsStringExt;
+        let odd = OsString::from_vec(vec![b'a', 0xff]);
+        let mut cases: Vec<Vec<OsString>> = [
+            &["rinit", "--", "sh", "-c", "exit 3"][..],
+            &["rinit", "sh", "-c", "exit 3"],
+            &["rinit", "--", "--", "-v"],
+            &["rinit", "--", "-v", "--grace"],
+            &["rinit", "ls", "--help", "-V"],
+            &["docker-init", "--", "x"],
+            &["rinit", ""],
+            &["rinit", "--", ""],
+            &["rinit", "--"],
+            &["rinit", "x=1", "-"],
+        ]
+        .iter()
+        .map(|list| args(list))
+        .collect();
+        cases.push(vec!["rinit".into(), odd.clone(), "-x".into()]);
+        cases.push(vec!["rinit".into(), "--".into(), odd]);
+        for argv in cases {
+            let personality = Personality::from_argv0(argv[0].as_bytes());
+            assert_eq!(
+                read_command_line(personality, &argv),
+                read_with_clap(personality, &argv),
+                "{argv:?}"
+            );
         }
     }
 

@@ -6,6 +6,7 @@
 //! `RTMIN` = 34 and `RTMAX` = 64, whatever C library the binary is linked
 //! with (musl reserves one more signal and would otherwise call 35 `RTMIN`).
 
+use signal_hook::low_level::signal_name;
 use std::fmt;
 
 /// The highest signal number on Linux.
@@ -15,54 +16,44 @@ pub const RTMIN: i32 = 34;
 /// `SIGRTMAX`.
 pub const RTMAX: i32 = MAX_SIGNAL;
 
-pub const SIGHUP: i32 = libc::SIGHUP;
-pub const SIGINT: i32 = libc::SIGINT;
-pub const SIGKILL: i32 = libc::SIGKILL;
-pub const SIGTERM: i32 = libc::SIGTERM;
-pub const SIGCHLD: i32 = libc::SIGCHLD;
-pub const SIGCONT: i32 = libc::SIGCONT;
-pub const SIGSTOP: i32 = libc::SIGSTOP;
-pub const SIGTSTP: i32 = libc::SIGTSTP;
-pub const SIGTTIN: i32 = libc::SIGTTIN;
-pub const SIGTTOU: i32 = libc::SIGTTOU;
+pub use signal_hook::consts::signal::{
+    SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
+};
 
-/// The standard signals by their conventional names, without the `SIG` prefix.
-const NAMES: &[(&str, i32)] = &[
-    ("HUP", libc::SIGHUP),
-    ("INT", libc::SIGINT),
-    ("QUIT", libc::SIGQUIT),
-    ("ILL", libc::SIGILL),
-    ("TRAP", libc::SIGTRAP),
-    ("ABRT", libc::SIGABRT),
-    ("IOT", libc::SIGIOT),
-    ("BUS", libc::SIGBUS),
-    ("FPE", libc::SIGFPE),
-    ("KILL", libc::SIGKILL),
-    ("USR1", libc::SIGUSR1),
-    ("SEGV", libc::SIGSEGV),
-    ("USR2", libc::SIGUSR2),
-    ("PIPE", libc::SIGPIPE),
-    ("ALRM", libc::SIGALRM),
-    ("TERM", libc::SIGTERM),
+/// The standard signals signal-hook has no name for (Linux's own), then the
+/// aliases people type, without the `SIG` prefix. Every other standard
+/// signal is named by `signal_hook::low_level::signal_name`.
+const MORE_NAMES: &[(&str, i32)] = &[
     ("STKFLT", libc::SIGSTKFLT),
-    ("CHLD", libc::SIGCHLD),
-    ("CLD", libc::SIGCHLD),
-    ("CONT", libc::SIGCONT),
-    ("STOP", libc::SIGSTOP),
-    ("TSTP", libc::SIGTSTP),
-    ("TTIN", libc::SIGTTIN),
-    ("TTOU", libc::SIGTTOU),
-    ("URG", libc::SIGURG),
-    ("XCPU", libc::SIGXCPU),
-    ("XFSZ", libc::SIGXFSZ),
-    ("VTALRM", libc::SIGVTALRM),
-    ("PROF", libc::SIGPROF),
-    ("WINCH", libc::SIGWINCH),
-    ("IO", libc::SIGIO),
-    ("POLL", libc::SIGPOLL),
     ("PWR", libc::SIGPWR),
-    ("SYS", libc::SIGSYS),
+    ("IOT", libc::SIGIOT),
+    ("CLD", SIGCHLD),
+    ("POLL", libc::SIGPOLL),
 ];
+
+/// The name of standard signal `number`, without `SIG`.
+fn standard_name(number: i32) -> Option<&'static str> {
+    signal_name(number)
+        .and_then(|name| name.strip_prefix("SIG"))
+        .or_else(|| {
+            MORE_NAMES
+                .iter()
+                .find(|&&(_, n)| n == number)
+                .map(|&(name, _)| name)
+        })
+}
+
+/// The number of the standard signal called `name` (upper case, no `SIG`).
+fn standard_number(name: &str) -> Option<i32> {
+    (1..RTMIN)
+        .find(|&n| signal_name(n).and_then(|s| s.strip_prefix("SIG")) == Some(name))
+        .or_else(|| {
+            MORE_NAMES
+                .iter()
+                .find(|&&(n, _)| n == name)
+                .map(|&(_, number)| number)
+        })
+}
 
 /// A valid signal number, 1 to 64.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -104,7 +95,7 @@ impl Signal {
         }
         let upper = text.to_ascii_uppercase();
         let name = upper.strip_prefix("SIG").unwrap_or(&upper);
-        if let Some(&(_, number)) = NAMES.iter().find(|(n, _)| *n == name) {
+        if let Some(number) = standard_number(name) {
             return Ok(Signal(number));
         }
         let realtime = |base: i32, rest: &str| -> Option<i32> {
@@ -131,8 +122,8 @@ impl Signal {
 
 impl fmt::Display for Signal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match NAMES.iter().find(|(_, n)| *n == self.0) {
-            Some((name, _)) => write!(f, "SIG{name}"),
+        match standard_name(self.0) {
+            Some(name) => write!(f, "SIG{name}"),
             None if self.0 == RTMIN => f.write_str("SIGRTMIN"),
             None if self.0 > RTMIN && self.0 < RTMAX => write!(f, "SIGRTMIN+{}", self.0 - RTMIN),
             None if self.0 == RTMAX => f.write_str("SIGRTMAX"),
@@ -209,6 +200,29 @@ mod tests {
         assert_eq!(Signal::parse("sigterm"), Ok(Signal::TERM));
         assert_eq!(Signal::parse("9"), Ok(Signal::KILL));
         assert_eq!(Signal::parse("64").map(Signal::number), Ok(64));
+    }
+
+    #[test]
+    fn names_from_signal_hook_and_linux_own() {
+        for (name, number) in [
+            ("SIGSTKFLT", 16),
+            ("SIGPWR", 30),
+            ("SIGIO", 29),
+            ("SIGSYS", 31),
+            ("SIGURG", 23),
+            ("SIGWINCH", 28),
+        ] {
+            let signal = Signal::from_number(number).unwrap();
+            assert_eq!(signal.to_string(), name);
+            assert_eq!(Signal::parse(name), Ok(signal));
+        }
+        for (alias, number) in [("IOT", 6), ("SIGCLD", 17), ("poll", 29)] {
+            assert_eq!(Signal::parse(alias).map(Signal::number), Ok(number));
+        }
+        for number in 1..32 {
+            let name = Signal::from_number(number).unwrap().to_string();
+            assert!(!name.starts_with("signal "), "{number} has no name");
+        }
     }
 
     #[test]

@@ -539,6 +539,7 @@ fn assert_usage_error(args: &[OsString], vars: &[(&str, OsString)], names: &str)
         first.contains(names),
         "{what}: message does not name {names}: {first}"
     );
+    assert_eq!(done.stderr.lines().count(), 1, "{what}: {done:?}");
     assert!(done.stdout.is_empty(), "{what}: {done:?}");
 }
 
