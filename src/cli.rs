@@ -324,8 +324,11 @@ pub fn parse(
     if command.first().is_some_and(|c| c.is_empty()) {
         return Err(fail("the command is an empty string".to_owned()));
     }
+    let forward_to = merged
+        .forward_to
+        .unwrap_or(personality.default_forward_target());
     let mut rewrites = Rewrites::default();
-    for &(from, to) in personality.default_rewrites() {
+    for &(from, to) in personality.default_rewrites(forward_to) {
         rewrites.set(from, to);
     }
     for (from, to) in merged.rewrites.unwrap_or_default() {
@@ -334,9 +337,7 @@ pub fn parse(
     Ok(Invocation::Run(Box::new(Config {
         personality,
         command,
-        forward_to: merged
-            .forward_to
-            .unwrap_or(personality.default_forward_target()),
+        forward_to,
         subreaper: merged.subreaper.unwrap_or(false),
         pdeathsig: merged.pdeathsig,
         warn_on_reap: merged.warn_on_reap.unwrap_or(false),

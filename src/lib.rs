@@ -98,7 +98,13 @@ fn supervise(config: Config) -> i32 {
         match start_child(&config, own_pid, inherited_mask) {
             Ok(pid) => Some(pid),
             Err(e) => {
-                error!("{e}");
+                match e.peer_line(config.personality) {
+                    // Under a peer's name, the peer's exact line: scripts grep for it.
+                    Some(line) => {
+                        let _ = writeln!(std::io::stderr(), "{line}");
+                    }
+                    None => error!("{e}"),
+                }
                 let (not_found, not_executable) = config.personality.exec_failure_exit_codes();
                 return match e {
                     e if e.is_not_found() => not_found,
