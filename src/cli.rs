@@ -502,6 +502,10 @@ fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Strin
     if env("DUMB_INIT_DEBUG").is_some_and(|v| v == "1") {
         layer.verbosity.get_or_insert(3);
     }
+    // catatonit checks only that it is set.
+    if env("CATATONIT_DEBUG").is_some() {
+        layer.verbosity.get_or_insert(3);
+    }
     Ok(layer)
 }
 

@@ -136,7 +136,7 @@ fn start_child(
         std::env::vars_os().collect(),
         own_pid,
         take_terminal,
-        mask,
+        config.personality.child_mask(mask),
     )?;
     let pid = spec.spawn()?;
     debug!(

@@ -6,7 +6,7 @@
 //! change: every rinit option and variable still works under any name.
 
 use crate::policy::ForwardTarget;
-use crate::signals::Signal;
+use crate::signals::{Signal, SignalSet};
 use std::time::Duration;
 
 /// What happens between the main child's exit and rinit's.
@@ -166,12 +166,27 @@ impl Personality {
         }
     }
 
+    /// The signal mask the child starts with, from the one rinit inherited.
+    /// catatonit also blocks TSTP, TTIN and TTOU in its child, so that the
+    /// terminal cannot stop it; the others hand the mask on unchanged.
+    pub fn child_mask(self, inherited: SignalSet) -> SignalSet {
+        match self {
+            Personality::Catatonit => inherited
+                .with(Signal::TSTP)
+                .with(Signal::TTIN)
+                .with(Signal::TTOU),
+            _ => inherited,
+        }
+    }
+
     /// The `--version` line. Docker's `docker info` expects its init to
     /// answer with a line starting `tini version `.
     pub fn version_line(self) -> String {
         let version = env!("CARGO_PKG_VERSION");
         match self {
             Personality::Tini => format!("tini version 0.19.0 - rinit {version}"),
+            // catatonit answers as tini too, for the same `docker info`.
+            Personality::Catatonit => format!("tini version 0.1.7_catatonit - rinit {version}"),
             _ => format!("rinit {version}"),
         }
     }
@@ -312,6 +327,29 @@ mod tests {
         assert_eq!(
             Personality::Rinit.reap_warning(42, "Exited(0)"),
             "reaped process 42: Exited(0)"
+        );
+    }
+
+    #[test]
+    fn catatonit_blocks_job_control_in_its_child() {
+        let inherited = SignalSet::from_bits(1 << (libc::SIGUSR1 - 1));
+        let mask = Personality::Catatonit.child_mask(inherited);
+        for signal in [Signal::TSTP, Signal::TTIN, Signal::TTOU] {
+            assert!(mask.contains(signal));
+        }
+        assert!(mask.contains(Signal::from_number(libc::SIGUSR1).unwrap()));
+        assert_eq!(mask.iter().count(), 4);
+        for other in [Personality::Rinit, Personality::Tini, Personality::DumbInit] {
+            assert_eq!(other.child_mask(inherited), inherited);
+        }
+    }
+
+    #[test]
+    fn catatonit_answers_as_tini_too() {
+        assert!(
+            Personality::Catatonit
+                .version_line()
+                .starts_with("tini version 0.1.7_catatonit")
         );
     }
 

@@ -73,7 +73,7 @@ impl Drop for Links {
 fn scrub(cmd: &mut Command) {
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().into_owned();
-        if ["RINIT_", "TINI_", "DUMB_INIT_"]
+        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
             .iter()
             .any(|prefix| name.starts_with(prefix))
             || name == "LISTEN_PID"
@@ -906,6 +906,20 @@ fn version_line_under_docker_init_and_tini() {
             assert!(line.starts_with("tini version "), "{name} {flag}: {line}");
         }
     }
+    for flag in ["--version", "-V"] {
+        let line = version("catatonit", flag);
+        assert!(
+            line.starts_with("tini version 0.1.7_catatonit"),
+            "catatonit {flag}: {line}"
+        );
+    }
+    if let Some(catatonit) = peer_binary("catatonit") {
+        let theirs = run(pid1(&catatonit, &["--version"], &[]));
+        assert!(
+            theirs.stdout[0].starts_with("tini version 0.1.7_catatonit"),
+            "{theirs:?}"
+        );
+    }
     assert!(version("rinit", "--version").starts_with("rinit "));
     assert!(version("rinit", "-V").starts_with("rinit "));
     // What `docker info` relies on, checked against the real tini.
@@ -1332,4 +1346,56 @@ fn dumb_init_single_child_forwards_job_control_as_pid1() {
         signals_in(&done.stdout),
         vec![libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU]
     );
+}
+
+/// The child's blocked signals (`SigBlk`, from `testkit status`).
+fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
+    let tk = testkit();
+    let args = ["--", tk.as_str(), "status"];
+    let done = if as_pid1 {
+        run(pid1(program, &args, &[]))
+    } else {
+        run(direct(program, &args, &[]))
+    };
+    assert_eq!(done.code, 0, "{program}: {done:?}");
+    let line = done
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .unwrap_or_else(|| panic!("{program}: {done:?}"));
+    u64::from_str_radix(line.trim(), 16).unwrap()
+}
+
+/// catatonit blocks TSTP, TTIN and TTOU in its child; the others hand on
+/// the mask they inherited (here, nothing blocked).
+#[test]
+fn catatonit_child_starts_with_job_control_blocked() {
+    let links = Links::new();
+    let job = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU]
+        .iter()
+        .fold(0u64, |mask, s| mask | 1 << (s - 1));
+    for as_pid1 in [true, false] {
+        assert_eq!(child_blocked_mask(&links.path("catatonit"), as_pid1), job);
+        for name in ["rinit", "tini", "dumb-init"] {
+            assert_eq!(child_blocked_mask(&links.path(name), as_pid1), 0, "{name}");
+        }
+    }
+    if let Some(peer) = peer_binary("catatonit") {
+        assert_eq!(child_blocked_mask(&peer, true), job);
+    }
+}
+
+#[test]
+fn catatonit_debug_turns_on_debug_logging() {
+    let links = Links::new();
+    let tk = testkit();
+    let program = links.path("catatonit");
+    let args = ["--", tk.as_str(), "exit", "0"];
+    let quiet = run(pid1(&program, &args, &[]));
+    assert!(!quiet.stderr.contains("catatonit: debug:"), "{quiet:?}");
+    for value in ["1", ""] {
+        let done = run(pid1(&program, &args, &[("CATATONIT_DEBUG", value)]));
+        assert_eq!(done.code, 0, "{done:?}");
+        assert!(done.stderr.contains("catatonit: debug:"), "{done:?}");
+    }
 }
