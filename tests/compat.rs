@@ -1399,3 +1399,32 @@ fn catatonit_debug_turns_on_debug_logging() {
         assert!(done.stderr.contains("catatonit: debug:"), "{done:?}");
     }
 }
+
+/// rinit's improvements that cannot break anything stay under every name:
+/// fault signals sent with `kill` and real-time signals reach the child.
+#[test]
+fn fault_and_realtime_signals_are_forwarded_under_every_name() {
+    let links = Links::new();
+    let faults = [
+        libc::SIGILL,
+        libc::SIGTRAP,
+        libc::SIGABRT,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        libc::SIGSEGV,
+        libc::SIGSYS,
+    ];
+    let realtime = SIGRTMIN + 1;
+    let mut expected = faults.to_vec();
+    expected.push(realtime);
+    expected.sort();
+    for name in ["rinit", "tini", "docker-init", "dumb-init", "catatonit"] {
+        let mut sent = faults.to_vec();
+        sent.push(realtime);
+        assert_eq!(
+            forwarded(&links.path(name), &[], &[], &sent),
+            expected,
+            "{name}"
+        );
+    }
+}
