@@ -5,7 +5,8 @@
 //! testkit sigecho            print "signal N" for every signal received, in order;
 //!                            exit 0 when stdin closes ("ready" once listening)
 //! testkit status             print SigBlk/SigIgn, open fds and cwd, then exit
-//! testkit orphans N          leave N orphaned zombies for PID 1, print "orphaned N"
+//! testkit orphans N          leave N orphaned zombies for PID 1 (zombies already
+//!                            when the main process exits), print "orphaned N"
 //! testkit writer PATH MS     on SIGTERM write PATH slowly over MS ms, then exit 0
 //! testkit daemon PATH        double-fork and setsid; the daemon writes PATH on
 //!                            SIGTERM and exits; prints "daemon PID"
@@ -131,16 +132,26 @@ fn orphans(count: usize) {
     // SAFETY: single-threaded; the children only fork and _exit.
     match unsafe { fork() }.expect("fork") {
         ForkResult::Child => {
+            let mut orphans = Vec::with_capacity(count);
             for _ in 0..count {
                 // SAFETY: as above.
                 match unsafe { fork() } {
                     Ok(ForkResult::Child) => unsafe { libc::_exit(0) },
-                    Ok(ForkResult::Parent { .. }) => {}
+                    Ok(ForkResult::Parent { child }) => orphans.push(child),
                     Err(e) => {
                         eprintln!("testkit: fork: {e}");
                         unsafe { libc::_exit(1) }
                     }
                 }
+            }
+            // Leave only once they are all zombies (WNOWAIT leaves them
+            // unreaped), so that they are there to reap before the main
+            // process can end: an init that exits with its main child
+            // still collects all of them.
+            for pid in orphans {
+                let flags =
+                    nix::sys::wait::WaitPidFlag::WEXITED | nix::sys::wait::WaitPidFlag::WNOWAIT;
+                let _ = nix::sys::wait::waitid(nix::sys::wait::Id::Pid(pid), flags);
             }
             // SAFETY: leave without running the parent's exit handlers.
             unsafe { libc::_exit(0) }

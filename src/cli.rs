@@ -471,8 +471,11 @@ pub fn parse(
     if command.first().is_some_and(|c| c.is_empty()) {
         return Err(fail("the command is an empty string".to_owned()));
     }
+    let forward_to = merged
+        .forward_to
+        .unwrap_or(personality.default_forward_target());
     let mut rewrites = Rewrites::default();
-    for &(from, to) in personality.default_rewrites() {
+    for &(from, to) in personality.default_rewrites(forward_to) {
         rewrites.set(from, to);
     }
     for (from, to) in merged.rewrites.unwrap_or_default() {
@@ -481,9 +484,7 @@ pub fn parse(
     Ok(Invocation::Run(Box::new(Config {
         personality,
         command,
-        forward_to: merged
-            .forward_to
-            .unwrap_or(personality.default_forward_target()),
+        forward_to,
         subreaper: merged.subreaper.unwrap_or(false),
         pdeathsig: merged.pdeathsig,
         warn_on_reap: merged.warn_on_reap.unwrap_or(false),
@@ -706,6 +707,10 @@ fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Strin
         layer.forward_to.get_or_insert(ForwardTarget::Child);
     }
     if env("DUMB_INIT_DEBUG").is_some_and(|v| v == "1") {
+        layer.verbosity.get_or_insert(3);
+    }
+    // catatonit checks only that it is set.
+    if env("CATATONIT_DEBUG").is_some() {
         layer.verbosity.get_or_insert(3);
     }
     Ok(layer)

@@ -105,7 +105,13 @@ fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
         match start_child(&config, own_pid, inherited_mask) {
             Ok(pid) => Some(pid),
             Err(e) => {
-                error!("{e}");
+                match e.peer_line(config.personality) {
+                    // Under a peer's name, the peer's exact line: scripts grep for it.
+                    Some(line) => {
+                        let _ = writeln!(std::io::stderr(), "{line}");
+                    }
+                    None => error!("{e}"),
+                }
                 let (not_found, not_executable) = config.personality.exec_failure_exit_codes();
                 return match e {
                     e if e.is_not_found() => not_found,
@@ -143,7 +149,7 @@ fn start_child(
         std::env::vars_os().collect(),
         own_pid,
         take_terminal,
-        mask,
+        config.personality.child_mask(mask),
     )?;
     let pid = spec.spawn()?;
     debug!(

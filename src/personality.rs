@@ -6,8 +6,20 @@
 //! change: every rinit option and variable still works under any name.
 
 use crate::policy::ForwardTarget;
-use crate::signals::Signal;
+use crate::signals::{Signal, SignalSet};
 use std::time::Duration;
+
+/// What happens between the main child's exit and rinit's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterMainExit {
+    /// rinit's drain: the drain signal to everyone left, a grace period,
+    /// then SIGKILL; exit once nothing is left.
+    Drain,
+    /// Send this signal to the main child's process group, then exit.
+    SignalGroupAndExit(Signal),
+    /// Exit at once.
+    Exit,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Personality {
@@ -66,9 +78,8 @@ impl Personality {
         }
     }
 
-    /// The peers exit as soon as the main child does, and the kernel then
-    /// kills what is left at once; a zero grace reproduces that (and, unlike
-    /// them, still leaves no orphan behind when not PID 1).
+    /// The peers exit as soon as the main child does; a zero grace is how
+    /// rinit's command line says "no drain" under their names.
     pub fn default_grace(self) -> Duration {
         match self {
             Personality::Rinit => Duration::from_secs(5),
@@ -76,12 +87,38 @@ impl Personality {
         }
     }
 
+    /// What rinit does once the main child has ended and before it exits.
+    /// `grace` is the configured one: under a peer's name, a non-zero grace
+    /// (`--grace`, `RINIT_GRACE`) asks for rinit's drain instead of the
+    /// peer's way.
+    pub fn after_main_exit(self, grace: Duration, forward_to: ForwardTarget) -> AfterMainExit {
+        match self {
+            Personality::Rinit => AfterMainExit::Drain,
+            _ if !grace.is_zero() => AfterMainExit::Drain,
+            // dumb-init's setsid mode: one SIGTERM to the child's group, as
+            // it does; in single-child mode it sends nothing.
+            Personality::DumbInit if forward_to != ForwardTarget::Child => {
+                AfterMainExit::SignalGroupAndExit(Signal::TERM)
+            }
+            // tini and catatonit just exit. As PID 1 the kernel then kills
+            // what is left; otherwise what is left is re-parented, as it
+            // would be under the peer.
+            _ => AfterMainExit::Exit,
+        }
+    }
+
     /// The peers' handling of the job-control signals, as rewrite rules
     /// (`None` drops the signal). rinit itself forwards them unchanged.
-    pub fn default_rewrites(self) -> &'static [(Signal, Option<Signal>)] {
+    /// dumb-init rewrites them to SIGSTOP only in its setsid mode (when it
+    /// forwards to the group); with `-c` it forwards them as they are.
+    pub fn default_rewrites(
+        self,
+        forward_to: ForwardTarget,
+    ) -> &'static [(Signal, Option<Signal>)] {
         match self {
             Personality::Rinit => &[],
             Personality::Tini => &[(Signal::TTIN, None), (Signal::TTOU, None)],
+            Personality::DumbInit if forward_to == ForwardTarget::Child => &[],
             Personality::DumbInit => &[
                 (Signal::TSTP, Some(Signal::STOP)),
                 (Signal::TTIN, Some(Signal::STOP)),
@@ -95,10 +132,51 @@ impl Personality {
         }
     }
 
-    /// dumb-init, after stopping its child's group on a job-control signal,
-    /// stops itself so that the shell it was started from sees the job stop.
-    pub fn stops_itself_with_child(self) -> bool {
+    /// dumb-init, after forwarding a job-control signal it received (however
+    /// it was rewritten, even dropped), stops itself so that the shell it was
+    /// started from sees the job stop.
+    pub fn stops_itself_on(self, received: Signal) -> bool {
         self == Personality::DumbInit
+            && [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&received)
+    }
+
+    /// The line a peer prints when the command cannot be executed, word for
+    /// word (scripts grep for it); `None` for rinit's own message.
+    /// `program` is the command as given, `child` the pid of the process
+    /// that failed to exec (tini and catatonit print that one).
+    pub fn exec_failure_line(self, program: &str, error: &str, child: i32) -> Option<String> {
+        match self {
+            Personality::Rinit => None,
+            Personality::Tini => Some(format!(
+                "[FATAL tini ({child})] exec {program} failed: {error}"
+            )),
+            Personality::DumbInit => Some(format!("[dumb-init] {program}: {error}")),
+            Personality::Catatonit => Some(format!(
+                "ERROR (catatonit:{child}): failed to exec pid1: {error}"
+            )),
+        }
+    }
+
+    /// The `-w` warning for a reaped process other than the main child;
+    /// tini's wording is what its users grep for.
+    pub fn reap_warning(self, pid: i32, how: &str) -> String {
+        match self {
+            Personality::Tini => format!("Reaped zombie process with pid={pid}"),
+            _ => format!("reaped process {pid}: {how}"),
+        }
+    }
+
+    /// The signal mask the child starts with, from the one rinit inherited.
+    /// catatonit also blocks TSTP, TTIN and TTOU in its child, so that the
+    /// terminal cannot stop it; the others hand the mask on unchanged.
+    pub fn child_mask(self, inherited: SignalSet) -> SignalSet {
+        match self {
+            Personality::Catatonit => inherited
+                .with(Signal::TSTP)
+                .with(Signal::TTIN)
+                .with(Signal::TTOU),
+            _ => inherited,
+        }
     }
 
     /// The `--version` line. Docker's `docker info` expects its init to
@@ -107,6 +185,8 @@ impl Personality {
         let version = env!("CARGO_PKG_VERSION");
         match self {
             Personality::Tini => format!("tini version 0.19.0 - rinit {version}"),
+            // catatonit answers as tini too, for the same `docker info`.
+            Personality::Catatonit => format!("tini version 0.1.7_catatonit - rinit {version}"),
             _ => format!("rinit {version}"),
         }
     }
@@ -149,6 +229,128 @@ mod tests {
                 .starts_with("tini version ")
         );
         assert!(Personality::Rinit.version_line().starts_with("rinit "));
+    }
+
+    #[test]
+    fn after_the_main_child_each_name_ends_its_own_way() {
+        use AfterMainExit::*;
+        use ForwardTarget::*;
+        let zero = Duration::ZERO;
+        let some = Duration::from_secs(3);
+        assert_eq!(Personality::Rinit.after_main_exit(zero, Group), Drain);
+        assert_eq!(Personality::Rinit.after_main_exit(some, Child), Drain);
+        for peer in [Personality::Tini, Personality::Catatonit] {
+            for target in [Child, Group, All] {
+                assert_eq!(peer.after_main_exit(zero, target), Exit);
+                assert_eq!(peer.after_main_exit(some, target), Drain);
+            }
+        }
+        let dumb = Personality::DumbInit;
+        assert_eq!(
+            dumb.after_main_exit(zero, Group),
+            SignalGroupAndExit(Signal::TERM)
+        );
+        assert_eq!(
+            dumb.after_main_exit(zero, All),
+            SignalGroupAndExit(Signal::TERM)
+        );
+        assert_eq!(dumb.after_main_exit(zero, Child), Exit);
+        assert_eq!(dumb.after_main_exit(some, Child), Drain);
+    }
+
+    #[test]
+    fn dumb_init_rewrites_job_control_only_in_setsid_mode() {
+        let dumb = Personality::DumbInit;
+        assert!(dumb.default_rewrites(ForwardTarget::Child).is_empty());
+        assert_eq!(dumb.default_rewrites(ForwardTarget::Group).len(), 3);
+        assert!(
+            dumb.default_rewrites(ForwardTarget::Group)
+                .iter()
+                .all(|&(_, to)| to == Some(Signal::STOP))
+        );
+        assert!(
+            Personality::Rinit
+                .default_rewrites(ForwardTarget::Child)
+                .is_empty()
+        );
+        assert_eq!(
+            Personality::Catatonit
+                .default_rewrites(ForwardTarget::Group)
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn only_dumb_init_stops_itself_and_only_on_job_control() {
+        for signal in [Signal::TSTP, Signal::TTIN, Signal::TTOU] {
+            assert!(Personality::DumbInit.stops_itself_on(signal));
+            for other in [
+                Personality::Rinit,
+                Personality::Tini,
+                Personality::Catatonit,
+            ] {
+                assert!(!other.stops_itself_on(signal));
+            }
+        }
+        for signal in [Signal::STOP, Signal::TERM, Signal::CONT, Signal::HUP] {
+            assert!(!Personality::DumbInit.stops_itself_on(signal));
+        }
+    }
+
+    #[test]
+    fn exec_failures_read_as_each_peer_words_them() {
+        let e = "No such file or directory";
+        assert_eq!(Personality::Rinit.exec_failure_line("/x", e, 9), None);
+        assert_eq!(
+            Personality::Tini.exec_failure_line("/x", e, 9).unwrap(),
+            "[FATAL tini (9)] exec /x failed: No such file or directory"
+        );
+        assert_eq!(
+            Personality::DumbInit.exec_failure_line("/x", e, 9).unwrap(),
+            "[dumb-init] /x: No such file or directory"
+        );
+        assert_eq!(
+            Personality::Catatonit
+                .exec_failure_line("/x", e, 9)
+                .unwrap(),
+            "ERROR (catatonit:9): failed to exec pid1: No such file or directory"
+        );
+    }
+
+    #[test]
+    fn tini_words_the_reap_warning_its_way() {
+        assert_eq!(
+            Personality::Tini.reap_warning(42, "Exited(0)"),
+            "Reaped zombie process with pid=42"
+        );
+        assert_eq!(
+            Personality::Rinit.reap_warning(42, "Exited(0)"),
+            "reaped process 42: Exited(0)"
+        );
+    }
+
+    #[test]
+    fn catatonit_blocks_job_control_in_its_child() {
+        let inherited = SignalSet::from_bits(1 << (libc::SIGUSR1 - 1));
+        let mask = Personality::Catatonit.child_mask(inherited);
+        for signal in [Signal::TSTP, Signal::TTIN, Signal::TTOU] {
+            assert!(mask.contains(signal));
+        }
+        assert!(mask.contains(Signal::from_number(libc::SIGUSR1).unwrap()));
+        assert_eq!(mask.iter().count(), 4);
+        for other in [Personality::Rinit, Personality::Tini, Personality::DumbInit] {
+            assert_eq!(other.child_mask(inherited), inherited);
+        }
+    }
+
+    #[test]
+    fn catatonit_answers_as_tini_too() {
+        assert!(
+            Personality::Catatonit
+                .version_line()
+                .starts_with("tini version 0.1.7_catatonit")
+        );
     }
 
     #[test]

@@ -19,8 +19,9 @@ pub struct Reaped {
 
 /// Collects every child that has exited. SIGCHLDs coalesce, so one signal may
 /// stand for many exits, the main child's among them: the loop runs until
-/// `waitpid` has nothing more to give.
-pub fn reap_exited(main: Option<Pid>, warn_on_reap: bool) -> Reaped {
+/// `waitpid` has nothing more to give. `report` is told of every process
+/// collected other than the main child.
+pub fn reap_exited(main: Option<Pid>, report: &mut dyn FnMut(Pid, Termination)) -> Reaped {
     let mut reaped = Reaped::default();
     loop {
         let (pid, termination) = match sys::wait_for(-1, false) {
@@ -46,11 +47,7 @@ pub fn reap_exited(main: Option<Pid>, warn_on_reap: bool) -> Reaped {
             reaped.main = Some(termination);
         } else {
             reaped.others += 1;
-            if warn_on_reap {
-                warn!("reaped process {pid}: {termination:?}");
-            } else {
-                debug!("reaped process {pid}: {termination:?}");
-            }
+            report(pid, termination);
         }
     }
 }

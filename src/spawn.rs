@@ -16,6 +16,7 @@
 //! a multi-threaded process only async-signal-safe calls are sound. Every
 //! buffer the child needs is made before the fork.
 
+use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
 use nix::errno::Errno;
@@ -56,6 +57,8 @@ pub enum SpawnError {
         program: OsString,
         path: OsString,
         errno: Errno,
+        /// The process that tried to exec (tini's message names it).
+        child: Pid,
     },
 }
 
@@ -73,6 +76,24 @@ impl SpawnError {
 
     pub fn is_exec_failure(&self) -> bool {
         matches!(self, SpawnError::Exec { .. })
+    }
+
+    /// An exec failure as the peer rinit stands in for words it, if it is
+    /// one: the command as given, and the C library's text for the error.
+    pub fn peer_line(&self, personality: Personality) -> Option<String> {
+        match self {
+            SpawnError::Exec {
+                program,
+                errno,
+                child,
+                ..
+            } => personality.exec_failure_line(
+                &program.to_string_lossy(),
+                errno.desc(),
+                child.as_raw(),
+            ),
+            _ => None,
+        }
     }
 }
 
@@ -95,6 +116,7 @@ impl fmt::Display for SpawnError {
                 program,
                 path,
                 errno,
+                ..
             } => {
                 let program = program.to_string_lossy();
                 let path = Path::new(path);
@@ -225,6 +247,7 @@ impl ChildSpec {
                     program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
                     path: path.unwrap_or_default(),
                     errno,
+                    child,
                 })
             }
         }
@@ -433,6 +456,7 @@ mod tests {
             program: os(program),
             path: os(path),
             errno,
+            child: Pid::from_raw(2),
         };
         assert_eq!(
             exec("nope", "/usr/bin/nope", Errno::ENOENT).to_string(),

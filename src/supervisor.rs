@@ -2,6 +2,7 @@
 
 use crate::cli::Config;
 use crate::exit_status::{Termination, exit_code, remap};
+use crate::personality::AfterMainExit;
 use crate::policy::{Decision, ForwardTarget, Received, decide, is_stop_request, pause_ends_on};
 use crate::reap::reap_exited;
 use crate::shutdown::{Drain, KillAfter, Scope, Step};
@@ -92,11 +93,22 @@ impl Supervisor {
             if !sigchld && self.outcome.is_none() {
                 continue;
             }
-            let reaped = reap_exited(self.child, self.config.warn_on_reap);
+            let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
+            let reaped = reap_exited(self.child, &mut |pid, termination| {
+                let how = format!("{termination:?}");
+                if warn_on_reap {
+                    warn!("{}", personality.reap_warning(pid.as_raw(), &how));
+                } else {
+                    debug!("reaped process {pid}: {how}");
+                }
+            });
             if let Some(termination) = reaped.main {
                 self.main_ended(termination);
             }
             if let Some(code) = self.outcome {
+                if let Some(code) = self.end_as_the_peer(code) {
+                    return Ok(code);
+                }
                 match self.drain.advance(now, reaped.children_left) {
                     Step::Wait => {}
                     Step::Exit => {
@@ -135,7 +147,6 @@ impl Supervisor {
         match decide(received, self.own_pid, &self.config.rewrites) {
             Decision::Reap => return true,
             Decision::Ignore => trace!("ignoring {} raised by rinit itself", received.signal),
-            Decision::Drop => debug!("dropping {} as the rewrite rules say", received.signal),
             Decision::Forward(signal) if self.config.pause => {
                 if self.outcome.is_none() && pause_ends_on(received.signal) {
                     info!("{} received: ending pause", received.signal);
@@ -155,16 +166,52 @@ impl Supervisor {
                         );
                     }
                 }
-                if signal == Signal::STOP
-                    && self.config.personality.stops_itself_with_child()
-                    && !self.is_pid1
-                {
-                    // As dumb-init does, so the shell that started rinit sees its job stop.
-                    let _ = sys::send_signal(self.own_pid, Signal::STOP);
-                }
+                self.stop_itself_if_the_peer_does(received.signal);
+            }
+            Decision::Drop => {
+                debug!("dropping {} as the rewrite rules say", received.signal);
+                self.stop_itself_if_the_peer_does(received.signal);
             }
         }
         false
+    }
+
+    /// dumb-init stops itself after passing on a job-control signal, so the
+    /// shell that started it sees its job stop. PID 1 cannot be stopped from
+    /// inside its namespace, so there it is skipped.
+    fn stop_itself_if_the_peer_does(&self, received: Signal) {
+        if self.config.personality.stops_itself_on(received) && !self.is_pid1 {
+            debug!("{received}: stopping rinit itself, as dumb-init does");
+            let _ = sys::send_signal(self.own_pid, Signal::STOP);
+        }
+    }
+
+    /// Under a peer's name, the peer's way of ending once the main child has
+    /// exited (see `Personality::after_main_exit`): `Some(code)` to exit now,
+    /// `None` to run rinit's drain.
+    fn end_as_the_peer(&self, code: i32) -> Option<i32> {
+        let config = &self.config;
+        match config
+            .personality
+            .after_main_exit(config.grace, config.forward_to)
+        {
+            AfterMainExit::Drain => None,
+            AfterMainExit::Exit => {
+                info!("exiting with {code}, as {} does", config.personality.name());
+                Some(code)
+            }
+            AfterMainExit::SignalGroupAndExit(signal) => {
+                if let Some(pgid) = self.group {
+                    match sys::send_signal(-pgid.as_raw(), signal) {
+                        Ok(()) => info!("sent {signal} to the child's process group"),
+                        Err(Errno::ESRCH) => {}
+                        Err(e) => warn!("cannot send {signal} to the child's process group: {e}"),
+                    }
+                }
+                info!("exiting with {code}, as {} does", config.personality.name());
+                Some(code)
+            }
+        }
     }
 
     fn main_ended(&mut self, termination: Termination) {

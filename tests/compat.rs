@@ -73,7 +73,7 @@ impl Drop for Links {
 fn scrub(cmd: &mut Command) {
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().into_owned();
-        if ["RINIT_", "TINI_", "DUMB_INIT_"]
+        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
             .iter()
             .any(|prefix| name.starts_with(prefix))
             || name == "LISTEN_PID"
@@ -280,7 +280,11 @@ fn exec_failure_codes_follow_the_personality() {
         let program = links.path(name);
         let done = run(pid1(&program, &["--", missing], &[]));
         assert_eq!(done.code, not_found_code, "{name} not found: {done:?}");
-        assert!(done.stderr.contains(missing), "{name}: {}", done.stderr);
+        if name == "catatonit" {
+            assert!(done.stderr.contains("failed to exec"), "{}", done.stderr);
+        } else {
+            assert!(done.stderr.contains(missing), "{name}: {}", done.stderr);
+        }
         let done = run(pid1(&program, &["--", &not_executable], &[]));
         assert_eq!(done.code, denied_code, "{name} not executable: {done:?}");
 
@@ -292,6 +296,90 @@ fn exec_failure_codes_follow_the_personality() {
             assert_eq!(denied_code, theirs.code, "{name} vs {peer}, not executable");
         }
     }
+}
+
+/// The line on stderr, with every number replaced by `N` (the peers name
+/// the pid of the process that failed to exec).
+fn without_numbers(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            out.push(c);
+            in_number = false;
+        }
+    }
+    out
+}
+
+/// Under a peer's name, an exec failure is reported with the peer's own
+/// line, word for word (scripts grep for it), as PID 1 and not.
+#[test]
+fn exec_failure_lines_are_the_peers() {
+    let links = Links::new();
+    let missing = "/nonexistent/command";
+    let not_executable = links.not_executable();
+    for (name, expected_missing, expected_denied) in [
+        (
+            "tini",
+            format!("[FATAL tini (N)] exec {missing} failed: No such file or directory\n"),
+            format!("[FATAL tini (N)] exec {not_executable} failed: Permission denied\n"),
+        ),
+        (
+            "dumb-init",
+            format!("[dumb-init] {missing}: No such file or directory\n"),
+            format!("[dumb-init] {not_executable}: Permission denied\n"),
+        ),
+        (
+            "catatonit",
+            "ERROR (catatonit:N): failed to exec pid1: No such file or directory\n".to_owned(),
+            "ERROR (catatonit:N): failed to exec pid1: Permission denied\n".to_owned(),
+        ),
+    ] {
+        let program = links.path(name);
+        for as_pid1 in [true, false] {
+            let make = |command: &str| {
+                if as_pid1 {
+                    pid1(&program, &["--", command], &[])
+                } else {
+                    direct(&program, &["--", command], &[])
+                }
+            };
+            let done = run(make(missing));
+            assert_eq!(
+                without_numbers(&done.stderr),
+                without_numbers(&expected_missing),
+                "{name}"
+            );
+            let done = run(make(&not_executable));
+            assert_eq!(
+                without_numbers(&done.stderr),
+                without_numbers(&expected_denied),
+                "{name}"
+            );
+        }
+        // Side by side with the real peer, as PID 1 (tini warns about
+        // reaping when it is not).
+        if let Some(peer) = peer_binary(name) {
+            let theirs = run(pid1(&peer, &["--", missing], &[]));
+            assert_eq!(
+                without_numbers(&theirs.stderr),
+                without_numbers(&expected_missing),
+                "{peer}"
+            );
+        }
+    }
+    // Under its own name rinit keeps its own message.
+    let done = run(pid1(&links.path("rinit"), &["--", missing], &[]));
+    assert!(
+        done.stderr.starts_with("rinit: error: cannot run"),
+        "{done:?}"
+    );
 }
 
 #[test]
@@ -484,7 +572,46 @@ fn reap_warnings(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> usize {
     let done = run(pid1(program, &args, vars));
     assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
     assert_eq!(done.stdout, vec!["orphaned 3"]);
-    count(&done.stderr, "reaped process")
+    count(&done.stderr, "reaped process") + count(&done.stderr, "Reaped zombie process with pid=")
+}
+
+/// Under tini's name, `-w` warns in tini's words (its test suite greps for
+/// them), as PID 1 and as a subreaper; under rinit's, in rinit's.
+#[test]
+fn tini_words_the_reap_warning_its_way() {
+    let links = Links::new();
+    let tk = testkit();
+    let lines = |done: &Finished, needle: &str| -> usize {
+        done.stderr.lines().filter(|l| l.contains(needle)).count()
+    };
+    for program in [links.path("tini"), links.path("docker-init")] {
+        let args = ["-w", "--", &tk, "orphans", "3"];
+        for done in [
+            run(pid1(&program, &args, &[])),
+            run(direct(&program, &args, &[])),
+        ] {
+            assert_eq!(done.code, 0, "{done:?}");
+            assert_eq!(
+                lines(&done, "tini: warn: Reaped zombie process with pid="),
+                3,
+                "{done:?}"
+            );
+        }
+    }
+    if let Some(peer) = peer_binary("tini") {
+        let done = run(pid1(&peer, &["-w", "--", &tk, "orphans", "3"], &[]));
+        assert_eq!(
+            lines(&done, "Reaped zombie process with pid="),
+            3,
+            "{done:?}"
+        );
+    }
+    let done = run(pid1(
+        &links.path("rinit"),
+        &["-w", "--", &tk, "orphans", "3"],
+        &[],
+    ));
+    assert_eq!(lines(&done, "rinit: warn: reaped process "), 3, "{done:?}");
 }
 
 #[test]
@@ -779,6 +906,20 @@ fn version_line_under_docker_init_and_tini() {
             assert!(line.starts_with("tini version "), "{name} {flag}: {line}");
         }
     }
+    for flag in ["--version", "-V"] {
+        let line = version("catatonit", flag);
+        assert!(
+            line.starts_with("tini version 0.1.7_catatonit"),
+            "catatonit {flag}: {line}"
+        );
+    }
+    if let Some(catatonit) = peer_binary("catatonit") {
+        let theirs = run(pid1(&catatonit, &["--version"], &[]));
+        assert!(
+            theirs.stdout[0].starts_with("tini version 0.1.7_catatonit"),
+            "{theirs:?}"
+        );
+    }
     assert!(version("rinit", "--version").starts_with("rinit "));
     assert!(version("rinit", "-V").starts_with("rinit "));
     // What `docker info` relies on, checked against the real tini.
@@ -1025,4 +1166,265 @@ fn when_the_main_child_exits() {
         true,
     );
     assert_eq!(done.code, 7, "{done:?}");
+}
+
+/// Not as PID 1, what the others get when the main child exits is visible:
+/// they outlive rinit. The child shell starts a background `testkit
+/// sigecho` (its pid on a `gc PID` line) and exits 7 on SIGWINCH. Returns
+/// the signals the grandchild reported (in numeric order) up to a real-time marker the test
+/// sends it after rinit has exited; that it reports the marker at all shows
+/// nobody killed it.
+fn others_after_the_main_child_not_pid1(
+    program: &str,
+    opts: &[&str],
+    vars: &[(&str, &str)],
+) -> Vec<i32> {
+    const SCRIPT: &str = r#"trap 'exit 7' WINCH
+"$1" sigecho < "$2" &
+echo "gc $!"
+wait"#;
+    let scratch = Scratch::new("others-after-main");
+    let fifo = scratch.path("fifo");
+    let c_fifo = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
+    // Read and write, so that opening does not wait for a reader.
+    let holder = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let tk = testkit();
+    let fifo_text = scratch.file("fifo");
+    let mut args = opts.to_vec();
+    args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo_text]);
+    let mut running = Running::start(direct(program, &args, vars));
+    let gc: i32 = running
+        .expect_line("naming the grandchild", |l| l.starts_with("gc "))
+        .trim_start_matches("gc ")
+        .parse()
+        .unwrap();
+    // The shell's line and the grandchild's may come in either order.
+    if !running.seen.iter().any(|l| l == "ready") {
+        running.expect("ready");
+    }
+    send(running.outer_pid(), libc::SIGWINCH);
+    let code = running.wait_for_exit();
+    assert_eq!(code, 7, "{program} {opts:?} {vars:?}");
+    let marker = SIGRTMIN + 2;
+    send(gc, marker);
+    running.expect(&format!("signal {marker}"));
+    // Standard signals pending together come out lowest first, whatever
+    // order they were sent in: compare them as a set (the marker, highest,
+    // stays last).
+    let mut seen = signals_in(&running.seen);
+    seen.sort_unstable();
+    drop(holder); // the grandchild reads end of file and exits
+    let done = running.finish();
+    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
+    seen
+}
+
+#[test]
+fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
+    let links = Links::new();
+    let marker = SIGRTMIN + 2;
+    let dumb = links.path("dumb-init");
+    // dumb-init's setsid mode: one SIGTERM to the group, nothing more (the
+    // grandchild, in the group, also got the SIGWINCH that ended the shell).
+    assert_eq!(
+        others_after_the_main_child_not_pid1(&dumb, &[], &[]),
+        vec![libc::SIGTERM, libc::SIGWINCH, marker]
+    );
+    // Single-child mode: nothing at all.
+    for (opts, vars) in [(&["-c"][..], &[][..]), (&[], &[("DUMB_INIT_SETSID", "0")])] {
+        assert_eq!(
+            others_after_the_main_child_not_pid1(&dumb, opts, vars),
+            vec![marker],
+            "{opts:?} {vars:?}"
+        );
+    }
+    // tini and catatonit send nothing either.
+    for name in ["tini", "docker-init", "catatonit"] {
+        assert_eq!(
+            others_after_the_main_child_not_pid1(&links.path(name), &[], &[]),
+            vec![marker],
+            "{name}"
+        );
+    }
+    // Side by side with the real peers.
+    for (name, opts, expected) in [
+        (
+            "dumb-init",
+            &[][..],
+            vec![libc::SIGTERM, libc::SIGWINCH, marker],
+        ),
+        ("dumb-init", &["-c"][..], vec![marker]),
+        ("tini", &["-s"][..], vec![marker]),
+        ("catatonit", &[][..], vec![marker]),
+    ] {
+        if let Some(peer) = peer_binary(name) {
+            assert_eq!(
+                others_after_the_main_child_not_pid1(&peer, opts, &[]),
+                expected,
+                "{peer} {opts:?}"
+            );
+        }
+    }
+}
+
+/// dumb-init stops itself after any job-control signal it receives: with
+/// `-c` it forwards the signal unchanged to the child first, and a rewrite
+/// (even to 0) changes what is forwarded, not that it stops. SIGCONT wakes
+/// it and is passed on.
+#[test]
+fn dumb_init_forwards_job_control_then_stops_itself_not_pid1() {
+    let links = Links::new();
+    let tk = testkit();
+    let dumb = links.path("dumb-init");
+    // (options, variables, signal sent, signal the child reports or 0)
+    let cases: &[(Opts, Vars, i32, i32)] = &[
+        (&["-c"], &[], libc::SIGTSTP, libc::SIGTSTP),
+        (&["-c"], &[], libc::SIGTTIN, libc::SIGTTIN),
+        (
+            &[],
+            &[("DUMB_INIT_SETSID", "0")],
+            libc::SIGTTOU,
+            libc::SIGTTOU,
+        ),
+        (&["-r", "21:15"], &[], libc::SIGTTIN, libc::SIGTERM),
+        (&["-r", "TSTP:HUP"], &[], libc::SIGTSTP, libc::SIGHUP),
+        (&["-r", "22:0"], &[], libc::SIGTTOU, 0),
+    ];
+    for &(opts, vars, sent, reported) in cases {
+        let mut args = opts.to_vec();
+        args.extend(["--", &tk, "sigecho"]);
+        let mut running = Running::start(direct(&dumb, &args, vars));
+        running.expect("ready");
+        let rinit_pid = running.outer_pid();
+        send(rinit_pid, sent);
+        if reported != 0 {
+            running.expect(&format!("signal {reported}"));
+        }
+        wait_until("rinit to stop itself", || {
+            proc_state(rinit_pid) == Some('T')
+        });
+        send(rinit_pid, libc::SIGCONT);
+        running.expect(&format!("signal {}", libc::SIGCONT));
+        assert_ne!(proc_state(rinit_pid), Some('T'));
+        let done = running.finish();
+        assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
+        let expected: Vec<i32> = [reported, libc::SIGCONT]
+            .into_iter()
+            .filter(|&s| s != 0)
+            .collect();
+        assert_eq!(signals_in(&done.stdout), expected, "{opts:?} {vars:?}");
+    }
+}
+
+/// As PID 1 dumb-init cannot stop itself; with `-c` the child still gets
+/// the job-control signal unchanged (not SIGSTOP).
+#[test]
+fn dumb_init_single_child_forwards_job_control_as_pid1() {
+    let links = Links::new();
+    let tk = testkit();
+    let mut running = Running::start(pid1(
+        &links.path("dumb-init"),
+        &["-c", "--", &tk, "sigecho"],
+        &[],
+    ));
+    running.expect("ready");
+    let rinit_pid = running.rinit_pid();
+    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+        running.signal(signal);
+        running.expect(&format!("signal {signal}"));
+    }
+    assert_ne!(proc_state(rinit_pid), Some('T'));
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(
+        signals_in(&done.stdout),
+        vec![libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU]
+    );
+}
+
+/// The child's blocked signals (`SigBlk`, from `testkit status`).
+fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
+    let tk = testkit();
+    let args = ["--", tk.as_str(), "status"];
+    let done = if as_pid1 {
+        run(pid1(program, &args, &[]))
+    } else {
+        run(direct(program, &args, &[]))
+    };
+    assert_eq!(done.code, 0, "{program}: {done:?}");
+    let line = done
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .unwrap_or_else(|| panic!("{program}: {done:?}"));
+    u64::from_str_radix(line.trim(), 16).unwrap()
+}
+
+/// catatonit blocks TSTP, TTIN and TTOU in its child; the others hand on
+/// the mask they inherited (here, nothing blocked).
+#[test]
+fn catatonit_child_starts_with_job_control_blocked() {
+    let links = Links::new();
+    let job = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU]
+        .iter()
+        .fold(0u64, |mask, s| mask | 1 << (s - 1));
+    for as_pid1 in [true, false] {
+        assert_eq!(child_blocked_mask(&links.path("catatonit"), as_pid1), job);
+        for name in ["rinit", "tini", "dumb-init"] {
+            assert_eq!(child_blocked_mask(&links.path(name), as_pid1), 0, "{name}");
+        }
+    }
+    if let Some(peer) = peer_binary("catatonit") {
+        assert_eq!(child_blocked_mask(&peer, true), job);
+    }
+}
+
+#[test]
+fn catatonit_debug_turns_on_debug_logging() {
+    let links = Links::new();
+    let tk = testkit();
+    let program = links.path("catatonit");
+    let args = ["--", tk.as_str(), "exit", "0"];
+    let quiet = run(pid1(&program, &args, &[]));
+    assert!(!quiet.stderr.contains("catatonit: debug:"), "{quiet:?}");
+    for value in ["1", ""] {
+        let done = run(pid1(&program, &args, &[("CATATONIT_DEBUG", value)]));
+        assert_eq!(done.code, 0, "{done:?}");
+        assert!(done.stderr.contains("catatonit: debug:"), "{done:?}");
+    }
+}
+
+/// rinit's improvements that cannot break anything stay under every name:
+/// fault signals sent with `kill` and real-time signals reach the child.
+#[test]
+fn fault_and_realtime_signals_are_forwarded_under_every_name() {
+    let links = Links::new();
+    let faults = [
+        libc::SIGILL,
+        libc::SIGTRAP,
+        libc::SIGABRT,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        libc::SIGSEGV,
+        libc::SIGSYS,
+    ];
+    let realtime = SIGRTMIN + 1;
+    let mut expected = faults.to_vec();
+    expected.push(realtime);
+    expected.sort();
+    for name in ["rinit", "tini", "docker-init", "dumb-init", "catatonit"] {
+        let mut sent = faults.to_vec();
+        sent.push(realtime);
+        assert_eq!(
+            forwarded(&links.path(name), &[], &[], &sent),
+            expected,
+            "{name}"
+        );
+    }
 }

@@ -186,6 +186,26 @@ impl Running {
         assert_eq!(ret, 0, "kill: {}", std::io::Error::last_os_error());
     }
 
+    /// Waits for the direct child (rinit, or unshare) to exit, while what it
+    /// leaves behind may still hold its output open; returns its exit code
+    /// (128+N on signal N). `try_wait` is polled: the exit is the event, the
+    /// deadline only a safety net.
+    pub fn wait_for_exit(&mut self) -> i32 {
+        use std::os::unix::process::ExitStatusExt;
+        let deadline = Instant::now() + SAFETY_NET;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status
+                    .code()
+                    .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+            }
+            if Instant::now() >= deadline {
+                self.give_up(&format!("still running after {SAFETY_NET:?}"));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// Waits for the run to end and collects the rest of its output.
     pub fn finish(mut self) -> Finished {
         self.stdin = None;
