@@ -10,6 +10,7 @@
 //! - `spawn`: starting the child exactly as it would start without rinit;
 //! - `reap`: collecting exited children;
 //! - `supervisor`: the signalfd loop that ties them together;
+//! - `procs`: the process table from /proc, and signals pinned with pidfds;
 //! - `sys`: the thin layer of system calls;
 //! - `logging`: rinit's own messages, on stderr.
 
@@ -18,6 +19,7 @@ pub mod exit_status;
 pub mod logging;
 pub mod personality;
 pub mod policy;
+pub mod procs;
 pub mod reap;
 pub mod shutdown;
 pub mod signals;

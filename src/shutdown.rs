@@ -121,6 +121,16 @@ impl Drain {
         }
     }
 
+    /// What the remaining processes have been sent so far, if anything: a
+    /// process found only now must get the same.
+    pub fn current_signal(&self) -> Option<Signal> {
+        match self.phase {
+            Phase::NotStarted => None,
+            Phase::Draining { .. } => Some(self.signal),
+            Phase::Killing { .. } => Some(Signal::KILL),
+        }
+    }
+
     pub fn is_killing(&self) -> bool {
         matches!(self.phase, Phase::Killing { .. })
     }
@@ -194,8 +204,10 @@ mod tests {
         assert_eq!(drain.advance(t0, true), Step::SignalRemaining(Signal::TERM));
         assert_eq!(drain.deadline(), Some(t0 + 5 * SEC));
         assert_eq!(drain.advance(t0 + SEC, true), Step::Wait);
+        assert_eq!(drain.current_signal(), Some(Signal::TERM));
         assert_eq!(drain.advance(t0 + 5 * SEC, true), Step::KillAndExit);
         assert!(drain.is_killing());
+        assert_eq!(drain.current_signal(), Some(Signal::KILL));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::cli::Config;
 use crate::exit_status::{Termination, exit_code, remap};
 use crate::personality::AfterMainExit;
 use crate::policy::{Decision, ForwardTarget, Received, decide, is_stop_request, pause_ends_on};
+use crate::procs::{self, Watch};
 use crate::reap::reap_exited;
 use crate::shutdown::{Drain, KillAfter, Scope, Step};
 use crate::signals::Signal;
@@ -12,7 +13,11 @@ use log::{debug, info, trace, warn};
 use nix::errno::Errno;
 use nix::unistd::Pid;
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Without /proc, PID 1 cannot watch processes that entered the namespace
+/// from outside: it checks again this often while the drain runs.
+const RECHECK_WITHOUT_PROC: Duration = Duration::from_millis(100);
 
 pub struct Supervisor {
     config: Config,
@@ -31,6 +36,12 @@ pub struct Supervisor {
     pending: Vec<Received>,
     /// The child has left its process group: warned once.
     warned_child_left_group: bool,
+    /// As PID 1, after the main child exits: processes that entered the
+    /// namespace from outside (`docker exec`), which are not rinit's
+    /// children but must be drained and waited for all the same.
+    entered: Watch,
+    /// As PID 1 without /proc: when to look for such processes again.
+    recheck: Option<Instant>,
 }
 
 impl Supervisor {
@@ -57,6 +68,8 @@ impl Supervisor {
             outcome: None,
             pending: Vec::new(),
             warned_child_left_group: false,
+            entered: Watch::default(),
+            recheck: None,
         }
     }
 
@@ -73,13 +86,21 @@ impl Supervisor {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);
         loop {
-            let deadline = match (self.drain.deadline(), self.kill_after.deadline()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let deadline = [
+                self.drain.deadline(),
+                self.kill_after.deadline(),
+                self.recheck,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             if batch.is_empty() {
-                self.signals.wait(deadline, &mut batch)?;
+                let watched: Vec<_> = self.entered.fds().collect();
+                self.signals.wait(deadline, &watched, &mut batch)?;
             }
+            // A watched process that exited leaves its pidfd readable: forget
+            // it now, or the next wait would return at once.
+            self.entered.prune();
             let mut sigchld = false;
             for received in batch.drain(..) {
                 sigchld |= self.on_signal(received);
@@ -109,7 +130,8 @@ impl Supervisor {
                 if let Some(code) = self.end_as_the_peer(code) {
                     return Ok(code);
                 }
-                match self.drain.advance(now, reaped.children_left) {
+                let anyone_left = reaped.children_left || self.others_left(now);
+                match self.drain.advance(now, anyone_left) {
                     Step::Wait => {}
                     Step::Exit => {
                         info!("no process left: exiting with {code}");
@@ -121,7 +143,12 @@ impl Supervisor {
                         return Ok(code);
                     }
                     Step::GiveUp => {
-                        let left = sys::live_descendants(self.own_pid).unwrap_or_default();
+                        let left: Vec<_> = procs::snapshot()
+                            .map(|table| procs::descendants_of(self.own_pid, &table))
+                            .unwrap_or_default()
+                            .iter()
+                            .map(|e| e.pid)
+                            .collect();
                         warn!(
                             "{} processes outlived SIGKILL by {:?} (pids {left:?}; not ours to signal, or stuck in the kernel): leaving them to the init above and exiting with {code}",
                             left.len(),
@@ -202,7 +229,7 @@ impl Supervisor {
             }
             AfterMainExit::SignalGroupAndExit(signal) => {
                 if let Some(pgid) = self.group {
-                    match sys::send_signal(-pgid.as_raw(), signal) {
+                    match self.signal_group(pgid, signal) {
                         Ok(()) => info!("sent {signal} to the child's process group"),
                         Err(Errno::ESRCH) => {}
                         Err(e) => warn!("cannot send {signal} to the child's process group: {e}"),
@@ -235,7 +262,7 @@ impl Supervisor {
             ForwardTarget::Child => self.child.map(|pid| sys::send_signal(pid.as_raw(), signal)),
             ForwardTarget::Group => self.group.map(|pgid| {
                 self.follow_child_out_of_group(pgid, signal);
-                sys::send_signal(-pgid.as_raw(), signal)
+                self.signal_group(pgid, signal)
             }),
             ForwardTarget::All => {
                 self.signal_everyone(signal);
@@ -250,6 +277,81 @@ impl Supervisor {
             Some(Err(Errno::ESRCH)) | None => debug!("{signal}: nobody left to forward it to"),
             Some(Err(e)) => warn!("cannot forward {signal}: {e}"),
         }
+    }
+
+    /// `signal` to the main child's process group. While the main child has
+    /// not been reaped, its pid, and with it the group's number, cannot be
+    /// reused, and as PID 1 everything in the namespace is rinit's: plain
+    /// `kill(-group)`. Not as PID 1 and once the child is gone, the number
+    /// may come back as an unrelated process's new group (`setsid`): then
+    /// only the group's members that rinit can list among its descendants
+    /// are signalled, each through a pidfd.
+    fn signal_group(&self, group: Pid, signal: Signal) -> Result<(), Errno> {
+        if self.child.is_some() || self.is_pid1 {
+            return sys::send_signal(-group.as_raw(), signal);
+        }
+        let Some(table) = procs::snapshot() else {
+            // No /proc: a process whose pid is the group's number can only
+            // be a newcomer (the leader is gone), and the group is not ours.
+            if sys::exists(group.as_raw()) {
+                return Err(Errno::ESRCH);
+            }
+            return sys::send_signal(-group.as_raw(), signal);
+        };
+        let members: Vec<_> = procs::descendants_of(self.own_pid, &table)
+            .into_iter()
+            .filter(|e| e.stat.group == group.as_raw())
+            .collect();
+        match procs::signal_listed(&members, &[signal]) {
+            0 => Err(Errno::ESRCH),
+            _ => Ok(()),
+        }
+    }
+
+    /// As PID 1, whether processes that are not rinit's children are still
+    /// in the namespace: ones that entered it from outside (`docker exec`)
+    /// and their descendants. (rinit's children and all below them are
+    /// `waitpid`'s to report.) They are watched through pidfds, so their
+    /// exit wakes the loop; newcomers found during the drain get the drain's
+    /// current signal, since they missed `kill(-1)`.
+    fn others_left(&mut self, now: Instant) -> bool {
+        if !self.is_pid1 {
+            return false;
+        }
+        self.recheck = None;
+        if !self.entered.is_empty() {
+            return true;
+        }
+        if !sys::anyone_else_left() {
+            return false;
+        }
+        let Some(table) = procs::snapshot() else {
+            // Someone is there, but without /proc rinit cannot watch them.
+            self.recheck = Some(now + RECHECK_WITHOUT_PROC);
+            return true;
+        };
+        let entered = procs::entered_from_outside(&table, self.own_pid);
+        let late = self.drain.current_signal();
+        for entry in &entered {
+            if let Some(signal) = late {
+                let signals: &[Signal] = if signal == Signal::KILL {
+                    &[Signal::KILL]
+                } else {
+                    &[signal, Signal::CONT]
+                };
+                procs::signal_listed(std::slice::from_ref(entry), signals);
+            }
+            if !self.entered.add(entry) {
+                self.recheck = Some(now + RECHECK_WITHOUT_PROC);
+            }
+        }
+        if !entered.is_empty() {
+            debug!(
+                "{} processes entered the namespace from outside: waiting for them too",
+                entered.len()
+            );
+        }
+        !entered.is_empty()
     }
 
     /// A child that moved itself to another process group (`setpgid`) is no
@@ -280,7 +382,12 @@ impl Supervisor {
         // As PID 1 the count is only for the log: kill(-1) needs no list, and
         // listing /proc would delay the signal (by ~90 ms for 1,000 processes).
         let counted = if self.is_pid1 && log::log_enabled!(log::Level::Info) {
-            sys::live_descendants(self.own_pid).map(|list| list.len())
+            procs::snapshot().map(|table| {
+                table
+                    .iter()
+                    .filter(|e| e.pid != self.own_pid && e.stat.is_alive())
+                    .count()
+            })
         } else {
             None
         };
@@ -320,18 +427,20 @@ impl Supervisor {
             }
             return Reach::Namespace;
         }
-        match sys::live_descendants(self.own_pid) {
-            Some(pids) => {
-                debug!("sending {signal} to {} descendants", pids.len());
-                for &pid in &pids {
-                    let _ = sys::send_signal(pid, signal);
-                }
-                Reach::Descendants(pids.len())
+        match procs::snapshot() {
+            Some(table) => {
+                let descendants = procs::descendants_of(self.own_pid, &table);
+                let reached = procs::signal_listed(&descendants, &[signal]);
+                debug!(
+                    "sent {signal} to {reached} of {} descendants",
+                    descendants.len()
+                );
+                Reach::Descendants(descendants.len())
             }
             None => {
                 // Without a usable /proc, the child's group is all rinit can name.
                 if let Some(pgid) = self.group {
-                    let _ = sys::send_signal(-pgid.as_raw(), signal);
+                    let _ = self.signal_group(pgid, signal);
                 }
                 Reach::GroupOnly
             }

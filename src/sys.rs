@@ -77,22 +77,38 @@ impl SignalReader {
         })
     }
 
-    /// Blocks until at least one signal is pending or `deadline` passes, and
-    /// returns every signal that was pending (none on time-out). Without a
-    /// deadline it sleeps in `read` and costs nothing while idle.
-    pub fn wait(&mut self, deadline: Option<Instant>, out: &mut Vec<Received>) -> io::Result<()> {
+    /// Blocks until at least one signal is pending, one of `also` becomes
+    /// readable (a watched process exited), or `deadline` passes, and
+    /// returns every signal that was pending (none otherwise). With neither
+    /// a deadline nor anything else to watch it sleeps in `read` and costs
+    /// nothing while idle.
+    pub fn wait(
+        &mut self,
+        deadline: Option<Instant>,
+        also: &[BorrowedFd<'_>],
+        out: &mut Vec<Received>,
+    ) -> io::Result<()> {
         out.clear();
-        if let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            // Round up, so a wake-up never comes before the deadline.
-            let millis = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32;
-            let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
-            match poll(
-                &mut fds,
-                PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
-            ) {
-                Ok(0) => return Ok(()),
-                Ok(_) | Err(Errno::EINTR) => {}
+        if deadline.is_some() || !also.is_empty() {
+            let timeout = match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    // Round up, so a wake-up never comes before the deadline.
+                    let millis = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128);
+                    PollTimeout::try_from(millis as i32).unwrap_or(PollTimeout::MAX)
+                }
+                None => PollTimeout::NONE,
+            };
+            let mut fds: Vec<PollFd<'_>> = std::iter::once(self.fd.as_fd())
+                .chain(also.iter().copied())
+                .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
+                .collect();
+            match poll(&mut fds, timeout) {
+                // Nothing for the signalfd (a time-out, a watched process, or
+                // EINTR after a stop): the caller looks again.
+                Ok(0) | Err(Errno::EINTR) => return Ok(()),
+                Ok(_) if !fds[0].any().unwrap_or(false) => return Ok(()),
+                Ok(_) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -199,158 +215,54 @@ pub fn stdin_fd() -> BorrowedFd<'static> {
     unsafe { BorrowedFd::borrow_raw(0) }
 }
 
-/// Every live process below `root` in the process tree, read from /proc.
-/// `Ok(None)` when /proc is missing or belongs to another PID namespace (its
-/// numbers would then name the wrong processes).
-pub fn live_descendants(root: libc::pid_t) -> Option<Vec<libc::pid_t>> {
-    let own = std::fs::read_link("/proc/self").ok()?;
-    if own.to_str()?.parse::<libc::pid_t>().ok()? != own_pid() {
-        return None;
-    }
-    let mut table = Vec::new();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<libc::pid_t>().ok())
-        else {
-            continue;
-        };
-        // A process may vanish between listing and reading: skip it.
-        if let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) {
-            if let Some(stat) = parse_stat(&stat) {
-                table.push(ProcEntry {
-                    pid,
-                    parent: stat.parent,
-                    live: stat.is_alive(),
-                });
-            }
-        }
-    }
-    Some(descendants_of(root, &table))
+/// Whether `fd` is readable now (for a pidfd: its process has exited).
+pub fn is_readable(fd: BorrowedFd<'_>) -> bool {
+    let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+    matches!(poll(&mut fds, PollTimeout::ZERO), Ok(1))
 }
 
-#[derive(Clone, Copy, Debug)]
-pub struct ProcEntry {
-    pub pid: libc::pid_t,
-    pub parent: libc::pid_t,
-    pub live: bool,
+/// `pidfd_open(pid)`: a descriptor that names this process and no other,
+/// whatever happens to its pid later (Linux 5.3).
+pub fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
+    // SAFETY: pidfd_open takes plain integers and returns a new descriptor.
+    let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) })
 }
 
-/// The fields of `/proc/PID/stat` that rinit reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stat {
-    pub state: u8,
-    pub parent: libc::pid_t,
-    pub threads: u32,
-}
-
-impl Stat {
-    /// A zombie whose thread count is above one is a process whose main
-    /// thread has exited (`pthread_exit` in `main`) while other threads run:
-    /// /proc shows it as `Z`, but it is alive, holds its resources, and must
-    /// be signalled like any other process.
-    pub fn is_alive(&self) -> bool {
-        !matches!(self.state, b'Z' | b'X') || self.threads > 1
-    }
-}
-
-/// Parses `/proc/PID/stat`. The command name in parentheses may itself hold
-/// spaces and parentheses, so the fields are counted from the last `)`.
-pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    let fields: Vec<&[u8]> = stat[close + 1..]
-        .split(|&b| b == b' ')
-        .filter(|f| !f.is_empty())
-        .collect();
-    let number = |at: usize| std::str::from_utf8(fields.get(at)?).ok()?.parse().ok();
-    Some(Stat {
-        state: *fields.first()?.first()?,
-        parent: number(1)?,
-        // Field 20 of the file; the state is field 3.
-        threads: number(17)? as u32,
+/// `pidfd_send_signal`: `signal` to the process the pidfd names, or ESRCH
+/// once it has exited; never to a later process with the same pid (Linux 5.1).
+pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<(), Errno> {
+    // SAFETY: plain integers; a null siginfo means "as kill() would send it".
+    Errno::result(unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            signal.number(),
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
     })
+    .map(drop)
 }
 
-/// Live processes whose chain of parents leads to `root` (zombies are
-/// followed, since their children are still below root, but not listed).
-pub fn descendants_of(root: libc::pid_t, table: &[ProcEntry]) -> Vec<libc::pid_t> {
-    let mut found = Vec::new();
-    let mut frontier = vec![root];
-    while let Some(parent) = frontier.pop() {
-        for entry in table.iter().filter(|e| e.parent == parent && e.pid != root) {
-            frontier.push(entry.pid);
-            if entry.live {
-                found.push(entry.pid);
-            }
-        }
-    }
-    found
+/// Whether a process with this pid exists (a zombie counts).
+pub fn exists(pid: libc::pid_t) -> bool {
+    // SAFETY: kill takes plain integers; signal 0 only checks.
+    Errno::result(unsafe { libc::kill(pid, 0) }) != Err(Errno::ESRCH)
+}
+
+/// Whether any process other than rinit exists that rinit could signal: as
+/// PID 1, `kill(-1, 0)` answers ESRCH once the namespace is empty. Zombies
+/// count too (they still exist), so a "yes" needs a closer look.
+pub fn anyone_else_left() -> bool {
+    // SAFETY: kill takes plain integers; signal 0 only checks.
+    Errno::result(unsafe { libc::kill(-1, 0) }) != Err(Errno::ESRCH)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A line with the given name, state, parent and thread count, the
-    /// other fields as the kernel prints them for a small process.
-    fn stat_line(name: &str, state: char, parent: i32, threads: u32) -> Vec<u8> {
-        format!(
-            "42 ({name}) {state} {parent} 42 42 0 -1 4194560 125 0 0 0 0 0 0 0 20 0 {threads} 0 95928 0 0"
-        )
-        .into_bytes()
-    }
-
-    #[test]
-    fn stat_lines_with_awkward_names() {
-        let stat = |state, parent, threads| {
-            Some(Stat {
-                state,
-                parent,
-                threads,
-            })
-        };
-        assert_eq!(parse_stat(&stat_line("sleep", 'S', 1, 1)), stat(b'S', 1, 1));
-        assert_eq!(
-            parse_stat(&stat_line("a) b) (c", 'Z', 3, 1)),
-            stat(b'Z', 3, 1)
-        );
-        assert_eq!(
-            parse_stat(&stat_line("x y", 'R', 12345, 9)),
-            stat(b'R', 12345, 9)
-        );
-        assert_eq!(parse_stat(b"garbage"), None);
-        assert_eq!(parse_stat(b"1 (x) S"), None);
-        assert_eq!(parse_stat(b"1 (x) S 1 42 42 0"), None);
-    }
-
-    #[test]
-    fn a_zombie_leader_with_running_threads_is_alive() {
-        let alive = |line: Vec<u8>| parse_stat(&line).unwrap().is_alive();
-        assert!(alive(stat_line("app", 'S', 1, 1)));
-        assert!(alive(stat_line("app", 'Z', 1, 2)));
-        assert!(!alive(stat_line("app", 'Z', 1, 1)));
-        assert!(!alive(stat_line("app", 'X', 1, 1)));
-    }
-
-    #[test]
-    fn descendants_follow_the_tree_but_skip_the_dead() {
-        let e = |pid, parent, live| ProcEntry { pid, parent, live };
-        let table = [
-            e(1, 0, true),
-            e(10, 1, true),
-            e(11, 10, true),
-            e(12, 11, false),
-            e(13, 12, true),
-            e(20, 99, true),
-            e(99, 0, true),
-        ];
-        let mut got = descendants_of(1, &table);
-        got.sort();
-        assert_eq!(got, vec![10, 11, 13]);
-        assert_eq!(descendants_of(10, &table).len(), 2);
-        assert!(descendants_of(13, &table).is_empty());
-    }
 
     #[test]
     fn siginfo_fields_come_from_their_offsets() {

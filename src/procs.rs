@@ -1,0 +1,316 @@
+//! The process table: which processes are left, read from /proc, and
+//! signals that reach exactly the processes that were listed.
+//!
+//! Listing /proc and then calling `kill(pid)` races with pid reuse: a
+//! process listed may exit and its number go to an unrelated process before
+//! the signal is sent. That matters wherever rinit shares a PID namespace
+//! with processes that are not its own (not PID 1: a Pod with a shared
+//! process namespace, a CI runner). So rinit opens a pidfd for each process
+//! it is about to signal, checks that the pidfd names the process it listed
+//! (the same start time, read after the pidfd was opened), and signals
+//! through the pidfd: the signal reaches that process or nobody.
+
+use crate::signals::Signal;
+use crate::sys;
+use nix::errno::Errno;
+use std::os::fd::{AsFd, OwnedFd};
+
+/// The fields of `/proc/PID/stat` that rinit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub state: u8,
+    pub parent: libc::pid_t,
+    pub group: libc::pid_t,
+    pub threads: u32,
+    /// Clock ticks after boot: with the pid, names one process for good.
+    pub start_time: u64,
+}
+
+impl Stat {
+    /// A zombie whose thread count is above one is a process whose main
+    /// thread has exited (`pthread_exit` in `main`) while other threads run:
+    /// /proc shows it as `Z`, but it is alive, holds its resources, and must
+    /// be signalled like any other process.
+    pub fn is_alive(&self) -> bool {
+        !matches!(self.state, b'Z' | b'X') || self.threads > 1
+    }
+}
+
+/// Parses `/proc/PID/stat`. The command name in parentheses may itself hold
+/// spaces and parentheses, so the fields are counted from the last `)`.
+pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let fields: Vec<&[u8]> = stat[close + 1..]
+        .split(|&b| b == b' ')
+        .filter(|f| !f.is_empty())
+        .collect();
+    // `at` counts from the state, which is field 3 of proc(5).
+    let field = |at: usize| std::str::from_utf8(fields.get(at)?).ok();
+    Some(Stat {
+        state: *fields.first()?.first()?,
+        parent: field(1)?.parse().ok()?,
+        group: field(2)?.parse().ok()?,
+        threads: field(17)?.parse().ok()?,
+        start_time: field(19)?.parse().ok()?,
+    })
+}
+
+/// One process of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub pid: libc::pid_t,
+    pub stat: Stat,
+}
+
+fn read_stat(pid: libc::pid_t) -> Option<Stat> {
+    parse_stat(&std::fs::read(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// Every process in /proc. `None` when /proc is missing or belongs to
+/// another PID namespace (its numbers would then name the wrong processes).
+pub fn snapshot() -> Option<Vec<Entry>> {
+    let own = std::fs::read_link("/proc/self").ok()?;
+    if own.to_str()?.parse::<libc::pid_t>().ok()? != sys::own_pid() {
+        return None;
+    }
+    let mut table = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // A process may vanish between listing and reading: skip it.
+        if let Some(stat) = read_stat(pid) {
+            table.push(Entry { pid, stat });
+        }
+    }
+    Some(table)
+}
+
+/// Live processes whose chain of parents leads to `root` (zombies are
+/// followed, since their children are still below root, but not listed).
+pub fn descendants_of(root: libc::pid_t, table: &[Entry]) -> Vec<Entry> {
+    let mut found = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for entry in table
+            .iter()
+            .filter(|e| e.stat.parent == parent && e.pid != root)
+        {
+            frontier.push(entry.pid);
+            if entry.stat.is_alive() {
+                found.push(*entry);
+            }
+        }
+    }
+    found
+}
+
+/// As PID 1: live processes whose parent is outside the namespace (they
+/// show parent 0), such as those started by `docker exec`, `podman exec`
+/// or `kubectl exec`. They are not rinit's children, so `waitpid` does not
+/// wait for them; their own children are theirs until they exit, and then
+/// become rinit's.
+pub fn entered_from_outside(table: &[Entry], own_pid: libc::pid_t) -> Vec<Entry> {
+    table
+        .iter()
+        .filter(|e| e.stat.parent == 0 && e.pid != own_pid && e.stat.is_alive())
+        .copied()
+        .collect()
+}
+
+/// Whether `now`, read after a pidfd for the pid was opened, is the process
+/// that was listed as `listed`: a pid reused in between has another start
+/// time (start times tick 100 times a second, and a pid comes back only
+/// after the whole pid space has been used, or by deliberate `ns_last_pid`).
+pub fn is_same_process(listed: &Stat, now: &Stat) -> bool {
+    listed.start_time == now.start_time
+}
+
+/// What `pin` found.
+pub enum Pin {
+    /// A pidfd for the process that was listed.
+    Same(OwnedFd),
+    /// The process is gone (its pid may already name another).
+    Gone,
+    /// No pidfd could be had: a kernel without pidfds (before 5.3), or no
+    /// descriptor left.
+    Unavailable,
+}
+
+/// A pidfd for `entry` if it still names the process that was listed.
+pub fn pin(entry: &Entry) -> Pin {
+    match sys::pidfd_open(entry.pid) {
+        Ok(fd) if read_stat(entry.pid).is_some_and(|now| is_same_process(&entry.stat, &now)) => {
+            Pin::Same(fd)
+        }
+        Ok(_) => Pin::Gone,
+        Err(Errno::ENOSYS | Errno::EMFILE | Errno::ENFILE) => Pin::Unavailable,
+        Err(_) => Pin::Gone,
+    }
+}
+
+/// Sends `signals`, in order, to each listed process that is still the one
+/// that was listed. Returns how many it reached.
+pub fn signal_listed(entries: &[Entry], signals: &[Signal]) -> usize {
+    let mut reached = 0;
+    for entry in entries {
+        let sent = match pin(entry) {
+            Pin::Same(fd) => signals
+                .iter()
+                .all(|&s| sys::pidfd_send_signal(fd.as_fd(), s).is_ok()),
+            Pin::Gone => false,
+            // No pidfd to be had: the start time checked just before kill
+            // leaves the narrow window plain `kill` always had.
+            Pin::Unavailable => {
+                read_stat(entry.pid).is_some_and(|now| is_same_process(&entry.stat, &now))
+                    && signals
+                        .iter()
+                        .all(|&s| sys::send_signal(entry.pid, s).is_ok())
+            }
+        };
+        reached += usize::from(sent);
+    }
+    reached
+}
+
+/// Processes rinit waits for without being their parent: a pidfd becomes
+/// readable when its process exits, so the signal loop can wait on them
+/// with the signalfd instead of polling.
+#[derive(Default)]
+pub struct Watch {
+    watched: Vec<(libc::pid_t, OwnedFd)>,
+}
+
+impl Watch {
+    /// Starts watching `entry`; false if it is already gone or cannot be
+    /// watched (then the caller must check again later by other means).
+    pub fn add(&mut self, entry: &Entry) -> bool {
+        if self.watched.iter().any(|(pid, _)| *pid == entry.pid) {
+            return true;
+        }
+        match pin(entry) {
+            Pin::Same(fd) => {
+                self.watched.push((entry.pid, fd));
+                true
+            }
+            Pin::Gone => true, // nothing to wait for
+            Pin::Unavailable => false,
+        }
+    }
+
+    /// Forgets every process that has exited.
+    pub fn prune(&mut self) {
+        self.watched.retain(|(_, fd)| !sys::is_readable(fd.as_fd()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.watched.is_empty()
+    }
+
+    pub fn fds(&self) -> impl Iterator<Item = std::os::fd::BorrowedFd<'_>> {
+        self.watched.iter().map(|(_, fd)| fd.as_fd())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line as the kernel prints it for a small process, with the given
+    /// name, state, parent, group, thread count and start time.
+    fn stat_line(name: &str, state: char, parent: i32, threads: u32, start: u64) -> Vec<u8> {
+        format!(
+            "42 ({name}) {state} {parent} 40 40 0 -1 4194560 125 0 0 0 0 0 0 0 20 0 {threads} 0 {start} 0 0"
+        )
+        .into_bytes()
+    }
+
+    fn stat(state: u8, parent: i32, threads: u32, start_time: u64) -> Stat {
+        Stat {
+            state,
+            parent,
+            group: 40,
+            threads,
+            start_time,
+        }
+    }
+
+    #[test]
+    fn stat_lines_with_awkward_names() {
+        assert_eq!(
+            parse_stat(&stat_line("sleep", 'S', 1, 1, 95928)),
+            Some(stat(b'S', 1, 1, 95928))
+        );
+        assert_eq!(
+            parse_stat(&stat_line("a) b) (c", 'Z', 3, 1, 7)),
+            Some(stat(b'Z', 3, 1, 7))
+        );
+        assert_eq!(
+            parse_stat(&stat_line("x y", 'R', 12345, 9, 1)),
+            Some(stat(b'R', 12345, 9, 1))
+        );
+        assert_eq!(parse_stat(b"garbage"), None);
+        assert_eq!(parse_stat(b"1 (x) S"), None);
+        assert_eq!(parse_stat(b"1 (x) S 1 42 42 0"), None);
+    }
+
+    #[test]
+    fn a_zombie_leader_with_running_threads_is_alive() {
+        assert!(stat(b'S', 1, 1, 0).is_alive());
+        assert!(stat(b'Z', 1, 2, 0).is_alive());
+        assert!(!stat(b'Z', 1, 1, 0).is_alive());
+        assert!(!stat(b'X', 1, 1, 0).is_alive());
+    }
+
+    fn entry(pid: i32, parent: i32, state: u8) -> Entry {
+        Entry {
+            pid,
+            stat: stat(state, parent, 1, pid as u64),
+        }
+    }
+
+    #[test]
+    fn descendants_follow_the_tree_but_skip_the_dead() {
+        let table = [
+            entry(1, 0, b'S'),
+            entry(10, 1, b'S'),
+            entry(11, 10, b'S'),
+            entry(12, 11, b'Z'),
+            entry(13, 12, b'S'),
+            entry(20, 99, b'S'),
+            entry(99, 0, b'S'),
+        ];
+        let mut got: Vec<i32> = descendants_of(1, &table).iter().map(|e| e.pid).collect();
+        got.sort();
+        assert_eq!(got, vec![10, 11, 13]);
+        assert_eq!(descendants_of(10, &table).len(), 2);
+        assert!(descendants_of(13, &table).is_empty());
+    }
+
+    #[test]
+    fn processes_entered_from_outside_have_parent_zero() {
+        let table = [
+            entry(1, 0, b'S'),
+            entry(10, 1, b'S'),
+            entry(30, 0, b'S'),
+            entry(31, 30, b'S'),
+            entry(40, 0, b'Z'),
+        ];
+        let found: Vec<i32> = entered_from_outside(&table, 1)
+            .iter()
+            .map(|e| e.pid)
+            .collect();
+        assert_eq!(found, vec![30]);
+    }
+
+    #[test]
+    fn a_reused_pid_is_another_process() {
+        let listed = stat(b'S', 1, 1, 500);
+        assert!(is_same_process(&listed, &stat(b'R', 1, 3, 500)));
+        assert!(!is_same_process(&listed, &stat(b'S', 1, 1, 501)));
+    }
+}

@@ -1,0 +1,231 @@
+//! Shutdown reaches everything in the container and nothing outside it:
+//! as PID 1 the drain waits for processes that entered the namespace from
+//! outside (`docker exec`), and not as PID 1 a signal never reaches a
+//! process that merely got a number rinit once knew.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// A process started by `nsenter` into rinit's PID namespace: its parent is
+/// outside (nsenter), as with `podman exec`, so it is not rinit's child.
+struct Entered {
+    child: std::process::Child,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+}
+
+impl Entered {
+    fn start(rinit_pid: i32, args: &[&str]) -> Entered {
+        let target = rinit_pid.to_string();
+        let mut cmd = Command::new("nsenter");
+        cmd.args(["--target", &target, "--pid", "--"])
+            .arg(testkit())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        let mut child = cmd.spawn().expect("start nsenter");
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Entered { child, lines }
+    }
+
+    fn expect(&mut self, wanted: &str) {
+        let line = self.lines.next().expect("a line").expect("read");
+        assert_eq!(line, wanted);
+    }
+}
+
+/// The `podman exec` case as PID 1: the main process exits while a process
+/// that entered the namespace from outside still has a file to write on
+/// SIGTERM. rinit must send it SIGTERM and wait for it; before, it exited
+/// at once and the kernel SIGKILLed the writer mid-file.
+#[test]
+fn a_process_entered_from_outside_is_drained_and_waited_for() {
+    let scratch = Scratch::new("entered");
+    let file = scratch.file("flushed");
+    let tk = testkit();
+    let mut running = Running::start(rinit_pid1(&["-v", "--grace", "20s", "--", &tk, "sigecho"]));
+    running.expect("ready");
+    let mut entered = Entered::start(running.rinit_pid(), &["writer", &file, "300"]);
+    entered.expect("ready");
+    running.close_stdin();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    let written = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(
+        written.ends_with("complete\n"),
+        "the entered process was cut short: {written:?}; {done:?}"
+    );
+    let status = entered.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+/// With nothing but the main child, rinit still exits at once.
+#[test]
+fn without_others_pid1_exits_at_once() {
+    let tk = testkit();
+    let done = run(rinit_pid1(&["--grace", "20s", "--", &tk, "exit", "4"]));
+    assert_eq!(done.code, 4, "{done:?}");
+}
+
+/// Whether `pid` has `signal` pending (it blocks everything: testkit
+/// block-all), from /proc.
+fn has_pending(pid: i32, signal: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .filter(|l| l.starts_with("ShdPnd:") || l.starts_with("SigPnd:"))
+        .any(|l| {
+            let mask = u64::from_str_radix(l.split_whitespace().nth(1).unwrap(), 16).unwrap();
+            mask & (1 << (signal - 1)) != 0
+        })
+}
+
+/// Starts `setsid testkit block-all` with exactly this pid, by setting
+/// `ns_last_pid` just before the fork (other processes may take the number
+/// first: then it tries again).
+fn start_with_pid(pid: i32) -> std::process::Child {
+    for _ in 0..50 {
+        std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string()).unwrap();
+        let mut child = Command::new("setsid")
+            .arg(testkit())
+            .arg("block-all")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if child.id() as i32 == pid {
+            let mut ready = String::new();
+            BufReader::new(child.stdout.as_mut().unwrap())
+                .read_line(&mut ready)
+                .unwrap();
+            assert_eq!(ready, "ready\n");
+            return child;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("could not get pid {pid} back");
+}
+
+/// Not PID 1: the main child (leader of its process group) exits while a
+/// daemon in its own session keeps rinit draining. An unrelated process
+/// then gets the main child's number and makes it its own group (`setsid`).
+/// A signal rinit forwards to "the child's group" must not reach it.
+#[test]
+fn a_reused_group_number_never_receives_a_signal() {
+    assert!(
+        is_root(),
+        "this test needs root (ns_last_pid): run the suite as root"
+    );
+    let tk = testkit();
+    let script = format!("setsid {tk} ignore-term & exit 5");
+    let mut cmd = Command::new(rinit());
+    cmd.args(["-vv", "--grace", "30s", "--", "sh", "-c", &script]);
+    let mut running = Running::start(cmd);
+    running.expect("ready");
+    let started = running.expect_stderr_line("the child's pid", |l| l.contains("started"));
+    let group: i32 = started
+        .rsplit("as pid ")
+        .next()
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {started:?}"));
+    running.expect_stderr_line("the child's exit", |l| {
+        l.contains("child exited with status 5")
+    });
+    let mut stranger = start_with_pid(group);
+    // SAFETY: kill takes plain integers.
+    assert_eq!(unsafe { libc::kill(running.outer_pid(), libc::SIGUSR1) }, 0);
+    running.expect_stderr_line("the forward", |l| l.contains("SIGUSR1"));
+    let reached = has_pending(group, libc::SIGUSR1);
+    let _ = stranger.kill();
+    let _ = stranger.wait();
+    // End the drain: SIGKILL the daemon that ignores SIGTERM.
+    let (live, _) = descendants(running.outer_pid());
+    for pid in live {
+        // SAFETY: kill takes plain integers.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let done = running.finish();
+    assert!(
+        !reached,
+        "the stranger with pid {group} got SIGUSR1: {done:?}"
+    );
+    assert_eq!(done.code, 5, "{done:?}");
+}
+
+/// The drain lists rinit's descendants in /proc, then signals them. Here
+/// strace holds rinit right after its first signal-sending system call of
+/// the drain while a listed descendant exits, is reaped by its parent, and
+/// its number goes to an unrelated process: that process must not get the
+/// drain's SIGTERM (rinit checks, through a pidfd, that each process is the
+/// one it listed).
+#[test]
+fn a_reused_pid_never_receives_the_drain() {
+    assert!(
+        is_root(),
+        "this test needs root (ns_last_pid): run the suite as root"
+    );
+    let scratch = Scratch::new("reused-pid");
+    let fifo = scratch.file("trace");
+    nix::unistd::mkfifo(
+        fifo.as_str(),
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    )
+    .unwrap();
+    let tk = testkit();
+    // The main child exits 6 at once and leaves a middle process that
+    // ignores SIGTERM (so the drain goes on), with a helper of its own that
+    // it reaps and reports.
+    let middle = format!(
+        "trap '' TERM; {tk} block-all </dev/null & echo helper $!; wait $!; echo helper gone; exec sleep 1000"
+    );
+    let script = "sh -c \"$1\" & read x; exit 6";
+    // Opened before strace opens it for writing (which would otherwise
+    // block); read and write, so that opening does not block here either.
+    let fifo_end = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let mut cmd = Command::new("strace");
+    cmd.args(["-D", "-qq", "-o", &fifo, "-e", "trace=kill,pidfd_open"])
+        .args([
+            "-e",
+            "inject=kill,pidfd_open:delay_exit=3000000:when=1",
+            "--",
+        ])
+        .arg(rinit())
+        .args([
+            "-v", "--grace", "30s", "--", "sh", "-c", script, "sh", &middle,
+        ]);
+    let mut running = Running::start(cmd);
+    let line = running.expect_line("the helper's pid", |l| l.starts_with("helper "));
+    let helper: i32 = line["helper ".len()..].parse().unwrap();
+    running.write_stdin("go\n");
+    // strace reports rinit's first signal of the drain, then holds it.
+    let mut trace = BufReader::new(fifo_end);
+    let mut report = String::new();
+    trace.read_line(&mut report).unwrap();
+    // SAFETY: kill takes plain integers.
+    unsafe { libc::kill(helper, libc::SIGKILL) };
+    running.expect("helper gone");
+    let mut stranger = start_with_pid(helper);
+    running.expect_stderr_line("the drain", |l| l.contains("sending SIGTERM to"));
+    let reached = has_pending(helper, libc::SIGTERM);
+    let _ = stranger.kill();
+    let _ = stranger.wait();
+    let (live, _) = descendants(running.outer_pid());
+    for pid in live {
+        // SAFETY: kill takes plain integers.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let done = running.finish();
+    assert!(
+        !reached,
+        "the stranger with pid {helper} got SIGTERM ({report:?}): {done:?}"
+    );
+    assert_eq!(done.code, 6, "{done:?}");
+}
