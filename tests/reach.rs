@@ -178,9 +178,9 @@ fn a_reused_pid_never_receives_the_drain() {
     let tk = testkit();
     // The main child exits 6 at once and leaves a middle process that
     // ignores SIGTERM (so the drain goes on), with a helper of its own that
-    // it reaps and reports.
+    // it reaps and reports (the helper lives until the test kills it).
     let middle = format!(
-        "trap '' TERM; {tk} block-all </dev/null & echo helper $!; wait $!; echo helper gone; exec sleep 1000"
+        "trap '' TERM; {tk} ignore-term >/dev/null & echo helper $!; wait $!; echo helper gone; exec sleep 1000"
     );
     let script = "sh -c \"$1\" & read x; exit 6";
     // Opened before strace opens it for writing (which would otherwise
