@@ -120,11 +120,12 @@ fn a_reused_group_number_never_receives_a_signal() {
         "this test needs root (ns_last_pid): run the suite as root"
     );
     let tk = testkit();
-    let script = format!("setsid {tk} ignore-term & exit 5");
+    let script = format!("setsid {tk} ignore-term & read x; exit 5");
     let mut cmd = Command::new(rinit());
     cmd.args(["-vv", "--grace", "30s", "--", "sh", "-c", &script]);
     let mut running = Running::start(cmd);
     running.expect("ready");
+    running.write_stdin("go\n");
     let started = running.expect_stderr_line("the child's pid", |l| l.contains("started"));
     let group: i32 = started
         .rsplit("as pid ")
