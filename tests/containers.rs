@@ -735,3 +735,51 @@ fn readme_shows_the_tested_examples() {
         "{name} does not show tests/containers/pod.yaml as it is"
     );
 }
+
+/// A process started with `podman exec` is not rinit's child (its parent is
+/// outside the container), but it is in the container and must be drained:
+/// when the main process exits on `podman stop`, the exec'd writer gets
+/// SIGTERM and rinit waits for it to finish its file.
+#[test]
+fn podman_exec_processes_are_drained_too() {
+    let name = "rinit-e2e-exec";
+    let data = engine().data_dir(name);
+    let volume = format!("{}:/data", path_str(&data));
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let main = "trap 'exit 0' TERM; echo main ready; while :; do sleep 1000 & wait $!; done";
+    let mut run = Running::start(engine().podman(&[
+        "run",
+        "--rm",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "-v",
+        &volume,
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        main,
+    ]));
+    run.expect("main ready");
+    let mut exec =
+        Running::start(engine().podman(&["exec", name, "sh", "/e2e/writer.sh", "/data/out"]));
+    exec.expect("writer ready");
+    let timeout = STOP_TIMEOUT.as_secs().to_string();
+    let started = Instant::now();
+    podman_ok(&["stop", "--time", &timeout, name]);
+    let took = started.elapsed();
+    let done = run.finish();
+    let _ = exec.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(
+        took < GRACEFUL_STOP,
+        "podman stop took {took:?} (SIGKILL comes at {STOP_TIMEOUT:?})"
+    );
+    let written = std::fs::read_to_string(data.join("out")).unwrap_or_default();
+    assert_eq!(
+        written,
+        complete_output(),
+        "the exec'd writer was not drained gracefully"
+    );
+}
