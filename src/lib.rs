@@ -33,6 +33,7 @@ use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
 use std::ffi::OsString;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 /// Exit code for a failure of rinit itself (not of the command).
 pub const EXIT_FAILURE: i32 = 1;
@@ -44,7 +45,14 @@ pub fn run(argv: Vec<OsString>) -> i32 {
     let config = match cli::parse(&argv, &|name| std::env::var_os(name)) {
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
-        Ok(Invocation::Version(line)) => return print_stdout(&(line + "\n")),
+        Ok(Invocation::Version(line)) => {
+            let name = argv.first().map(|a| a.as_bytes()).unwrap_or_default();
+            if personality::Personality::from_argv0(name).version_on_stderr() {
+                let _ = writeln!(std::io::stderr(), "{line}");
+                return 0;
+            }
+            return print_stdout(&(line + "\n"));
+        }
         Ok(Invocation::License) => return print_stdout(include_str!("../LICENSE")),
         Err(usage) => {
             // Not eprintln!: it panics when stderr cannot be written (a full

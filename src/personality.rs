@@ -187,14 +187,33 @@ impl Personality {
             Personality::Tini => format!("tini version 0.19.0 - rinit {version}"),
             // catatonit answers as tini too, for the same `docker info`.
             Personality::Catatonit => format!("tini version 0.1.7_catatonit - rinit {version}"),
-            _ => format!("rinit {version}"),
+            // dumb-init's own format, which scripts match on.
+            Personality::DumbInit => format!("dumb-init v1.2.5 - rinit {version}"),
+            Personality::Rinit => format!("rinit {version}"),
         }
+    }
+
+    /// dumb-init prints its version on stderr; the others on stdout.
+    pub fn version_on_stderr(self) -> bool {
+        self == Personality::DumbInit
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dumb_init_answers_its_version_on_stderr_in_its_format() {
+        assert!(
+            Personality::DumbInit
+                .version_line()
+                .starts_with("dumb-init v1.2.5")
+        );
+        assert!(Personality::DumbInit.version_on_stderr());
+        assert!(!Personality::Tini.version_on_stderr());
+        assert!(!Personality::Rinit.version_on_stderr());
+    }
 
     #[test]
     fn name_decides_personality() {

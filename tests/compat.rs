@@ -892,7 +892,7 @@ fn license_flags_print_the_licence() {
 }
 
 #[test]
-fn version_line_under_docker_init_and_tini() {
+fn version_line_under_each_peer_name() {
     let links = Links::new();
     let version = |name: &str, flag: &str| {
         let done = run(pid1(&links.path(name), &[flag], &[]));
@@ -922,6 +922,18 @@ fn version_line_under_docker_init_and_tini() {
     }
     assert!(version("rinit", "--version").starts_with("rinit "));
     assert!(version("rinit", "-V").starts_with("rinit "));
+    // dumb-init answers on stderr, as `dumb-init v1.2.5`.
+    for flag in ["--version", "-V"] {
+        let done = run(pid1(&links.path("dumb-init"), &[flag], &[]));
+        assert_eq!(done.code, 0, "{done:?}");
+        assert!(done.stdout.is_empty(), "{done:?}");
+        assert!(done.stderr.starts_with("dumb-init v1.2.5"), "{done:?}");
+    }
+    if let Some(dumb_init) = peer_binary("dumb-init") {
+        let theirs = run(pid1(&dumb_init, &["-V"], &[]));
+        assert!(theirs.stdout.is_empty(), "{theirs:?}");
+        assert!(theirs.stderr.starts_with("dumb-init v"), "{theirs:?}");
+    }
     // What `docker info` relies on, checked against the real tini.
     if let Some(tini) = peer_binary("tini") {
         let theirs = run(pid1(&tini, &["--version"], &[]));
