@@ -29,17 +29,22 @@ use cli::{Config, Invocation};
 use log::{debug, error, info, warn};
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
-use std::ffi::OsString;
+use std::ffi::{CString, OsString};
 use std::io::Write;
 
 /// Exit code for a failure of rinit itself (not of the command).
 pub const EXIT_FAILURE: i32 = 1;
 
-/// Runs rinit with these arguments (`argv[0]` first); returns the exit code.
-pub fn run(argv: Vec<OsString>) -> i32 {
+/// Runs rinit with these arguments (`argv[0]` first) and this environment
+/// (the C runtime's `envp`, entry by entry); returns the exit code.
+pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
     // First thing: `-p` must know whether the parent died before it was armed.
     let parent = nix::unistd::getppid();
-    let config = match cli::parse(&argv, &|name| std::env::var_os(name)) {
+    // rinit's own variables come from the same list the child gets, read as
+    // the C library's getenv (and std::env::var_os) would read it: one
+    // source, so what configures rinit is what the child sees.
+    let lookup = |name: &str| spawn::lookup(&env, name).map(ToOwned::to_owned);
+    let config = match cli::parse(&argv, &lookup) {
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
         Ok(Invocation::Version(line)) => return print_stdout(&(line + "\n")),
@@ -56,7 +61,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         config.verbosity,
         config.log_filter.as_deref(),
     );
-    let code = supervise(config, parent);
+    let code = supervise(config, env, parent);
     logging::flush();
     code
 }
@@ -70,7 +75,7 @@ fn print_stdout(text: &str) -> i32 {
 }
 
 /// Sets rinit up as an init, starts the child and runs the signal loop.
-fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
+fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32 {
     let own_pid = sys::own_pid();
     // Block first, so no signal can arrive between now and the loop without
     // being queued for it (an unhandled signal to PID 1 would be lost).
@@ -102,7 +107,7 @@ fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
     let child = if config.pause {
         None
     } else {
-        match start_child(&config, own_pid, inherited_mask) {
+        match start_child(&config, env, own_pid, inherited_mask) {
             Ok(pid) => Some(pid),
             Err(e) => {
                 match e.peer_line(config.personality) {
@@ -140,13 +145,14 @@ fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
 
 fn start_child(
     config: &Config,
+    env: Vec<CString>,
     own_pid: libc::pid_t,
     mask: SignalSet,
 ) -> Result<nix::unistd::Pid, SpawnError> {
     let take_terminal = sys::owns_terminal_foreground();
     let spec = ChildSpec::new(
         &config.command,
-        std::env::vars_os().collect(),
+        env,
         own_pid,
         take_terminal,
         config.personality.child_mask(mask),

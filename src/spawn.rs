@@ -148,11 +148,11 @@ fn errno_text(errno: Errno) -> String {
 }
 
 impl ChildSpec {
-    /// Prepares the command; `env` is the environment to pass on, `path` the
-    /// PATH to search (already taken from `env`).
+    /// Prepares the command; `env` is the environment to pass on, entry by
+    /// entry as rinit got it (PATH is looked up in it).
     pub fn new(
         command: &[OsString],
-        env: Vec<(OsString, OsString)>,
+        env: Vec<CString>,
         own_pid: libc::pid_t,
         take_terminal: bool,
         mask: SignalSet,
@@ -161,11 +161,7 @@ impl ChildSpec {
             CString::new(bytes).map_err(|_| SpawnError::Nul(what.to_owned()))
         };
         let program = &command[0];
-        let path_var = env
-            .iter()
-            .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| v.clone());
-        let candidates = search_candidates(program, path_var.as_deref())
+        let candidates = search_candidates(program, lookup(&env, "PATH"))
             .into_iter()
             .map(|c| cstring(c, "the command"))
             .collect::<Result<_, _>>()?;
@@ -174,18 +170,6 @@ impl ChildSpec {
             .map(|a| cstring(a.clone().into_vec(), "an argument"))
             .collect::<Result<_, _>>()?;
         let listen_pid_at = listen_pid_index(&env, own_pid);
-        let env = env
-            .into_iter()
-            .map(|(key, value)| {
-                // One allocation per entry: this runs for every variable.
-                let (key, value) = (key.into_vec(), value.into_vec());
-                let mut entry = Vec::with_capacity(key.len() + value.len() + 2);
-                entry.extend_from_slice(&key);
-                entry.push(b'=');
-                entry.extend_from_slice(&value);
-                cstring(entry, "an environment variable")
-            })
-            .collect::<Result<_, _>>()?;
         Ok(ChildSpec {
             candidates,
             argv,
@@ -382,12 +366,26 @@ pub fn search_continues_after(errno: Errno) -> SearchStep {
     }
 }
 
-/// systemd socket activation: `LISTEN_PID` names the process the sockets are
-/// for. If it names rinit, it is really meant for the child.
-fn listen_pid_index(env: &[(OsString, OsString)], own_pid: libc::pid_t) -> Option<usize> {
-    env.iter().position(|(k, v)| {
-        k == "LISTEN_PID" && v.to_str().and_then(|v| v.parse().ok()) == Some(own_pid)
+/// The value of `name` in an environment given entry by entry, as the C
+/// library's `getenv` finds it: the first entry that starts with `name=`.
+/// An entry without `=` names no variable.
+pub fn lookup<'a>(env: &'a [CString], name: &str) -> Option<&'a OsStr> {
+    env.iter().find_map(|entry| {
+        let value = entry.as_bytes().strip_prefix(name.as_bytes())?;
+        value.strip_prefix(b"=").map(OsStr::from_bytes)
     })
+}
+
+/// systemd socket activation: `LISTEN_PID` names the process the sockets are
+/// for. If it names rinit, it is really meant for the child. Only the entry
+/// `getenv` would find is looked at, as sd_listen_fds does.
+fn listen_pid_index(env: &[CString], own_pid: libc::pid_t) -> Option<usize> {
+    let at = env
+        .iter()
+        .position(|entry| entry.as_bytes().starts_with(b"LISTEN_PID="))?;
+    let value = &env[at].as_bytes()["LISTEN_PID=".len()..];
+    let names_rinit = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) == Some(own_pid);
+    names_rinit.then_some(at)
 }
 
 #[cfg(test)]
@@ -443,11 +441,41 @@ mod tests {
         }
     }
 
+    fn env(entries: &[&[u8]]) -> Vec<CString> {
+        entries.iter().map(|e| CString::new(*e).unwrap()).collect()
+    }
+
     #[test]
     fn listen_pid_is_rewritten_only_when_it_names_rinit() {
-        let env = vec![(os("A"), os("1")), (os("LISTEN_PID"), os("7"))];
-        assert_eq!(listen_pid_index(&env, 7), Some(1));
-        assert_eq!(listen_pid_index(&env, 8), None);
+        let list = env(&[b"A=1", b"LISTEN_PID=7"]);
+        assert_eq!(listen_pid_index(&list, 7), Some(1));
+        assert_eq!(listen_pid_index(&list, 8), None);
+        // The first entry is the one the child's getenv sees.
+        let list = env(&[b"LISTEN_PID=8", b"LISTEN_PID=7"]);
+        assert_eq!(listen_pid_index(&list, 7), None);
+        assert_eq!(listen_pid_index(&env(&[b"LISTEN_PID", b"x"]), 7), None);
+    }
+
+    #[test]
+    fn lookup_finds_what_getenv_finds() {
+        let list = env(&[
+            b"PATHX=no",
+            b"PATH",
+            b"",
+            b"=PATH=no",
+            b"PATH=/first",
+            b"PATH=/second",
+            b"ODD=\xff",
+            b"EMPTY=",
+        ]);
+        assert_eq!(lookup(&list, "PATH"), Some(OsStr::new("/first")));
+        assert_eq!(lookup(&list, "EMPTY"), Some(OsStr::new("")));
+        assert_eq!(lookup(&list, "PAT"), None);
+        assert_eq!(lookup(&list, "NOPE"), None);
+        assert_eq!(
+            lookup(&list, "ODD").map(OsStr::as_bytes),
+            Some(&b"\xff"[..])
+        );
     }
 
     #[test]

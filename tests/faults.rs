@@ -171,6 +171,45 @@ fn out_of_fds_for_the_child_is_a_clear_error() {
 
 // ---- Odd environments --------------------------------------------------
 
+/// The environment rinit got reaches the child entry for entry and byte for
+/// byte, including what a C program may pass but `std::env` skips: an
+/// entry without `=`, an empty one, one that starts with `=`, duplicates and
+/// bytes that are not UTF-8.
+#[test]
+fn odd_environments_reach_the_child_unchanged() {
+    let entries: &[&[u8]] = &[
+        b"NO_EQUALS_SIGN",
+        b"",
+        b"DUP=1",
+        b"DUP=2",
+        b"BYTES=\xff\xfe\x01\x1b[31m",
+        b"=LEADING",
+        b"X=a=b",
+        b"PATH=/usr/bin:/bin",
+        b"LAST",
+    ];
+    let expected: String = entries
+        .iter()
+        .flat_map(|entry| entry.iter().chain(&[0]))
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let args = |cmd: &mut Command| {
+        cmd.arg("exec-env");
+        cmd.args(entries.iter().map(|e| OsString::from_vec(e.to_vec())));
+        cmd.args(["--", &rinit_str(), "--", &testkit(), "environ"]);
+    };
+    let mut pid1 = as_pid1(&testkit(), &[]);
+    args(&mut pid1);
+    let mut not_pid1 = Command::new(testkit());
+    args(&mut not_pid1);
+    for (how, cmd) in [("PID 1", pid1), ("not PID 1", not_pid1)] {
+        let done = run(cmd);
+        assert_eq!(done.code, 0, "{how}: {done:?}");
+        assert_eq!(done.stdout, [format!("environ {expected}")], "{how}");
+        assert!(done.stderr.is_empty(), "{how}: {done:?}");
+    }
+}
+
 #[test]
 fn without_proc_mounted() {
     require_root("without_proc_mounted");
