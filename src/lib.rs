@@ -27,6 +27,7 @@ pub mod sys;
 
 use cli::{Config, Invocation};
 use log::{debug, error, info, warn};
+use logging::io_error;
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
 use std::ffi::{CString, OsString};
@@ -81,19 +82,28 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     // being queued for it (an unhandled signal to PID 1 would be lost).
     let inherited_mask = match sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable()) {
         Ok(mask) => mask,
-        Err(e) => return fail(&format!("cannot block signals: {e}")),
+        Err(e) => return fail(&format!("cannot block signals: {}", io_error(&e))),
     };
+    // The signalfd is the one descriptor rinit needs (starting the child
+    // takes none, see `spawn`). It is made before the child, so that running
+    // out of descriptors stops rinit before there is a child to abandon.
     let signals = match sys::SignalReader::new(SignalSet::blockable()) {
         Ok(reader) => reader,
-        Err(e) => return fail(&format!("cannot create a signalfd: {e}")),
+        Err(e) => return fail(&format!("cannot create a signalfd: {}", io_error(&e))),
     };
     if own_pid != 1 || config.subreaper {
         match sys::set_child_subreaper() {
             Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
             Err(e) if config.subreaper => {
-                return fail(&format!("cannot become a child subreaper: {e}"));
+                return fail(&format!(
+                    "cannot become a child subreaper: {}",
+                    io_error(&e)
+                ));
             }
-            Err(e) => warn!("cannot become a child subreaper, orphans will not be reaped: {e}"),
+            Err(e) => warn!(
+                "cannot become a child subreaper, orphans will not be reaped: {}",
+                io_error(&e)
+            ),
         }
     }
     let mut parent_died_early = None;
@@ -101,7 +111,12 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         match sys::set_parent_death_signal(signal, parent) {
             Ok(true) => parent_died_early = Some(signal),
             Ok(false) => {}
-            Err(e) => return fail(&format!("cannot set the parent death signal: {e}")),
+            Err(e) => {
+                return fail(&format!(
+                    "cannot set the parent death signal: {}",
+                    io_error(&e)
+                ));
+            }
         }
     }
     let child = if config.pause {
@@ -130,7 +145,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     // that it pins no mount.
     match std::env::set_current_dir("/") {
         Ok(()) => debug!("left the working directory for /"),
-        Err(e) => debug!("cannot change directory to /: {e}"),
+        Err(e) => debug!("cannot change directory to /: {}", io_error(&e)),
     }
     let mut supervisor = supervisor::Supervisor::new(config, signals, child);
     if let Some(signal) = parent_died_early {
@@ -139,7 +154,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     }
     match supervisor.run() {
         Ok(code) => code,
-        Err(e) => fail(&format!("cannot read signals: {e}")),
+        Err(e) => fail(&format!("cannot read signals: {}", io_error(&e))),
     }
 }
 

@@ -8,23 +8,32 @@
 //!   handed to `/bin/sh`, as glibc's `execvp` would and musl's would not: the
 //!   same binary behaves the same on every C library, like the kernel and
 //!   container runtimes do;
-//! - exec failures come back through a close-on-exec pipe with the errno and
-//!   the path that failed, for a precise message.
+//! - starting the child takes no file descriptor, so that rinit starts with
+//!   a single free one (for its signalfd): the child is made with
+//!   `clone(CLONE_VM | CLONE_VFORK)`, as `posix_spawn` makes it, and an exec
+//!   failure (the errno and the path that failed, for a precise message) is
+//!   written into memory rinit reads once the child has exec'd or exited,
+//!   instead of through a pipe.
 //!
-//! Between fork and exec the child neither allocates nor takes a lock: rinit
-//! has a second thread (the log writer, see `logging`), and in the child of
-//! a multi-threaded process only async-signal-safe calls are sound. Every
-//! buffer the child needs is made before the fork.
+//! Between clone and exec the child neither allocates nor takes a lock: it
+//! runs in rinit's memory, beside rinit's second thread (the log writer, see
+//! `logging`), which may hold the allocator's or the log queue's lock at any
+//! moment. Only async-signal-safe calls are sound there, and the child
+//! writes nothing of rinit's but the buffers made for it before the clone.
+//! It does not even call the C library's `getpid`, which some versions
+//! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
 use nix::errno::Errno;
-use nix::unistd::{ForkResult, Pid};
+use nix::sched::{CloneCb, CloneFlags, clone};
+use nix::unistd::Pid;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where the child looks for a command when PATH is unset: the list most
 /// container images expect (the one Docker puts in a default environment).
@@ -49,8 +58,6 @@ pub enum SpawnError {
     /// A NUL byte in the command, an argument or the environment.
     Nul(String),
     Fork(Errno),
-    /// The pipe that reports exec failures could not be created.
-    Pipe(Errno),
     /// Setting up the child's process group failed.
     Setup(Errno),
     Exec {
@@ -102,11 +109,6 @@ impl fmt::Display for SpawnError {
         match self {
             SpawnError::Nul(what) => write!(f, "{what} contains a NUL byte"),
             SpawnError::Fork(e) => write!(f, "cannot fork the child: {}", errno_text(*e)),
-            SpawnError::Pipe(e) => write!(
-                f,
-                "cannot create a pipe to start the child: {}",
-                errno_text(*e)
-            ),
             SpawnError::Setup(e) => write!(
                 f,
                 "cannot put the child in its own process group: {}",
@@ -144,7 +146,7 @@ impl fmt::Display for SpawnError {
 }
 
 fn errno_text(errno: Errno) -> String {
-    format!("{} (os error {})", errno.desc(), errno as i32)
+    crate::logging::os_error(errno)
 }
 
 impl ChildSpec {
@@ -180,61 +182,52 @@ impl ChildSpec {
         })
     }
 
-    /// Forks and execs. Returns once the exec has succeeded or failed.
+    /// Starts the child; returns once its exec has succeeded or failed.
     pub fn spawn(mut self) -> Result<Pid, SpawnError> {
-        let (report_read, report_write) =
-            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
         let mut listen_pid = [0u8; LISTEN_PID_ENTRY_LEN];
-        // SAFETY: between fork and exec the child makes only system calls
-        // and writes into buffers made here (see the module notes).
-        match unsafe { nix::unistd::fork() }.map_err(SpawnError::Fork)? {
-            ForkResult::Child => {
-                drop(report_read);
-                let (errno, index) = self.become_command(&argv, &mut envp, &mut listen_pid);
-                let mut report = [0u8; 8];
-                report[..4].copy_from_slice(&(errno as i32).to_ne_bytes());
-                report[4..].copy_from_slice(&index.to_ne_bytes());
-                let _ = nix::unistd::write(&report_write, &report);
-                // SAFETY: _exit skips the parent's atexit handlers and buffers,
-                // which belong to the parent.
-                unsafe { libc::_exit(127) }
-            }
-            ForkResult::Parent { child } => {
-                drop(report_write);
-                let mut report = [0u8; 8];
-                let mut got = 0;
-                while got < report.len() {
-                    match nix::unistd::read(&report_read, &mut report[got..]) {
-                        Ok(0) => break,
-                        Ok(n) => got += n,
-                        Err(Errno::EINTR) => {}
-                        Err(_) => break,
-                    }
-                }
-                if got == 0 {
-                    return Ok(child); // the pipe closed on a successful exec
-                }
-                // The child failed and is exiting: collect it so no zombie stays.
-                let _ = sys::wait_for(child.as_raw(), true);
-                let errno = Errno::from_raw(i32::from_ne_bytes(report[..4].try_into().unwrap()));
-                let index = u32::from_ne_bytes(report[4..].try_into().unwrap());
-                if index == SETUP_FAILED {
-                    return Err(SpawnError::Setup(errno));
-                }
-                let path = self
-                    .candidates
-                    .get(index as usize)
-                    .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned());
-                Err(SpawnError::Exec {
-                    program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
-                    path: path.unwrap_or_default(),
-                    errno,
-                    child,
-                })
-            }
+        let report = AtomicU64::new(NO_REPORT);
+        let mut stack = vec![0u8; CHILD_STACK_SIZE];
+        let spec = &self;
+        let child_main: CloneCb = Box::new(|| {
+            let (errno, index) = spec.become_command(&argv, &mut envp, &mut listen_pid);
+            // Release: rinit reads it after the child has exited.
+            report.store(encode_report(errno, index), Ordering::Release);
+            // SAFETY: _exit ends the child at once; nothing of rinit's (its
+            // atexit handlers, its buffers) runs in it.
+            unsafe { libc::_exit(127) }
+        });
+        // CLONE_VFORK suspends this thread until the child has exec'd or
+        // exited, so rinit and the child never run on the memory they share
+        // at the same time; the exit signal SIGCHLD makes the child an
+        // ordinary one for waitpid.
+        let flags = CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK;
+        // SAFETY: the child runs `child_main` on `stack`, which outlives it
+        // (this thread waits here until the child is gone from its memory)
+        // and is far larger than the few syscall wrappers it calls need; it
+        // neither allocates nor locks (see the module notes), and ends in
+        // execve or _exit, never returning into rinit's frames.
+        let child = unsafe { clone(child_main, &mut stack, flags, Some(libc::SIGCHLD)) }
+            .map_err(SpawnError::Fork)?;
+        let Some((errno, index)) = decode_report(report.load(Ordering::Acquire)) else {
+            return Ok(child); // the exec succeeded
+        };
+        // The child failed and has exited: collect it so no zombie stays.
+        let _ = sys::wait_for(child.as_raw(), true);
+        if index == SETUP_FAILED {
+            return Err(SpawnError::Setup(errno));
         }
+        let path = self
+            .candidates
+            .get(index as usize)
+            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned());
+        Err(SpawnError::Exec {
+            program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
+            path: path.unwrap_or_default(),
+            errno,
+            child,
+        })
     }
 
     /// Runs in the child: sets it up and execs. Returns only on failure,
@@ -249,12 +242,13 @@ impl ChildSpec {
         if let Err(e) = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
             return (e, SETUP_FAILED);
         }
+        let pid = sys::kernel_getpid();
         if self.take_terminal {
             // SIGTTOU is still blocked here, so a background group may do this.
-            let _ = nix::unistd::tcsetpgrp(sys::stdin_fd(), nix::unistd::getpid());
+            let _ = nix::unistd::tcsetpgrp(sys::stdin_fd(), Pid::from_raw(pid));
         }
         if self.listen_pid_at.is_some() {
-            write_listen_pid(listen_pid, std::process::id());
+            write_listen_pid(listen_pid, pid as u32);
         }
         // Within the capacity reserved before the fork: no allocation.
         envp.extend(self.env.iter().enumerate().map(|(at, entry)| {
@@ -315,6 +309,25 @@ fn write_listen_pid(buf: &mut [u8; LISTEN_PID_ENTRY_LEN], pid: u32) {
 
 /// In a failure report, instead of a candidate index: setup failed.
 const SETUP_FAILED: u32 = u32::MAX;
+
+/// The child's stack. Its calls are a handful of syscall wrappers, a few
+/// hundred bytes deep even unoptimised; only the pages it touches are ever
+/// backed by memory, and it is freed once the child has exec'd.
+const CHILD_STACK_SIZE: usize = 64 * 1024;
+
+/// What the report holds while the child has not failed (an errno is
+/// positive, so no failure encodes to it).
+const NO_REPORT: u64 = u64::MAX;
+
+/// An exec failure as the child reports it: the errno in the high half, the
+/// index of the candidate (or `SETUP_FAILED`) in the low half.
+fn encode_report(errno: Errno, index: u32) -> u64 {
+    (u64::from(errno as i32 as u32) << 32) | u64::from(index)
+}
+
+fn decode_report(report: u64) -> Option<(Errno, u32)> {
+    (report != NO_REPORT).then(|| (Errno::from_raw((report >> 32) as i32), report as u32))
+}
 
 fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
     strings
@@ -429,6 +442,22 @@ mod tests {
         );
         assert_eq!(search_continues_after(Errno::ENOEXEC), SearchStep::Stop);
         assert_eq!(search_continues_after(Errno::E2BIG), SearchStep::Stop);
+    }
+
+    #[test]
+    fn reports_round_trip() {
+        assert_eq!(decode_report(NO_REPORT), None);
+        for (errno, index) in [
+            (Errno::ENOENT, 0),
+            (Errno::EACCES, 7),
+            (Errno::E2BIG, u32::MAX - 1),
+            (Errno::EPERM, SETUP_FAILED),
+        ] {
+            assert_eq!(
+                decode_report(encode_report(errno, index)),
+                Some((errno, index))
+            );
+        }
     }
 
     #[test]
