@@ -175,6 +175,29 @@ fn write_forever(name: &'static str) {
     }
 }
 
+/// Text from outside (a command name, a value typed by the user) made safe
+/// to echo in a message: control characters are escaped as Rust escapes
+/// them (`\n`, `\u{1b}`), so that a newline cannot split the line and a
+/// terminal escape sequence cannot reach the terminal; bytes that are not
+/// UTF-8 are shown as `\xff`. Everything else, ordinary names included,
+/// comes out as it went in.
+pub fn printable(text: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for chunk in text.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend(c.escape_debug());
+            } else {
+                out.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
 /// A system error in rinit's words: nix's text for the errno and its
 /// number, the same with every C library (the C library's `strerror`, which
 /// `io::Error` prints, differs: musl calls EMFILE "No file descriptors
@@ -209,6 +232,21 @@ pub fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_what_could_split_a_line_or_reach_the_terminal() {
+        let p = |bytes: &[u8]| printable(bytes);
+        assert_eq!(p(b"/usr/bin/my app-2.0"), "/usr/bin/my app-2.0");
+        assert_eq!(p("caf\u{e9} \u{1f600}".as_bytes()), "caf\u{e9} \u{1f600}");
+        assert_eq!(p(b"a\nb\rc\td"), "a\\nb\\rc\\td");
+        assert_eq!(p(b"\x1b[2Jred"), "\\u{1b}[2Jred");
+        assert_eq!(p(b"bell\x07del\x7f"), "bell\\u{7}del\\u{7f}");
+        // The C1 control CSI, which some terminals read as ESC [.
+        assert_eq!(p("c1\u{9b}31m".as_bytes()), "c1\\u{9b}31m");
+        assert_eq!(p(b"bad\xff\xfeend"), "bad\\xff\\xfeend");
+        // Quotes and backslashes are ordinary characters.
+        assert_eq!(p(br"it's a\b"), r"it's a\b");
+    }
 
     #[test]
     fn os_errors_read_the_same_with_every_c_library() {

@@ -23,6 +23,7 @@
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
+use crate::logging::printable;
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
@@ -86,7 +87,9 @@ impl SpawnError {
     }
 
     /// An exec failure as the peer rinit stands in for words it, if it is
-    /// one: the command as given, and the C library's text for the error.
+    /// one: the command as given (with control characters escaped, which
+    /// leaves an ordinary name as the peer prints it), and the text for the
+    /// error.
     pub fn peer_line(&self, personality: Personality) -> Option<String> {
         match self {
             SpawnError::Exec {
@@ -95,7 +98,7 @@ impl SpawnError {
                 child,
                 ..
             } => personality.exec_failure_line(
-                &program.to_string_lossy(),
+                &printable(program.as_bytes()),
                 errno.desc(),
                 child.as_raw(),
             ),
@@ -120,13 +123,11 @@ impl fmt::Display for SpawnError {
                 errno,
                 ..
             } => {
-                let program = program.to_string_lossy();
+                let searched = !program.as_bytes().contains(&b'/');
                 let path = Path::new(path);
                 let detail = match errno {
                     Errno::ENOENT if path.is_symlink() => "dangling symbolic link".to_owned(),
-                    Errno::ENOENT if !program.contains('/') => {
-                        "command not found in PATH".to_owned()
-                    }
+                    Errno::ENOENT if searched => "command not found in PATH".to_owned(),
                     Errno::EACCES if path.is_dir() => "is a directory".to_owned(),
                     Errno::ENOEXEC => format!(
                         "{}: not a binary for this machine, or a script without a '#!' line",
@@ -134,11 +135,15 @@ impl fmt::Display for SpawnError {
                     ),
                     e => errno_text(*e),
                 };
-                let searched = *errno == Errno::ENOENT && !program.contains('/');
-                if searched || path.as_os_str().as_bytes() == program.as_bytes() {
-                    write!(f, "cannot run '{program}': {detail}")
+                // The name as typed, which may hold anything: escaped.
+                let shown = printable(program.as_bytes());
+                if (searched && *errno == Errno::ENOENT)
+                    || path.as_os_str().as_bytes() == program.as_bytes()
+                {
+                    write!(f, "cannot run '{shown}': {detail}")
                 } else {
-                    write!(f, "cannot run '{program}' ({}): {detail}", path.display())
+                    let path = printable(path.as_os_str().as_bytes());
+                    write!(f, "cannot run '{shown}' ({path}): {detail}")
                 }
             }
         }
@@ -528,6 +533,36 @@ mod tests {
             exec("./s", "./s", Errno::ENOEXEC)
                 .to_string()
                 .contains("#!")
+        );
+        // Control characters in a name cannot split the line or reach the
+        // terminal, in rinit's message or in a peer's.
+        assert_eq!(
+            exec("a\nb\x1b[2J", "/bin/a\nb\x1b[2J", Errno::ENOENT).to_string(),
+            "cannot run 'a\\nb\\u{1b}[2J': command not found in PATH"
+        );
+        assert_eq!(
+            exec("./a\rb", "./a\rb", Errno::EACCES).to_string(),
+            "cannot run './a\\rb': Permission denied (os error 13)"
+        );
+        assert_eq!(
+            exec("x\ty", "/usr/bin/x\ty", Errno::EACCES).to_string(),
+            "cannot run 'x\\ty' (/usr/bin/x\\ty): Permission denied (os error 13)"
+        );
+        let odd = SpawnError::Exec {
+            program: OsString::from_vec(b"x\n\xff".to_vec()),
+            path: os("x"),
+            errno: Errno::ENOENT,
+            child: Pid::from_raw(9),
+        };
+        assert_eq!(
+            odd.peer_line(Personality::Tini).unwrap(),
+            "[FATAL tini (9)] exec x\\n\\xff failed: No such file or directory"
+        );
+        assert_eq!(
+            exec("/bin/ok", "/bin/ok", Errno::ENOENT)
+                .peer_line(Personality::DumbInit)
+                .unwrap(),
+            "[dumb-init] /bin/ok: No such file or directory"
         );
         assert!(exec("x", "/x", Errno::E2BIG).is_exec_failure());
         assert!(exec("x", "/x", Errno::ENOENT).is_not_found());

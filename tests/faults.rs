@@ -530,6 +530,56 @@ fn exec_failures_have_one_line_and_the_documented_code() {
     }
 }
 
+/// What rinit echoes of a command name cannot split its line or reach the
+/// terminal: control characters are escaped, in rinit's own message and in
+/// the peers' lines (an ordinary name is printed as the peer prints it, see
+/// tests/compat.rs), as PID 1 and not.
+#[test]
+fn control_characters_in_a_command_name_are_escaped() {
+    let scratch = Scratch::new("ctlname");
+    for name in ["tini", "dumb-init"] {
+        std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
+    }
+    let names: &[(&[u8], &str)] = &[
+        (b"no\nsuch", r"no\nsuch"),
+        (b"esc\x1b[2Jcleared", r"esc\u{1b}[2Jcleared"),
+        (b"/nonexistent/cr\rbell\x07", r"/nonexistent/cr\rbell\u{7}"),
+        ("c1\u{9b}31m".as_bytes(), r"c1\u{9b}31m"),
+        (b"bad\xffbyte\t", r"bad\xffbyte\t"),
+    ];
+    let programs = [
+        (rinit_str(), 127, "rinit: error: cannot run '", "': "),
+        (scratch.file("tini"), 127, "[FATAL tini (", " failed: "),
+        (
+            scratch.file("dumb-init"),
+            2,
+            "[dumb-init] ",
+            ": No such file",
+        ),
+    ];
+    for (program, code, starts, ends) in &programs {
+        for (name, escaped) in names {
+            let name = OsString::from_vec(name.to_vec());
+            let mut pid1 = as_pid1(program, &["--"]);
+            pid1.arg(&name);
+            let mut not_pid1 = Command::new(program);
+            not_pid1.arg("--").arg(&name);
+            for cmd in [pid1, not_pid1] {
+                let done = run(cmd);
+                assert_eq!(done.code, *code, "{program} {name:?}: {done:?}");
+                assert_eq!(done.stderr.lines().count(), 1, "{program}: {done:?}");
+                let line = done.stderr.trim_end_matches('\n');
+                assert!(
+                    !line.contains(|c: char| c.is_control()),
+                    "{program}: {line:?}"
+                );
+                assert!(line.starts_with(starts), "{program}: {line}");
+                assert!(line.contains(&format!("{escaped}{ends}")), "{line}");
+            }
+        }
+    }
+}
+
 #[test]
 fn argument_list_too_long() {
     // rinit passes on the arguments it was itself started with, so E2BIG
@@ -747,6 +797,63 @@ fn malformed_log_filter_is_rejected() {
     // and a malformed one only makes env_logger print a warning of its own.
     for value in ["", "garbage===", "rinit=loud"] {
         assert_usage_error(&[os("true")], &[("RINIT_LOG", os(value))], "RINIT_LOG");
+    }
+    // env_filter reads an empty side of `=` as a level for every module:
+    // `RINIT_LOG==` would quietly turn on trace output, `=debug` debug.
+    for value in ["=", "==", "=debug", "rinit=", "info,=trace"] {
+        assert_usage_error(&[os("true")], &[("RINIT_LOG", os(value))], "RINIT_LOG");
+    }
+}
+
+/// Usage errors are one line under every name rinit answers to, as PID 1
+/// and not, whatever was typed: control characters and bytes that are not
+/// UTF-8 in options, values and variables are escaped.
+#[test]
+fn every_usage_error_is_one_line_under_every_name() {
+    let scratch = Scratch::new("usage-lines");
+    for name in ["tini", "dumb-init", "catatonit"] {
+        std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
+    }
+    let bytes = |b: &[u8]| OsString::from_vec(b.to_vec());
+    type Case = (Vec<OsString>, Vec<(&'static str, OsString)>);
+    let cases: Vec<Case> = vec![
+        (vec![], vec![]),
+        (vec![os("--")], vec![]),
+        (vec![os("--gr\nace"), os("1"), os("x")], vec![]),
+        (vec![os("--grace"), os("1\n\x1b[2J"), os("x")], vec![]),
+        (vec![os("-r"), os("TERM:\r"), os("x")], vec![]),
+        (vec![bytes(b"--\xff\n"), os("x")], vec![]),
+        (vec![os("--grace"), bytes(b"5\xff\n"), os("x")], vec![]),
+        (vec![os("x")], vec![("RINIT_GRACE", os("1\n2"))]),
+        (vec![os("x")], vec![("RINIT_LOG", os("=="))]),
+        (vec![os("x")], vec![("RINIT_LOG", os("a\n=b"))]),
+        (vec![os("x")], vec![("TINI_VERBOSITY", os("\x1b[31m"))]),
+    ];
+    let programs = [
+        (rinit_str(), "rinit: ", 2),
+        (scratch.file("tini"), "tini: ", 1),
+        (scratch.file("dumb-init"), "dumb-init: ", 1),
+        (scratch.file("catatonit"), "catatonit: ", 1),
+    ];
+    for (program, prefix, code) in &programs {
+        for (args, vars) in &cases {
+            let mut pid1 = as_pid1(program, &[]);
+            let mut not_pid1 = Command::new(program);
+            for cmd in [&mut pid1, &mut not_pid1] {
+                cmd.args(args);
+                cmd.envs(vars.iter().map(|(k, v)| (k, v)));
+            }
+            for cmd in [pid1, not_pid1] {
+                let done = run(cmd);
+                let what = format!("{program} {args:?} {vars:?}");
+                assert_eq!(done.code, *code, "{what}: {done:?}");
+                assert_eq!(done.stderr.lines().count(), 1, "{what}: {done:?}");
+                let line = done.stderr.trim_end_matches('\n');
+                assert!(line.starts_with(prefix), "{what}: {line}");
+                assert!(!line.contains(|c: char| c.is_control()), "{what}: {line:?}");
+                assert!(!line.contains('\u{fffd}'), "{what}: {line:?}");
+            }
+        }
     }
 }
 
