@@ -8,12 +8,13 @@
 //!   handed to `/bin/sh`, as glibc's `execvp` would and musl's would not: the
 //!   same binary behaves the same on every C library, like the kernel and
 //!   container runtimes do;
-//! - starting the child takes no file descriptor, so that rinit starts with
+//! - starting the child needs no file descriptor, so that rinit starts with
 //!   a single free one (for its signalfd): the child is made with
 //!   `clone(CLONE_VM | CLONE_VFORK)`, as `posix_spawn` makes it, and an exec
 //!   failure (the errno and the path that failed, for a precise message) is
-//!   written into memory rinit reads once the child has exec'd or exited,
-//!   instead of through a pipe.
+//!   written into memory rinit reads once the child has exec'd or exited.
+//!   When two descriptors are free, a close-on-exec pipe carries the same
+//!   report, for emulators that turn this clone into a plain fork.
 //!
 //! Between clone and exec the child neither allocates nor takes a lock: it
 //! runs in rinit's memory, beside rinit's second thread (the log writer, see
@@ -32,6 +33,7 @@ use nix::sched::{CloneCb, CloneFlags, clone};
 use nix::unistd::Pid;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -189,16 +191,28 @@ impl ChildSpec {
 
     /// Starts the child; returns once its exec has succeeded or failed.
     pub fn spawn(mut self) -> Result<Pid, SpawnError> {
+        // Under qemu-user (a foreign-architecture container), CLONE_VFORK
+        // and CLONE_VM are dropped and the clone is a plain fork: the report
+        // in memory would never reach rinit, which would not even wait for
+        // the exec. A close-on-exec pipe carries the report there, as in
+        // musl's posix_spawn; it is only taken if two descriptors are free,
+        // since rinit must start with one (see the module notes).
+        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
         let mut listen_pid = [0u8; LISTEN_PID_ENTRY_LEN];
         let report = AtomicU64::new(NO_REPORT);
         let mut stack = vec![0u8; CHILD_STACK_SIZE];
         let spec = &self;
+        let report_pipe = pipe.as_ref().map(|(_, write)| write);
         let child_main: CloneCb = Box::new(|| {
             let (errno, index) = spec.become_command(&argv, &mut envp, &mut listen_pid);
+            let encoded = encode_report(errno, index);
             // Release: rinit reads it after the child has exited.
-            report.store(encode_report(errno, index), Ordering::Release);
+            report.store(encoded, Ordering::Release);
+            if let Some(write) = report_pipe {
+                let _ = nix::unistd::write(write, &encoded.to_ne_bytes());
+            }
             // SAFETY: _exit ends the child at once; nothing of rinit's (its
             // atexit handlers, its buffers) runs in it.
             unsafe { libc::_exit(127) }
@@ -215,7 +229,15 @@ impl ChildSpec {
         // execve or _exit, never returning into rinit's frames.
         let child = unsafe { clone(child_main, &mut stack, flags, Some(libc::SIGCHLD)) }
             .map_err(SpawnError::Fork)?;
-        let Some((errno, index)) = decode_report(report.load(Ordering::Acquire)) else {
+        let failure = match pipe {
+            // The pipe closes on a successful exec: nothing to read.
+            Some((read, write)) => {
+                drop(write);
+                read_report(&read)
+            }
+            None => decode_report(report.load(Ordering::Acquire)),
+        };
+        let Some((errno, index)) = failure else {
             return Ok(child); // the exec succeeded
         };
         // The child failed and has exited: collect it so no zombie stays.
@@ -328,6 +350,23 @@ const NO_REPORT: u64 = u64::MAX;
 /// index of the candidate (or `SETUP_FAILED`) in the low half.
 fn encode_report(errno: Errno, index: u32) -> u64 {
     (u64::from(errno as i32 as u32) << 32) | u64::from(index)
+}
+
+/// Reads the report from the pipe: nothing when the child's exec closed it.
+fn read_report(pipe: &OwnedFd) -> Option<(Errno, u32)> {
+    let mut report = [0u8; 8];
+    let mut got = 0;
+    while got < report.len() {
+        match nix::unistd::read(pipe, &mut report[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(Errno::EINTR) => {}
+            Err(_) => break,
+        }
+    }
+    (got == report.len())
+        .then(|| decode_report(u64::from_ne_bytes(report)))
+        .flatten()
 }
 
 fn decode_report(report: u64) -> Option<(Errno, u32)> {

@@ -194,6 +194,35 @@ fn one_free_descriptor_is_enough_not_as_pid1() {
     }
 }
 
+/// With no two descriptors free for the pipe that carries an exec failure
+/// under emulators, the failure still comes back, through the memory the
+/// child shares with rinit.
+#[test]
+fn exec_failures_are_reported_with_one_free_descriptor() {
+    let scratch = Scratch::new("fd-exec");
+    let plain = scratch.write("plain", "#!/bin/sh\nexit 0\n", 0o644);
+    for (command, code, says) in [
+        (plain.as_str(), 126, "Permission denied (os error 13)"),
+        ("rinit-no-such-command", 127, "command not found in PATH"),
+    ] {
+        let args = ["--nofile=4:4", "--", &rinit_str(), "--", command];
+        for cmd in [as_pid1("prlimit", &args), {
+            let mut cmd = Command::new("prlimit");
+            cmd.args(args);
+            cmd
+        }] {
+            let done = run(cmd);
+            assert_eq!(done.code, code, "{command}: {done:?}");
+            let line = assert_one_error_line(&done);
+            assert_eq!(
+                line,
+                format!("rinit: error: cannot run '{command}': {says}"),
+                "{command}"
+            );
+        }
+    }
+}
+
 // ---- Odd environments --------------------------------------------------
 
 /// The environment rinit got reaches the child entry for entry and byte for
