@@ -15,6 +15,12 @@
 //! testkit kill-self SIG      die by signal SIG
 //! testkit block-all          block all 64 signals, even the C library's own,
 //!                            print "ready", exit when stdin closes
+//! testkit exec-env ENTRY... -- PROGRAM ARGS...
+//!                            exec PROGRAM with exactly these environment
+//!                            entries (any bytes, with or without `=`, empty)
+//! testkit environ            print "environ HEX": the environment it was
+//!                            started with, as the kernel holds it (each entry
+//!                            NUL-terminated)
 //!
 //! Workloads of the never-hang suite (tests/never_hang.rs):
 //! testkit orphan-then-die SIG   leave an orphan that dies by SIG, wait until
@@ -39,6 +45,11 @@ fn say(line: &str) {
 }
 
 fn main() {
+    // Before the arguments are read as UTF-8: this mode's are any bytes.
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if raw.first().is_some_and(|mode| mode == "exec-env") {
+        exec_env(&raw[1..]);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
     match arg(0).as_str() {
@@ -56,6 +67,11 @@ fn main() {
         "setuid-hold" => setuid_hold(),
         mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
         "block-all" => block_all(),
+        "environ" => {
+            let environ = std::fs::read("/proc/self/environ").expect("environ");
+            let hex: String = environ.iter().map(|b| format!("{b:02x}")).collect();
+            say(&format!("environ {hex}"));
+        }
         other => {
             eprintln!("testkit: unknown mode {other:?}");
             std::process::exit(64);
@@ -537,4 +553,30 @@ fn setuid_hold() {
     loop {
         nix::unistd::pause();
     }
+}
+
+/// Execs with a raw environment: Rust's `Command` (and Python's `os.execve`)
+/// refuse entries without `=`, which a C program may well pass on.
+fn exec_env(args: &[std::ffi::OsString]) -> ! {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let split = args.iter().position(|a| a == "--").expect("--");
+    let cstrings = |list: &[std::ffi::OsString]| -> Vec<CString> {
+        list.iter()
+            .map(|a| CString::new(a.as_bytes()).expect("no NUL"))
+            .collect()
+    };
+    let env = cstrings(&args[..split]);
+    let argv = cstrings(&args[split + 1..]);
+    let pointers = |list: &[CString]| -> Vec<*const libc::c_char> {
+        list.iter()
+            .map(|s| s.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect()
+    };
+    let (argv_ptrs, env_ptrs) = (pointers(&argv), pointers(&env));
+    // SAFETY: both arrays are null-terminated and point to live C strings.
+    unsafe { libc::execve(argv[0].as_ptr(), argv_ptrs.as_ptr(), env_ptrs.as_ptr()) };
+    eprintln!("testkit: exec-env: {}", std::io::Error::last_os_error());
+    std::process::exit(127);
 }

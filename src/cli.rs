@@ -443,7 +443,7 @@ pub fn parse(
     let personality = Personality::from_argv0(argv0);
     let fail = |message: String| UsageError {
         program: personality.name(),
-        message: one_line(&message),
+        message: crate::logging::printable(message.as_bytes()),
         exit_code: personality.usage_exit_code(),
     };
 
@@ -534,7 +534,7 @@ fn read_with_clap(personality: Personality, argv: &[OsString]) -> Result<Command
     let mut definition = command(personality);
     let matches = definition
         .try_get_matches_from_mut(argv)
-        .map_err(|e| describe(&e))?;
+        .map_err(|e| describe(&e, argv))?;
     let layer = command_line_layer(&matches)?;
     if matches.get_flag("help") {
         let help = definition.render_help().to_string();
@@ -598,8 +598,10 @@ fn command_line_layer(matches: &ArgMatches) -> Result<Layer, String> {
 }
 
 /// clap's error in one line that names the option, in rinit's words. clap's
-/// own rendering spans several lines and ends with a usage block.
-fn describe(error: &clap::Error) -> String {
+/// own rendering spans several lines and ends with a usage block. `argv` is
+/// what clap read: an unknown option is quoted from it, byte for byte (clap
+/// has made bytes that are not UTF-8 into U+FFFD).
+fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     let context = |kind| match error.get(kind) {
         Some(ContextValue::String(text)) => Some(text.as_str()),
         _ => None,
@@ -615,7 +617,15 @@ fn describe(error: &clap::Error) -> String {
     let option = known.map_or_else(|| format!("'{culprit}'"), Spec::name);
     match error.kind() {
         ErrorKind::UnknownArgument => {
-            let mut message = format!("unknown option '{culprit}'");
+            let typed = argv
+                .iter()
+                .skip(1)
+                .find(|word| word.to_string_lossy() == culprit)
+                .map_or_else(
+                    || culprit.to_owned(),
+                    |word| crate::logging::printable(word.as_bytes()),
+                );
+            let mut message = format!("unknown option '{typed}'");
             if let Some(suggestion) = context(ContextKind::SuggestedArg) {
                 message.push_str(&format!("; did you mean '{suggestion}'?"));
             }
@@ -635,21 +645,6 @@ fn describe(error: &clap::Error) -> String {
             }
         }
     }
-}
-
-/// Escapes control characters the way `escape_debug` does, so that text a
-/// user typed (a newline, a terminal escape) can neither split a message
-/// over lines nor reach the terminal raw.
-fn one_line(message: &str) -> String {
-    let mut line = String::with_capacity(message.len());
-    for c in message.chars() {
-        if c.is_control() {
-            line.extend(c.escape_debug());
-        } else {
-            line.push(c);
-        }
-    }
-    line
 }
 
 /// The `RINIT_*` variables, read as `OPTIONS` says.
@@ -1236,6 +1231,16 @@ mod tests {
             "{}",
             e.message
         );
+        // An unknown option is quoted as typed, bytes that are not UTF-8
+        // included.
+        use std::os::unix::ffi::OsStringExt;
+        let argv = [
+            OsString::from("rinit"),
+            OsString::from_vec(b"--\xff\n".to_vec()),
+            OsString::from("x"),
+        ];
+        let e = parse(&argv, &|_| None).unwrap_err();
+        assert_eq!(e.message, "unknown option '--\\xff\\n'");
     }
 
     #[test]

@@ -29,20 +29,26 @@ pub mod sys;
 
 use cli::{Config, Invocation};
 use log::{debug, error, info, warn};
+use logging::io_error;
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
-use std::ffi::OsString;
+use std::ffi::{CString, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
 /// Exit code for a failure of rinit itself (not of the command).
 pub const EXIT_FAILURE: i32 = 1;
 
-/// Runs rinit with these arguments (`argv[0]` first); returns the exit code.
-pub fn run(argv: Vec<OsString>) -> i32 {
+/// Runs rinit with these arguments (`argv[0]` first) and this environment
+/// (the C runtime's `envp`, entry by entry); returns the exit code.
+pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
     // First thing: `-p` must know whether the parent died before it was armed.
     let parent = nix::unistd::getppid();
-    let config = match cli::parse(&argv, &|name| std::env::var_os(name)) {
+    // rinit's own variables come from the same list the child gets, read as
+    // the C library's getenv (and std::env::var_os) would read it: one
+    // source, so what configures rinit is what the child sees.
+    let lookup = |name: &str| spawn::lookup(&env, name).map(ToOwned::to_owned);
+    let config = match cli::parse(&argv, &lookup) {
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
         Ok(Invocation::Version(line)) => {
@@ -66,7 +72,7 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         config.verbosity,
         config.log_filter.as_deref(),
     );
-    let code = supervise(config, parent);
+    let code = supervise(config, env, parent);
     logging::flush();
     code
 }
@@ -80,25 +86,34 @@ fn print_stdout(text: &str) -> i32 {
 }
 
 /// Sets rinit up as an init, starts the child and runs the signal loop.
-fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
+fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32 {
     let own_pid = sys::own_pid();
     // Block first, so no signal can arrive between now and the loop without
     // being queued for it (an unhandled signal to PID 1 would be lost).
     let inherited_mask = match sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable()) {
         Ok(mask) => mask,
-        Err(e) => return fail(&format!("cannot block signals: {e}")),
+        Err(e) => return fail(&format!("cannot block signals: {}", io_error(&e))),
     };
+    // The signalfd is the one descriptor rinit needs (starting the child
+    // takes none, see `spawn`). It is made before the child, so that running
+    // out of descriptors stops rinit before there is a child to abandon.
     let signals = match sys::SignalReader::new(SignalSet::blockable()) {
         Ok(reader) => reader,
-        Err(e) => return fail(&format!("cannot create a signalfd: {e}")),
+        Err(e) => return fail(&format!("cannot create a signalfd: {}", io_error(&e))),
     };
     if own_pid != 1 || config.subreaper {
         match sys::set_child_subreaper() {
             Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
             Err(e) if config.subreaper => {
-                return fail(&format!("cannot become a child subreaper: {e}"));
+                return fail(&format!(
+                    "cannot become a child subreaper: {}",
+                    io_error(&e)
+                ));
             }
-            Err(e) => warn!("cannot become a child subreaper, orphans will not be reaped: {e}"),
+            Err(e) => warn!(
+                "cannot become a child subreaper, orphans will not be reaped: {}",
+                io_error(&e)
+            ),
         }
     }
     let mut parent_died_early = None;
@@ -106,13 +121,18 @@ fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
         match sys::set_parent_death_signal(signal, parent) {
             Ok(true) => parent_died_early = Some(signal),
             Ok(false) => {}
-            Err(e) => return fail(&format!("cannot set the parent death signal: {e}")),
+            Err(e) => {
+                return fail(&format!(
+                    "cannot set the parent death signal: {}",
+                    io_error(&e)
+                ));
+            }
         }
     }
     let child = if config.pause {
         None
     } else {
-        match start_child(&config, own_pid, inherited_mask) {
+        match start_child(&config, env, own_pid, inherited_mask) {
             Ok(pid) => Some(pid),
             Err(e) => {
                 match e.peer_line(config.personality) {
@@ -135,7 +155,7 @@ fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
     // that it pins no mount.
     match std::env::set_current_dir("/") {
         Ok(()) => debug!("left the working directory for /"),
-        Err(e) => debug!("cannot change directory to /: {e}"),
+        Err(e) => debug!("cannot change directory to /: {}", io_error(&e)),
     }
     let mut supervisor = supervisor::Supervisor::new(config, signals, child);
     if let Some(signal) = parent_died_early {
@@ -144,19 +164,20 @@ fn supervise(config: Config, parent: nix::unistd::Pid) -> i32 {
     }
     match supervisor.run() {
         Ok(code) => code,
-        Err(e) => fail(&format!("cannot read signals: {e}")),
+        Err(e) => fail(&format!("cannot read signals: {}", io_error(&e))),
     }
 }
 
 fn start_child(
     config: &Config,
+    env: Vec<CString>,
     own_pid: libc::pid_t,
     mask: SignalSet,
 ) -> Result<nix::unistd::Pid, SpawnError> {
     let take_terminal = sys::owns_terminal_foreground();
     let spec = ChildSpec::new(
         &config.command,
-        std::env::vars_os().collect(),
+        env,
         own_pid,
         take_terminal,
         config.personality.child_mask(mask),

@@ -8,12 +8,16 @@
 //! a writer thread empties; a line that does not fit is dropped and counted,
 //! and the count is reported once stderr moves again. The main thread only
 //! ever takes the queue's lock for a push, never across a write.
+//!
+//! The wording of system errors is here too (`os_error`), so that each
+//! message reads the same whatever C library rinit is built with.
 
 use crate::signals::SignalSet;
 use crate::sys;
 use log::LevelFilter;
+use nix::errno::Errno;
 use std::collections::VecDeque;
-use std::io::Write;
+use std::io::{self, Write};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -168,5 +172,96 @@ fn write_forever(name: &'static str) {
         }
         // Errors (a closed pipe, a full disk) lose only this line.
         let _ = stderr.write_all(&line);
+    }
+}
+
+/// Text from outside (a command name, a value typed by the user) made safe
+/// to echo in a message: control characters are escaped as Rust escapes
+/// them (`\n`, `\u{1b}`), so that a newline cannot split the line and a
+/// terminal escape sequence cannot reach the terminal; bytes that are not
+/// UTF-8 are shown as `\xff`. Everything else, ordinary names included,
+/// comes out as it went in.
+pub fn printable(text: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for chunk in text.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend(c.escape_debug());
+            } else {
+                out.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
+/// A system error in rinit's words: nix's text for the errno and its
+/// number, the same with every C library (the C library's `strerror`, which
+/// `io::Error` prints, differs: musl calls EMFILE "No file descriptors
+/// available"). Running out of descriptors also names the limit reached,
+/// the one thing the user can change.
+pub fn os_error(errno: Errno) -> String {
+    let limit = match errno {
+        Errno::EMFILE => sys::open_file_limit(),
+        _ => None,
+    };
+    os_error_text(errno, limit)
+}
+
+/// `os_error` for an `io::Error`; one that is not a system error keeps its
+/// own text.
+pub fn io_error(error: &io::Error) -> String {
+    match error.raw_os_error() {
+        Some(raw) => os_error(Errno::from_raw(raw)),
+        None => error.to_string(),
+    }
+}
+
+/// `os_error` once the limit on open descriptors is known.
+pub fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
+    let mut text = format!("{} (os error {})", errno.desc(), errno as i32);
+    if let Some(limit) = open_file_limit {
+        text.push_str(&format!("; the open-file limit is {limit}"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_escapes_what_could_split_a_line_or_reach_the_terminal() {
+        let p = |bytes: &[u8]| printable(bytes);
+        assert_eq!(p(b"/usr/bin/my app-2.0"), "/usr/bin/my app-2.0");
+        assert_eq!(p("caf\u{e9} \u{1f600}".as_bytes()), "caf\u{e9} \u{1f600}");
+        assert_eq!(p(b"a\nb\rc\td"), "a\\nb\\rc\\td");
+        assert_eq!(p(b"\x1b[2Jred"), "\\u{1b}[2Jred");
+        assert_eq!(p(b"bell\x07del\x7f"), "bell\\u{7}del\\u{7f}");
+        // The C1 control CSI, which some terminals read as ESC [.
+        assert_eq!(p("c1\u{9b}31m".as_bytes()), "c1\\u{9b}31m");
+        assert_eq!(p(b"bad\xff\xfeend"), "bad\\xff\\xfeend");
+        // Quotes and backslashes are ordinary characters.
+        assert_eq!(p(br"it's a\b"), r"it's a\b");
+    }
+
+    #[test]
+    fn os_errors_read_the_same_with_every_c_library() {
+        assert_eq!(
+            os_error_text(Errno::EMFILE, Some(3)),
+            "Too many open files (os error 24); the open-file limit is 3"
+        );
+        assert_eq!(
+            os_error_text(Errno::EAGAIN, None),
+            "Try again (os error 11)"
+        );
+        assert_eq!(
+            io_error(&io::Error::from_raw_os_error(libc::ENOENT)),
+            "No such file or directory (os error 2)"
+        );
+        assert_eq!(io_error(&io::Error::other("odd")), "odd");
     }
 }

@@ -4,14 +4,16 @@
 //! run: that code sets SIGPIPE to "ignore" before `main`, and rinit could
 //! then no longer hand the child the SIGPIPE disposition it inherited. It
 //! takes `argv` from the C runtime for the same reason (Rust's own argument
-//! list is filled in by that start-up code on musl).
+//! list is filled in by that start-up code on musl), and `envp` because the
+//! child must get the environment byte for byte: `std::env::vars_os` skips
+//! entries without `=` (glibc and musl both pass `envp` to `main`).
 #![no_main]
 
-use std::ffi::{CStr, OsString, c_char, c_int};
+use std::ffi::{CStr, CString, OsString, c_char, c_int};
 use std::os::unix::ffi::OsStringExt;
 
 #[unsafe(no_mangle)]
-extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     let args = (0..usize::try_from(argc).unwrap_or(0))
         .map(|i| {
             // SAFETY: the C runtime passes `argc` valid NUL-terminated strings in `argv`.
@@ -19,5 +21,15 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             OsString::from_vec(arg.to_bytes().to_vec())
         })
         .collect();
-    rinit::run(args)
+    let mut env = Vec::new();
+    let mut at = envp;
+    // SAFETY: `envp` is the C runtime's null-terminated array of valid
+    // NUL-terminated strings; nothing has changed the environment yet.
+    while let Some(entry) = unsafe { at.as_ref() }.filter(|entry| !entry.is_null()) {
+        // SAFETY: as above, each entry before the null is a C string.
+        env.push(CString::from(unsafe { CStr::from_ptr(*entry) }));
+        // SAFETY: the array goes on at least up to its terminating null.
+        at = unsafe { at.add(1) };
+    }
+    rinit::run(args, env)
 }

@@ -142,8 +142,9 @@ impl Personality {
 
     /// The line a peer prints when the command cannot be executed, word for
     /// word (scripts grep for it); `None` for rinit's own message.
-    /// `program` is the command as given, `child` the pid of the process
-    /// that failed to exec (tini and catatonit print that one).
+    /// `program` is the command as given, made printable by the caller
+    /// (`logging::printable`), `child` the pid of the process that failed to
+    /// exec (tini and catatonit print that one).
     pub fn exec_failure_line(self, program: &str, error: &str, child: i32) -> Option<String> {
         match self {
             Personality::Rinit => None,

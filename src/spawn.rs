@@ -8,23 +8,35 @@
 //!   handed to `/bin/sh`, as glibc's `execvp` would and musl's would not: the
 //!   same binary behaves the same on every C library, like the kernel and
 //!   container runtimes do;
-//! - exec failures come back through a close-on-exec pipe with the errno and
-//!   the path that failed, for a precise message.
+//! - starting the child needs no file descriptor, so that rinit starts with
+//!   a single free one (for its signalfd): the child is made with
+//!   `clone(CLONE_VM | CLONE_VFORK)`, as `posix_spawn` makes it, and an exec
+//!   failure (the errno and the path that failed, for a precise message) is
+//!   written into memory rinit reads once the child has exec'd or exited.
+//!   When two descriptors are free, a close-on-exec pipe carries the same
+//!   report, for emulators that turn this clone into a plain fork.
 //!
-//! Between fork and exec the child neither allocates nor takes a lock: rinit
-//! has a second thread (the log writer, see `logging`), and in the child of
-//! a multi-threaded process only async-signal-safe calls are sound. Every
-//! buffer the child needs is made before the fork.
+//! Between clone and exec the child neither allocates nor takes a lock: it
+//! runs in rinit's memory, beside rinit's second thread (the log writer, see
+//! `logging`), which may hold the allocator's or the log queue's lock at any
+//! moment. Only async-signal-safe calls are sound there, and the child
+//! writes nothing of rinit's but the buffers made for it before the clone.
+//! It does not even call the C library's `getpid`, which some versions
+//! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
+use crate::logging::printable;
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
 use nix::errno::Errno;
-use nix::unistd::{ForkResult, Pid};
+use nix::sched::{CloneCb, CloneFlags, clone};
+use nix::unistd::Pid;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where the child looks for a command when PATH is unset: the list most
 /// container images expect (the one Docker puts in a default environment).
@@ -49,8 +61,6 @@ pub enum SpawnError {
     /// A NUL byte in the command, an argument or the environment.
     Nul(String),
     Fork(Errno),
-    /// The pipe that reports exec failures could not be created.
-    Pipe(Errno),
     /// Setting up the child's process group failed.
     Setup(Errno),
     Exec {
@@ -79,7 +89,9 @@ impl SpawnError {
     }
 
     /// An exec failure as the peer rinit stands in for words it, if it is
-    /// one: the command as given, and the C library's text for the error.
+    /// one: the command as given (with control characters escaped, which
+    /// leaves an ordinary name as the peer prints it), and the text for the
+    /// error.
     pub fn peer_line(&self, personality: Personality) -> Option<String> {
         match self {
             SpawnError::Exec {
@@ -88,7 +100,7 @@ impl SpawnError {
                 child,
                 ..
             } => personality.exec_failure_line(
-                &program.to_string_lossy(),
+                &printable(program.as_bytes()),
                 errno.desc(),
                 child.as_raw(),
             ),
@@ -102,11 +114,6 @@ impl fmt::Display for SpawnError {
         match self {
             SpawnError::Nul(what) => write!(f, "{what} contains a NUL byte"),
             SpawnError::Fork(e) => write!(f, "cannot fork the child: {}", errno_text(*e)),
-            SpawnError::Pipe(e) => write!(
-                f,
-                "cannot create a pipe to start the child: {}",
-                errno_text(*e)
-            ),
             SpawnError::Setup(e) => write!(
                 f,
                 "cannot put the child in its own process group: {}",
@@ -118,13 +125,11 @@ impl fmt::Display for SpawnError {
                 errno,
                 ..
             } => {
-                let program = program.to_string_lossy();
+                let searched = !program.as_bytes().contains(&b'/');
                 let path = Path::new(path);
                 let detail = match errno {
                     Errno::ENOENT if path.is_symlink() => "dangling symbolic link".to_owned(),
-                    Errno::ENOENT if !program.contains('/') => {
-                        "command not found in PATH".to_owned()
-                    }
+                    Errno::ENOENT if searched => "command not found in PATH".to_owned(),
                     Errno::EACCES if path.is_dir() => "is a directory".to_owned(),
                     Errno::ENOEXEC => format!(
                         "{}: not a binary for this machine, or a script without a '#!' line",
@@ -132,11 +137,15 @@ impl fmt::Display for SpawnError {
                     ),
                     e => errno_text(*e),
                 };
-                let searched = *errno == Errno::ENOENT && !program.contains('/');
-                if searched || path.as_os_str().as_bytes() == program.as_bytes() {
-                    write!(f, "cannot run '{program}': {detail}")
+                // The name as typed, which may hold anything: escaped.
+                let shown = printable(program.as_bytes());
+                if (searched && *errno == Errno::ENOENT)
+                    || path.as_os_str().as_bytes() == program.as_bytes()
+                {
+                    write!(f, "cannot run '{shown}': {detail}")
                 } else {
-                    write!(f, "cannot run '{program}' ({}): {detail}", path.display())
+                    let path = printable(path.as_os_str().as_bytes());
+                    write!(f, "cannot run '{shown}' ({path}): {detail}")
                 }
             }
         }
@@ -144,15 +153,15 @@ impl fmt::Display for SpawnError {
 }
 
 fn errno_text(errno: Errno) -> String {
-    format!("{} (os error {})", errno.desc(), errno as i32)
+    crate::logging::os_error(errno)
 }
 
 impl ChildSpec {
-    /// Prepares the command; `env` is the environment to pass on, `path` the
-    /// PATH to search (already taken from `env`).
+    /// Prepares the command; `env` is the environment to pass on, entry by
+    /// entry as rinit got it (PATH is looked up in it).
     pub fn new(
         command: &[OsString],
-        env: Vec<(OsString, OsString)>,
+        env: Vec<CString>,
         own_pid: libc::pid_t,
         take_terminal: bool,
         mask: SignalSet,
@@ -161,11 +170,7 @@ impl ChildSpec {
             CString::new(bytes).map_err(|_| SpawnError::Nul(what.to_owned()))
         };
         let program = &command[0];
-        let path_var = env
-            .iter()
-            .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| v.clone());
-        let candidates = search_candidates(program, path_var.as_deref())
+        let candidates = search_candidates(program, lookup(&env, "PATH"))
             .into_iter()
             .map(|c| cstring(c, "the command"))
             .collect::<Result<_, _>>()?;
@@ -174,18 +179,6 @@ impl ChildSpec {
             .map(|a| cstring(a.clone().into_vec(), "an argument"))
             .collect::<Result<_, _>>()?;
         let listen_pid_at = listen_pid_index(&env, own_pid);
-        let env = env
-            .into_iter()
-            .map(|(key, value)| {
-                // One allocation per entry: this runs for every variable.
-                let (key, value) = (key.into_vec(), value.into_vec());
-                let mut entry = Vec::with_capacity(key.len() + value.len() + 2);
-                entry.extend_from_slice(&key);
-                entry.push(b'=');
-                entry.extend_from_slice(&value);
-                cstring(entry, "an environment variable")
-            })
-            .collect::<Result<_, _>>()?;
         Ok(ChildSpec {
             candidates,
             argv,
@@ -196,61 +189,72 @@ impl ChildSpec {
         })
     }
 
-    /// Forks and execs. Returns once the exec has succeeded or failed.
+    /// Starts the child; returns once its exec has succeeded or failed.
     pub fn spawn(mut self) -> Result<Pid, SpawnError> {
-        let (report_read, report_write) =
-            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(SpawnError::Pipe)?;
+        // Under qemu-user (a foreign-architecture container), CLONE_VFORK
+        // and CLONE_VM are dropped and the clone is a plain fork: the report
+        // in memory would never reach rinit, which would not even wait for
+        // the exec. A close-on-exec pipe carries the report there, as in
+        // musl's posix_spawn; it is only taken if two descriptors are free,
+        // since rinit must start with one (see the module notes).
+        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
         let mut listen_pid = [0u8; LISTEN_PID_ENTRY_LEN];
-        // SAFETY: between fork and exec the child makes only system calls
-        // and writes into buffers made here (see the module notes).
-        match unsafe { nix::unistd::fork() }.map_err(SpawnError::Fork)? {
-            ForkResult::Child => {
-                drop(report_read);
-                let (errno, index) = self.become_command(&argv, &mut envp, &mut listen_pid);
-                let mut report = [0u8; 8];
-                report[..4].copy_from_slice(&(errno as i32).to_ne_bytes());
-                report[4..].copy_from_slice(&index.to_ne_bytes());
-                let _ = nix::unistd::write(&report_write, &report);
-                // SAFETY: _exit skips the parent's atexit handlers and buffers,
-                // which belong to the parent.
-                unsafe { libc::_exit(127) }
+        let report = AtomicU64::new(NO_REPORT);
+        let mut stack = vec![0u8; CHILD_STACK_SIZE];
+        let spec = &self;
+        let report_pipe = pipe.as_ref().map(|(_, write)| write);
+        let child_main: CloneCb = Box::new(|| {
+            let (errno, index) = spec.become_command(&argv, &mut envp, &mut listen_pid);
+            let encoded = encode_report(errno, index);
+            // Release: rinit reads it after the child has exited.
+            report.store(encoded, Ordering::Release);
+            if let Some(write) = report_pipe {
+                let _ = nix::unistd::write(write, &encoded.to_ne_bytes());
             }
-            ForkResult::Parent { child } => {
-                drop(report_write);
-                let mut report = [0u8; 8];
-                let mut got = 0;
-                while got < report.len() {
-                    match nix::unistd::read(&report_read, &mut report[got..]) {
-                        Ok(0) => break,
-                        Ok(n) => got += n,
-                        Err(Errno::EINTR) => {}
-                        Err(_) => break,
-                    }
-                }
-                if got == 0 {
-                    return Ok(child); // the pipe closed on a successful exec
-                }
-                // The child failed and is exiting: collect it so no zombie stays.
-                let _ = sys::wait_for(child.as_raw(), true);
-                let errno = Errno::from_raw(i32::from_ne_bytes(report[..4].try_into().unwrap()));
-                let index = u32::from_ne_bytes(report[4..].try_into().unwrap());
-                if index == SETUP_FAILED {
-                    return Err(SpawnError::Setup(errno));
-                }
-                let path = self
-                    .candidates
-                    .get(index as usize)
-                    .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned());
-                Err(SpawnError::Exec {
-                    program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
-                    path: path.unwrap_or_default(),
-                    errno,
-                    child,
-                })
+            // SAFETY: _exit ends the child at once; nothing of rinit's (its
+            // atexit handlers, its buffers) runs in it.
+            unsafe { libc::_exit(127) }
+        });
+        // CLONE_VFORK suspends this thread until the child has exec'd or
+        // exited, so rinit and the child never run on the memory they share
+        // at the same time; the exit signal SIGCHLD makes the child an
+        // ordinary one for waitpid.
+        let flags = CloneFlags::CLONE_VM | CloneFlags::CLONE_VFORK;
+        // SAFETY: the child runs `child_main` on `stack`, which outlives it
+        // (this thread waits here until the child is gone from its memory)
+        // and is far larger than the few syscall wrappers it calls need; it
+        // neither allocates nor locks (see the module notes), and ends in
+        // execve or _exit, never returning into rinit's frames.
+        let child = unsafe { clone(child_main, &mut stack, flags, Some(libc::SIGCHLD)) }
+            .map_err(SpawnError::Fork)?;
+        let failure = match pipe {
+            // The pipe closes on a successful exec: nothing to read.
+            Some((read, write)) => {
+                drop(write);
+                read_report(&read)
             }
+            None => decode_report(report.load(Ordering::Acquire)),
+        };
+        let Some((errno, index)) = failure else {
+            return Ok(child); // the exec succeeded
+        };
+        // The child failed and has exited: collect it so no zombie stays.
+        let _ = sys::wait_for(child.as_raw(), true);
+        if index == SETUP_FAILED {
+            return Err(SpawnError::Setup(errno));
         }
+        let path = self
+            .candidates
+            .get(index as usize)
+            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned());
+        Err(SpawnError::Exec {
+            program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
+            path: path.unwrap_or_default(),
+            errno,
+            child,
+        })
     }
 
     /// Runs in the child: sets it up and execs. Returns only on failure,
@@ -265,12 +269,13 @@ impl ChildSpec {
         if let Err(e) = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
             return (e, SETUP_FAILED);
         }
+        let pid = sys::kernel_getpid();
         if self.take_terminal {
             // SIGTTOU is still blocked here, so a background group may do this.
-            let _ = nix::unistd::tcsetpgrp(sys::stdin_fd(), nix::unistd::getpid());
+            let _ = nix::unistd::tcsetpgrp(sys::stdin_fd(), Pid::from_raw(pid));
         }
         if self.listen_pid_at.is_some() {
-            write_listen_pid(listen_pid, std::process::id());
+            write_listen_pid(listen_pid, pid as u32);
         }
         // Within the capacity reserved before the fork: no allocation.
         envp.extend(self.env.iter().enumerate().map(|(at, entry)| {
@@ -332,6 +337,42 @@ fn write_listen_pid(buf: &mut [u8; LISTEN_PID_ENTRY_LEN], pid: u32) {
 /// In a failure report, instead of a candidate index: setup failed.
 const SETUP_FAILED: u32 = u32::MAX;
 
+/// The child's stack. Its calls are a handful of syscall wrappers, a few
+/// hundred bytes deep even unoptimised; only the pages it touches are ever
+/// backed by memory, and it is freed once the child has exec'd.
+const CHILD_STACK_SIZE: usize = 64 * 1024;
+
+/// What the report holds while the child has not failed (an errno is
+/// positive, so no failure encodes to it).
+const NO_REPORT: u64 = u64::MAX;
+
+/// An exec failure as the child reports it: the errno in the high half, the
+/// index of the candidate (or `SETUP_FAILED`) in the low half.
+fn encode_report(errno: Errno, index: u32) -> u64 {
+    (u64::from(errno as i32 as u32) << 32) | u64::from(index)
+}
+
+/// Reads the report from the pipe: nothing when the child's exec closed it.
+fn read_report(pipe: &OwnedFd) -> Option<(Errno, u32)> {
+    let mut report = [0u8; 8];
+    let mut got = 0;
+    while got < report.len() {
+        match nix::unistd::read(pipe, &mut report[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(Errno::EINTR) => {}
+            Err(_) => break,
+        }
+    }
+    (got == report.len())
+        .then(|| decode_report(u64::from_ne_bytes(report)))
+        .flatten()
+}
+
+fn decode_report(report: u64) -> Option<(Errno, u32)> {
+    (report != NO_REPORT).then(|| (Errno::from_raw((report >> 32) as i32), report as u32))
+}
+
 fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
     strings
         .iter()
@@ -382,12 +423,26 @@ pub fn search_continues_after(errno: Errno) -> SearchStep {
     }
 }
 
-/// systemd socket activation: `LISTEN_PID` names the process the sockets are
-/// for. If it names rinit, it is really meant for the child.
-fn listen_pid_index(env: &[(OsString, OsString)], own_pid: libc::pid_t) -> Option<usize> {
-    env.iter().position(|(k, v)| {
-        k == "LISTEN_PID" && v.to_str().and_then(|v| v.parse().ok()) == Some(own_pid)
+/// The value of `name` in an environment given entry by entry, as the C
+/// library's `getenv` finds it: the first entry that starts with `name=`.
+/// An entry without `=` names no variable.
+pub fn lookup<'a>(env: &'a [CString], name: &str) -> Option<&'a OsStr> {
+    env.iter().find_map(|entry| {
+        let value = entry.as_bytes().strip_prefix(name.as_bytes())?;
+        value.strip_prefix(b"=").map(OsStr::from_bytes)
     })
+}
+
+/// systemd socket activation: `LISTEN_PID` names the process the sockets are
+/// for. If it names rinit, it is really meant for the child. Only the entry
+/// `getenv` would find is looked at, as sd_listen_fds does.
+fn listen_pid_index(env: &[CString], own_pid: libc::pid_t) -> Option<usize> {
+    let at = env
+        .iter()
+        .position(|entry| entry.as_bytes().starts_with(b"LISTEN_PID="))?;
+    let value = &env[at].as_bytes()["LISTEN_PID=".len()..];
+    let names_rinit = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) == Some(own_pid);
+    names_rinit.then_some(at)
 }
 
 #[cfg(test)]
@@ -434,6 +489,22 @@ mod tests {
     }
 
     #[test]
+    fn reports_round_trip() {
+        assert_eq!(decode_report(NO_REPORT), None);
+        for (errno, index) in [
+            (Errno::ENOENT, 0),
+            (Errno::EACCES, 7),
+            (Errno::E2BIG, u32::MAX - 1),
+            (Errno::EPERM, SETUP_FAILED),
+        ] {
+            assert_eq!(
+                decode_report(encode_report(errno, index)),
+                Some((errno, index))
+            );
+        }
+    }
+
+    #[test]
     fn listen_pid_entry_is_written_in_place() {
         for pid in [0, 7, 42, 1_000_000, 4_194_304, u32::MAX] {
             let mut buf = [0xffu8; LISTEN_PID_ENTRY_LEN];
@@ -443,11 +514,41 @@ mod tests {
         }
     }
 
+    fn env(entries: &[&[u8]]) -> Vec<CString> {
+        entries.iter().map(|e| CString::new(*e).unwrap()).collect()
+    }
+
     #[test]
     fn listen_pid_is_rewritten_only_when_it_names_rinit() {
-        let env = vec![(os("A"), os("1")), (os("LISTEN_PID"), os("7"))];
-        assert_eq!(listen_pid_index(&env, 7), Some(1));
-        assert_eq!(listen_pid_index(&env, 8), None);
+        let list = env(&[b"A=1", b"LISTEN_PID=7"]);
+        assert_eq!(listen_pid_index(&list, 7), Some(1));
+        assert_eq!(listen_pid_index(&list, 8), None);
+        // The first entry is the one the child's getenv sees.
+        let list = env(&[b"LISTEN_PID=8", b"LISTEN_PID=7"]);
+        assert_eq!(listen_pid_index(&list, 7), None);
+        assert_eq!(listen_pid_index(&env(&[b"LISTEN_PID", b"x"]), 7), None);
+    }
+
+    #[test]
+    fn lookup_finds_what_getenv_finds() {
+        let list = env(&[
+            b"PATHX=no",
+            b"PATH",
+            b"",
+            b"=PATH=no",
+            b"PATH=/first",
+            b"PATH=/second",
+            b"ODD=\xff",
+            b"EMPTY=",
+        ]);
+        assert_eq!(lookup(&list, "PATH"), Some(OsStr::new("/first")));
+        assert_eq!(lookup(&list, "EMPTY"), Some(OsStr::new("")));
+        assert_eq!(lookup(&list, "PAT"), None);
+        assert_eq!(lookup(&list, "NOPE"), None);
+        assert_eq!(
+            lookup(&list, "ODD").map(OsStr::as_bytes),
+            Some(&b"\xff"[..])
+        );
     }
 
     #[test]
@@ -471,6 +572,36 @@ mod tests {
             exec("./s", "./s", Errno::ENOEXEC)
                 .to_string()
                 .contains("#!")
+        );
+        // Control characters in a name cannot split the line or reach the
+        // terminal, in rinit's message or in a peer's.
+        assert_eq!(
+            exec("a\nb\x1b[2J", "/bin/a\nb\x1b[2J", Errno::ENOENT).to_string(),
+            "cannot run 'a\\nb\\u{1b}[2J': command not found in PATH"
+        );
+        assert_eq!(
+            exec("./a\rb", "./a\rb", Errno::EACCES).to_string(),
+            "cannot run './a\\rb': Permission denied (os error 13)"
+        );
+        assert_eq!(
+            exec("x\ty", "/usr/bin/x\ty", Errno::EACCES).to_string(),
+            "cannot run 'x\\ty' (/usr/bin/x\\ty): Permission denied (os error 13)"
+        );
+        let odd = SpawnError::Exec {
+            program: OsString::from_vec(b"x\n\xff".to_vec()),
+            path: os("x"),
+            errno: Errno::ENOENT,
+            child: Pid::from_raw(9),
+        };
+        assert_eq!(
+            odd.peer_line(Personality::Tini).unwrap(),
+            "[FATAL tini (9)] exec x\\n\\xff failed: No such file or directory"
+        );
+        assert_eq!(
+            exec("/bin/ok", "/bin/ok", Errno::ENOENT)
+                .peer_line(Personality::DumbInit)
+                .unwrap(),
+            "[dumb-init] /bin/ok: No such file or directory"
         );
         assert!(exec("x", "/x", Errno::E2BIG).is_exec_failure());
         assert!(exec("x", "/x", Errno::ENOENT).is_not_found());

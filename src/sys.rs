@@ -178,6 +178,27 @@ pub fn own_pid() -> libc::pid_t {
     nix::unistd::getpid().as_raw()
 }
 
+/// getpid(2) from the kernel itself, never from a C library's cache: in a
+/// child made with `CLONE_VM` (see `spawn`), glibc before 2.25 would answer
+/// with the parent's pid.
+pub fn kernel_getpid() -> libc::pid_t {
+    // SAFETY: getpid takes no argument, touches no memory and cannot fail.
+    unsafe { libc::syscall(libc::SYS_getpid) as libc::pid_t }
+}
+
+/// The soft limit on open descriptors (`ulimit -n`), for messages about
+/// running out of them.
+pub fn open_file_limit() -> Option<u64> {
+    nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+        .ok()
+        // rlim_t is 32 bits wide on some 32-bit targets.
+        .map(|(soft, _)| {
+            #[allow(clippy::unnecessary_cast)]
+            let soft = soft as u64;
+            soft
+        })
+}
+
 pub fn set_child_subreaper() -> io::Result<()> {
     nix::sys::prctl::set_child_subreaper(true).map_err(Into::into)
 }
