@@ -9,6 +9,9 @@ use common::*;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+type Opts = &'static [&'static str];
+type Vars = &'static [(&'static str, &'static str)];
+
 /// CLOCK_MONOTONIC in microseconds, as `testkit stop-app` prints it.
 fn monotonic_micros() -> u128 {
     let mut now = libc::timespec {
@@ -115,7 +118,7 @@ fn the_held_sigterm_arrives_after_the_delay_and_not_before() {
     let names = Names::new("stop-delay-names");
     // Every name, by option and by variable; `NAME -- CMD` takes the
     // variables only.
-    let cases: &[(&str, &[&str], &[(&str, &str)])] = &[
+    let cases: &[(&str, Opts, Vars)] = &[
         ("rinit", &["-v", "--stop-delay", "700ms"], &[]),
         ("rinit", &[], &[("RINIT_STOP_DELAY", "700ms")]),
         ("docker-init", &[], &[("RINIT_STOP_DELAY", "700ms")]),
@@ -322,6 +325,10 @@ fn code_of(
     code
 }
 
+/// A name, its options and variables, the workload, the signal sent to
+/// rinit, and the exit code expected.
+type Case = (&'static str, Opts, Vars, Opts, Option<i32>, i32);
+
 #[test]
 fn stop_success_gives_0_only_for_a_requested_stop() {
     let names = Names::new("stop-success-names");
@@ -331,7 +338,7 @@ fn stop_success_gives_0_only_for_a_requested_stop() {
     let exit_128 = &["stop-app", "exit"][..];
     let stay = &["stop-app", "stay"][..];
     let on = &["--stop-success"][..];
-    let cases: &[(&str, &[&str], &[(&str, &str)], &[&str], Option<i32>, i32)] = &[
+    let cases: &[Case] = &[
         // Without the option, nothing changes.
         ("rinit", &[], &[], die, term, 143),
         ("rinit", &[], &[], exit_128, int, 130),
@@ -423,8 +430,11 @@ fn stop_success_ignores_a_sigterm_still_held() {
     assert_eq!(app.len(), 1, "{app:?}");
     // SAFETY: kill takes plain integers.
     assert_eq!(unsafe { libc::kill(app[0], libc::SIGTERM) }, 0);
+    // stdin stays open until the end: closing it would end the app.
+    let code = running.wait_for_exit();
     let done = running.finish();
-    assert_eq!(done.code, 143, "{done:?}");
+    assert_eq!(code, 143, "{done:?}");
+    assert_eq!(signals_seen(&done.stdout), [libc::SIGTERM], "{done:?}");
 }
 
 /// Context switches of a process so far: it counts one every time it wakes.
