@@ -447,6 +447,25 @@ fn switches(pid: i32) -> u64 {
         .sum()
 }
 
+/// Waits until rinit's main thread is asleep in its wait for signals (read
+/// on the signalfd, or poll with a deadline), as the kernel reports in
+/// /proc/PID/syscall: seeing its log line does not mean it is back there.
+fn wait_until_asleep(pid: i32) {
+    const WAITS: [&str; 3] = ["0", "7", "271"]; // read, poll, ppoll on x86-64
+    let deadline = Instant::now() + SAFETY_NET;
+    loop {
+        let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap();
+        if WAITS.contains(&syscall.split(' ').next().unwrap_or_default()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rinit never went to sleep: {syscall}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[test]
 fn an_idle_rinit_never_wakes_with_or_during_a_hold() {
     let mut running = rinit_stop_app(&["-v", "--stop-delay", "1h"], "stay");
@@ -454,11 +473,13 @@ fn an_idle_rinit_never_wakes_with_or_during_a_hold() {
     // The window is what is measured, not a wait for an event: a rinit that
     // polled (tini wakes every second) would switch within it.
     let window = Duration::from_millis(1500);
+    wait_until_asleep(pid);
     let before = switches(pid);
     std::thread::sleep(window);
     assert_eq!(switches(pid), before, "rinit woke while idle");
     running.signal(libc::SIGTERM);
     expect_hold(&mut running);
+    wait_until_asleep(pid);
     let before = switches(pid);
     std::thread::sleep(window);
     assert_eq!(switches(pid), before, "rinit woke during the hold");
