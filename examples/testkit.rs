@@ -34,6 +34,13 @@
 //! testkit setuid-hold        for a setuid-root copy: become root for good
 //!                            (real, effective and saved uid), print
 //!                            "root-helper PID", and wait forever
+//!
+//! Workload of the stop suite (tests/stop.rs):
+//! testkit stop-app ACTION    as sigecho, but each line reads "signal N at
+//!                            MICROS" (CLOCK_MONOTONIC, in microseconds);
+//!                            on SIGTERM, SIGINT or SIGQUIT: `stay` carries
+//!                            on, `die` dies by that signal, `exit` exits
+//!                            with 128+N; exit 0 when stdin closes
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -72,6 +79,7 @@ fn main() {
             let hex: String = environ.iter().map(|b| format!("{b:02x}")).collect();
             say(&format!("environ {hex}"));
         }
+        "stop-app" => stop_app(&arg(1)),
         other => {
             eprintln!("testkit: unknown mode {other:?}");
             std::process::exit(64);
@@ -579,4 +587,59 @@ fn exec_env(args: &[std::ffi::OsString]) -> ! {
     unsafe { libc::execve(argv[0].as_ptr(), argv_ptrs.as_ptr(), env_ptrs.as_ptr()) };
     eprintln!("testkit: exec-env: {}", std::io::Error::last_os_error());
     std::process::exit(127);
+}
+
+// ---- Workload of the stop suite (tests/stop.rs).
+
+/// CLOCK_MONOTONIC in microseconds: the clock `std::time::Instant` reads,
+/// and the same in every PID namespace, so a test can compare its own
+/// readings with the app's.
+fn monotonic_micros() -> u128 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into a live timespec.
+    let ret = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    assert_eq!(ret, 0, "clock_gettime");
+    now.tv_sec as u128 * 1_000_000 + now.tv_nsec as u128 / 1_000
+}
+
+/// An app that records when each signal arrives, and stops (or not) on the
+/// signals apps stop on.
+fn stop_app(action: &str) {
+    if !["stay", "die", "exit"].contains(&action) {
+        eprintln!("testkit: stop-app takes stay, die or exit, not {action:?}");
+        std::process::exit(64);
+    }
+    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigfillset initialises the set; pthread_sigmask reads it.
+    let set = unsafe {
+        libc::sigfillset(set.as_mut_ptr());
+        libc::pthread_sigmask(libc::SIG_BLOCK, set.as_ptr(), std::ptr::null_mut());
+        set.assume_init()
+    };
+    std::thread::spawn(|| {
+        let mut sink = [0u8; 256];
+        while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+        say("stdin closed");
+        std::process::exit(0);
+    });
+    say("ready");
+    loop {
+        let mut info = std::mem::MaybeUninit::<libc::siginfo_t>::uninit();
+        // SAFETY: valid set and out-pointer.
+        let n = unsafe { libc::sigwaitinfo(&set, info.as_mut_ptr()) };
+        if n <= 0 {
+            continue;
+        }
+        say(&format!("signal {n} at {}", monotonic_micros()));
+        if [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT].contains(&n) {
+            match action {
+                "die" => die_by(n),
+                "exit" => std::process::exit(128 + n),
+                _ => {}
+            }
+        }
+    }
 }

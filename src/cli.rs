@@ -46,6 +46,12 @@ pub struct Config {
     pub grace: Duration,
     pub drain_signal: Signal,
     pub kill_after: Option<Duration>,
+    /// `--stop-delay`: how long the first SIGTERM is held; `None` (or zero)
+    /// holds nothing.
+    pub stop_delay: Option<Duration>,
+    /// `--stop-success`: exit 0 when the child ends of a stop request rinit
+    /// forwarded.
+    pub stop_success: bool,
     /// 0 errors, 1 warnings (default), 2 info, 3 debug, 4 trace.
     pub verbosity: u8,
     /// `RINIT_LOG`: an `env_logger` filter that overrides `verbosity`.
@@ -89,6 +95,8 @@ enum Opt {
     Grace,
     DrainSignal,
     KillAfter,
+    StopDelay,
+    StopSuccess,
 }
 
 /// What an option takes on the command line. Its variable, if it has one,
@@ -177,6 +185,15 @@ const OPTIONS: &[Spec] = &[
         help: "SIGKILL the target if the child outlives a forwarded SIGTERM/SIGINT by this long [off]",
     },
     Spec {
+        opt: Opt::StopDelay,
+        short: None,
+        more_shorts: &[],
+        long: "stop-delay",
+        takes: Takes::Value("DURATION"),
+        env: Some("RINIT_STOP_DELAY"),
+        help: "hold the first SIGTERM this long before forwarding it (a 2nd SIGTERM or a SIGINT ends the hold) [off]",
+    },
+    Spec {
         opt: Opt::Rewrite,
         short: Some('r'),
         more_shorts: &[],
@@ -193,6 +210,15 @@ const OPTIONS: &[Spec] = &[
         takes: Takes::List("CODE"),
         env: Some("RINIT_REMAP_EXIT"),
         help: "exit 0 when the child's exit code (or 128+N) is CODE (repeatable)",
+    },
+    Spec {
+        opt: Opt::StopSuccess,
+        short: None,
+        more_shorts: &[],
+        long: "stop-success",
+        takes: Takes::Nothing,
+        env: Some("RINIT_STOP_SUCCESS"),
+        help: "exit 0 when the child dies of a SIGTERM/SIGINT rinit forwarded, or exits 128+N for it",
     },
     Spec {
         opt: Opt::Subreaper,
@@ -371,6 +397,8 @@ struct Layer {
     grace: Option<Duration>,
     drain_signal: Option<Signal>,
     kill_after: Option<Duration>,
+    stop_delay: Option<Duration>,
+    stop_success: Option<bool>,
     verbosity: Option<u8>,
 }
 
@@ -388,6 +416,8 @@ impl Layer {
             grace: self.grace.or(weaker.grace),
             drain_signal: self.drain_signal.or(weaker.drain_signal),
             kill_after: self.kill_after.or(weaker.kill_after),
+            stop_delay: self.stop_delay.or(weaker.stop_delay),
+            stop_success: self.stop_success.or(weaker.stop_success),
             verbosity: self.verbosity.or(weaker.verbosity),
         }
     }
@@ -399,6 +429,7 @@ impl Layer {
             Opt::ForwardTo => self.forward_to = Some(ForwardTarget::parse(text)?),
             Opt::Grace => self.grace = Some(parse_duration(text)?),
             Opt::KillAfter => self.kill_after = Some(parse_duration(text)?),
+            Opt::StopDelay => self.stop_delay = Some(parse_duration(text)?),
             Opt::DrainSignal => self.drain_signal = Some(parse_signal_but_sigchld(text)?),
             Opt::Pdeathsig => self.pdeathsig = Some(parse_signal_but_sigchld(text)?),
             Opt::Rewrite => self
@@ -421,6 +452,7 @@ impl Layer {
             Opt::Subreaper => self.subreaper = Some(on),
             Opt::WarnOnReap => self.warn_on_reap = Some(on),
             Opt::Pause => self.pause = Some(on),
+            Opt::StopSuccess => self.stop_success = Some(on),
             // Answered before any layer matters.
             Opt::Help | Opt::Version | Opt::License => {}
             _ => unreachable!("{opt:?} is not a plain flag"),
@@ -498,6 +530,8 @@ pub fn parse(
         grace: merged.grace.unwrap_or(personality.default_grace()),
         drain_signal: merged.drain_signal.unwrap_or(Signal::TERM),
         kill_after: merged.kill_after,
+        stop_delay: merged.stop_delay.filter(|delay| !delay.is_zero()),
+        stop_success: merged.stop_success.unwrap_or(false),
         verbosity: merged.verbosity.unwrap_or(1),
         log_filter: log_filter(env).map_err(fail)?,
     })))
@@ -857,6 +891,8 @@ mod tests {
         assert_eq!(config.grace, Duration::from_secs(5));
         assert_eq!(config.drain_signal, Signal::TERM);
         assert_eq!(config.kill_after, None);
+        assert_eq!(config.stop_delay, None);
+        assert!(!config.stop_success);
         assert_eq!(config.verbosity, 1);
         assert!(!config.subreaper && !config.pause && !config.warn_on_reap);
     }
@@ -945,6 +981,10 @@ mod tests {
                 "--drain-signal",
             ),
             (&["rinit", "--kill-after", "1y", "x"][..], "--kill-after"),
+            (&["rinit", "--stop-delay", "1.5s", "x"][..], "--stop-delay"),
+            (&["rinit", "--stop-delay", "25h", "x"][..], "--stop-delay"),
+            (&["rinit", "--stop-delay"][..], "--stop-delay"),
+            (&["rinit", "--stop-success=1", "x"][..], "--stop-success"),
             (&["rinit", "-p", "99", "x"][..], "--pdeathsig"),
             (&["rinit", "-r", "TERM", "x"][..], "--rewrite"),
             (&["rinit", "-e", "256", "x"][..], "--remap-exit"),
@@ -1009,6 +1049,8 @@ mod tests {
             ("RINIT_WARN_ON_REAP", "TRUE"),
             ("RINIT_PDEATHSIG", "9"),
             ("RINIT_VERBOSITY", "3"),
+            ("RINIT_STOP_DELAY", "10s"),
+            ("RINIT_STOP_SUCCESS", "1"),
         ];
         let config = run_with(&["rinit", "x"], &vars).unwrap();
         assert_eq!(config.grace, Duration::from_secs(2));
@@ -1024,6 +1066,8 @@ mod tests {
         assert_eq!(config.drain_signal, Signal::INT);
         assert_eq!(config.pdeathsig, Some(Signal::KILL));
         assert_eq!(config.verbosity, 3);
+        assert_eq!(config.stop_delay, Some(Duration::from_secs(10)));
+        assert!(config.stop_success);
 
         let config = run_with(
             &[
@@ -1062,6 +1106,10 @@ mod tests {
             ("RINIT_DRAIN_SIGNAL", "NOPE"),
             ("RINIT_FORWARD_TO", "x"),
             ("RINIT_VERBOSITY", "loud"),
+            ("RINIT_STOP_DELAY", "soon"),
+            ("RINIT_STOP_DELAY", "-1s"),
+            ("RINIT_STOP_SUCCESS", "maybe"),
+            ("RINIT_STOP_SUCCESS", ""),
             ("TINI_VERBOSITY", "x"),
         ] {
             let e = error(&["rinit", "x"], &[(var, value)]);
@@ -1158,6 +1206,34 @@ mod tests {
         );
         assert_eq!(error(&["rinit", "--bogus"], &[]).program, "rinit");
         assert_eq!(error(&["catatonit"], &[]).exit_code, 1);
+    }
+
+    #[test]
+    fn stop_options_under_every_name_by_flag_and_variable() {
+        let ten = Some(Duration::from_secs(10));
+        for name in ["rinit", "tini", "docker-init", "dumb-init", "catatonit"] {
+            let config = run(&[name, "--stop-delay", "10s", "--stop-success", "--", "x"]);
+            assert_eq!(
+                (config.stop_delay, config.stop_success),
+                (ten, true),
+                "{name}"
+            );
+            // `NAME -- CMD` skips clap: the variables still count.
+            let vars = [("RINIT_STOP_DELAY", "10"), ("RINIT_STOP_SUCCESS", "yes")];
+            let config = run_with(&[name, "--", "x"], &vars).unwrap();
+            assert_eq!(
+                (config.stop_delay, config.stop_success),
+                (ten, true),
+                "{name}"
+            );
+            // The command line beats the variable.
+            let config = run_with(&[name, "--stop-delay=1s", "x"], &vars).unwrap();
+            assert_eq!(config.stop_delay, Some(Duration::from_secs(1)), "{name}");
+            let off = [("RINIT_STOP_SUCCESS", "0")];
+            assert!(!run_with(&[name, "x"], &off).unwrap().stop_success);
+        }
+        // Zero holds nothing: the same as not giving the option.
+        assert_eq!(run(&["rinit", "--stop-delay", "0", "x"]).stop_delay, None);
     }
 
     #[test]

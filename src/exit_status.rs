@@ -1,5 +1,7 @@
-//! The exit code rinit ends with, mirroring its main child.
+//! The exit code rinit ends with, mirroring its main child: decided here, in
+//! `outcome`, and nowhere else.
 
+use crate::signals::{Signal, SignalSet};
 use std::collections::BTreeSet;
 
 /// How a process ended, as `waitpid` reports it.
@@ -48,6 +50,37 @@ pub fn remap(code: i32, success_codes: &BTreeSet<u8>) -> i32 {
         Ok(byte) if success_codes.contains(&byte) => 0,
         _ => code,
     }
+}
+
+/// The exit code once the main child has ended: its code, or 128+N for
+/// death by signal N; 0 if `--stop-success` applies (`stop_success` holds the
+/// signals rinit forwarded as stop requests, `None` when the option is off);
+/// then `--remap-exit`.
+pub fn outcome(
+    termination: Termination,
+    success_codes: &BTreeSet<u8>,
+    stop_success: Option<SignalSet>,
+) -> i32 {
+    if stop_success.is_some_and(|sent| ended_as_asked(termination, sent)) {
+        return 0;
+    }
+    remap(exit_code(termination), success_codes)
+}
+
+/// `--stop-success`: the child ended the way a stop request asked it to. It
+/// was killed by a signal in `sent`, the signals rinit forwarded because a
+/// SIGTERM or SIGINT came from outside (as rewritten: with `-r TERM:QUIT`
+/// that is SIGQUIT), or it exited with 128 + one of them, as shells and many
+/// apps do when they stop on a signal. The same death without such a request
+/// (the app killed itself, a neighbour killed it, the kernel did) is not
+/// asked for; neither is SIGKILL from `--kill-after`, which means the app
+/// did not stop in time.
+pub fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
+    let signal = match termination {
+        Termination::Killed { signal, .. } => signal,
+        Termination::Exited(code) => (code & 0xff) - 128,
+    };
+    Signal::from_number(signal).is_some_and(|signal| sent.contains(signal))
 }
 
 /// Parses one `--remap-exit` value: a whole number from 0 to 255.
@@ -122,6 +155,106 @@ mod tests {
         assert_eq!(remap(3, &codes), 0);
         assert_eq!(remap(4, &codes), 4);
         assert_eq!(remap(192, &codes), 192);
+    }
+
+    fn sent(names: &[&str]) -> SignalSet {
+        names.iter().fold(SignalSet::EMPTY, |set, name| {
+            set.with(Signal::parse(name).unwrap())
+        })
+    }
+
+    #[test]
+    fn stop_success_needs_the_option() {
+        let none = BTreeSet::new();
+        assert_eq!(outcome(killed(libc::SIGTERM), &none, None), 143);
+        assert_eq!(
+            outcome(killed(libc::SIGTERM), &none, Some(sent(&["TERM"]))),
+            0
+        );
+        assert_eq!(outcome(Termination::Exited(3), &none, None), 3);
+    }
+
+    #[test]
+    fn stop_success_needs_a_forwarded_stop_request() {
+        let none = BTreeSet::new();
+        // The same deaths, with nothing forwarded: the child's own doing.
+        for termination in [killed(libc::SIGTERM), Termination::Exited(143)] {
+            assert_eq!(outcome(termination, &none, Some(SignalSet::EMPTY)), 143);
+        }
+        assert_eq!(
+            outcome(killed(libc::SIGINT), &none, Some(sent(&["TERM"]))),
+            130
+        );
+    }
+
+    #[test]
+    fn stop_success_counts_death_by_the_signal_or_exit_128_plus_it() {
+        let none = BTreeSet::new();
+        let requested = Some(sent(&["TERM", "INT"]));
+        for termination in [
+            killed(libc::SIGTERM),
+            killed(libc::SIGINT),
+            Termination::Exited(143),
+            Termination::Exited(130),
+            Termination::Killed {
+                signal: libc::SIGTERM,
+                core_dumped: true,
+            },
+        ] {
+            assert_eq!(outcome(termination, &none, requested), 0, "{termination:?}");
+        }
+        // Anything else keeps its code: a crash, SIGKILL from --kill-after,
+        // a failure, an ordinary success.
+        for (termination, code) in [
+            (killed(libc::SIGSEGV), 139),
+            (killed(libc::SIGKILL), 137),
+            (Termination::Exited(137), 137),
+            (Termination::Exited(1), 1),
+            (Termination::Exited(15), 15),
+            (Termination::Exited(128), 128),
+            (Termination::Exited(255), 255),
+            (Termination::Exited(0), 0),
+        ] {
+            assert_eq!(
+                outcome(termination, &none, requested),
+                code,
+                "{termination:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn stop_success_counts_the_signal_as_forwarded_after_rewrites() {
+        let none = BTreeSet::new();
+        // -r TERM:QUIT: the app was sent SIGQUIT.
+        let requested = Some(sent(&["QUIT"]));
+        assert_eq!(outcome(killed(libc::SIGQUIT), &none, requested), 0);
+        assert_eq!(outcome(Termination::Exited(131), &none, requested), 0);
+        // SIGTERM came from outside but never reached the app: dying of it
+        // was not what rinit asked for.
+        assert_eq!(outcome(killed(libc::SIGTERM), &none, requested), 143);
+        assert_eq!(outcome(Termination::Exited(143), &none, requested), 143);
+        // Real-time signals too (-r TERM:RTMIN+3).
+        let requested = Some(sent(&["RTMIN+3"]));
+        assert_eq!(outcome(killed(37), &none, requested), 0);
+        assert_eq!(outcome(Termination::Exited(165), &none, requested), 0);
+    }
+
+    #[test]
+    fn remap_still_applies_with_stop_success() {
+        let codes: BTreeSet<u8> = [143, 3].into_iter().collect();
+        assert_eq!(
+            outcome(killed(libc::SIGTERM), &codes, Some(SignalSet::EMPTY)),
+            0
+        );
+        assert_eq!(
+            outcome(Termination::Exited(3), &codes, Some(sent(&["TERM"]))),
+            0
+        );
+        assert_eq!(
+            outcome(Termination::Exited(4), &codes, Some(sent(&["TERM"]))),
+            4
+        );
     }
 
     #[test]

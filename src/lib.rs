@@ -5,8 +5,9 @@
 //! - `personality`: the defaults of the peer rinit may be standing in for;
 //! - `signals`: signal numbers, names and sets;
 //! - `policy`: what to do with each received signal;
-//! - `shutdown`: the drain and `--kill-after` state machines;
-//! - `exit_status`: the exit code that mirrors the child;
+//! - `shutdown`: the drain, `--stop-delay` and `--kill-after` state machines;
+//! - `exit_status`: the exit code that mirrors the child (`--remap-exit`,
+//!   `--stop-success`);
 //! - `spawn`: starting the child exactly as it would start without rinit;
 //! - `reap`: collecting exited children;
 //! - `supervisor`: the signalfd loop that ties them together;

@@ -122,7 +122,9 @@ pub fn decide(received: Received, own_pid: i32, rewrites: &Rewrites) -> Decision
     }
 }
 
-/// Whether the signal asks the app to stop, which arms `--kill-after`.
+/// Whether the signal asks the app to stop: once forwarded it arms
+/// `--kill-after` and counts for `--stop-success`; it ends a `--stop-delay`
+/// hold.
 pub fn is_stop_request(signal: Signal) -> bool {
     signal == Signal::TERM || signal == Signal::INT
 }

@@ -1,6 +1,7 @@
 //! Shutdown policy: what happens between the main child's exit and rinit's,
-//! and the `--kill-after` deadline. Pure state machines; the supervisor
-//! carries out their steps.
+//! the `--stop-delay` hold before a stop request reaches the app, and the
+//! `--kill-after` deadline. Pure state machines that take the time as input;
+//! the supervisor carries out their steps.
 //!
 //! ```text
 //! main child exits ──► others left? ──no──► exit with its status
@@ -21,6 +22,7 @@
 //! back to root) or that cannot die (stuck in the kernel) can delay rinit's
 //! exit by that long, never forever.
 
+use crate::policy::is_stop_request;
 use crate::signals::Signal;
 use std::time::{Duration, Instant};
 
@@ -185,6 +187,131 @@ impl KillAfter {
     }
 }
 
+/// `--stop-delay`: the first SIGTERM is held for a while before it is
+/// forwarded. Orchestrators send SIGTERM and take the container out of their
+/// load balancers at the same moment; during the hold the app keeps serving
+/// the requests still routed to it.
+///
+/// ```text
+///   first stop request is a SIGTERM, the main child runs
+///                          │
+///                          ▼
+///          held: nothing forwarded yet, every other signal passes
+///      │ delay over        │ 2nd SIGTERM or a SIGINT     │ main child exits
+///      ▼                   ▼                             ▼
+///  forward it       forward it, then the new one     never forwarded: the
+///                                                    ordinary shutdown runs
+/// ```
+///
+/// The hold changes when the first SIGTERM is forwarded, never whether or
+/// how often a signal is: each one received still goes out exactly once.
+/// Only one SIGTERM is ever held, and only if it is the first stop request:
+/// after a SIGINT the operator wants the stop now.
+#[derive(Debug)]
+pub struct StopDelay {
+    /// Zero: off.
+    delay: Duration,
+    hold: HoldPhase,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HoldPhase {
+    /// No stop request yet: the next SIGTERM is held.
+    Ready,
+    /// `signal` (the SIGTERM after rewrite rules) goes out at `until`.
+    Holding { signal: Signal, until: Instant },
+    /// The one hold is over, or no longer possible.
+    Over,
+}
+
+/// What the hold makes of one signal about to be forwarded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// Not held: forward it now, as usual.
+    Pass,
+    /// Held for this long: forward nothing now.
+    Held(Duration),
+    /// The signal cuts the hold short: forward the held signal (given) at
+    /// once, then this one as usual.
+    Release(Signal),
+}
+
+impl StopDelay {
+    pub fn new(delay: Option<Duration>) -> StopDelay {
+        let delay = delay.unwrap_or(Duration::ZERO);
+        StopDelay {
+            delay,
+            hold: if delay.is_zero() {
+                HoldPhase::Over
+            } else {
+                HoldPhase::Ready
+            },
+        }
+    }
+
+    /// rinit received `received` and would forward it as `forward` (after
+    /// the rewrite rules). `child_running`: the main child has not exited;
+    /// with no child to give time to, nothing is held.
+    pub fn on_signal(
+        &mut self,
+        now: Instant,
+        received: Signal,
+        forward: Signal,
+        child_running: bool,
+    ) -> Hold {
+        let stop_request = is_stop_request(received);
+        match self.hold {
+            HoldPhase::Ready if received == Signal::TERM && child_running => {
+                self.hold = HoldPhase::Holding {
+                    signal: forward,
+                    until: now + self.delay,
+                };
+                Hold::Held(self.delay)
+            }
+            HoldPhase::Ready if stop_request => {
+                self.hold = HoldPhase::Over;
+                Hold::Pass
+            }
+            HoldPhase::Holding { signal, .. } if stop_request => {
+                self.hold = HoldPhase::Over;
+                Hold::Release(signal)
+            }
+            _ => Hold::Pass,
+        }
+    }
+
+    /// When the held signal is due, for the loop's wait.
+    pub fn deadline(&self) -> Option<Instant> {
+        match self.hold {
+            HoldPhase::Holding { until, .. } => Some(until),
+            _ => None,
+        }
+    }
+
+    /// The held signal, once, when its time has come.
+    pub fn release_if_due(&mut self, now: Instant) -> Option<Signal> {
+        match self.hold {
+            HoldPhase::Holding { signal, until } if now >= until => {
+                self.hold = HoldPhase::Over;
+                Some(signal)
+            }
+            _ => None,
+        }
+    }
+
+    /// The main child has exited: a held signal is never forwarded (the
+    /// drain takes over) and nothing is held any more. Returns the signal
+    /// that was held, if any.
+    pub fn cancel(&mut self) -> Option<Signal> {
+        let held = match self.hold {
+            HoldPhase::Holding { signal, .. } => Some(signal),
+            _ => None,
+        };
+        self.hold = HoldPhase::Over;
+        held
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +412,149 @@ mod tests {
         kill_after.arm(t0);
         kill_after.disarm();
         assert!(!kill_after.fire_if_due(t0 + 10 * SEC));
+    }
+
+    fn sig(name: &str) -> Signal {
+        Signal::parse(name).unwrap()
+    }
+
+    #[test]
+    fn stop_delay_is_off_by_default_and_at_zero() {
+        let t0 = Instant::now();
+        for delay in [None, Some(Duration::ZERO)] {
+            let mut hold = StopDelay::new(delay);
+            assert_eq!(
+                hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
+                Hold::Pass
+            );
+            assert_eq!(hold.deadline(), None);
+            assert_eq!(hold.release_if_due(t0 + 1000 * SEC), None);
+        }
+    }
+
+    #[test]
+    fn the_first_sigterm_is_held_until_the_delay_is_over() {
+        let t0 = Instant::now();
+        let mut hold = StopDelay::new(Some(10 * SEC));
+        assert_eq!(hold.deadline(), None);
+        assert_eq!(
+            hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
+            Hold::Held(10 * SEC)
+        );
+        assert_eq!(hold.deadline(), Some(t0 + 10 * SEC));
+        assert_eq!(hold.release_if_due(t0), None);
+        assert_eq!(hold.release_if_due(t0 + 9 * SEC), None);
+        assert_eq!(hold.release_if_due(t0 + 10 * SEC), Some(Signal::TERM));
+        // Once: the hold is over and the loop has no deadline left.
+        assert_eq!(hold.release_if_due(t0 + 11 * SEC), None);
+        assert_eq!(hold.deadline(), None);
+        // Later SIGTERMs pass at once.
+        assert_eq!(
+            hold.on_signal(t0 + 12 * SEC, Signal::TERM, Signal::TERM, true),
+            Hold::Pass
+        );
+        assert_eq!(hold.deadline(), None);
+    }
+
+    #[test]
+    fn the_held_signal_is_the_rewritten_one() {
+        let t0 = Instant::now();
+        let mut hold = StopDelay::new(Some(SEC));
+        hold.on_signal(t0, Signal::TERM, sig("QUIT"), true);
+        assert_eq!(hold.release_if_due(t0 + SEC), Some(sig("QUIT")));
+    }
+
+    #[test]
+    fn a_second_sigterm_or_a_sigint_cuts_the_hold() {
+        let t0 = Instant::now();
+        for cut in [Signal::TERM, Signal::INT] {
+            let mut hold = StopDelay::new(Some(10 * SEC));
+            hold.on_signal(t0, Signal::TERM, sig("QUIT"), true);
+            assert_eq!(
+                hold.on_signal(t0 + SEC, cut, cut, true),
+                Hold::Release(sig("QUIT")),
+                "{cut}"
+            );
+            assert_eq!(hold.deadline(), None);
+            assert_eq!(hold.release_if_due(t0 + 10 * SEC), None);
+        }
+    }
+
+    #[test]
+    fn other_signals_pass_during_the_hold() {
+        let t0 = Instant::now();
+        let mut hold = StopDelay::new(Some(10 * SEC));
+        hold.on_signal(t0, Signal::TERM, Signal::TERM, true);
+        for other in ["HUP", "USR1", "QUIT", "WINCH", "RTMIN+3", "CONT"] {
+            assert_eq!(
+                hold.on_signal(t0 + SEC, sig(other), sig(other), true),
+                Hold::Pass,
+                "{other}"
+            );
+        }
+        // Even one that a rule rewrites to SIGTERM: it is not a stop request
+        // from outside.
+        assert_eq!(
+            hold.on_signal(t0 + SEC, sig("USR2"), Signal::TERM, true),
+            Hold::Pass
+        );
+        assert_eq!(hold.deadline(), Some(t0 + 10 * SEC));
+        assert_eq!(hold.release_if_due(t0 + 10 * SEC), Some(Signal::TERM));
+    }
+
+    #[test]
+    fn other_signals_before_the_sigterm_leave_the_hold_ready() {
+        let t0 = Instant::now();
+        let mut hold = StopDelay::new(Some(SEC));
+        assert_eq!(
+            hold.on_signal(t0, Signal::HUP, Signal::HUP, true),
+            Hold::Pass
+        );
+        assert_eq!(
+            hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
+            Hold::Held(SEC)
+        );
+    }
+
+    #[test]
+    fn after_a_sigint_nothing_is_held() {
+        let t0 = Instant::now();
+        let mut hold = StopDelay::new(Some(SEC));
+        assert_eq!(
+            hold.on_signal(t0, Signal::INT, Signal::INT, true),
+            Hold::Pass
+        );
+        assert_eq!(
+            hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
+            Hold::Pass
+        );
+        assert_eq!(hold.deadline(), None);
+    }
+
+    #[test]
+    fn nothing_is_held_once_the_child_has_exited() {
+        let t0 = Instant::now();
+        let mut hold = StopDelay::new(Some(SEC));
+        assert_eq!(
+            hold.on_signal(t0, Signal::TERM, Signal::TERM, false),
+            Hold::Pass
+        );
+        assert_eq!(hold.deadline(), None);
+    }
+
+    #[test]
+    fn the_child_exiting_during_the_hold_cancels_it() {
+        let t0 = Instant::now();
+        let mut hold = StopDelay::new(Some(10 * SEC));
+        assert_eq!(hold.cancel(), None);
+        let mut hold = StopDelay::new(Some(10 * SEC));
+        hold.on_signal(t0, Signal::TERM, Signal::TERM, true);
+        assert_eq!(hold.cancel(), Some(Signal::TERM));
+        assert_eq!(hold.deadline(), None);
+        assert_eq!(hold.release_if_due(t0 + 10 * SEC), None);
+        assert_eq!(
+            hold.on_signal(t0 + SEC, Signal::TERM, Signal::TERM, true),
+            Hold::Pass
+        );
     }
 }

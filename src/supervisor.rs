@@ -1,13 +1,13 @@
 //! The signal loop: wait on the signalfd, forward, reap, and shut down.
 
 use crate::cli::Config;
-use crate::exit_status::{Termination, exit_code, remap};
+use crate::exit_status::{Termination, outcome};
 use crate::personality::AfterMainExit;
 use crate::policy::{Decision, ForwardTarget, Received, decide, is_stop_request, pause_ends_on};
 use crate::procs::{self, Watch};
 use crate::reap::reap_exited;
-use crate::shutdown::{Drain, KillAfter, Scope, Step};
-use crate::signals::Signal;
+use crate::shutdown::{Drain, Hold, KillAfter, Scope, Step, StopDelay};
+use crate::signals::{Signal, SignalSet};
 use crate::sys::{self, SignalReader};
 use log::{debug, info, trace, warn};
 use nix::errno::Errno;
@@ -32,6 +32,10 @@ pub struct Supervisor {
     outcome: Option<i32>,
     drain: Drain,
     kill_after: KillAfter,
+    stop_delay: StopDelay,
+    /// The signals rinit forwarded because a stop request came from outside
+    /// (as rewritten), for `--stop-success`.
+    stops_sent: SignalSet,
     /// Signals to act on before the first wait (see `receive_first`).
     pending: Vec<Received>,
     /// The child has left its process group: warned once.
@@ -59,6 +63,8 @@ impl Supervisor {
                 },
             ),
             kill_after: KillAfter::new(config.kill_after),
+            stop_delay: StopDelay::new(config.stop_delay),
+            stops_sent: SignalSet::EMPTY,
             config,
             own_pid,
             is_pid1,
@@ -86,9 +92,11 @@ impl Supervisor {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);
         loop {
+            // Without a pending deadline the wait has no timeout at all.
             let deadline = [
                 self.drain.deadline(),
                 self.kill_after.deadline(),
+                self.stop_delay.deadline(),
                 self.recheck,
             ]
             .into_iter()
@@ -106,6 +114,10 @@ impl Supervisor {
                 sigchld |= self.on_signal(received);
             }
             let now = Instant::now();
+            if let Some(held) = self.stop_delay.release_if_due(now) {
+                info!("--stop-delay is over: forwarding {held}");
+                self.forward_stop_request(held);
+            }
             if self.kill_after.fire_if_due(now) {
                 info!("the child outlived --kill-after: sending SIGKILL");
                 self.forward(Signal::KILL);
@@ -185,13 +197,31 @@ impl Supervisor {
                 }
             }
             Decision::Forward(signal) => {
-                self.forward(signal);
-                if self.child.is_some() && is_stop_request(received.signal) {
-                    if let Some(delay) = self.kill_after.arm(Instant::now()) {
+                let now = Instant::now();
+                match self
+                    .stop_delay
+                    .on_signal(now, received.signal, signal, self.child.is_some())
+                {
+                    Hold::Held(delay) => {
                         info!(
-                            "stop requested: SIGKILL follows in {delay:?} if the child is still running"
+                            "{} received: holding it for {delay:?} (--stop-delay) before forwarding it",
+                            received.signal
                         );
+                        return false;
                     }
+                    Hold::Release(held) => {
+                        info!(
+                            "{} received during --stop-delay: forwarding the held {held} now",
+                            received.signal
+                        );
+                        self.forward_stop_request(held);
+                    }
+                    Hold::Pass => {}
+                }
+                if is_stop_request(received.signal) {
+                    self.forward_stop_request(signal);
+                } else {
+                    self.forward(signal);
                 }
                 self.stop_itself_if_the_peer_does(received.signal);
             }
@@ -201,6 +231,19 @@ impl Supervisor {
             }
         }
         false
+    }
+
+    /// Forwards `signal`, which a SIGTERM or SIGINT from outside became:
+    /// `--kill-after` counts from now, and `--stop-success` will take the
+    /// child's death by `signal` as asked for.
+    fn forward_stop_request(&mut self, signal: Signal) {
+        self.forward(signal);
+        if self.child.is_some() {
+            self.stops_sent = self.stops_sent.with(signal);
+            if let Some(delay) = self.kill_after.arm(Instant::now()) {
+                info!("stop requested: SIGKILL follows in {delay:?} if the child is still running");
+            }
+        }
     }
 
     /// dumb-init stops itself after passing on a job-control signal, so the
@@ -242,7 +285,8 @@ impl Supervisor {
     }
 
     fn main_ended(&mut self, termination: Termination) {
-        let code = remap(exit_code(termination), &self.config.success_codes);
+        let stop_success = self.config.stop_success.then_some(self.stops_sent);
+        let code = outcome(termination, &self.config.success_codes, stop_success);
         match termination {
             Termination::Exited(status) => info!("child exited with status {status}"),
             Termination::Killed { signal, .. } => info!(
@@ -253,6 +297,9 @@ impl Supervisor {
         self.child = None;
         self.outcome = Some(code);
         self.kill_after.disarm();
+        if let Some(held) = self.stop_delay.cancel() {
+            info!("the child ended during --stop-delay: the held {held} is not forwarded");
+        }
     }
 
     /// Sends a signal to the forward target.

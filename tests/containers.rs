@@ -557,6 +557,120 @@ fn kube_play_then_down_stops_the_pod_gracefully() {
     );
 }
 
+/// `--stop-delay` in the tests below, and how long slowstop.sh takes to stop
+/// once its SIGTERM arrives.
+const STOP_DELAY: Duration = Duration::from_secs(3);
+const APP_STOP: Duration = Duration::from_millis(500);
+
+/// The host's uptime in seconds: the clock slowstop.sh reports in (in
+/// hundredths of a second).
+fn uptime() -> f64 {
+    let text = std::fs::read_to_string("/proc/uptime").expect("/proc/uptime");
+    text.split_whitespace()
+        .next()
+        .and_then(|t| t.parse().ok())
+        .expect("an uptime")
+}
+
+fn unix_nanos() -> i128 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970");
+    since.as_nanos() as i128
+}
+
+/// When podman saw the container's PID 1 exit, and with what code.
+fn ended(container: &str) -> (i128, i32) {
+    let out = podman_ok(&[
+        "inspect",
+        "--format",
+        "{{.State.FinishedAt.UnixNano}} {{.State.ExitCode}}",
+        container,
+    ]);
+    let mut fields = out.split_whitespace();
+    let mut next = || fields.next().unwrap_or_else(|| panic!("{out:?}"));
+    let finished = next().parse().unwrap_or_else(|_| panic!("{out:?}"));
+    let code = next().parse().unwrap_or_else(|_| panic!("{out:?}"));
+    (finished, code)
+}
+
+/// The app's SIGTERM arrived at least STOP_DELAY after the stop began (on
+/// the app's own reading of the clock), and the container was gone within
+/// STOP_DELAY + APP_STOP + 1 s.
+fn check_delayed_stop(lines: &[String], stop_uptime: f64, stop_nanos: i128, finished_nanos: i128) {
+    let arrival: f64 = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("app got TERM at "))
+        .unwrap_or_else(|| panic!("the app's SIGTERM handler did not run: {lines:?}"))
+        .parse()
+        .expect("an uptime");
+    let held = arrival - stop_uptime;
+    // /proc/uptime counts hundredths: a reading may be up to one short.
+    assert!(
+        held >= STOP_DELAY.as_secs_f64() - 0.01,
+        "SIGTERM reached the app {held:.2} s after the stop, not after {STOP_DELAY:?}"
+    );
+    let gone = Duration::from_nanos((finished_nanos - stop_nanos).max(0) as u64);
+    let budget = STOP_DELAY + APP_STOP + Duration::from_secs(1);
+    eprintln!("SIGTERM held {held:.2} s; the container gone after {gone:?} (budget {budget:?})");
+    assert!(
+        gone <= budget,
+        "the container was gone {gone:?} after the stop, over {budget:?} (SIGTERM held {held:.2} s)"
+    );
+}
+
+/// `podman stop -t 15` on slowstop.sh under `rinit --stop-delay 3s`: the app
+/// keeps running for the delay, then stops, long before podman's SIGKILL.
+#[test]
+fn podman_stop_waits_out_the_stop_delay() {
+    let name = "rinit-e2e-stop-delay";
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let mut run = Running::start(engine().podman(&[
+        "run",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "--entrypoint",
+        r#"["/rinit", "--stop-delay", "3s", "--"]"#,
+        TEST_IMAGE,
+        "sh",
+        "/e2e/slowstop.sh",
+    ]));
+    run.expect("app ready");
+    let (stop_uptime, stop_nanos) = (uptime(), unix_nanos());
+    podman_ok(&["stop", "--time", "15", name]);
+    let done = run.finish();
+    let (finished, code) = ended(name);
+    assert_eq!((done.code, code), (0, 0), "{done:?}");
+    check_delayed_stop(&done.stdout, stop_uptime, stop_nanos, finished);
+}
+
+/// The same through `podman kube play`, with RINIT_STOP_DELAY (and
+/// RINIT_STOP_SUCCESS) set in the Pod manifest.
+#[test]
+fn kube_play_with_rinit_stop_delay_in_the_manifest() {
+    let yaml = fixtures().join("pod-stop-delay.yaml");
+    let yaml = path_str(&yaml);
+    let (pod, app) = ("rinit-stop-delay", "rinit-stop-delay-app");
+    let _cleanup = Cleanup::new(&[
+        &["kube", "down", yaml],
+        &["pod", "rm", "--force", "--time", "0", pod],
+    ]);
+    podman_ok(&["kube", "play", "--network", "none", yaml]);
+    let mut logs = Running::start(engine().podman(&["logs", "--follow", app]));
+    logs.expect("app ready");
+    let (stop_uptime, stop_nanos) = (uptime(), unix_nanos());
+    // Before podman 5.1, `kube down` SIGKILLs at once (podman issue #22397):
+    // stop the pod first, as Kubernetes does.
+    podman_ok(&["pod", "stop", "--time", "15", pod]);
+    let (finished, code) = ended(app);
+    podman_ok(&["kube", "down", yaml]);
+    let logs = logs.finish();
+    assert_eq!(code, 0, "{logs:?}");
+    check_delayed_stop(&logs.stdout, stop_uptime, stop_nanos, finished);
+}
+
 #[test]
 fn zombies_are_reaped_in_a_container() {
     const ORPHANS: usize = 20;
@@ -729,11 +843,13 @@ fn readme_shows_the_tested_examples() {
         "{name} does not show Dockerfile.test as it is:\n{}",
         dockerfile_code(&dockerfile)
     );
-    let pod = std::fs::read_to_string(fixtures().join("pod.yaml")).unwrap();
-    assert!(
-        code_blocks(&doc, "yaml").contains(&pod),
-        "{name} does not show tests/containers/pod.yaml as it is"
-    );
+    for manifest in ["pod.yaml", "pod-stop-delay.yaml"] {
+        let pod = std::fs::read_to_string(fixtures().join(manifest)).unwrap();
+        assert!(
+            code_blocks(&doc, "yaml").contains(&pod),
+            "{name} does not show tests/containers/{manifest} as it is"
+        );
+    }
 }
 
 /// A process started with `podman exec` is not rinit's child (its parent is
