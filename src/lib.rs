@@ -182,7 +182,8 @@ fn start_child(
         own_pid,
         take_terminal,
         config.personality.child_mask(mask),
-    )?;
+    )?
+    .run_scripts_with_sh(config.personality.runs_scripts_with_sh());
     let pid = spec.spawn()?;
     debug!(
         "started {:?} as pid {pid}{}",

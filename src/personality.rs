@@ -194,6 +194,13 @@ impl Personality {
         }
     }
 
+    /// The peers exec with glibc's `execvp`, which runs a file without a
+    /// `#!` line with `/bin/sh`; rinit reports it as not executable (126),
+    /// the same on every C library (see `spawn`).
+    pub fn runs_scripts_with_sh(self) -> bool {
+        self != Personality::Rinit
+    }
+
     /// dumb-init prints its version on stderr; the others on stdout.
     pub fn version_on_stderr(self) -> bool {
         self == Personality::DumbInit

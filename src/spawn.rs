@@ -7,7 +7,8 @@
 //!   `#!` line is reported as "exec format error" (126) instead of being
 //!   handed to `/bin/sh`, as glibc's `execvp` would and musl's would not: the
 //!   same binary behaves the same on every C library, like the kernel and
-//!   container runtimes do;
+//!   container runtimes do. Under a peer's name it is handed to `/bin/sh`,
+//!   as the peers (all built on glibc's `execvp`) do (`run_scripts_with_sh`);
 //! - starting the child needs no file descriptor, so that rinit starts with
 //!   a single free one (for its signalfd): the child is made with
 //!   `clone(CLONE_VM | CLONE_VFORK)`, as `posix_spawn` makes it, and an exec
@@ -54,7 +55,12 @@ pub struct ChildSpec {
     take_terminal: bool,
     /// The mask to restore in the child: the one rinit inherited.
     mask: SignalSet,
+    /// A file without a `#!` line (ENOEXEC) runs as `/bin/sh FILE ARGS...`.
+    scripts_with_sh: bool,
 }
+
+/// What glibc's `execvp` runs a file without a `#!` line with.
+const SH: &std::ffi::CStr = c"/bin/sh";
 
 #[derive(Debug)]
 pub enum SpawnError {
@@ -186,7 +192,15 @@ impl ChildSpec {
             listen_pid_at,
             take_terminal,
             mask,
+            scripts_with_sh: false,
         })
+    }
+
+    /// Runs a file without a `#!` line as `/bin/sh FILE ARGS...`, as glibc's
+    /// `execvp` does (and with it tini, dumb-init and catatonit).
+    pub fn run_scripts_with_sh(mut self, on: bool) -> ChildSpec {
+        self.scripts_with_sh = on;
+        self
     }
 
     /// Starts the child; returns once its exec has succeeded or failed.
@@ -200,13 +214,15 @@ impl ChildSpec {
         let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
+        let mut sh_argv = Vec::with_capacity(self.argv.len() + 2);
         let mut listen_pid = [0u8; LISTEN_PID_ENTRY_LEN];
         let report = AtomicU64::new(NO_REPORT);
         let mut stack = vec![0u8; CHILD_STACK_SIZE];
         let spec = &self;
         let report_pipe = pipe.as_ref().map(|(_, write)| write);
         let child_main: CloneCb = Box::new(|| {
-            let (errno, index) = spec.become_command(&argv, &mut envp, &mut listen_pid);
+            let (errno, index) =
+                spec.become_command(&argv, &mut envp, &mut listen_pid, &mut sh_argv);
             let encoded = encode_report(errno, index);
             // Release: rinit reads it after the child has exited.
             report.store(encoded, Ordering::Release);
@@ -265,6 +281,7 @@ impl ChildSpec {
         argv: &[*const libc::c_char],
         envp: &mut Vec<*const libc::c_char>,
         listen_pid: &mut [u8; LISTEN_PID_ENTRY_LEN],
+        sh_argv: &mut Vec<*const libc::c_char>,
     ) -> (Errno, u32) {
         if let Err(e) = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
             return (e, SETUP_FAILED);
@@ -298,6 +315,15 @@ impl ChildSpec {
             // null-terminated arrays that outlive the call.
             unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
             let errno = Errno::last();
+            if errno == Errno::ENOEXEC && self.scripts_with_sh {
+                // Within the capacity reserved before the clone: no allocation.
+                sh_argv.push(SH.as_ptr());
+                sh_argv.push(path.as_ptr());
+                sh_argv.extend_from_slice(&argv[1..]); // ends with argv's null
+                // SAFETY: as above; sh_argv is null-terminated.
+                unsafe { libc::execve(SH.as_ptr(), sh_argv.as_ptr(), envp.as_ptr()) };
+                sh_argv.clear();
+            }
             match search_continues_after(errno) {
                 SearchStep::Next => last = (errno, index as u32),
                 SearchStep::NextRemembering => {

@@ -1440,3 +1440,38 @@ fn fault_and_realtime_signals_are_forwarded_under_every_name() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// A file without a `#!` line
+
+/// The peers exec with glibc's `execvp`, which hands a file without a `#!`
+/// line to `/bin/sh`; under their names rinit does the same. Under its own
+/// name it reports the file as not executable (126), whatever C library it
+/// is built with.
+#[test]
+fn a_script_without_a_shebang_line_runs_with_sh_under_the_peers_names() {
+    use std::os::unix::fs::PermissionsExt;
+    let links = Links::new();
+    let scratch = Scratch::new("no-shebang");
+    let script = scratch.path("script");
+    std::fs::write(&script, "echo \"script $0 $1\"\nexit 7\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = script.to_string_lossy().into_owned();
+    let expected = format!("script {script} one");
+    for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
+        let ours = run(pid1(&links.path(name), &["--", &script, "one"], &[]));
+        assert_eq!(ours.code, 7, "{name}: {ours:?}");
+        assert_eq!(ours.stdout, [expected.clone()], "{name}: {ours:?}");
+        if let Some(peer) = peer_binary(name) {
+            let theirs = run(pid1(&peer, &["--", &script, "one"], &[]));
+            assert_eq!(
+                (theirs.code, &theirs.stdout),
+                (ours.code, &ours.stdout),
+                "{name}"
+            );
+        }
+    }
+    let ours = run(pid1(&links.path("rinit"), &["--", &script, "one"], &[]));
+    assert_eq!(ours.code, 126, "{ours:?}");
+    assert!(ours.stdout.is_empty(), "{ours:?}");
+}
