@@ -41,6 +41,17 @@
 //!                            on SIGTERM, SIGINT or SIGQUIT: `stay` carries
 //!                            on, `die` dies by that signal, `exit` exits
 //!                            with 128+N; exit 0 when stdin closes
+//!
+//! Workloads of the job-control suite (tests/job_control.rs):
+//! testkit job CODE           a terminal job: print "job PID PARENT ready",
+//!                            "continued" on every SIGCONT, "got LINE" for
+//!                            every line read; exit CODE at end of input
+//! testkit terminal CMD...    a terminal emulator: run CMD as the leader of
+//!                            a new session whose controlling terminal is
+//!                            stdin; reap everything (as PID 1 or a
+//!                            subreaper), printing "reaped PID exited N" or
+//!                            "reaped PID killed by N"; once no process is
+//!                            left, exit with CMD's code
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -72,6 +83,8 @@ fn main() {
         "zombie-leader" => zombie_leader(),
         "leave-group" => leave_group(),
         "setuid-hold" => setuid_hold(),
+        "job" => job(arg(1).parse().expect("code")),
+        "terminal" => terminal(&args[1..]),
         mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
         "block-all" => block_all(),
         "environ" => {
@@ -642,4 +655,72 @@ fn stop_app(action: &str) {
             }
         }
     }
+}
+
+fn job(code: i32) {
+    extern "C" fn continued(_: libc::c_int) {
+        const LINE: &[u8] = b"continued\n";
+        // SAFETY: write(2) is async-signal-safe; the buffer is static.
+        unsafe { libc::write(1, LINE.as_ptr().cast(), LINE.len()) };
+    }
+    // SAFETY: the handler only calls write(2). SA_RESTART: the read in
+    // progress goes on after it.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = continued as *const () as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigaction(libc::SIGCONT, &action, std::ptr::null_mut());
+    }
+    say(&format!(
+        "job {} {} ready",
+        std::process::id(),
+        std::os::unix::process::parent_id()
+    ));
+    for line in std::io::stdin().lines() {
+        let Ok(line) = line else { break };
+        say(&format!("got {line}"));
+    }
+    std::process::exit(code);
+}
+
+fn terminal(command: &[String]) {
+    use std::os::unix::process::CommandExt;
+    if std::process::id() != 1 {
+        nix::sys::prctl::set_child_subreaper(true).expect("subreaper");
+    }
+    let mut cmd = std::process::Command::new(&command[0]);
+    cmd.args(&command[1..]);
+    // SAFETY: setsid and ioctl are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let leader = cmd.spawn().expect("start the session leader").id() as i32;
+    let mut code = None;
+    loop {
+        let mut status = 0;
+        // SAFETY: status is a live c_int.
+        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if pid < 0 {
+            break; // ECHILD: nothing left
+        }
+        let how = if libc::WIFEXITED(status) {
+            format!("exited {}", libc::WEXITSTATUS(status))
+        } else {
+            format!("killed by {}", libc::WTERMSIG(status))
+        };
+        say(&format!("reaped {pid} {how}"));
+        if pid == leader {
+            code = Some(if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                128 + libc::WTERMSIG(status)
+            });
+        }
+    }
+    std::process::exit(code.expect("the session leader was reaped"));
 }

@@ -19,8 +19,8 @@ impl Termination {
     /// Decodes a raw `waitpid` status. rinit decodes it itself: nix's
     /// `WaitStatus` has no way to name a real-time signal, so it turns a
     /// death by signal 32-64 into an error after the process has been
-    /// reaped, and the status is lost. `None` for a stop or continue report,
-    /// which rinit never asks for.
+    /// reaped, and the status is lost. `None` for a stop or continue report
+    /// (see `stopped_by`).
     pub fn from_wait_status(status: i32) -> Option<Termination> {
         if libc::WIFEXITED(status) {
             Some(Termination::Exited(libc::WEXITSTATUS(status)))
@@ -33,6 +33,13 @@ impl Termination {
             None
         }
     }
+}
+
+/// The signal that stopped a process, if the raw `waitpid` status is a stop
+/// report (asked for with `WUNTRACED`). Decoded by hand for the same reason
+/// as `Termination::from_wait_status`.
+pub fn stopped_by(status: i32) -> Option<i32> {
+    libc::WIFSTOPPED(status).then(|| libc::WSTOPSIG(status))
 }
 
 /// Shell convention: the exit code, or 128+N for death by signal N.
@@ -146,6 +153,17 @@ mod tests {
         // Stopped by SIGTSTP, and continued: not an end.
         assert_eq!(Termination::from_wait_status(0x7f | 20 << 8), None);
         assert_eq!(Termination::from_wait_status(0xffff), None);
+    }
+
+    #[test]
+    fn stop_reports_name_their_signal_and_nothing_else_is_one() {
+        for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU, libc::SIGSTOP] {
+            assert_eq!(stopped_by(0x7f | signal << 8), Some(signal));
+        }
+        // Exited, killed, dumped core, continued.
+        for status in [0, 7 << 8, libc::SIGTERM, libc::SIGSEGV | 0x80, 0xffff] {
+            assert_eq!(stopped_by(status), None, "{status:#x}");
+        }
     }
 
     #[test]

@@ -140,6 +140,17 @@ impl Personality {
             && [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&received)
     }
 
+    /// Whether rinit, started from an interactive shell, stops itself when
+    /// the terminal stops its child (Ctrl-Z), so that the shell sees its job
+    /// stop, and hands the terminal back to the child on `fg`. dumb-init's
+    /// own terminal handling has that effect (it stops itself after passing
+    /// the signal on). Run from bash, tini and catatonit never stop: with
+    /// tini the child stops and the shell waits for good; catatonit's child
+    /// blocks the signals (see `child_mask`), so Ctrl-Z does nothing.
+    pub fn stops_with_its_child(self) -> bool {
+        matches!(self, Personality::Rinit | Personality::DumbInit)
+    }
+
     /// The line a peer prints when the command cannot be executed, word for
     /// word (scripts grep for it); `None` for rinit's own message.
     /// `program` is the command as given, made printable by the caller
@@ -323,6 +334,14 @@ mod tests {
         for signal in [Signal::STOP, Signal::TERM, Signal::CONT, Signal::HUP] {
             assert!(!Personality::DumbInit.stops_itself_on(signal));
         }
+    }
+
+    #[test]
+    fn only_rinit_and_dumb_init_stop_with_their_child() {
+        assert!(Personality::Rinit.stops_with_its_child());
+        assert!(Personality::DumbInit.stops_with_its_child());
+        assert!(!Personality::Tini.stops_with_its_child());
+        assert!(!Personality::Catatonit.stops_with_its_child());
     }
 
     #[test]

@@ -134,6 +134,78 @@ pub fn pause_ends_on(signal: Signal) -> bool {
     is_stop_request(signal)
 }
 
+/// What rinit does when its main child has stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildStopped {
+    /// Nothing: the child stays stopped until someone sends SIGCONT.
+    CarryOn,
+    /// Stop as the job stops, with the same signal, so that the shell that
+    /// started rinit (and waits for rinit's group, not the child's) sees
+    /// its job stop and prints its prompt. `take_terminal`: first give the
+    /// terminal's foreground back to rinit's group, as it was before rinit
+    /// handed it to the child.
+    StopToo { signal: Signal, take_terminal: bool },
+}
+
+/// Decides on a stop of the main child by `signal`. Only the terminal's
+/// job-control signals count (Ctrl-Z's SIGTSTP, SIGTTIN and SIGTTOU for a
+/// background read or write): a SIGSTOP is someone's explicit wish for that
+/// process alone. PID 1 is nobody's job (and cannot stop itself from inside
+/// its namespace); a personality that does not stop with its child
+/// (`Personality::stops_with_its_child`) carries on as that peer does.
+pub fn on_main_child_stopped(
+    signal: i32,
+    is_pid1: bool,
+    stops_with_child: bool,
+    child_group_in_foreground: bool,
+) -> ChildStopped {
+    let Some(signal) = Signal::from_number(signal) else {
+        return ChildStopped::CarryOn;
+    };
+    if is_pid1 || !stops_with_child || !is_job_control_stop(signal) {
+        return ChildStopped::CarryOn;
+    }
+    ChildStopped::StopToo {
+        signal,
+        take_terminal: child_group_in_foreground,
+    }
+}
+
+/// The stop signals a terminal sends, whose default action the kernel
+/// discards in a process group orphaned from its session.
+pub fn is_job_control_stop(signal: Signal) -> bool {
+    [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&signal)
+}
+
+/// What rinit does with a SIGCONT beyond forwarding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnContinue {
+    /// Give the terminal's foreground to the child's group.
+    pub hand_terminal: bool,
+    /// Send SIGCONT to the child's whole group, which the terminal stopped.
+    pub continue_group: bool,
+}
+
+/// Decides on a SIGCONT. The shell's `fg` puts rinit's group in the
+/// terminal's foreground and then sends SIGCONT; `bg` sends SIGCONT alone.
+/// So whenever rinit's group is in the foreground when SIGCONT comes, the
+/// child's group gets the terminal, as it got it at the start, before the
+/// child runs on. If rinit had stopped itself as a job and forwarding does
+/// not reach the child's whole group (`-c`), the group gets SIGCONT too:
+/// the terminal stopped all of it.
+pub fn on_continue(
+    is_pid1: bool,
+    stops_with_child: bool,
+    own_group_in_foreground: bool,
+    stopped_as_job: bool,
+    forwarding_reaches_group: bool,
+) -> OnContinue {
+    OnContinue {
+        hand_terminal: !is_pid1 && stops_with_child && own_group_in_foreground,
+        continue_group: stopped_as_job && !forwarding_reaches_group,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +334,58 @@ mod tests {
         assert_eq!(ForwardTarget::parse("child"), Ok(ForwardTarget::Child));
         assert!(ForwardTarget::parse("Group").is_err());
         assert!(ForwardTarget::parse("").is_err());
+    }
+
+    #[test]
+    fn a_terminal_stop_of_the_child_stops_rinit_too_when_it_is_a_job() {
+        let stop_too = |signal: i32, take_terminal| ChildStopped::StopToo {
+            signal: Signal::from_number(signal).unwrap(),
+            take_terminal,
+        };
+        for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+            assert_eq!(
+                on_main_child_stopped(signal, false, true, true),
+                stop_too(signal, true)
+            );
+            // Stopped in the background: the terminal is the shell's.
+            assert_eq!(
+                on_main_child_stopped(signal, false, true, false),
+                stop_too(signal, false)
+            );
+            // PID 1, or a peer that does not stop with its child.
+            for (pid1, stops_with_child) in [(true, true), (false, false), (true, false)] {
+                assert_eq!(
+                    on_main_child_stopped(signal, pid1, stops_with_child, true),
+                    ChildStopped::CarryOn
+                );
+            }
+        }
+        for signal in [libc::SIGSTOP, 0, 99] {
+            assert_eq!(
+                on_main_child_stopped(signal, false, true, true),
+                ChildStopped::CarryOn,
+                "{signal}"
+            );
+        }
+    }
+
+    #[test]
+    fn sigcont_hands_the_terminal_back_only_after_fg() {
+        let plan = |pid1, stops, foreground, stopped, reaches| {
+            let p = on_continue(pid1, stops, foreground, stopped, reaches);
+            (p.hand_terminal, p.continue_group)
+        };
+        // fg: rinit's group was put in the foreground.
+        assert_eq!(plan(false, true, true, true, true), (true, false));
+        // bg: the shell kept the terminal.
+        assert_eq!(plan(false, true, false, true, true), (false, false));
+        // -c: forwarding reaches the child alone, the group needs SIGCONT.
+        assert_eq!(plan(false, true, true, true, false), (true, true));
+        // A SIGCONT that does not end a stop of rinit's own.
+        assert_eq!(plan(false, true, false, false, false), (false, false));
+        // PID 1 and the peers that never stop keep the terminal as it is.
+        assert_eq!(plan(true, true, true, false, true), (false, false));
+        assert_eq!(plan(false, false, true, false, true), (false, false));
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Collecting exited children.
+//! Collecting exited children, and noticing the main child stop.
 
-use crate::exit_status::Termination;
+use crate::exit_status::{Termination, stopped_by};
 use crate::sys;
 use log::{debug, warn};
 use nix::errno::Errno;
@@ -10,6 +10,10 @@ use nix::unistd::Pid;
 pub struct Reaped {
     /// How the main child ended, if it was among those collected.
     pub main: Option<Termination>,
+    /// The signal that stopped the main child, if it reported a stop (the
+    /// terminal's Ctrl-Z, say). A stop is reported once; other children's
+    /// stops are passed over.
+    pub main_stopped: Option<i32>,
     /// How many other processes were collected.
     pub others: usize,
     /// False once `waitpid` says there are no children at all: orphans are
@@ -24,10 +28,17 @@ pub struct Reaped {
 pub fn reap_exited(main: Option<Pid>, report: &mut dyn FnMut(Pid, Termination)) -> Reaped {
     let mut reaped = Reaped::default();
     loop {
-        let (pid, termination) = match sys::wait_for(-1, false) {
+        let (pid, termination) = match sys::wait_for_exit_or_stop() {
             Ok(Some((pid, status))) => match Termination::from_wait_status(status) {
                 Some(termination) => (Pid::from_raw(pid), termination),
-                None => continue,
+                None => {
+                    let pid = Pid::from_raw(pid);
+                    if let Some(signal) = stopped_by(status).filter(|_| Some(pid) == main) {
+                        debug!("main child {pid} stopped by signal {signal}");
+                        reaped.main_stopped = Some(signal);
+                    }
+                    continue;
+                }
             },
             Ok(None) => {
                 reaped.children_left = true;

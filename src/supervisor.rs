@@ -3,7 +3,10 @@
 use crate::cli::Config;
 use crate::exit_status::{Termination, outcome};
 use crate::personality::AfterMainExit;
-use crate::policy::{Decision, ForwardTarget, Received, decide, is_stop_request, pause_ends_on};
+use crate::policy::{
+    ChildStopped, Decision, ForwardTarget, Received, decide, is_stop_request, on_continue,
+    on_main_child_stopped, pause_ends_on,
+};
 use crate::procs::{self, Watch};
 use crate::reap::reap_exited;
 use crate::shutdown::{Drain, Hold, KillAfter, Scope, Step, StopDelay};
@@ -46,6 +49,9 @@ pub struct Supervisor {
     entered: Watch,
     /// As PID 1 without /proc: when to look for such processes again.
     recheck: Option<Instant>,
+    /// rinit stopped itself because the terminal stopped its child, and has
+    /// not been continued since.
+    stopped_as_job: bool,
 }
 
 impl Supervisor {
@@ -76,6 +82,7 @@ impl Supervisor {
             warned_child_left_group: false,
             entered: Watch::default(),
             recheck: None,
+            stopped_as_job: false,
         }
     }
 
@@ -137,6 +144,8 @@ impl Supervisor {
             });
             if let Some(termination) = reaped.main {
                 self.main_ended(termination);
+            } else if let Some(signal) = reaped.main_stopped {
+                self.main_stopped(signal);
             }
             if let Some(code) = self.outcome {
                 if let Some(code) = self.end_as_the_peer(code) {
@@ -183,7 +192,14 @@ impl Supervisor {
 
     /// Handles one signal; returns whether it calls for reaping.
     fn on_signal(&mut self, received: Received) -> bool {
-        match decide(received, self.own_pid, &self.config.rewrites) {
+        let decision = decide(received, self.own_pid, &self.config.rewrites);
+        if received.signal == Signal::CONT && decision != Decision::Ignore {
+            // Before the child runs on, so that it finds the terminal its own.
+            let reaches_group = decision == Decision::Forward(Signal::CONT)
+                && self.config.forward_to != ForwardTarget::Child;
+            self.continue_job(reaches_group);
+        }
+        match decision {
             Decision::Reap => return true,
             Decision::Ignore => trace!("ignoring {} raised by rinit itself", received.signal),
             Decision::Forward(signal) if self.config.pause => {
@@ -253,6 +269,85 @@ impl Supervisor {
         if self.config.personality.stops_itself_on(received) && !self.is_pid1 {
             debug!("{received}: stopping rinit itself, as dumb-init does");
             let _ = sys::send_signal(self.own_pid, Signal::STOP);
+        }
+    }
+
+    /// The main child was stopped. A terminal's Ctrl-Z stops the child's
+    /// group, which holds the terminal, but the shell that started rinit
+    /// waits for rinit's group: unless rinit stops too, the shell never gets
+    /// its prompt back. rinit stops with the child's signal, so the shell
+    /// reports the stop as it would without rinit.
+    fn main_stopped(&mut self, signal: i32) {
+        let Some(group) = self.group else { return };
+        let stops_with_child = self.config.personality.stops_with_its_child();
+        let in_foreground =
+            !self.is_pid1 && stops_with_child && sys::terminal_foreground() == Some(group.as_raw());
+        let (signal, take_terminal) =
+            match on_main_child_stopped(signal, self.is_pid1, stops_with_child, in_foreground) {
+                ChildStopped::CarryOn => {
+                    debug!("the child was stopped by signal {signal}: carrying on");
+                    return;
+                }
+                ChildStopped::StopToo {
+                    signal,
+                    take_terminal,
+                } => (signal, take_terminal),
+            };
+        if take_terminal {
+            if let Err(e) = sys::give_terminal_to(sys::own_process_group()) {
+                debug!("cannot take the terminal back from the child: {e}");
+            }
+        }
+        info!("the child was stopped by {signal}: stopping rinit too, as its job");
+        self.stopped_as_job = true;
+        match sys::stop_like_a_job(signal) {
+            // The SIGCONT that ended the stop waits in the signalfd.
+            Ok(true) => debug!("continued after {signal}"),
+            Ok(false) => {
+                // rinit's group is orphaned (no shell is left to continue it)
+                // or ignores the signal: the kernel would not stop such a
+                // job, so neither does rinit, and the child runs on.
+                info!(
+                    "{signal} does not stop rinit here (orphaned process group): continuing the child"
+                );
+                self.continue_job(false);
+            }
+            Err(e) => {
+                warn!("cannot stop rinit with {signal}: {e}; continuing the child");
+                self.continue_job(false);
+            }
+        }
+    }
+
+    /// rinit is being continued (the shell's `fg` or `bg`), or could not
+    /// stop: see `policy::on_continue`.
+    fn continue_job(&mut self, forwarding_reaches_group: bool) {
+        let stopped_as_job = std::mem::take(&mut self.stopped_as_job);
+        let (Some(group), Some(_)) = (self.group, self.child) else {
+            return;
+        };
+        let stops_with_child = self.config.personality.stops_with_its_child();
+        let own_group_in_foreground = !self.is_pid1
+            && stops_with_child
+            && sys::terminal_foreground() == Some(sys::own_process_group());
+        let plan = on_continue(
+            self.is_pid1,
+            stops_with_child,
+            own_group_in_foreground,
+            stopped_as_job,
+            forwarding_reaches_group,
+        );
+        if plan.hand_terminal {
+            match sys::give_terminal_to(group.as_raw()) {
+                Ok(()) => debug!("gave the terminal back to the child's group"),
+                Err(e) => debug!("cannot give the terminal back to the child's group: {e}"),
+            }
+        }
+        if plan.continue_group {
+            match sys::send_signal(-group.as_raw(), Signal::CONT) {
+                Ok(()) | Err(Errno::ESRCH) => {}
+                Err(e) => warn!("cannot continue the child's process group: {e}"),
+            }
         }
     }
 

@@ -168,6 +168,53 @@ pub fn wait_for(pid: libc::pid_t, block: bool) -> Result<Option<(libc::pid_t, i3
     }
 }
 
+/// `waitpid(-1, WNOHANG | WUNTRACED)`: as `wait_for(-1, false)`, but a child
+/// that has stopped is reported too, once per stop (see
+/// `exit_status::stopped_by`).
+pub fn wait_for_exit_or_stop() -> Result<Option<(libc::pid_t, i32)>, Errno> {
+    let mut status = 0;
+    // SAFETY: status is a live c_int the kernel writes the status into.
+    match Errno::result(unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG | libc::WUNTRACED) })?
+    {
+        0 => Ok(None),
+        pid => Ok(Some((pid, status))),
+    }
+}
+
+/// Stops rinit with `signal` (SIGTSTP, SIGTTIN or SIGTTOU) the way the
+/// kernel stops a job that gets it: the signal is sent to this thread while
+/// blocked, then unblocked, so that its default action runs as the mask
+/// changes. The kernel then applies its own rule atomically: in a process
+/// group orphaned from its session (no shell is left to continue it) the
+/// stop is discarded. Returns once rinit runs again, with whether it was
+/// stopped: only SIGCONT ends a stop, and being blocked it is then pending
+/// (sending the stop signal discarded any SIGCONT pending before it).
+pub fn stop_like_a_job(signal: Signal) -> io::Result<bool> {
+    let only = SignalSet::EMPTY.with(signal);
+    // SAFETY: getpid and gettid read no memory of ours.
+    let (pid, tid) = unsafe { (libc::getpid(), libc::syscall(libc::SYS_gettid)) };
+    // SAFETY: tgkill takes plain integers; the target is this very thread.
+    check(unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal.number()) })?;
+    change_signal_mask(libc::SIG_UNBLOCK, only)?;
+    change_signal_mask(libc::SIG_BLOCK, only)?;
+    Ok(pending_signals()?.contains(Signal::CONT))
+}
+
+/// The signals pending for this thread or the whole process.
+fn pending_signals() -> io::Result<SignalSet> {
+    let mut set: u64 = 0;
+    // SAFETY: the pointer is to a live u64, the 8-byte set the kernel writes
+    // when given KERNEL_SIGSET_SIZE.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigpending,
+            &mut set as *mut u64,
+            KERNEL_SIGSET_SIZE,
+        )
+    })?;
+    Ok(SignalSet::from_bits(set))
+}
+
 /// `kill(pid, signal)` for any signal, real-time ones included.
 pub fn send_signal(pid: libc::pid_t, signal: Signal) -> Result<(), Errno> {
     // SAFETY: kill takes plain integers and touches no memory of ours.
@@ -230,9 +277,28 @@ pub fn owns_terminal_foreground() -> bool {
     nix::unistd::tcgetpgrp(stdin.as_fd()).is_ok_and(|group| group == nix::unistd::getpgrp())
 }
 
+/// The process group in the foreground of the terminal on stdin; `None` if
+/// stdin is not rinit's controlling terminal (or no longer is: the session
+/// lost it).
+pub fn terminal_foreground() -> Option<libc::pid_t> {
+    nix::unistd::tcgetpgrp(stdin_fd())
+        .ok()
+        .map(|group| group.as_raw())
+}
+
+pub fn own_process_group() -> libc::pid_t {
+    nix::unistd::getpgrp().as_raw()
+}
+
+/// Puts `group` in the foreground of the terminal on stdin. rinit keeps
+/// SIGTTOU blocked, so it may do so even from the background.
+pub fn give_terminal_to(group: libc::pid_t) -> Result<(), Errno> {
+    nix::unistd::tcsetpgrp(stdin_fd(), nix::unistd::Pid::from_raw(group))
+}
+
 pub fn stdin_fd() -> BorrowedFd<'static> {
-    // SAFETY: descriptor 0 is only borrowed for tcsetpgrp in the child; if it
-    // is closed the call fails harmlessly.
+    // SAFETY: descriptor 0 is only borrowed for the terminal calls above and
+    // tcsetpgrp in the child; if it is closed they fail harmlessly.
     unsafe { BorrowedFd::borrow_raw(0) }
 }
 

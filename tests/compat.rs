@@ -1461,7 +1461,11 @@ fn a_script_without_a_shebang_line_runs_with_sh_under_the_peers_names() {
     for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
         let ours = run(pid1(&links.path(name), &["--", &script, "one"], &[]));
         assert_eq!(ours.code, 7, "{name}: {ours:?}");
-        assert_eq!(ours.stdout, [expected.clone()], "{name}: {ours:?}");
+        assert_eq!(
+            ours.stdout,
+            std::slice::from_ref(&expected),
+            "{name}: {ours:?}"
+        );
         if let Some(peer) = peer_binary(name) {
             let theirs = run(pid1(&peer, &["--", &script, "one"], &[]));
             assert_eq!(

@@ -4,6 +4,10 @@
 //! timeouts here are only a safety net against a hung rinit.
 #![allow(dead_code)] // each test file uses its own part of this
 
+pub mod terminal;
+#[allow(unused_imports)] // each test file uses its own part of this
+pub use terminal::Terminal;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
