@@ -142,13 +142,15 @@ impl Personality {
 
     /// Whether rinit, started from an interactive shell, stops itself when
     /// the terminal stops its child (Ctrl-Z), so that the shell sees its job
-    /// stop, and hands the terminal back to the child on `fg`. dumb-init's
-    /// own terminal handling has that effect (it stops itself after passing
-    /// the signal on). Run from bash, tini and catatonit never stop: with
-    /// tini the child stops and the shell waits for good; catatonit's child
-    /// blocks the signals (see `child_mask`), so Ctrl-Z does nothing.
+    /// stop, and hands the terminal back to the child on `fg`. Under every
+    /// name: dumb-init's own terminal handling has that effect (it stops
+    /// itself after passing the signal on); under tini the child stops and
+    /// the shell waits for good, and after the terminal closes both stay
+    /// stopped (a known gap of tini's that no script can rely on), so rinit
+    /// keeps its fix there; catatonit's child blocks the signals (see
+    /// `child_mask`), so Ctrl-Z stops nothing and this never comes up.
     pub fn stops_with_its_child(self) -> bool {
-        matches!(self, Personality::Rinit | Personality::DumbInit)
+        true
     }
 
     /// The line a peer prints when the command cannot be executed, word for
@@ -340,8 +342,8 @@ mod tests {
     fn only_rinit_and_dumb_init_stop_with_their_child() {
         assert!(Personality::Rinit.stops_with_its_child());
         assert!(Personality::DumbInit.stops_with_its_child());
-        assert!(!Personality::Tini.stops_with_its_child());
-        assert!(!Personality::Catatonit.stops_with_its_child());
+        assert!(Personality::Tini.stops_with_its_child());
+        assert!(Personality::Catatonit.stops_with_its_child());
     }
 
     #[test]

@@ -75,11 +75,12 @@ fn start_job(terminal: &mut Terminal, rinit: &str) -> (i32, i32) {
 /// Ctrl-Z stops the program and rinit with it, so bash reports the job
 /// stopped and prints its prompt; `fg` continues it with the terminal
 /// handed back (it reads the next line typed), and its exit status comes
-/// out as the job's. Under dumb-init's name too: dumb-init stops itself
-/// after passing the signal on.
+/// out as the job's. Under dumb-init's name too (dumb-init stops itself
+/// after passing the signal on), and under tini's, where rinit keeps this
+/// fix of tini's hang.
 #[test]
 fn ctrl_z_gives_the_prompt_back_and_fg_resumes_the_program() {
-    for name in ["rinit", "dumb-init"] {
+    for name in ["rinit", "dumb-init", "tini"] {
         let named = Named::new(name);
         let mut terminal = shell();
         start_job(&mut terminal, &named.path);
