@@ -28,9 +28,14 @@
 //! testkit setuid-hold        for a setuid-root copy: become root for good
 //!                            (real, effective and saved uid), print
 //!                            "root-helper PID", and wait forever
+//!
+//! The benchmark's workloads, `testkit bench-*`, are in testkit/bench.rs.
 
 use std::io::{Read, Write};
 use std::time::Duration;
+
+#[path = "testkit/bench.rs"]
+mod bench;
 
 fn say(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -55,6 +60,7 @@ fn main() {
         "leave-group" => leave_group(),
         "setuid-hold" => setuid_hold(),
         mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
+        mode if mode.starts_with("bench-") => bench::run(mode, &args[1..]),
         "block-all" => block_all(),
         other => {
             eprintln!("testkit: unknown mode {other:?}");
