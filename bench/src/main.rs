@@ -232,19 +232,21 @@ fn discover(options: &Options) -> Result<(Vec<Init>, Vec<String>), String> {
 }
 
 fn main() {
-    // A failed check panics; say plainly that nothing was written.
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        eprintln!("\nrinit-bench: BROKEN RUN, no results written:");
-        default_hook(info);
-    }));
     let options = parse_options().unwrap_or_else(|e| {
         eprintln!("rinit-bench: {e}");
         std::process::exit(2);
     });
-    if let Err(e) = run(options) {
-        eprintln!("\nrinit-bench: BROKEN RUN, no results written: {e}");
-        std::process::exit(1);
+    // A run that fails a check panics, with what it saw; the harness kills
+    // its namespace as the panic unwinds.
+    match std::panic::catch_unwind(|| run(options)) {
+        Ok(Ok(())) => {}
+        outcome => {
+            if let Ok(Err(e)) = outcome {
+                eprintln!("rinit-bench: {e}");
+            }
+            eprintln!("\nrinit-bench: BROKEN RUN, no results written");
+            std::process::exit(1);
+        }
     }
 }
 
