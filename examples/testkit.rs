@@ -52,9 +52,14 @@
 //!                            subreaper), printing "reaped PID exited N" or
 //!                            "reaped PID killed by N"; once no process is
 //!                            left, exit with CMD's code
+//!
+//! The benchmark's workloads, `testkit bench-*`, are in testkit/bench.rs.
 
 use std::io::{Read, Write};
 use std::time::Duration;
+
+#[path = "testkit/bench.rs"]
+mod bench;
 
 fn say(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -86,6 +91,7 @@ fn main() {
         "job" => job(arg(1).parse().expect("code")),
         "terminal" => terminal(&args[1..]),
         mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
+        mode if mode.starts_with("bench-") => bench::run(mode, &args[1..]),
         "block-all" => block_all(),
         "environ" => {
             let environ = std::fs::read("/proc/self/environ").expect("environ");

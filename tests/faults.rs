@@ -9,7 +9,6 @@ use common::*;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -21,25 +20,6 @@ fn rinit_str() -> String {
 /// the suite is meant to run as root (see the README).
 fn require_root(test: &str) {
     assert!(is_root(), "{test} needs root: run the test suite as root");
-}
-
-/// What the fault tests need of a scratch directory beyond the common one.
-impl Scratch {
-    fn write(&self, name: &str, text: &str, mode: u32) -> String {
-        let path = self.path(name);
-        std::fs::write(&path, text).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-
-    /// A copy of a binary that any uid can run (the build directory may not
-    /// be reachable by them).
-    fn copy(&self, from: &Path, name: &str) -> String {
-        let to = self.path(name);
-        std::fs::copy(from, &to).unwrap();
-        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
-        to.to_string_lossy().into_owned()
-    }
 }
 
 /// rinit's stderr holds exactly one line, an error of rinit's own.

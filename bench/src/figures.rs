@@ -1,11 +1,11 @@
 //! The seven figures. Each round runs every init once, in an order rotated
 //! from round to round, so that drift (a warming cache, a busy neighbour)
-//! lands on all of them alike. Every run is checked before its numbers count.
+//! lands on all of them alike. Every run is checked before its numbers
+//! count; a run that does not check out panics, which ends the benchmark.
 
-use crate::pid1::{self, Session};
 use crate::{Init, Plan};
+use rinit_harness::{Running, Scratch, run_timed, scrub_init_env, status_number};
 use std::collections::HashMap;
-use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -14,23 +14,21 @@ use std::time::{Duration, Instant};
 pub struct Results {
     pub true_ms: f64,
     pub startup_ms: Vec<f64>,
+    /// Interquartile range of the `INIT -- true` wall times, ms.
+    pub startup_iqr_ms: Vec<f64>,
     pub memory_kb: Vec<f64>,
     pub binaries: Vec<Binary>,
     pub wakeups: Vec<f64>,
     pub idle_seconds: u64,
     pub signal_rtt_us: Vec<f64>,
-    pub signal_cpu_us: Vec<f64>,
-    pub signal_cpu_iqr_us: Vec<f64>,
-    /// p25 and p75 of the CPU per forwarded signal, for the chart.
-    pub signal_cpu_quartiles: Vec<(f64, f64)>,
-    /// Interquartile range of the `INIT -- true` wall times, ms.
-    pub startup_iqr_ms: Vec<f64>,
+    /// Each init's CPU per forwarded signal: median, p25, p75 and IQR.
+    pub signal_cpu: Vec<Spread>,
     pub reap: Vec<ReapRow>,
     pub drain: Vec<DrainRow>,
+    /// How many measurements each median stands on.
     pub samples: Samples,
 }
 
-/// How many measurements each median stands on.
 #[derive(Debug, Default)]
 pub struct Samples {
     pub startup: usize,
@@ -47,16 +45,37 @@ pub struct Binary {
     pub stripped: bool,
 }
 
+/// The median of some measurements, and their first and third quartiles.
+#[derive(Clone, Copy, Debug)]
+pub struct Spread {
+    pub median: f64,
+    pub p25: f64,
+    pub p75: f64,
+}
+
+impl Spread {
+    pub fn of(values: &[f64]) -> Spread {
+        let (p25, p75) = quartiles(values);
+        Spread {
+            median: median(values),
+            p25,
+            p75,
+        }
+    }
+
+    /// The spread of the middle half: p75 - p25 (NaN for under three values).
+    pub fn iqr(&self) -> f64 {
+        self.p75 - self.p25
+    }
+}
+
 #[derive(Debug)]
 pub struct ReapRow {
     pub count: usize,
     pub at_once: usize,
     /// The all-at-once row, beside the rows handed over in waves.
     pub burst: bool,
-    /// Interquartile range of the CPU per orphan over the rounds, µs.
-    pub cpu_iqr_us: Vec<f64>,
-    pub cpu_quartiles: Vec<(f64, f64)>,
-    pub cpu_per_orphan_us: Vec<f64>,
+    pub cpu_per_orphan_us: Vec<Spread>,
     pub wall_ms: Vec<f64>,
     pub peak_kb: Vec<f64>,
 }
@@ -67,12 +86,6 @@ pub struct DrainRow {
     pub count: usize,
     pub ms: Vec<f64>,
     pub graceful: Vec<f64>,
-}
-
-pub struct Bench<'a> {
-    pub inits: &'a [Init],
-    pub benchkit: &'a Path,
-    pub plan: &'a Plan,
 }
 
 pub fn median(values: &[f64]) -> f64 {
@@ -101,12 +114,6 @@ pub fn quartiles(values: &[f64]) -> (f64, f64) {
     (at(0.25), at(0.75))
 }
 
-/// The spread of the middle half of the values: p75 - p25.
-pub fn iqr(values: &[f64]) -> f64 {
-    let (p25, p75) = quartiles(values);
-    p75 - p25
-}
-
 /// Small reaping runs last milliseconds, and a stray interrupt weighs more
 /// in them: they get more rounds (4x up to 1,000 orphans, 2x up to 10,000).
 pub fn reap_rounds(rounds: usize, count: usize) -> usize {
@@ -122,88 +129,65 @@ fn rotation(n: usize, round: usize) -> impl Iterator<Item = usize> {
     (0..n).map(move |i| (i + round) % n)
 }
 
-/// `key value` lines from a workload.
-fn parse_report(lines: &[String]) -> HashMap<String, String> {
-    lines
-        .iter()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+/// The numbers of a workload's `key value` lines.
+fn parse_report(lines: &[String]) -> HashMap<&str, f64> {
+    let pairs = lines.iter().filter_map(|l| l.split_once(' '));
+    pairs
+        .filter_map(|(k, v)| Some((k, v.parse().ok()?)))
         .collect()
 }
 
-fn field(report: &HashMap<String, String>, key: &str) -> Result<f64, String> {
-    report
+fn field(report: &HashMap<&str, f64>, key: &str) -> f64 {
+    *report
         .get(key)
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| format!("the workload reported no number for {key:?}: {report:?}"))
+        .unwrap_or_else(|| panic!("the workload reported no number for {key:?}: {report:?}"))
 }
 
 fn progress(text: &str) {
     eprintln!("rinit-bench: {text}");
 }
 
-/// `/proc/PID/status` fields, as numbers (the `kB` unit dropped).
-fn status_fields(pid: i32) -> Result<HashMap<String, u64>, String> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("/proc/{pid}/status: {e}"))?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter_map(|(k, v)| {
-            let v = v.trim().trim_end_matches(" kB");
-            v.parse().ok().map(|v| (k.to_owned(), v))
-        })
-        .collect())
+/// A process's context switches so far: each is a wake-up.
+fn context_switches(pid: i32) -> u64 {
+    let count = |name| status_number(pid, name).expect("context switch counts");
+    count("voluntary_ctxt_switches") + count("nonvoluntary_ctxt_switches")
 }
 
-fn context_switches(pid: i32) -> Result<u64, String> {
-    let status = status_fields(pid)?;
-    match (
-        status.get("voluntary_ctxt_switches"),
-        status.get("nonvoluntary_ctxt_switches"),
-    ) {
-        (Some(v), Some(n)) => Ok(v + n),
-        _ => Err(format!("no context switch counts for pid {pid}")),
-    }
+pub struct Bench<'a> {
+    pub inits: &'a [Init],
+    pub testkit: &'a str,
+    pub plan: &'a Plan,
+}
+
+/// `program args...` as PID 1, with none of the caller's settings for the inits.
+fn pid1(program: &str, args: &[&str]) -> std::process::Command {
+    let mut cmd = rinit_harness::as_pid1(program, args);
+    scrub_init_env(&mut cmd);
+    cmd
 }
 
 impl Bench<'_> {
-    fn as_pid1(&self, init: &Init, workload: &[&str]) -> std::process::Command {
-        let mut args: Vec<OsString> = vec!["--".into(), self.benchkit.into()];
-        args.extend(workload.iter().map(OsString::from));
-        pid1::command(init.path.as_os_str(), &args)
+    /// `INIT -- testkit WORKLOAD...` as PID 1.
+    fn as_pid1(&self, init: &Init, workload: &[&str]) -> Running {
+        let mut args = vec!["--", self.testkit];
+        args.extend(workload);
+        Running::start(pid1(&init.path.to_string_lossy(), &args))
     }
 
-    /// Runs a workload to its end and checks the exit code.
-    fn run_workload(
-        &self,
-        init: &Init,
-        workload: &[&str],
-        limit: Duration,
-    ) -> Result<HashMap<String, String>, String> {
-        let what = format!("{} -- benchkit {}", init.name, workload.join(" "));
-        let mut session = Session::start(self.as_pid1(init, workload), limit)?;
-        session.close_stdin();
-        let (ended, lines, stderr) = session.finish()?;
-        if ended.timed_out {
-            return Err(format!(
-                "{what}: still running after {limit:?}; stdout {lines:?}; stderr {stderr:?}"
-            ));
-        }
-        if ended.code != 0 {
-            return Err(format!(
-                "{what}: exit code {} instead of 0; stdout {lines:?}; stderr {:?}",
-                ended.code,
-                stderr.trim()
-            ));
-        }
-        Ok(parse_report(&lines))
+    /// Runs a workload to its end, checks the exit code, returns its report.
+    fn run_workload(&self, init: &Init, workload: &[&str], limit: Duration) -> Vec<String> {
+        let mut running = self.as_pid1(init, workload).with_safety_net(limit);
+        running.close_stdin();
+        let done = running.finish();
+        let what = format!("{} -- testkit {}", init.name, workload.join(" "));
+        assert_eq!(done.code, 0, "{what}: the exit code; {done:?}");
+        done.stdout
     }
 
-    pub fn run_all(&self) -> Result<Results, String> {
+    pub fn run_all(&self) -> Results {
         let mut results = Results::default();
-        self.binaries(&mut results)?;
-        type Figure<'b> = fn(&Bench<'b>, &mut Results) -> Result<(), String>;
+        self.binaries(&mut results);
+        type Figure<'b> = fn(&Bench<'b>, &mut Results);
         let figures: [(&str, Figure); 5] = [
             ("startup", Bench::startup),
             ("idle", Bench::idle),
@@ -212,22 +196,18 @@ impl Bench<'_> {
             ("drain", Bench::drain),
         ];
         for (name, figure) in figures {
-            if self
-                .plan
-                .only
-                .as_ref()
-                .is_none_or(|only| only.iter().any(|o| o == name))
-            {
-                figure(self, &mut results)?;
+            let only = self.plan.only.as_ref();
+            if only.is_none_or(|only| only.iter().any(|o| o == name)) {
+                figure(self, &mut results);
             }
         }
-        Ok(results)
+        results
     }
 
     /// Figure 1: wall time of `unshare ... INIT -- true` and of
     /// `unshare ... true`, many times, interleaved; the overhead is the
     /// difference of the medians.
-    fn startup(&self, results: &mut Results) -> Result<(), String> {
+    fn startup(&self, results: &mut Results) {
         let plan = self.plan;
         progress(&format!(
             "start-up: {} rounds x {} runs of each",
@@ -235,113 +215,90 @@ impl Bench<'_> {
         ));
         let n = self.inits.len() + 1; // the last one is plain `true`
         let mut samples = vec![Vec::new(); n];
-        let limit = Duration::from_secs(10);
         for round in 0..plan.startup_rounds {
             for _ in 0..plan.startup_per_round {
                 for i in rotation(n, round) {
-                    let cmd = match self.inits.get(i) {
-                        Some(init) => {
-                            pid1::command(init.path.as_os_str(), &["--".into(), "true".into()])
-                        }
-                        None => pid1::command("true".as_ref(), &[]),
+                    let (name, cmd) = match self.inits.get(i) {
+                        Some(init) => (
+                            &*init.name,
+                            pid1(&init.path.to_string_lossy(), &["--", "true"]),
+                        ),
+                        None => ("plain", pid1("true", &[])),
                     };
-                    let ended = pid1::run_silent(cmd, limit)?;
-                    let name = self.inits.get(i).map_or("plain", |init| &init.name);
-                    if ended.timed_out || ended.code != 0 {
-                        return Err(format!(
-                            "start-up: {name} -- true ended with code {} (timed out: {})",
-                            ended.code, ended.timed_out
-                        ));
-                    }
-                    samples[i].push(ended.wall.as_secs_f64() * 1e3);
+                    let (code, wall) = run_timed(cmd, Duration::from_secs(10));
+                    assert_eq!(code, 0, "start-up: {name} -- true: the exit code");
+                    samples[i].push(wall.as_secs_f64() * 1e3);
                 }
             }
         }
+        let inits = &samples[..n - 1];
         results.true_ms = median(&samples[n - 1]);
-        results.startup_ms = samples[..n - 1].iter().map(|s| median(s)).collect();
-        results.startup_iqr_ms = samples[..n - 1].iter().map(|s| iqr(s)).collect();
+        results.startup_ms = inits.iter().map(|s| median(s)).collect();
+        results.startup_iqr_ms = inits.iter().map(|s| Spread::of(s).iqr()).collect();
         results.samples.startup = samples[0].len();
-        Ok(())
     }
 
     /// Figures 2 and 4: every init at once, each with an idle child; count
     /// each init's context switches over the window and read its VmHWM.
-    fn idle(&self, results: &mut Results) -> Result<(), String> {
+    fn idle(&self, results: &mut Results) {
         let plan = self.plan;
         progress(&format!(
             "idle and memory: {} rounds of {} s, all inits side by side",
             plan.idle_rounds, plan.idle_seconds
         ));
         let n = self.inits.len();
-        let mut wakeups = vec![Vec::new(); n];
-        let mut memory = vec![Vec::new(); n];
+        let (mut wakeups, mut memory) = (vec![Vec::new(); n], vec![Vec::new(); n]);
         let limit = Duration::from_secs(plan.idle_seconds + 60);
         for round in 0..plan.idle_rounds {
-            let mut sessions: Vec<(usize, Session)> = Vec::new();
+            let mut runs = Vec::new();
             for i in rotation(n, round) {
-                let mut session = Session::start(self.as_pid1(&self.inits[i], &["idle"]), limit)?;
-                session
-                    .expect("ready")
-                    .map_err(|e| format!("idle: {}: {e}", self.inits[i].name))?;
-                sessions.push((i, session));
+                // sigecho sleeps in sigwaitinfo until stdin closes.
+                let mut running = self
+                    .as_pid1(&self.inits[i], &["sigecho"])
+                    .with_safety_net(limit);
+                running.expect("ready");
+                let pid = running.rinit_pid();
+                runs.push((i, running, pid, context_switches(pid)));
             }
-            let pids: Vec<i32> = sessions
-                .iter()
-                .map(|(_, s)| s.init_pid())
-                .collect::<Result<_, _>>()?;
-            let before: Vec<u64> = pids
-                .iter()
-                .map(|&p| context_switches(p))
-                .collect::<Result<_, _>>()?;
+            // The measurement window itself.
             std::thread::sleep(Duration::from_secs(plan.idle_seconds));
-            for (k, (i, _)) in sessions.iter().enumerate() {
-                let after = context_switches(pids[k])?;
-                wakeups[*i].push((after - before[k]) as f64);
-                let hwm = status_fields(pids[k])?
-                    .get("VmHWM")
-                    .copied()
-                    .ok_or("no VmHWM")?;
-                memory[*i].push(hwm as f64);
+            for (i, _, pid, before) in &runs {
+                wakeups[*i].push((context_switches(*pid) - before) as f64);
+                memory[*i].push(status_number(*pid, "VmHWM").expect("VmHWM") as f64);
             }
-            for (i, session) in sessions {
-                let (ended, lines, stderr) = session.finish()?;
-                if ended.timed_out || ended.code != 0 {
-                    return Err(format!(
-                        "idle: {} ended with code {} (timed out: {}); stdout {lines:?}; stderr {:?}",
-                        self.inits[i].name,
-                        ended.code,
-                        ended.timed_out,
-                        stderr.trim()
-                    ));
-                }
+            for (i, running, _, _) in runs {
+                let done = running.finish();
+                assert_eq!(
+                    done.code, 0,
+                    "idle: {}: the exit code; {done:?}",
+                    self.inits[i].name
+                );
             }
         }
         results.wakeups = wakeups.iter().map(|s| median(s)).collect();
         results.memory_kb = memory.iter().map(|s| median(s)).collect();
         results.idle_seconds = plan.idle_seconds;
         results.samples.idle = plan.idle_rounds;
-        Ok(())
     }
 
     /// Figure 3: file sizes, and whether each is static and stripped.
-    fn binaries(&self, results: &mut Results) -> Result<(), String> {
+    fn binaries(&self, results: &mut Results) {
         for init in self.inits {
-            let bytes =
-                std::fs::read(&init.path).map_err(|e| format!("{}: {e}", init.path.display()))?;
-            let (is_static, stripped) = elf_facts(&bytes)
-                .ok_or_else(|| format!("{} is not a 64-bit ELF file", init.path.display()))?;
+            let path = init.path.display();
+            let bytes = std::fs::read(&init.path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let (is_static, stripped) =
+                elf_facts(&bytes).unwrap_or_else(|| panic!("{path} is not a 64-bit ELF file"));
             results.binaries.push(Binary {
                 bytes: bytes.len() as u64,
                 is_static,
                 stripped,
             });
         }
-        Ok(())
     }
 
     /// Figure 5: the ping-pong child; the workload measures the round trip
     /// and PID 1's CPU time (schedstat) across all its round trips.
-    fn signals(&self, results: &mut Results) -> Result<(), String> {
+    fn signals(&self, results: &mut Results) {
         let plan = self.plan;
         progress(&format!(
             "signal forwarding: {} rounds of {} round trips",
@@ -349,49 +306,43 @@ impl Bench<'_> {
         ));
         let n = self.inits.len();
         let (mut rtt, mut cpu) = (vec![Vec::new(); n], vec![Vec::new(); n]);
-        let count = plan.signal_count.to_string();
-        let warmup = plan.signal_warmup.to_string();
+        let (count, warmup) = (
+            plan.signal_count.to_string(),
+            plan.signal_warmup.to_string(),
+        );
         for round in 0..plan.signal_rounds {
             for i in rotation(n, round) {
-                let report = self.run_workload(
-                    &self.inits[i],
-                    &["pingpong", &count, &warmup],
-                    Duration::from_secs(120),
-                )?;
-                let done = field(&report, "roundtrips")? as usize;
-                if done != plan.signal_count {
-                    return Err(format!(
-                        "signals: {}: {done} of {} signals came back",
-                        self.inits[i].name, plan.signal_count
-                    ));
-                }
-                rtt[i].push(field(&report, "latency_median_ns")? / 1e3);
-                cpu[i].push(field(&report, "init_cpu_ns")? / 1e3 / done as f64);
+                let workload = ["bench-pingpong", &count, &warmup];
+                let lines = self.run_workload(&self.inits[i], &workload, Duration::from_secs(120));
+                let report = parse_report(&lines);
+                let done = field(&report, "roundtrips");
+                assert_eq!(
+                    done as usize, plan.signal_count,
+                    "signals: {}: signals that came back",
+                    self.inits[i].name
+                );
+                rtt[i].push(field(&report, "latency_median_ns") / 1e3);
+                cpu[i].push(field(&report, "init_cpu_ns") / 1e3 / done);
             }
         }
         results.signal_rtt_us = rtt.iter().map(|s| median(s)).collect();
-        results.signal_cpu_us = cpu.iter().map(|s| median(s)).collect();
-        results.signal_cpu_iqr_us = cpu.iter().map(|s| iqr(s)).collect();
-        results.signal_cpu_quartiles = cpu.iter().map(|s| quartiles(s)).collect();
+        results.signal_cpu = cpu.iter().map(|s| Spread::of(s)).collect();
         results.samples.signal = plan.signal_rounds;
-        Ok(())
     }
 
     /// Figure 6: N orphaned zombies handed to PID 1, `max_zombies` at a
     /// time, then one burst all at once; every one must be gone at the end.
-    fn reaping(&self, results: &mut Results) -> Result<(), String> {
+    fn reaping(&self, results: &mut Results) {
         let plan = self.plan;
         let n = self.inits.len();
-        let mut rows: Vec<(usize, usize, bool)> = plan
+        let waves = plan
             .reap_counts
             .iter()
-            .map(|&count| (count, plan.max_zombies.min(count), false))
-            .collect();
-        rows.push((plan.burst, plan.burst, true));
-        for (count, wave, burst) in rows {
+            .map(|&c| (c, plan.max_zombies.min(c), false));
+        for (count, wave, burst) in waves.chain([(plan.burst, plan.burst, true)]) {
+            let rounds = reap_rounds(plan.reap_rounds, count);
             progress(&format!(
-                "reaping: {} rounds of {count} orphans, {wave} at a time",
-                reap_rounds(plan.reap_rounds, count)
+                "reaping: {rounds} rounds of {count} orphans, {wave} at a time"
             ));
             let (mut cpu, mut wall, mut peak) = (
                 vec![Vec::new(); n],
@@ -399,140 +350,96 @@ impl Bench<'_> {
                 vec![Vec::new(); n],
             );
             let args = [count.to_string(), wave.to_string()];
-            let rounds = reap_rounds(plan.reap_rounds, count);
             for round in 0..rounds {
                 for i in rotation(n, round) {
-                    let name = &self.inits[i].name;
-                    let report = self.run_workload(
-                        &self.inits[i],
-                        &["orphans", &args[0], &args[1]],
-                        Duration::from_secs(300),
-                    )?;
-                    let reaped = field(&report, "reaped")? as usize;
-                    let left = field(&report, "zombies_left")? as usize;
-                    let made = field(&report, "orphans")? as usize;
-                    let at_once = field(&report, "max_at_once")? as usize;
-                    if made != count || reaped != count || left != 0 || at_once != wave {
-                        return Err(format!(
-                            "reaping: {name}: {made} orphans made ({at_once} at once), {reaped} \
-                             reaped, {left} zombies left (wanted {count} ({wave}), {count}, 0)"
-                        ));
-                    }
-                    cpu[i].push(field(&report, "init_cpu_ns")? / 1e3 / count as f64);
-                    wall[i].push(field(&report, "reap_wall_ns")? / 1e6);
-                    peak[i].push(field(&report, "init_hwm_kb")?);
+                    let workload = ["bench-orphans", &args[0], &args[1]];
+                    let lines =
+                        self.run_workload(&self.inits[i], &workload, Duration::from_secs(300));
+                    let report = parse_report(&lines);
+                    let got = ["orphans", "max_at_once", "reaped", "zombies_left"]
+                        .map(|key| field(&report, key) as usize);
+                    assert_eq!(
+                        got,
+                        [count, wave, count, 0],
+                        "reaping: {}: orphans made (at most at once), reaped, zombies left",
+                        self.inits[i].name
+                    );
+                    cpu[i].push(field(&report, "init_cpu_ns") / 1e3 / count as f64);
+                    wall[i].push(field(&report, "reap_wall_ns") / 1e6);
+                    peak[i].push(field(&report, "init_hwm_kb"));
                 }
             }
             results.reap.push(ReapRow {
                 count,
                 at_once: wave,
                 burst,
-                cpu_iqr_us: cpu.iter().map(|s| iqr(s)).collect(),
-                cpu_quartiles: cpu.iter().map(|s| quartiles(s)).collect(),
-                cpu_per_orphan_us: cpu.iter().map(|s| median(s)).collect(),
+                cpu_per_orphan_us: cpu.iter().map(|s| Spread::of(s)).collect(),
                 wall_ms: wall.iter().map(|s| median(s)).collect(),
                 peak_kb: peak.iter().map(|s| median(s)).collect(),
             });
         }
         results.samples.reap = plan.reap_rounds;
-        Ok(())
     }
 
     /// Figure 7: SIGTERM from outside (as `docker stop` sends it) to an init
     /// whose child leads a fleet of processes that exit on SIGTERM; time to
     /// the namespace being gone, and how many fleet members exited on their
     /// own (rinit must let every one of them do so).
-    fn drain(&self, results: &mut Results) -> Result<(), String> {
+    fn drain(&self, results: &mut Results) {
         let plan = self.plan;
         let n = self.inits.len();
-        // tmpfs where there is one: the counter file is only ever in memory.
-        let base = Path::new("/dev/shm");
-        let base = if base.is_dir() {
-            base.to_path_buf()
-        } else {
-            std::env::temp_dir()
-        };
-        let dir = base.join(format!("rinit-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let outcome = (|| {
-            for own_groups in [true, false] {
-                let mode = if own_groups { "own" } else { "group" };
-                progress(&format!(
-                    "drain: {} rounds, {} processes ({mode} process groups)",
-                    plan.drain_rounds, plan.drain_count
-                ));
-                let (mut ms, mut graceful) = (vec![Vec::new(); n], vec![Vec::new(); n]);
-                for round in 0..plan.drain_rounds {
-                    for i in rotation(n, round) {
-                        let file = dir.join(format!("{mode}-{round}-{i}"));
-                        std::fs::write(&file, [0u8; 8])
-                            .map_err(|e| format!("{}: {e}", file.display()))?;
-                        let (took, exited) = self.drain_once(&self.inits[i], mode, &file)?;
-                        if self.inits[i].name == "rinit" && exited != plan.drain_count {
-                            return Err(format!(
-                                "drain: rinit let only {exited} of {} processes exit on SIGTERM",
-                                plan.drain_count
-                            ));
-                        }
-                        ms[i].push(took.as_secs_f64() * 1e3);
-                        graceful[i].push(exited as f64);
+        // The counter files only ever live in memory.
+        let scratch = Scratch::in_memory("bench");
+        for own_groups in [true, false] {
+            let mode = if own_groups { "own" } else { "group" };
+            progress(&format!(
+                "drain: {} rounds, {} processes ({mode} process groups)",
+                plan.drain_rounds, plan.drain_count
+            ));
+            let (mut ms, mut graceful) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+            for round in 0..plan.drain_rounds {
+                for i in rotation(n, round) {
+                    let file = scratch.path(&format!("{mode}-{round}-{i}"));
+                    std::fs::write(&file, [0u8; 8]).expect("the counter file");
+                    let (took, exited) = self.drain_once(&self.inits[i], mode, &file);
+                    if self.inits[i].name == "rinit" {
+                        assert_eq!(
+                            exited, plan.drain_count,
+                            "drain: rinit let only some of the processes exit on SIGTERM"
+                        );
                     }
+                    ms[i].push(took.as_secs_f64() * 1e3);
+                    graceful[i].push(exited as f64);
                 }
-                results.drain.push(DrainRow {
-                    own_groups,
-                    count: plan.drain_count,
-                    ms: ms.iter().map(|s| median(s)).collect(),
-                    graceful: graceful.iter().map(|s| median(s)).collect(),
-                });
             }
-            Ok(())
-        })();
-        let _ = std::fs::remove_dir_all(&dir);
+            results.drain.push(DrainRow {
+                own_groups,
+                count: plan.drain_count,
+                ms: ms.iter().map(|s| median(s)).collect(),
+                graceful: graceful.iter().map(|s| median(s)).collect(),
+            });
+        }
         results.samples.drain = plan.drain_rounds;
-        outcome
     }
 
-    fn drain_once(
-        &self,
-        init: &Init,
-        mode: &str,
-        file: &Path,
-    ) -> Result<(Duration, usize), String> {
+    /// One drain: how long from SIGTERM to the end, and how many exited.
+    fn drain_once(&self, init: &Init, mode: &str, file: &Path) -> (Duration, usize) {
         let count = self.plan.drain_count.to_string();
-        let file_text = file.to_string_lossy();
-        let cmd = self.as_pid1(init, &["fleet", &count, mode, &file_text]);
-        let mut session = Session::start(cmd, Duration::from_secs(60))?;
-        session
-            .expect("ready")
-            .map_err(|e| format!("drain: {}: {e}", init.name))?;
-        let target = session.init_pid()?;
+        let workload = ["bench-fleet", &count, mode, &file.to_string_lossy()];
+        let mut running = self.as_pid1(init, &workload);
+        running.expect("ready");
         let start = Instant::now();
-        // SAFETY: kill takes plain integers; the init is alive (its child just spoke).
-        if unsafe { libc::kill(target, libc::SIGTERM) } != 0 {
-            return Err(format!(
-                "drain: kill {}: {}",
-                init.name,
-                std::io::Error::last_os_error()
-            ));
-        }
-        let unshare = session.unshare_pid();
-        let (ended, lines, stderr) = session.finish()?;
-        if ended.timed_out || ended.code != 0 {
-            return Err(format!(
-                "drain: {} (unshare {unshare}) ended with code {} (timed out: {}); stdout {lines:?}; stderr {:?}",
-                init.name,
-                ended.code,
-                ended.timed_out,
-                stderr.trim()
-            ));
-        }
-        let counter = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let exited = counter
-            .get(..8)
-            .map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes")))
-            .ok_or_else(|| format!("{}: counter file truncated", file.display()))?
-            as usize;
-        Ok((ended.at - start, exited))
+        running.signal(libc::SIGTERM);
+        let done = running.finish();
+        assert_eq!(
+            done.code, 0,
+            "drain: {}: the exit code; {done:?}",
+            init.name
+        );
+        let counter = std::fs::read(file).expect("the counter file");
+        let counter = counter.get(..8).expect("a counter file of 8 bytes");
+        let exited = u64::from_ne_bytes(counter.try_into().expect("8 bytes"));
+        (done.ended - start, exited as usize)
     }
 }
 
@@ -552,15 +459,11 @@ pub fn elf_facts(bytes: &[u8]) -> Option<(bool, bool)> {
     const SHT_SYMTAB: u32 = 2;
     let mut is_static = true;
     for i in 0..phnum {
-        if u32_at(phoff + i * phentsize)? == PT_INTERP {
-            is_static = false;
-        }
+        is_static &= u32_at(phoff + i * phentsize)? != PT_INTERP;
     }
     let mut stripped = true;
     for i in 0..shnum {
-        if u32_at(shoff + i * shentsize + 4)? == SHT_SYMTAB {
-            stripped = false;
-        }
+        stripped &= u32_at(shoff + i * shentsize + 4)? != SHT_SYMTAB;
     }
     Some((is_static, stripped))
 }
@@ -574,8 +477,8 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!(median(&[]).is_nan());
-        assert_eq!(iqr(&[1.0, 2.0, 3.0, 4.0, 5.0]), 2.0);
-        assert!(iqr(&[1.0, 2.0]).is_nan());
+        assert_eq!(Spread::of(&[1.0, 2.0, 3.0, 4.0, 5.0]).iqr(), 2.0);
+        assert!(Spread::of(&[1.0, 2.0]).iqr().is_nan());
     }
 
     #[test]
@@ -588,8 +491,8 @@ mod tests {
     fn reports_parse_into_numbers() {
         let lines = ["reaped 1000".to_owned(), "zombies_left 0".to_owned()];
         let report = parse_report(&lines);
-        assert_eq!(field(&report, "reaped"), Ok(1000.0));
-        assert!(field(&report, "missing").is_err());
+        assert_eq!(field(&report, "reaped"), 1000.0);
+        assert!(std::panic::catch_unwind(|| field(&report, "missing")).is_err());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! rinit-bench: runs rinit and its peers (tini, dumb-init, catatonit) as
-//! PID 1 on the same workloads, interleaved round by round, checks every run
-//! and prints the medians side by side with each peer's ratio to rinit.
+//! PID 1 on the same workloads (`testkit bench-*`, the tests' workload
+//! program), interleaved round by round, checks every run and prints the
+//! medians side by side with each peer's ratio to rinit. It runs them the
+//! way the tests do, through the rinit-harness crate.
 //!
 //! It installs nothing: a peer that is not on PATH is skipped with a note.
 //! Any run that does not check out (an exit code, a lost signal, a zombie
@@ -8,15 +10,12 @@
 //! no figure is ever printed from a broken run.
 
 mod figures;
-mod machine;
-mod pid1;
 mod report;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: rinit-bench [--quick] [--rinit PATH] [--benchkit PATH] [--out DIR]
+usage: rinit-bench [--quick] [--rinit PATH] [--testkit PATH] [--out DIR]
                    [--rounds N] [--idle-seconds S] [--max-zombies N]
                    [--also NAME=PATH]... [--only LIST]
 
@@ -24,7 +23,7 @@ usage: rinit-bench [--quick] [--rinit PATH] [--benchkit PATH] [--out DIR]
                     10,000) that still checks every result
   --rinit PATH      rinit's static release build
                     [target/x86_64-unknown-linux-musl/release/rinit]
-  --benchkit PATH   the workload program [benchkit beside this program]
+  --testkit PATH    the workload program [examples/testkit beside this program]
   --out DIR         also write DIR/results.md and DIR/per-unit.svg
   --rounds N        rounds of every figure (overrides the mode's default)
   --idle-seconds S  the idle window [10, or 2 with --quick]
@@ -76,42 +75,27 @@ pub struct Plan {
 
 impl Plan {
     fn new(quick: bool) -> Plan {
-        if quick {
-            Plan {
-                quick,
-                startup_rounds: 10,
-                startup_per_round: 5,
-                idle_rounds: 1,
-                idle_seconds: 2,
-                signal_rounds: 3,
-                signal_count: 20_000,
-                signal_warmup: 200,
-                reap_rounds: 2,
-                reap_counts: vec![1_000, 10_000],
-                max_zombies: 1_000,
-                burst: 10_000,
-                drain_rounds: 3,
-                drain_count: 1_000,
-                only: None,
-            }
-        } else {
-            Plan {
-                quick,
-                startup_rounds: 30,
-                startup_per_round: 10,
-                idle_rounds: 3,
-                idle_seconds: 10,
-                signal_rounds: 9,
-                signal_count: 20_000,
-                signal_warmup: 200,
-                reap_rounds: 5,
-                reap_counts: vec![1_000, 10_000, 100_000],
-                max_zombies: 1_000,
-                burst: 10_000,
-                drain_rounds: 9,
-                drain_count: 1_000,
-                only: None,
-            }
+        let (rounds, idle_rounds) = if quick { (3, 1) } else { (9, 3) };
+        Plan {
+            quick,
+            startup_rounds: if quick { 10 } else { 30 },
+            startup_per_round: if quick { 5 } else { 10 },
+            idle_rounds,
+            idle_seconds: if quick { 2 } else { 10 },
+            signal_rounds: rounds,
+            signal_count: 20_000,
+            signal_warmup: 200,
+            reap_rounds: if quick { 2 } else { 5 },
+            reap_counts: if quick {
+                vec![1_000, 10_000]
+            } else {
+                vec![1_000, 10_000, 100_000]
+            },
+            max_zombies: 1_000,
+            burst: 10_000,
+            drain_rounds: rounds,
+            drain_count: 1_000,
+            only: None,
         }
     }
 
@@ -127,51 +111,50 @@ impl Plan {
 struct Options {
     plan: Plan,
     rinit: PathBuf,
-    benchkit: PathBuf,
+    testkit: PathBuf,
     out: Option<PathBuf>,
     also: Vec<(String, PathBuf)>,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
-    let mut quick = false;
-    let mut rinit = PathBuf::from("target/x86_64-unknown-linux-musl/release/rinit");
-    let mut benchkit = None;
-    let mut out = None;
-    let mut rounds = None;
-    let mut idle_seconds = None;
-    let mut max_zombies = None;
-    let mut only = None;
-    let mut also = Vec::new();
-    let number = |name: &str, value: Option<String>| -> Result<usize, String> {
-        value
-            .and_then(|v| v.parse().ok())
-            .filter(|&n| n > 0)
-            .ok_or_else(|| format!("{name} needs a number above 0"))
+    let mut options = Options {
+        plan: Plan::new(std::env::args().any(|a| a == "--quick")),
+        rinit: PathBuf::from("target/x86_64-unknown-linux-musl/release/rinit"),
+        testkit: std::env::current_exe()
+            .map_err(|e| format!("cannot find this program: {e}"))?
+            .with_file_name("examples/testkit"),
+        out: None,
+        also: Vec::new(),
     };
+    let plan = &mut options.plan;
     while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        let mut number = || -> Result<usize, String> {
+            let n = value()?.parse().ok().filter(|&n| n > 0);
+            n.ok_or(format!("{arg} needs a number above 0"))
+        };
         match arg.as_str() {
-            "--quick" => quick = true,
-            "--rinit" => rinit = args.next().ok_or("--rinit needs a path")?.into(),
-            "--benchkit" => benchkit = Some(args.next().ok_or("--benchkit needs a path")?.into()),
-            "--out" => out = Some(PathBuf::from(args.next().ok_or("--out needs a path")?)),
-            "--rounds" => rounds = Some(number("--rounds", args.next())?),
-            "--idle-seconds" => idle_seconds = Some(number("--idle-seconds", args.next())?),
-            "--max-zombies" => max_zombies = Some(number("--max-zombies", args.next())?),
+            "--quick" => {}
+            "--rinit" => options.rinit = value()?.into(),
+            "--testkit" => options.testkit = value()?.into(),
+            "--out" => options.out = Some(value()?.into()),
+            "--rounds" => plan.set_rounds(number()?),
+            "--idle-seconds" => plan.idle_seconds = number()? as u64,
+            "--max-zombies" => plan.max_zombies = number()?,
             "--also" => {
-                let spec = args.next().ok_or("--also needs NAME=PATH")?;
+                let spec = value()?;
                 let (name, path) = spec.split_once('=').ok_or("--also needs NAME=PATH")?;
-                also.push((name.to_owned(), PathBuf::from(path)));
+                options.also.push((name.to_owned(), PathBuf::from(path)));
             }
             "--only" => {
-                let list = args.next().ok_or("--only needs a list")?;
-                let names: Vec<String> = list.split(',').map(str::to_owned).collect();
+                let names: Vec<String> = value()?.split(',').map(str::to_owned).collect();
                 if let Some(bad) = names.iter().find(|n| !FIGURES.contains(&n.as_str())) {
                     return Err(format!(
                         "--only: unknown figure {bad:?} (known: {FIGURES:?})"
                     ));
                 }
-                only = Some(names);
+                plan.only = Some(names);
             }
             "-h" | "--help" => {
                 print!("{USAGE}");
@@ -180,30 +163,7 @@ fn parse_options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    let mut plan = Plan::new(quick);
-    if let Some(rounds) = rounds {
-        plan.set_rounds(rounds);
-    }
-    if let Some(seconds) = idle_seconds {
-        plan.idle_seconds = seconds as u64;
-    }
-    if let Some(max) = max_zombies {
-        plan.max_zombies = max;
-    }
-    plan.only = only;
-    let benchkit = match benchkit {
-        Some(path) => path,
-        None => std::env::current_exe()
-            .map_err(|e| format!("cannot find this program: {e}"))?
-            .with_file_name("benchkit"),
-    };
-    Ok(Options {
-        plan,
-        rinit,
-        benchkit,
-        out,
-        also,
-    })
+    Ok(options)
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {
@@ -218,24 +178,28 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// The first line an init prints for `--version`, for the record.
-fn version_of(path: &Path) -> String {
-    let output = std::process::Command::new(path)
+/// A contender, with the first line it prints for `--version`, for the record.
+fn init(name: &str, peer: bool, path: PathBuf) -> Init {
+    let output = std::process::Command::new(&path)
         .arg("--version")
         .stdin(std::process::Stdio::null())
         .output();
-    match output {
-        Ok(out) => {
-            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&out.stderr));
-            text.lines().next().unwrap_or("?").trim().to_owned()
-        }
-        Err(_) => "?".to_owned(),
+    let version = output.map_or("?".to_owned(), |out| {
+        let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+        text.lines().next().unwrap_or("?").trim().to_owned()
+    });
+    Init {
+        name: name.to_owned(),
+        peer,
+        path,
+        version,
     }
 }
 
-/// rinit first, then each peer found on PATH; the notes name the missing.
-fn discover(rinit: &Path) -> Result<(Vec<Init>, Vec<String>), String> {
+/// rinit first, then each peer found on PATH, then the `--also` builds; the
+/// notes name the peers missing.
+fn discover(options: &Options) -> Result<(Vec<Init>, Vec<String>), String> {
+    let rinit = &options.rinit;
     if !is_executable(rinit) {
         return Err(format!(
             "rinit's static build {} is missing: build it with \
@@ -246,56 +210,15 @@ fn discover(rinit: &Path) -> Result<(Vec<Init>, Vec<String>), String> {
     let rinit = rinit
         .canonicalize()
         .map_err(|e| format!("{}: {e}", rinit.display()))?;
-    let mut inits = vec![Init {
-        name: "rinit".into(),
-        peer: false,
-        version: version_of(&rinit),
-        path: rinit,
-    }];
+    let mut inits = vec![init("rinit", false, rinit)];
     let mut notes = Vec::new();
     let peers: [&[&str]; 3] = [&["tini-static", "tini"], &["dumb-init"], &["catatonit"]];
     for names in peers {
-        match names.iter().find_map(|n| find_in_path(n).map(|p| (n, p))) {
-            Some((name, path)) => inits.push(Init {
-                name: (*name).into(),
-                peer: true,
-                version: version_of(&path),
-                path,
-            }),
+        match names.iter().find_map(|n| Some((n, find_in_path(n)?))) {
+            Some((name, path)) => inits.push(init(name, true, path)),
             None => notes.push(format!("{} not found on PATH: skipped", names.join(" or "))),
         }
     }
-    Ok((inits, notes))
-}
-
-fn main() -> ExitCode {
-    let options = match parse_options() {
-        Ok(options) => options,
-        Err(e) => {
-            eprintln!("rinit-bench: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("\nrinit-bench: BROKEN RUN, no results written: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn run(options: Options) -> Result<(), String> {
-    if !is_executable(&options.benchkit) {
-        return Err(format!(
-            "the workload program {} is missing (cargo build --release in bench/)",
-            options.benchkit.display()
-        ));
-    }
-    if find_in_path("unshare").is_none() {
-        return Err("unshare (util-linux) is not on PATH".into());
-    }
-    let (mut inits, notes) = discover(&options.rinit)?;
     for (name, path) in &options.also {
         if !is_executable(path) {
             return Err(format!(
@@ -303,14 +226,43 @@ fn run(options: Options) -> Result<(), String> {
                 path.display()
             ));
         }
-        inits.push(Init {
-            name: name.clone(),
-            peer: false,
-            version: version_of(path),
-            path: path.clone(),
-        });
+        inits.push(init(name, false, path.clone()));
     }
-    let mut machine = machine::describe();
+    Ok((inits, notes))
+}
+
+fn main() {
+    let options = parse_options().unwrap_or_else(|e| {
+        eprintln!("rinit-bench: {e}");
+        std::process::exit(2);
+    });
+    // A run that fails a check panics, with what it saw; the harness kills
+    // its namespace as the panic unwinds.
+    match std::panic::catch_unwind(|| run(options)) {
+        Ok(Ok(())) => {}
+        outcome => {
+            if let Ok(Err(e)) = outcome {
+                eprintln!("rinit-bench: {e}");
+            }
+            eprintln!("\nrinit-bench: BROKEN RUN, no results written");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(options: Options) -> Result<(), String> {
+    if !is_executable(&options.testkit) {
+        return Err(format!(
+            "the workload program {} is missing \
+             (cargo build --profile measure --example testkit; scripts/bench does)",
+            options.testkit.display()
+        ));
+    }
+    if find_in_path("unshare").is_none() {
+        return Err("unshare (util-linux) is not on PATH".into());
+    }
+    let (inits, notes) = discover(&options)?;
+    let mut machine = report::Machine::describe();
     let plan = &options.plan;
     eprintln!("rinit-bench: {}", machine.line());
     if let Ok(load) = machine.load.parse::<f64>()
@@ -335,21 +287,27 @@ fn run(options: Options) -> Result<(), String> {
     }
     let bench = figures::Bench {
         inits: &inits,
-        benchkit: &options.benchkit,
+        testkit: &options.testkit.to_string_lossy(),
         plan,
     };
-    let results = bench.run_all()?;
-    machine.load = format!("{} before, {} after", machine.load, machine::loadavg());
+    let results = bench.run_all();
+    machine.load = format!("{} before, {} after", machine.load, report::loadavg());
     let table = report::markdown(&machine, &inits, &notes, plan, &results);
     println!("{table}");
     if let Some(dir) = &options.out {
+        let write = |path: PathBuf, text: &str| {
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+        };
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let md = dir.join("results.md");
-        let svg = dir.join("per-unit.svg");
-        std::fs::write(&md, &table).map_err(|e| format!("{}: {e}", md.display()))?;
-        std::fs::write(&svg, report::svg(&machine, &inits, &results))
-            .map_err(|e| format!("{}: {e}", svg.display()))?;
-        eprintln!("rinit-bench: wrote {} and {}", md.display(), svg.display());
+        write(dir.join("results.md"), &table)?;
+        write(
+            dir.join("per-unit.svg"),
+            &report::svg(&machine, &inits, &results),
+        )?;
+        eprintln!(
+            "rinit-bench: wrote results.md and per-unit.svg in {}",
+            dir.display()
+        );
     }
     Ok(())
 }

@@ -1,10 +1,84 @@
 //! The results as a markdown table (with each peer's ratio to rinit and the
-//! targets checked) and as an SVG bar chart of the per-unit costs.
+//! targets checked) and as an SVG bar chart of the per-unit costs, each with
+//! the machine they were measured on.
 
-use crate::figures::{ReapRow, Results};
-use crate::machine::Machine;
+use crate::figures::{ReapRow, Results, Spread};
 use crate::{Init, Plan};
 use std::fmt::Write;
+
+/// What the figures were measured on, for the record.
+pub struct Machine {
+    pub cpu: String,
+    pub cores: usize,
+    pub memory_gib: f64,
+    pub kernel: String,
+    /// UTC, `YYYY-MM-DD HH:MM`.
+    pub date: String,
+    /// The 1-minute load average before and after the run: the figures are
+    /// only as quiet as the machine was.
+    pub load: String,
+}
+
+/// The value of the first `name: value` line of a /proc file.
+fn proc_value(file: &str, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    Some(line.split_once(':')?.1.trim().to_owned())
+}
+
+impl Machine {
+    pub fn describe() -> Machine {
+        let memory_kib = proc_value("/proc/meminfo", "MemTotal:")
+            .and_then(|v| v.trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        Machine {
+            cpu: proc_value("/proc/cpuinfo", "model name").unwrap_or("unknown CPU".into()),
+            cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            memory_gib: memory_kib / 1024.0 / 1024.0,
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .map_or("?".to_owned(), |s| s.trim().to_owned()),
+            date: format!(
+                "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+                rest / 3600,
+                rest % 3600 / 60
+            ),
+            load: loadavg(),
+        }
+    }
+
+    pub fn line(&self) -> String {
+        format!(
+            "{} UTC; {}, {} cores, {:.0} GiB, Linux {}",
+            self.date, self.cpu, self.cores, self.memory_gib, self.kernel
+        )
+    }
+}
+
+/// The 1-minute load average.
+pub fn loadavg() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().next().unwrap_or("?").to_owned()
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// well-known algorithm, written out from its description).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
 
 /// "Flat": the per-orphan cost at the largest N within this factor of the smallest N's.
 const FLAT_FACTOR: f64 = 1.25;
@@ -20,7 +94,15 @@ struct Row {
 }
 
 /// Reads one figure, per contender, off a reaping row.
-type ReapFigure = fn(&ReapRow) -> &[f64];
+type ReapFigure = fn(&ReapRow) -> Vec<f64>;
+
+fn medians(spreads: &[Spread]) -> Vec<f64> {
+    spreads.iter().map(|s| s.median).collect()
+}
+
+fn quartiles(spreads: &[Spread]) -> Vec<(f64, f64)> {
+    spreads.iter().map(|s| (s.p25, s.p75)).collect()
+}
 
 fn row(label: String, values: Vec<f64>, decimals: usize, ratio: bool) -> Row {
     Row {
@@ -98,7 +180,7 @@ fn rows(results: &Results) -> Vec<Row> {
         ),
         row(
             "5. Init CPU per forwarded signal, µs".into(),
-            results.signal_cpu_us.clone(),
+            medians(&results.signal_cpu),
             2,
             true,
         ),
@@ -108,14 +190,19 @@ fn rows(results: &Results) -> Vec<Row> {
         (
             "Init CPU per reaped orphan, N =",
             "µs",
-            |r| &r.cpu_per_orphan_us,
+            |r| medians(&r.cpu_per_orphan_us),
             2,
         ),
-        ("Time until no zombie is left, N =", "ms", |r| &r.wall_ms, 1),
+        (
+            "Time until no zombie is left, N =",
+            "ms",
+            |r| r.wall_ms.clone(),
+            1,
+        ),
         (
             "Init peak memory (VmHWM) after reaping N =",
             "KiB",
-            |r| &r.peak_kb,
+            |r| r.peak_kb.clone(),
             0,
         ),
     ];
@@ -127,7 +214,7 @@ fn rows(results: &Results) -> Vec<Row> {
                     thousands(reap.count as u64),
                     at_a_time(reap)
                 ),
-                figure(reap).to_vec(),
+                figure(reap),
                 decimals,
                 true,
             ));
@@ -163,7 +250,7 @@ fn rows(results: &Results) -> Vec<Row> {
 }
 
 /// How the orphans were handed over: in waves, or all at once.
-fn at_a_time(reap: &crate::figures::ReapRow) -> String {
+fn at_a_time(reap: &ReapRow) -> String {
     if reap.burst {
         " all at once".into()
     } else if reap.at_once < reap.count {
@@ -223,11 +310,11 @@ fn targets(results: &Results, inits: &[Init]) -> Vec<(bool, String)> {
     if !results.memory_kb.is_empty() {
         versus_peers("memory".into(), &results.memory_kb, f64::NAN, "KiB", 0);
     }
-    if !results.signal_cpu_us.is_empty() {
+    if let Some(rinit) = results.signal_cpu.first() {
         versus_peers(
             "CPU per forwarded signal".into(),
-            &results.signal_cpu_us,
-            results.signal_cpu_iqr_us[0],
+            &medians(&results.signal_cpu),
+            rinit.iqr(),
             "µs",
             2,
         );
@@ -239,8 +326,8 @@ fn targets(results: &Results, inits: &[Init]) -> Vec<(bool, String)> {
                 thousands(reap.count as u64),
                 at_a_time(reap)
             ),
-            &reap.cpu_per_orphan_us,
-            reap.cpu_iqr_us[0],
+            &medians(&reap.cpu_per_orphan_us),
+            reap.cpu_per_orphan_us[0].iqr(),
             "µs",
             2,
         );
@@ -273,7 +360,10 @@ fn targets(results: &Results, inits: &[Init]) -> Vec<(bool, String)> {
     if let (Some(first), Some(last)) = (waves.first(), waves.last())
         && first.count != last.count
     {
-        let (a, b) = (first.cpu_per_orphan_us[0], last.cpu_per_orphan_us[0]);
+        let (a, b) = (
+            first.cpu_per_orphan_us[0].median,
+            last.cpu_per_orphan_us[0].median,
+        );
         out.push((
             b <= a * FLAT_FACTOR,
             format!(
@@ -309,7 +399,12 @@ pub fn markdown(
     } else {
         "Full run (`scripts/bench`)"
     };
-    let _ = writeln!(md, "Measured {} ({}).", machine.line(), machine.load_line());
+    let _ = writeln!(
+        md,
+        "Measured {} (1-minute load average {}).",
+        machine.line(),
+        machine.load
+    );
     let _ = writeln!(
         md,
         "{mode}: medians of {} start-up runs, {} idle windows, {} ping-pong runs of {} signals, \
@@ -536,8 +631,8 @@ pub fn svg(machine: &Machine, inits: &[Init], results: &Results) -> String {
         "Init CPU per forwarded signal (µs)",
         &[(
             "SIGUSR1 round trip".into(),
-            results.signal_cpu_us.clone(),
-            results.signal_cpu_quartiles.clone(),
+            medians(&results.signal_cpu),
+            quartiles(&results.signal_cpu),
         )],
         inits.len(),
     );
@@ -550,7 +645,11 @@ pub fn svg(machine: &Machine, inits: &[Init], results: &Results) -> String {
             } else {
                 format!("N = {}", thousands(r.count as u64))
             };
-            (label, r.cpu_per_orphan_us.clone(), r.cpu_quartiles.clone())
+            (
+                label,
+                medians(&r.cpu_per_orphan_us),
+                quartiles(&r.cpu_per_orphan_us),
+            )
         })
         .collect();
     if !groups.is_empty() {
@@ -587,6 +686,13 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(number(4.256, 2), "4.26");
         assert_eq!(number(f64::NAN, 2), "n/a");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]

@@ -1,0 +1,514 @@
+//! The one way rinit's tests and its benchmark run an init: as PID 1 of a
+//! fresh PID namespace (`unshare --pid --fork --mount-proc`, plus a user
+//! namespace when not root), the way a container runtime starts it. Callers
+//! wait on the lines their workloads print (the `testkit` program), never on
+//! sleeps; every limit here is only a safety net against a hung run, and
+//! passing it fails the caller with a panic that says what was seen.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// How long anything may take before the run is declared hung.
+pub const SAFETY_NET: Duration = Duration::from_secs(60);
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid takes nothing and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A command that runs `program args...` as PID 1 of a new PID namespace.
+/// `--kill-child` makes sure nothing outlives a caller that gives up.
+pub fn as_pid1(program: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("unshare");
+    if !is_root() {
+        cmd.args(["--user", "--map-root-user"]);
+    }
+    cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
+    cmd.arg(program).args(args);
+    cmd
+}
+
+/// Removes the variables rinit and its peers read, so that the caller's
+/// environment cannot change what an init does.
+pub fn scrub_init_env(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let text = name.to_string_lossy();
+        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
+            .iter()
+            .any(|prefix| text.starts_with(prefix))
+            || text == "LISTEN_PID"
+        {
+            cmd.env_remove(&name);
+        }
+    }
+}
+
+/// The exit code, or 128+N for death by signal N.
+fn code_of(status: ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+/// Waits for `child` to exit, at most `limit` (`None` then). The exit is
+/// the event: a pidfd becomes readable when its process exits.
+fn wait_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    if let Some(status) = child.try_wait().expect("try_wait") {
+        return Some(status);
+    }
+    // The child is not reaped yet, so its pid is still its own.
+    // SAFETY: pidfd_open takes plain integers and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id(), 0) };
+    assert!(fd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
+    // SAFETY: the descriptor was just opened and nothing else owns it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let mut poll = libc::pollfd {
+        fd: std::os::fd::AsRawFd::as_raw_fd(&fd),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ms = left.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd, for the duration of the call.
+        match unsafe { libc::poll(&mut poll, 1, ms) } {
+            0 => return None,
+            n if n > 0 => return Some(child.wait().expect("wait")),
+            _ => assert_eq!(
+                std::io::Error::last_os_error().raw_os_error(),
+                Some(libc::EINTR),
+                "poll on a pidfd"
+            ),
+        }
+    }
+}
+
+/// Runs `cmd` with no input or output and times it from just before the
+/// spawn to just after the wait, with nothing else (no reader threads) in
+/// between. Returns the exit code and the wall time.
+pub fn run_timed(mut cmd: Command, limit: Duration) -> (i32, Duration) {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    match wait_within(&mut child, limit) {
+        Some(status) => (code_of(status), start.elapsed()),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still running after {limit:?}");
+        }
+    }
+}
+
+/// What a finished run left behind.
+#[derive(Debug)]
+pub struct Finished {
+    /// The exit code, or 128+N if unshare (and so the init) died of signal N.
+    pub code: i32,
+    pub stdout: Vec<String>,
+    pub stderr: String,
+    /// When the run was seen to end: its output closed.
+    pub ended: Instant,
+}
+
+/// A running command whose output is read line by line. Dropping it kills
+/// the command (and with `--kill-child`, its namespace).
+pub struct Running {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    stderr: Receiver<String>,
+    limit: Duration,
+    /// Every stdout line received so far.
+    pub seen: Vec<String>,
+    /// Every stderr line received so far.
+    pub seen_stderr: Vec<String>,
+}
+
+fn forward_lines(from: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Running {
+    pub fn start(mut cmd: Command) -> Running {
+        cmd.stderr(Stdio::piped());
+        Running::start_with_stderr(cmd)
+    }
+
+    /// Like `start`, but stderr goes wherever `cmd` already sends it, and
+    /// no stderr line is seen here.
+    pub fn start_with_stderr(mut cmd: Command) -> Running {
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
+        let mut child = cmd.spawn().expect("start unshare");
+        let lines = forward_lines(child.stdout.take().unwrap());
+        let stderr = match child.stderr.take() {
+            Some(stderr) => forward_lines(stderr),
+            None => channel().1,
+        };
+        let stdin = child.stdin.take();
+        Running {
+            child,
+            stdin,
+            lines,
+            stderr,
+            limit: SAFETY_NET,
+            seen: Vec::new(),
+            seen_stderr: Vec::new(),
+        }
+    }
+
+    /// Replaces `SAFETY_NET` as the limit of each wait, for runs that may
+    /// take longer (the benchmark's largest).
+    pub fn with_safety_net(mut self, limit: Duration) -> Running {
+        self.limit = limit;
+        self
+    }
+
+    /// Waits for the next stdout line that satisfies `wanted`.
+    pub fn expect_line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        self.next_matching(false, what, wanted)
+    }
+
+    /// Waits for the next stderr line (the init's log) that satisfies `wanted`.
+    pub fn expect_stderr_line(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        self.next_matching(true, what, wanted)
+    }
+
+    fn next_matching(&mut self, stderr: bool, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + self.limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (source, seen) = if stderr {
+                (&self.stderr, &mut self.seen_stderr)
+            } else {
+                (&self.lines, &mut self.seen)
+            };
+            match source.recv_timeout(left) {
+                Ok(line) => {
+                    seen.push(line.clone());
+                    if wanted(&line) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    self.give_up(&format!("no line {what} within {:?}", self.limit))
+                }
+                Err(RecvTimeoutError::Disconnected) => panic!(
+                    "output closed before a line {what}; stdout {:?}; stderr {:?}",
+                    self.seen, self.seen_stderr
+                ),
+            }
+        }
+    }
+
+    /// Waits for exactly this stdout line.
+    pub fn expect(&mut self, exact: &str) -> String {
+        self.expect_line(&format!("{exact:?}"), |l| l == exact)
+    }
+
+    pub fn write_stdin(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(text.as_bytes()).expect("write stdin");
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The pid of `unshare` itself.
+    pub fn outer_pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// The init's pid (rinit's, in the tests) as seen from here: the only
+    /// child of `unshare --fork`.
+    pub fn rinit_pid(&self) -> i32 {
+        let me = self.outer_pid();
+        children(me)
+            .first()
+            .copied()
+            .unwrap_or_else(|| panic!("unshare ({me}) has no child"))
+    }
+
+    /// Sends a signal to the init from outside its namespace, as a container
+    /// runtime does.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill takes plain integers.
+        let ret = unsafe { libc::kill(self.rinit_pid(), signal) };
+        assert_eq!(ret, 0, "kill: {}", std::io::Error::last_os_error());
+    }
+
+    /// Waits for the direct child (the init, or unshare) to exit, while what
+    /// it leaves behind may still hold its output open; returns its exit
+    /// code (128+N on signal N).
+    pub fn wait_for_exit(&mut self) -> i32 {
+        match wait_within(&mut self.child, self.limit) {
+            Some(status) => code_of(status),
+            None => self.give_up(&format!("still running after {:?}", self.limit)),
+        }
+    }
+
+    /// Waits for the run to end and collects the rest of its output.
+    pub fn finish(mut self) -> Finished {
+        self.stdin = None;
+        // stdout closes when the init and every process holding it have exited.
+        let deadline = Instant::now() + self.limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.give_up(&format!("output still open after {:?}", self.limit))
+                }
+            }
+        }
+        let ended = Instant::now();
+        let status = self.child.wait().expect("wait");
+        // The init has exited; a process it left behind may still hold stderr.
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => self.seen_stderr.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!(
+                        "stderr still open after {:?}: {:?}",
+                        self.limit, self.seen_stderr
+                    )
+                }
+            }
+        }
+        let stderr = self.seen_stderr.iter().map(|l| format!("{l}\n")).collect();
+        Finished {
+            code: code_of(status),
+            stdout: std::mem::take(&mut self.seen),
+            stderr,
+            ended,
+        }
+    }
+
+    fn give_up(&mut self, why: &str) -> ! {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        panic!(
+            "{why}; stdout {:?}; stderr {:?}",
+            self.seen, self.seen_stderr
+        );
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A run abandoned by a failed check must not leave a namespace
+        // behind. Both calls do nothing once the run has been waited for.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a command to completion (stdin closed) and collects its output.
+pub fn run(cmd: Command) -> Finished {
+    let mut running = Running::start(cmd);
+    running.close_stdin();
+    running.finish()
+}
+
+/// rinit logged no warning and no error (its lines read `rinit: LEVEL: ...`).
+pub fn assert_no_complaints(done: &Finished) {
+    let complaints: Vec<&str> = done
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("rinit: warn") || l.starts_with("rinit: error"))
+        .collect();
+    assert!(complaints.is_empty(), "{complaints:?} in {done:?}");
+}
+
+/// The fields of `/proc/PID/stat` after the command name: `[0]` is the
+/// state letter, `[1]` the parent, `[11]` and `[12]` user and system time.
+/// The name, in parentheses, may itself hold spaces and parentheses.
+pub fn proc_stat(pid: i32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    Some(after_name.split_whitespace().map(str::to_owned).collect())
+}
+
+/// The state letter of a process (`S`, `T`, `Z`...), `None` once it is gone.
+pub fn proc_state(pid: i32) -> Option<char> {
+    proc_stat(pid)?.first()?.chars().next()
+}
+
+/// One field of `/proc/PID/status` (`VmHWM`, `SigPnd`...), its value's first
+/// word: a number of kB, a count, or a hexadecimal signal mask.
+pub fn status_field(pid: i32, name: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key == name).then(|| value.split_whitespace().next().unwrap_or("").to_owned())
+    })
+}
+
+/// A numeric field of `/proc/PID/status`: kB for the `Vm` fields.
+pub fn status_number(pid: i32, name: &str) -> Option<u64> {
+    status_field(pid, name)?.parse().ok()
+}
+
+/// A signal mask of `/proc/PID/status` (`SigPnd`, `SigBlk`...): bit N-1 is
+/// signal N.
+pub fn status_mask(pid: i32, name: &str) -> Option<u64> {
+    u64::from_str_radix(&status_field(pid, name)?, 16).ok()
+}
+
+/// The children of `pid`, from /proc.
+pub fn children(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Live processes and zombies below `root`, as seen from outside the namespace.
+pub fn descendants(root: i32) -> (Vec<i32>, Vec<i32>) {
+    let mut table = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // A process may vanish between listing and reading: skip it.
+        let Some(fields) = proc_stat(pid) else {
+            continue;
+        };
+        let state = fields[0].clone();
+        let parent: i32 = fields[1].parse().unwrap_or(0);
+        table.push((pid, parent, state));
+    }
+    let (mut live, mut zombies) = (Vec::new(), Vec::new());
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        for (pid, _, state) in table.iter().filter(|(_, p, _)| *p == parent) {
+            frontier.push(*pid);
+            if state == "Z" {
+                zombies.push(*pid)
+            } else {
+                live.push(*pid)
+            }
+        }
+    }
+    (live, zombies)
+}
+
+/// A fresh directory for one run's files, removed when dropped. Any uid may
+/// enter it (some tests run commands as an unprivileged user).
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        Scratch::under(std::env::temp_dir(), name)
+    }
+
+    /// On tmpfs (/dev/shm) where there is one: its files only ever live in
+    /// memory. (/dev/shm is often `nosuid`: not for setuid copies.)
+    pub fn in_memory(name: &str) -> Scratch {
+        let shm = PathBuf::from("/dev/shm");
+        if shm.is_dir() {
+            Scratch::under(shm, name)
+        } else {
+            Scratch::new(name)
+        }
+    }
+
+    fn under(base: PathBuf, name: &str) -> Scratch {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = base.join(format!("rinit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Scratch(dir)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// The path of `name` in this directory, as a string for command lines.
+    pub fn file(&self, name: &str) -> String {
+        self.path(name).to_string_lossy().into_owned()
+    }
+
+    /// Writes `text` to `name` with this mode; returns its path.
+    pub fn write(&self, name: &str, text: &str, mode: u32) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        self.file(name)
+    }
+
+    /// A copy of a binary that any uid can run (the build directory may not
+    /// be reachable by them); returns its path.
+    pub fn copy(&self, from: &std::path::Path, name: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let to = self.path(name);
+        std::fs::copy(from, &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        self.file(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_fields_of_this_process() {
+        let me = std::process::id() as i32;
+        assert!(status_number(me, "VmHWM").is_some_and(|kb| kb > 0));
+        assert!(status_mask(me, "SigBlk").is_some());
+        assert_eq!(status_field(me, "NoSuchField"), None);
+        // The main thread of this test program is running or asleep.
+        assert!(
+            matches!(proc_state(me), Some('R' | 'S')),
+            "{:?}",
+            proc_stat(me)
+        );
+        assert_eq!(
+            proc_stat(me).unwrap()[1],
+            std::os::unix::process::parent_id().to_string()
+        );
+    }
+
+    #[test]
+    fn timed_runs_report_their_exit_code() {
+        let (code, took) = run_timed(Command::new("false"), SAFETY_NET);
+        assert_eq!(code, 1);
+        assert!(took < SAFETY_NET);
+    }
+}
