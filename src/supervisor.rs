@@ -2,6 +2,7 @@
 
 use crate::cli::Config;
 use crate::exit_status::{Termination, exit_code, remap};
+use crate::forensics::Forensics;
 use crate::personality::AfterMainExit;
 use crate::policy::{Decision, ForwardTarget, Received, decide, is_stop_request, pause_ends_on};
 use crate::reap::reap_exited;
@@ -31,6 +32,8 @@ pub struct Supervisor {
     pending: Vec<Received>,
     /// The child has left its process group: warned once.
     warned_child_left_group: bool,
+    /// Says why things died (see `forensics`).
+    forensics: Forensics,
 }
 
 impl Supervisor {
@@ -48,6 +51,11 @@ impl Supervisor {
                 },
             ),
             kill_after: KillAfter::new(config.kill_after),
+            forensics: Forensics::new(
+                child.map(Pid::as_raw),
+                config.command.first().map(|c| c.as_os_str()),
+                config.termination_log.clone(),
+            ),
             config,
             own_pid,
             is_pid1,
@@ -94,7 +102,8 @@ impl Supervisor {
                 continue;
             }
             let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
-            let reaped = reap_exited(self.child, &mut |pid, termination| {
+            let names = self.forensics.wants_names();
+            let reaped = reap_exited(self.child, names, &mut |pid, termination| {
                 let how = format!("{termination:?}");
                 if warn_on_reap {
                     warn!("{}", personality.reap_warning(pid.as_raw(), &how));
@@ -102,6 +111,8 @@ impl Supervisor {
                     debug!("reaped process {pid}: {how}");
                 }
             });
+            let main = reaped.main.map(|t| (t, reaped.main_name.clone()));
+            self.forensics.after_reap(main, &reaped.killed);
             if let Some(termination) = reaped.main {
                 self.main_ended(termination);
             }
@@ -116,6 +127,8 @@ impl Supervisor {
                         return Ok(code);
                     }
                     Step::KillAndExit => {
+                        self.forensics
+                            .grace_ran_out(self.own_pid, self.config.grace);
                         self.signal_remaining(Signal::KILL);
                         info!("exiting with {code}; the kernel ends whatever is left");
                         return Ok(code);
@@ -130,6 +143,10 @@ impl Supervisor {
                         return Ok(code);
                     }
                     Step::SignalRemaining(signal) => {
+                        if signal == Signal::KILL {
+                            self.forensics
+                                .grace_ran_out(self.own_pid, self.config.grace);
+                        }
                         if !self.signal_remaining(signal) && self.drain.is_killing() {
                             warn!(
                                 "cannot see the remaining descendants (no usable /proc): leaving them to the init above"
@@ -158,6 +175,7 @@ impl Supervisor {
                 }
             }
             Decision::Forward(signal) => {
+                self.forensics.forwarded(signal);
                 self.forward(signal);
                 if self.child.is_some() && is_stop_request(received.signal) {
                     if let Some(delay) = self.kill_after.arm(Instant::now()) {
@@ -223,6 +241,8 @@ impl Supervisor {
                 Signal::from_number(signal).map_or(signal.to_string(), |s| s.to_string())
             ),
         }
+        let remapped_to_success = code == 0 && exit_code(termination) != 0;
+        self.forensics.main_ended(code, remapped_to_success);
         self.child = None;
         self.outcome = Some(code);
         self.kill_after.disarm();
