@@ -164,6 +164,16 @@ pub fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
     line
 }
 
+/// What the main child's line adds when the OOM killer killed processes
+/// rinit never reaped (a worker whose own parent reaped it).
+pub fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
+    format!(
+        "; the OOM killer killed {kills} other process{} in the container meanwhile ({})",
+        if kills == 1 { "" } else { "es" },
+        limit_text(limit)
+    )
+}
+
 /// Whether the main child's end deserves the crash line at the default
 /// level: a death by a signal that rinit did not forward on request, unless
 /// `-e` made its code a success. An OOM kill always does.
@@ -428,6 +438,15 @@ impl OomCount {
     }
 }
 
+impl OomCount {
+    /// The rise not attributed to anyone, now accounted for.
+    pub fn take_rest(&mut self, count: u64) -> u64 {
+        let rest = count.saturating_sub(self.accounted);
+        self.accounted = self.accounted.max(count);
+        rest
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Attribution {
     None,
@@ -487,6 +506,9 @@ fn read_oom_kill_count(version: CgroupVersion, dir: &Path) -> Option<u64> {
 
 // ---- What the supervisor calls ---------------------------------------------
 
+/// OOM kills of processes rinit did not reap, and the memory limit.
+type UnreapedOom = (u64, Option<u64>);
+
 /// What the supervisor tells, and what it keeps between events.
 #[derive(Debug)]
 pub struct Forensics {
@@ -499,7 +521,9 @@ pub struct Forensics {
     forwarded: SignalSet,
     memory: Option<MemoryCgroup>,
     /// How the main child ended, once it has, and whether the OOM killer did it.
-    main_death: Option<(Death, Oom)>,
+    /// With OOM kills of processes rinit did not reap (grandchildren, say)
+    /// and the memory limit, if there were any.
+    main_death: Option<(Death, Oom, Option<UnreapedOom>)>,
     /// Lines for the termination message: OOM kills of other processes.
     notes: Vec<String>,
     termination_log: Option<PathBuf>,
@@ -567,23 +591,30 @@ impl Forensics {
         });
         let is_sigkill = |d: &Death| matches!(d.termination, Termination::Killed { signal, .. } if signal == libc::SIGKILL);
         let sigkilled = main.iter().chain(others).filter(|d| is_sigkill(d)).count();
-        let oom = match &mut self.memory {
-            Some(memory) if sigkilled > 0 => {
-                let count = read_oom_kill_count(memory.version, &memory.dir);
-                match count.map(|c| memory.count.attribute(c, sigkilled)) {
-                    Some(Attribution::All) => Oom::Yes {
-                        limit: memory.limit(),
-                    },
-                    Some(Attribution::Some(kills)) => Oom::Maybe {
+        let (mut oom, mut unexplained) = (Oom::No, None);
+        // Read only when it can matter: a death by SIGKILL, or the main
+        // child's end (which also reports OOM kills rinit did not reap).
+        if let Some(memory) = self
+            .memory
+            .as_mut()
+            .filter(|_| sigkilled > 0 || main.is_some())
+        {
+            if let Some(count) = read_oom_kill_count(memory.version, &memory.dir) {
+                let limit = memory.limit();
+                oom = match memory.count.attribute(count, sigkilled) {
+                    Attribution::All => Oom::Yes { limit },
+                    Attribution::Some(kills) => Oom::Maybe {
                         kills,
                         of: sigkilled,
-                        limit: memory.limit(),
+                        limit,
                     },
-                    _ => Oom::No,
+                    Attribution::None => Oom::No,
+                };
+                if main.is_some() {
+                    unexplained = Some((memory.count.take_rest(count), limit));
                 }
             }
-            _ => Oom::No,
-        };
+        }
         for death in others.iter().filter(|d| is_sigkill(d)) {
             if oom != Oom::No {
                 let line = death_line(death, oom, None);
@@ -600,7 +631,8 @@ impl Forensics {
         }
         if let Some(death) = main {
             let oom = if is_sigkill(&death) { oom } else { Oom::No };
-            self.main_death = Some((death, oom));
+            let unexplained = unexplained.filter(|&(kills, _)| kills > 0);
+            self.main_death = Some((death, oom, unexplained));
         }
     }
 
@@ -609,12 +641,16 @@ impl Forensics {
     /// message if the exit is a failure.
     #[inline(never)]
     pub fn main_ended(&mut self, code: i32, remapped_to_success: bool) {
-        let Some((death, oom)) = self.main_death.clone() else {
+        let Some((death, oom, unexplained)) = self.main_death.clone() else {
             return;
         };
         let after = self.started.elapsed();
-        let line = death_line(&death, oom, Some(after));
-        if main_end_is_news(death.termination, self.forwarded, remapped_to_success, oom) {
+        let mut line = death_line(&death, oom, Some(after));
+        if let Some((kills, limit)) = unexplained {
+            line.push_str(&unreaped_oom_text(kills, limit));
+        }
+        let news = main_end_is_news(death.termination, self.forwarded, remapped_to_success, oom);
+        if news || unexplained.is_some() {
             let (signal, core_dumped) = match death.termination {
                 Termination::Killed {
                     signal,
@@ -628,7 +664,8 @@ impl Forensics {
                 signal = signal.as_deref(),
                 core_dumped = core_dumped,
                 oom = oom != Oom::No,
-                memory_limit = limit_of(oom),
+                memory_limit = limit_of(oom).or(unexplained.and_then(|(_, limit)| limit)),
+                other_oom_kills = unexplained.map(|(kills, _)| kills),
                 exit_code = code,
                 after_ms = after.as_millis() as u64;
                 "{line}"
@@ -990,5 +1027,20 @@ mod tests {
         // The counter went down: start again from there.
         assert_eq!(count.attribute(2, 1), Attribution::None);
         assert_eq!(count.attribute(3, 1), Attribution::All);
+        // At the main child's end, what nobody explained is taken.
+        assert_eq!(count.attribute(6, 1), Attribution::All);
+        assert_eq!(count.take_rest(6), 2);
+        assert_eq!(count.take_rest(6), 0);
+        assert_eq!(count.attribute(6, 1), Attribution::None);
+    }
+
+    #[test]
+    fn oom_kills_rinit_never_reaped_are_added_to_the_main_line() {
+        let mut line = death_line(&death("app", 7, Termination::Exited(1)), Oom::No, None);
+        line.push_str(&unreaped_oom_text(1, Some(32 << 20)));
+        assert_eq!(
+            line,
+            "'app' (pid 7) exited with status 1; the OOM killer killed 1 other process in the container meanwhile (memory limit 32 MiB)"
+        );
     }
 }
