@@ -12,7 +12,8 @@
 //!                            SIGTERM and exits; prints "daemon PID"
 //! testkit ignore-term        ignore SIGTERM and sleep forever ("ready")
 //! testkit exit CODE          exit with CODE
-//! testkit kill-self SIG      die by signal SIG
+//! testkit kill-self SIG      die by signal SIG (no core file)
+//! testkit fz-dump-core SIG   die by signal SIG with a core dump (see below)
 //! testkit block-all          block all 64 signals, even the C library's own,
 //!                            print "ready", exit when stdin closes
 //! testkit exec-env ENTRY... -- PROGRAM ARGS...
@@ -92,6 +93,7 @@ fn main() {
         "terminal" => terminal(&args[1..]),
         mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
         mode if mode.starts_with("bench-") => bench::run(mode, &args[1..]),
+        mode if mode.starts_with("fz-") => forensics(mode, &args[1..]),
         "block-all" => block_all(),
         "environ" => {
             let environ = std::fs::read("/proc/self/environ").expect("environ");
@@ -729,4 +731,42 @@ fn terminal(command: &[String]) {
         }
     }
     std::process::exit(code.expect("the session leader was reaped"));
+}
+
+// ---- Workloads of the forensics suite (tests/forensics.rs).
+//
+// testkit fz-dump-core SIG   allow core dumps (RLIMIT_CORE 64 MiB, dumpable),
+//                            then die by SIG, leaving a core file in the
+//                            working directory (core_pattern permitting)
+
+fn forensics(mode: &str, args: &[String]) {
+    match mode {
+        "fz-dump-core" => {
+            let sig: i32 = args
+                .first()
+                .and_then(|a| a.parse().ok())
+                .expect("fz-dump-core SIG");
+            let limit = libc::rlimit {
+                rlim_cur: 64 << 20,
+                rlim_max: 64 << 20,
+            };
+            // SAFETY: plain system calls on this process.
+            unsafe {
+                libc::setrlimit(libc::RLIMIT_CORE, &limit);
+                libc::prctl(libc::PR_SET_DUMPABLE, 1);
+                libc::signal(sig, libc::SIG_DFL);
+                let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+                libc::sigemptyset(set.as_mut_ptr());
+                libc::sigaddset(set.as_mut_ptr(), sig);
+                libc::sigprocmask(libc::SIG_UNBLOCK, set.as_ptr(), std::ptr::null_mut());
+                libc::kill(libc::getpid(), sig);
+            }
+            std::thread::sleep(Duration::from_secs(60));
+            std::process::exit(99);
+        }
+        _ => {
+            eprintln!("testkit: unknown mode {mode:?}");
+            std::process::exit(64);
+        }
+    }
 }

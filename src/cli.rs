@@ -19,6 +19,8 @@
 //! then the default of the name rinit was run as (see `personality`).
 
 use crate::exit_status::parse_exit_code;
+use crate::forensics::TERMINATION_LOG;
+use crate::logging::LogFormat;
 use crate::personality::Personality;
 use crate::policy::{ForwardTarget, Rewrites};
 use crate::signals::Signal;
@@ -28,6 +30,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Everything rinit needs to know to run.
@@ -56,6 +59,10 @@ pub struct Config {
     pub verbosity: u8,
     /// `RINIT_LOG`: an `env_logger` filter that overrides `verbosity`.
     pub log_filter: Option<String>,
+    pub log_format: LogFormat,
+    /// Where the reason of a failed exit goes, if the file is there and
+    /// empty (Kubernetes' termination message); `None`: nowhere.
+    pub termination_log: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -97,6 +104,8 @@ enum Opt {
     KillAfter,
     StopDelay,
     StopSuccess,
+    TerminationLog,
+    LogFormat,
 }
 
 /// What an option takes on the command line. Its variable, if it has one,
@@ -257,6 +266,24 @@ const OPTIONS: &[Spec] = &[
         help: "run no command: reap until SIGTERM or SIGINT, then exit 0",
     },
     Spec {
+        opt: Opt::TerminationLog,
+        short: None,
+        more_shorts: &[],
+        long: "termination-log",
+        takes: Takes::Value("PATH"),
+        env: Some("RINIT_TERMINATION_LOG"),
+        help: "on a failed exit, write why to PATH if it exists and is empty; off: never [/dev/termination-log]",
+    },
+    Spec {
+        opt: Opt::LogFormat,
+        short: None,
+        more_shorts: &[],
+        long: "log-format",
+        takes: Takes::Value("FORMAT"),
+        env: Some("RINIT_LOG_FORMAT"),
+        help: "text or json: json writes each log line as one JSON object [text]",
+    },
+    Spec {
         opt: Opt::Verbose,
         short: Some('v'),
         more_shorts: &[],
@@ -400,6 +427,9 @@ struct Layer {
     stop_delay: Option<Duration>,
     stop_success: Option<bool>,
     verbosity: Option<u8>,
+    /// `Some(None)`: turned off.
+    termination_log: Option<Option<PathBuf>>,
+    log_format: Option<LogFormat>,
 }
 
 impl Layer {
@@ -419,6 +449,8 @@ impl Layer {
             stop_delay: self.stop_delay.or(weaker.stop_delay),
             stop_success: self.stop_success.or(weaker.stop_success),
             verbosity: self.verbosity.or(weaker.verbosity),
+            termination_log: self.termination_log.or(weaker.termination_log),
+            log_format: self.log_format.or(weaker.log_format),
         }
     }
 
@@ -430,6 +462,8 @@ impl Layer {
             Opt::Grace => self.grace = Some(parse_duration(text)?),
             Opt::KillAfter => self.kill_after = Some(parse_duration(text)?),
             Opt::StopDelay => self.stop_delay = Some(parse_duration(text)?),
+            Opt::TerminationLog => self.termination_log = Some(parse_termination_log(text)?),
+            Opt::LogFormat => self.log_format = Some(LogFormat::parse(text)?),
             Opt::DrainSignal => self.drain_signal = Some(parse_signal_but_sigchld(text)?),
             Opt::Pdeathsig => self.pdeathsig = Some(parse_signal_but_sigchld(text)?),
             Opt::Rewrite => self
@@ -534,6 +568,10 @@ pub fn parse(
         stop_success: merged.stop_success.unwrap_or(false),
         verbosity: merged.verbosity.unwrap_or(1),
         log_filter: log_filter(env).map_err(fail)?,
+        log_format: merged.log_format.unwrap_or_default(),
+        termination_log: merged
+            .termination_log
+            .unwrap_or_else(|| Some(PathBuf::from(TERMINATION_LOG))),
     })))
 }
 
@@ -804,6 +842,16 @@ fn parse_signal_but_sigchld(text: &str) -> Result<Signal, String> {
     Ok(signal)
 }
 
+/// `--termination-log`: an absolute path, or `off`. A relative path would
+/// be resolved from `/`, where rinit moves, not from where it was started.
+fn parse_termination_log(text: &str) -> Result<Option<PathBuf>, String> {
+    match text {
+        "off" => Ok(None),
+        path if path.starts_with('/') => Ok(Some(PathBuf::from(path))),
+        _ => Err(format!("'{text}' is neither an absolute path nor off")),
+    }
+}
+
 /// `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds. At most a day:
 /// anything longer is a typo, and no container runtime waits that long.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -895,6 +943,50 @@ mod tests {
         assert!(!config.stop_success);
         assert_eq!(config.verbosity, 1);
         assert!(!config.subreaper && !config.pause && !config.warn_on_reap);
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(
+            config.termination_log,
+            Some(PathBuf::from("/dev/termination-log"))
+        );
+    }
+
+    #[test]
+    fn termination_log_and_log_format() {
+        let config = run(&[
+            "rinit",
+            "--termination-log",
+            "off",
+            "--log-format=json",
+            "x",
+        ]);
+        assert_eq!(config.termination_log, None);
+        assert_eq!(config.log_format, LogFormat::Json);
+        let config = run_with(
+            &["rinit", "--termination-log", "/a/b", "x"],
+            &[("RINIT_TERMINATION_LOG", "off")],
+        )
+        .unwrap();
+        assert_eq!(config.termination_log, Some(PathBuf::from("/a/b")));
+        assert_eq!(
+            run_with(&["tini", "x"], &[("RINIT_TERMINATION_LOG", "off")])
+                .unwrap()
+                .termination_log,
+            None
+        );
+        for (list, vars) in [
+            (
+                &["rinit", "--termination-log", "rel/path", "x"][..],
+                &[][..],
+            ),
+            (&["rinit", "--termination-log=", "x"][..], &[][..]),
+            (&["rinit", "--log-format", "yaml", "x"][..], &[][..]),
+            (&["rinit", "x"][..], &[("RINIT_TERMINATION_LOG", "")][..]),
+            (&["rinit", "x"][..], &[("RINIT_LOG_FORMAT", "")][..]),
+            (&["rinit", "x"][..], &[("RINIT_LOG_FORMAT", "JSON")][..]),
+        ] {
+            let e = error(list, vars);
+            assert_eq!(e.exit_code, 2, "{list:?} {vars:?}");
+        }
     }
 
     #[test]
@@ -1051,8 +1143,12 @@ mod tests {
             ("RINIT_VERBOSITY", "3"),
             ("RINIT_STOP_DELAY", "10s"),
             ("RINIT_STOP_SUCCESS", "1"),
+            ("RINIT_TERMINATION_LOG", "/tmp/why"),
+            ("RINIT_LOG_FORMAT", "json"),
         ];
         let config = run_with(&["rinit", "x"], &vars).unwrap();
+        assert_eq!(config.termination_log, Some(PathBuf::from("/tmp/why")));
+        assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.grace, Duration::from_secs(2));
         assert_eq!(config.forward_to, ForwardTarget::All);
         assert!(config.subreaper && config.warn_on_reap);
@@ -1110,6 +1206,8 @@ mod tests {
             ("RINIT_STOP_DELAY", "-1s"),
             ("RINIT_STOP_SUCCESS", "maybe"),
             ("RINIT_STOP_SUCCESS", ""),
+            ("RINIT_TERMINATION_LOG", "relative"),
+            ("RINIT_LOG_FORMAT", "xml"),
             ("TINI_VERBOSITY", "x"),
         ] {
             let e = error(&["rinit", "x"], &[(var, value)]);

@@ -8,6 +8,8 @@
 //! - `shutdown`: the drain, `--stop-delay` and `--kill-after` state machines;
 //! - `exit_status`: the exit code that mirrors the child (`--remap-exit`,
 //!   `--stop-success`);
+//! - `forensics`: saying why things died (crashes, OOM kills, SIGKILLs,
+//!   the termination message);
 //! - `spawn`: starting the child exactly as it would start without rinit;
 //! - `reap`: collecting exited children;
 //! - `supervisor`: the signalfd loop that ties them together;
@@ -17,6 +19,7 @@
 
 pub mod cli;
 pub mod exit_status;
+pub mod forensics;
 pub mod logging;
 pub mod personality;
 pub mod policy;
@@ -72,6 +75,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
         config.personality.name(),
         config.verbosity,
         config.log_filter.as_deref(),
+        config.log_format,
     );
     let code = supervise(config, env, parent);
     logging::flush();
@@ -136,12 +140,16 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         match start_child(&config, env, own_pid, inherited_mask) {
             Ok(pid) => Some(pid),
             Err(e) => {
-                match e.peer_line(config.personality) {
+                let line = e.peer_line(config.personality);
+                match &line {
                     // Under a peer's name, the peer's exact line: scripts grep for it.
                     Some(line) => {
                         let _ = writeln!(std::io::stderr(), "{line}");
                     }
                     None => error!("{e}"),
+                }
+                if let Some(path) = &config.termination_log {
+                    forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
                 }
                 let (not_found, not_executable) = config.personality.exec_failure_exit_codes();
                 return match e {

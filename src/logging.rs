@@ -29,10 +29,30 @@ const QUEUE_BYTES: usize = 256 * 1024;
 /// How long rinit waits, at exit, for queued lines to reach stderr.
 pub const FLUSH_WAIT: Duration = Duration::from_millis(500);
 
+/// How each log line is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `rinit: warn: message`
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl LogFormat {
+    pub fn parse(text: &str) -> Result<LogFormat, String> {
+        match text {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("'{text}' is not one of text, json")),
+        }
+    }
+}
+
 /// `verbosity`: 0 errors only, 1 warnings (the default), 2 info, 3 debug,
 /// 4 trace. `filter`, from `RINIT_LOG`, is an `env_logger` filter that
 /// overrides it.
-pub fn init(name: &'static str, verbosity: u8, filter: Option<&str>) {
+pub fn init(name: &'static str, verbosity: u8, filter: Option<&str>, format: LogFormat) {
     let level = match verbosity {
         0 => LevelFilter::Error,
         1 => LevelFilter::Warn,
@@ -46,10 +66,22 @@ pub fn init(name: &'static str, verbosity: u8, filter: Option<&str>) {
         builder.parse_filters(filter);
     }
     builder
-        .target(env_logger::Target::Pipe(Box::new(QueueWriter { name })))
+        .target(env_logger::Target::Pipe(Box::new(QueueWriter {
+            name,
+            format,
+        })))
         .format(move |out, record| {
             let level = record.level().as_str().to_ascii_lowercase();
-            writeln!(out, "{name}: {level}: {}", record.args())
+            match format {
+                LogFormat::Text => writeln!(out, "{name}: {level}: {}", record.args()),
+                LogFormat::Json => {
+                    let since_epoch = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default();
+                    let line = json_line(since_epoch, &level, name, record);
+                    out.write_all(line.as_bytes())
+                }
+            }
         });
     // Fails only if a logger is already installed, which cannot happen here.
     let _ = builder.try_init();
@@ -78,11 +110,12 @@ pub fn flush() {
 /// What env_logger writes to: each record arrives as one `write_all`.
 struct QueueWriter {
     name: &'static str,
+    format: LogFormat,
 }
 
 impl Write for QueueWriter {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        if !*WRITER.get_or_init(|| start_writer(self.name)) {
+        if !*WRITER.get_or_init(|| start_writer(self.name, self.format)) {
             // No thread could be started (at the process limit, say): a
             // line that might block is better than silence.
             let _ = std::io::stderr().write_all(line);
@@ -133,7 +166,7 @@ fn lock() -> MutexGuard<'static, QueueState> {
 }
 
 /// Starts the writer thread; false if it could not be started.
-fn start_writer(name: &'static str) -> bool {
+fn start_writer(name: &'static str, format: LogFormat) -> bool {
     // The thread must never take a signal meant for rinit (they are read
     // from the signalfd, and an unblocked SIGTERM would kill rinit
     // outright): it starts with every signal blocked, whatever the moment
@@ -142,14 +175,14 @@ fn start_writer(name: &'static str) -> bool {
     let spawned = std::thread::Builder::new()
         .name("log-writer".to_owned())
         .stack_size(64 * 1024)
-        .spawn(move || write_forever(name));
+        .spawn(move || write_forever(name, format));
     if let Ok(previous) = previous {
         let _ = sys::change_signal_mask(libc::SIG_SETMASK, previous);
     }
     spawned.is_ok()
 }
 
-fn write_forever(name: &'static str) {
+fn write_forever(name: &'static str, format: LogFormat) {
     let mut stderr = std::io::stderr();
     loop {
         let (line, dropped) = {
@@ -165,10 +198,23 @@ fn write_forever(name: &'static str) {
             (line, std::mem::take(&mut state.dropped))
         };
         if dropped > 0 {
-            let _ = writeln!(
-                stderr,
-                "{name}: warn: {dropped} log lines were dropped: stderr was not keeping up"
-            );
+            let message = format!("{dropped} log lines were dropped: stderr was not keeping up");
+            let note = match format {
+                LogFormat::Text => format!("{name}: warn: {message}\n"),
+                LogFormat::Json => {
+                    let since_epoch = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default();
+                    let fields = [("dropped", dropped)];
+                    let args = format_args!("{message}");
+                    let record = log::Record::builder()
+                        .args(args)
+                        .key_values(&fields)
+                        .build();
+                    json_line(since_epoch, "warn", name, &record)
+                }
+            };
+            let _ = stderr.write_all(note.as_bytes());
         }
         // Errors (a closed pipe, a full disk) lose only this line.
         let _ = stderr.write_all(&line);
@@ -229,6 +275,145 @@ pub fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
     text
 }
 
+// ---- JSON lines ------------------------------------------------------------
+
+/// One log record as a JSON object on one line: `time` (RFC 3339, UTC,
+/// milliseconds), `level`, `program`, `message`, then the record's fields.
+/// Written by hand: the format is small and fixed, and a JSON library would
+/// cost more of the binary than all of this.
+pub fn json_line(
+    since_epoch: std::time::Duration,
+    level: &str,
+    program: &str,
+    record: &log::Record,
+) -> String {
+    let mut line = String::with_capacity(160);
+    line.push_str("{\"time\":\"");
+    line.push_str(&rfc3339(since_epoch));
+    line.push_str("\",\"level\":");
+    push_json_string(&mut line, level);
+    line.push_str(",\"program\":");
+    push_json_string(&mut line, program);
+    line.push_str(",\"message\":");
+    push_json_string(&mut line, &record.args().to_string());
+    let _ = record.key_values().visit(&mut JsonFields(&mut line));
+    line.push_str("}\n");
+    line
+}
+
+/// Appends `text` as a JSON string: quotes, backslashes and every control
+/// character escaped, so that one record stays one line.
+pub fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // U+2028 and U+2029 are valid JSON but end lines in JavaScript.
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `2024-05-01T12:34:56.789Z` from the time since the Unix epoch.
+pub fn rfc3339(since_epoch: std::time::Duration) -> String {
+    let secs = since_epoch.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since_epoch.subsec_millis()
+    )
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01: eras of
+/// 400 years (146,097 days) starting on 1 March, so that the leap day comes
+/// last in its year.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468; // days from 0000-03-01
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Writes each field as `,"key":value`: numbers and booleans as themselves,
+/// strings as strings, and a missing value (or another kind) not at all.
+struct JsonFields<'a>(&'a mut String);
+
+impl<'kvs> log::kv::VisitSource<'kvs> for JsonFields<'_> {
+    fn visit_pair(
+        &mut self,
+        key: log::kv::Key<'kvs>,
+        value: log::kv::Value<'kvs>,
+    ) -> Result<(), log::kv::Error> {
+        let mut rendered = String::new();
+        value.visit(JsonValue(&mut rendered))?;
+        if !rendered.is_empty() {
+            self.0.push(',');
+            push_json_string(self.0, key.as_str());
+            self.0.push(':');
+            self.0.push_str(&rendered);
+        }
+        Ok(())
+    }
+}
+
+struct JsonValue<'a>(&'a mut String);
+
+impl<'v> log::kv::VisitValue<'v> for JsonValue<'_> {
+    /// rinit's own fields are numbers, booleans and strings; any other kind
+    /// is left out rather than formatted through `Display`, which would link
+    /// the float formatting machinery (some 15 KB) into the binary.
+    fn visit_any(&mut self, _value: log::kv::Value) -> Result<(), log::kv::Error> {
+        Ok(())
+    }
+
+    fn visit_null(&mut self) -> Result<(), log::kv::Error> {
+        Ok(())
+    }
+
+    fn visit_u64(&mut self, value: u64) -> Result<(), log::kv::Error> {
+        self.0.push_str(&value.to_string());
+        Ok(())
+    }
+
+    fn visit_i64(&mut self, value: i64) -> Result<(), log::kv::Error> {
+        self.0.push_str(&value.to_string());
+        Ok(())
+    }
+
+    fn visit_bool(&mut self, value: bool) -> Result<(), log::kv::Error> {
+        self.0.push_str(if value { "true" } else { "false" });
+        Ok(())
+    }
+
+    fn visit_str(&mut self, value: &str) -> Result<(), log::kv::Error> {
+        push_json_string(self.0, value);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +448,83 @@ mod tests {
             "No such file or directory (os error 2)"
         );
         assert_eq!(io_error(&io::Error::other("odd")), "odd");
+    }
+
+    use std::time::Duration;
+
+    fn line(message: &str, fields: &[(&str, log::kv::Value)]) -> String {
+        let args = format_args!("{message}");
+        let record = log::Record::builder()
+            .args(args)
+            .key_values(&fields)
+            .build();
+        json_line(
+            Duration::from_millis(1_700_000_000_123),
+            "warn",
+            "rinit",
+            &record,
+        )
+    }
+
+    #[test]
+    fn a_record_is_one_json_object_on_one_line() {
+        assert_eq!(
+            line(
+                "'app' (pid 7) was killed by SIGSEGV",
+                &[
+                    ("pid", 7u64.into()),
+                    ("signal", "SIGSEGV".into()),
+                    ("core_dumped", true.into()),
+                    ("exit_code", (-1i64).into()),
+                    ("memory_limit", log::kv::Value::null()),
+                ]
+            ),
+            "{\"time\":\"2023-11-14T22:13:20.123Z\",\"level\":\"warn\",\"program\":\"rinit\",\
+             \"message\":\"'app' (pid 7) was killed by SIGSEGV\",\"pid\":7,\"signal\":\"SIGSEGV\",\
+             \"core_dumped\":true,\"exit_code\":-1}\n"
+        );
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut out = String::new();
+        push_json_string(&mut out, "a\"b\\c\nd\te\u{1}\u{7f}\u{2028}é");
+        assert_eq!(out, r#""a\"b\\c\nd\te\u0001\u007f\u2028é""#);
+        let text = line("x\ny", &[("name", "\"q\"".into())]);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            text.trim_end()
+                .ends_with(r#""message":"x\ny","name":"\"q\""}"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn times_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339(Duration::ZERO), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339(Duration::from_secs(951_868_799)),
+            "2000-02-29T23:59:59.000Z"
+        );
+        assert_eq!(
+            rfc3339(Duration::from_secs(4_107_542_400)),
+            "2100-03-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339(Duration::from_millis(1_735_689_599_999)),
+            "2024-12-31T23:59:59.999Z"
+        );
+    }
+
+    #[test]
+    fn formats_parse() {
+        assert_eq!(LogFormat::parse("json"), Ok(LogFormat::Json));
+        assert_eq!(LogFormat::parse("text"), Ok(LogFormat::Text));
+        assert!(LogFormat::parse("JSON").is_err());
+        assert!(LogFormat::parse("").is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! The signal loop: wait on the signalfd, forward, reap, and shut down.
 
 use crate::cli::Config;
-use crate::exit_status::{Termination, outcome};
+use crate::exit_status::{Termination, exit_code, outcome};
+use crate::forensics::Forensics;
 use crate::personality::AfterMainExit;
 use crate::policy::{
     ChildStopped, Decision, ForwardTarget, Received, decide, is_stop_request, on_continue,
@@ -52,6 +53,8 @@ pub struct Supervisor {
     /// rinit stopped itself because the terminal stopped its child, and has
     /// not been continued since.
     stopped_as_job: bool,
+    /// Says why things died (see `forensics`).
+    forensics: Forensics,
 }
 
 impl Supervisor {
@@ -71,6 +74,11 @@ impl Supervisor {
             kill_after: KillAfter::new(config.kill_after),
             stop_delay: StopDelay::new(config.stop_delay),
             stops_sent: SignalSet::EMPTY,
+            forensics: Forensics::new(
+                child.map(Pid::as_raw),
+                config.command.first().map(|c| c.as_os_str()),
+                config.termination_log.clone(),
+            ),
             config,
             own_pid,
             is_pid1,
@@ -134,7 +142,8 @@ impl Supervisor {
                 continue;
             }
             let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
-            let reaped = reap_exited(self.child, &mut |pid, termination| {
+            let names = self.forensics.wants_names();
+            let reaped = reap_exited(self.child, names, &mut |pid, termination| {
                 let how = format!("{termination:?}");
                 if warn_on_reap {
                     warn!("{}", personality.reap_warning(pid.as_raw(), &how));
@@ -142,6 +151,8 @@ impl Supervisor {
                     debug!("reaped process {pid}: {how}");
                 }
             });
+            let main = reaped.main.map(|t| (t, reaped.main_name.clone()));
+            self.forensics.after_reap(main, &reaped.killed);
             if let Some(termination) = reaped.main {
                 self.main_ended(termination);
             } else if let Some(signal) = reaped.main_stopped {
@@ -159,6 +170,8 @@ impl Supervisor {
                         return Ok(code);
                     }
                     Step::KillAndExit => {
+                        self.forensics
+                            .grace_ran_out(self.own_pid, self.config.grace);
                         self.signal_remaining(Signal::KILL);
                         info!("exiting with {code}; the kernel ends whatever is left");
                         return Ok(code);
@@ -178,6 +191,10 @@ impl Supervisor {
                         return Ok(code);
                     }
                     Step::SignalRemaining(signal) => {
+                        if signal == Signal::KILL {
+                            self.forensics
+                                .grace_ran_out(self.own_pid, self.config.grace);
+                        }
                         if !self.signal_remaining(signal) && self.drain.is_killing() {
                             warn!(
                                 "cannot see the remaining descendants (no usable /proc): leaving them to the init above"
@@ -237,6 +254,7 @@ impl Supervisor {
                 if is_stop_request(received.signal) {
                     self.forward_stop_request(signal);
                 } else {
+                    self.forensics.forwarded(signal);
                     self.forward(signal);
                 }
                 self.stop_itself_if_the_peer_does(received.signal);
@@ -253,6 +271,7 @@ impl Supervisor {
     /// `--kill-after` counts from now, and `--stop-success` will take the
     /// child's death by `signal` as asked for.
     fn forward_stop_request(&mut self, signal: Signal) {
+        self.forensics.forwarded(signal);
         self.forward(signal);
         if self.child.is_some() {
             self.stops_sent = self.stops_sent.with(signal);
@@ -389,6 +408,8 @@ impl Supervisor {
                 Signal::from_number(signal).map_or(signal.to_string(), |s| s.to_string())
             ),
         }
+        let remapped_to_success = code == 0 && exit_code(termination) != 0;
+        self.forensics.main_ended(code, remapped_to_success);
         self.child = None;
         self.outcome = Some(code);
         self.kill_after.disarm();

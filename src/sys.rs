@@ -168,17 +168,13 @@ pub fn wait_for(pid: libc::pid_t, block: bool) -> Result<Option<(libc::pid_t, i3
     }
 }
 
-/// `waitpid(-1, WNOHANG | WUNTRACED)`: as `wait_for(-1, false)`, but a child
-/// that has stopped is reported too, once per stop (see
-/// `exit_status::stopped_by`).
-pub fn wait_for_exit_or_stop() -> Result<Option<(libc::pid_t, i32)>, Errno> {
+/// Takes the stop report of `pid` (`waitpid(pid, WNOHANG | WUNTRACED)`),
+/// once `peek_changed` has shown it, so that it is not shown again.
+pub fn take_stop_report(pid: libc::pid_t) -> Result<(), Errno> {
     let mut status = 0;
     // SAFETY: status is a live c_int the kernel writes the status into.
-    match Errno::result(unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG | libc::WUNTRACED) })?
-    {
-        0 => Ok(None),
-        pid => Ok(Some((pid, status))),
-    }
+    Errno::result(unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG | libc::WUNTRACED) })
+        .map(drop)
 }
 
 /// Stops rinit with `signal` (SIGTSTP, SIGTTIN or SIGTTOU) the way the
@@ -213,6 +209,85 @@ fn pending_signals() -> io::Result<SignalSet> {
         )
     })?;
     Ok(SignalSet::from_bits(set))
+}
+
+/// The next child that has ended or stopped, without reaping it (`waitid`
+/// with WNOWAIT): `Ok(None)` when children remain but none has news. While
+/// an ended child is a zombie, its /proc entry still names it (see
+/// `process_name`). The status comes in `waitpid`'s raw encoding (see
+/// `exit_status`). The caller then reaps it with `wait_for(pid, false)`, or
+/// takes a stop report with `take_stop_report`.
+pub fn peek_changed() -> Result<Option<(libc::pid_t, i32)>, Errno> {
+    // SAFETY: an all-zero siginfo_t is a valid value (plain integers and unions of them).
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: info is a live siginfo_t the kernel fills in.
+    Errno::result(unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) })?;
+    // SAFETY: after a successful waitid, si_pid and si_status are the fields
+    // the kernel set; a pid of 0 (as zeroed) means none has news.
+    let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
+    if pid == 0 {
+        return Ok(None);
+    }
+    Ok(Some((pid, raw_wait_status(info.si_code, status))))
+}
+
+/// `waitid`'s code and status in `waitpid`'s encoding (see wait(2)).
+fn raw_wait_status(code: libc::c_int, status: libc::c_int) -> i32 {
+    match code {
+        libc::CLD_EXITED => (status & 0xff) << 8,
+        libc::CLD_DUMPED => status | 0x80,
+        libc::CLD_STOPPED | libc::CLD_TRAPPED => (status & 0xff) << 8 | 0x7f,
+        _ => status,
+    }
+}
+
+/// A process's name (`/proc/PID/comm`, at most 15 bytes), `None` once it
+/// is reaped or when /proc belongs to another PID namespace.
+pub fn process_name(pid: libc::pid_t) -> Option<String> {
+    if !proc_is_ours() {
+        return None;
+    }
+    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
+    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
+    Some(String::from_utf8_lossy(comm).into_owned())
+}
+
+/// Whether /proc shows rinit's own PID namespace (its numbers then name
+/// the right processes). Checked once: rinit does not remount it.
+fn proc_is_ours() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 0: not checked yet, 1: ours, 2: not ours.
+    static OURS: AtomicU8 = AtomicU8::new(0);
+    match OURS.load(Ordering::Relaxed) {
+        0 => {
+            let ours = std::fs::read_link("/proc/self")
+                .ok()
+                .and_then(|own| own.to_str()?.parse::<libc::pid_t>().ok())
+                == Some(own_pid());
+            OURS.store(if ours { 1 } else { 2 }, Ordering::Relaxed);
+            ours
+        }
+        state => state == 1,
+    }
+}
+
+/// Writes `bytes` to `path` if it is an existing, writable, empty regular
+/// file; `Ok(false)` if it is not empty or not a regular file. Never creates
+/// the file, and never blocks on a FIFO (O_NONBLOCK).
+pub fn write_if_empty(path: &std::path::Path, bytes: &[u8]) -> io::Result<bool> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.file_type().is_file() || meta.len() != 0 {
+        return Ok(false);
+    }
+    file.write_all(bytes)?;
+    Ok(true)
 }
 
 /// `kill(pid, signal)` for any signal, real-time ones included.

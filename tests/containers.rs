@@ -899,3 +899,123 @@ fn podman_exec_processes_are_drained_too() {
         "the exec'd writer was not drained gracefully"
     );
 }
+
+// ---- Why things died (issue 13) ------------------------------------------------
+//
+// Podman here puts a container started with `--memory` under cgroup v1's
+// memory controller (hybrid layout); rinit reads its `oom_kill` counter.
+// `tail /dev/zero` looks for the end of a line that never comes, holding
+// all it read: it grows until the OOM killer ends it. Swap is off for the
+// container (`--memory-swap` equal to `--memory`), so that happens at once.
+
+/// The options of a container whose memory is limited to 64 MiB.
+const SMALL_MEMORY: &[&str] = &["--memory", "64m", "--memory-swap", "64m"];
+
+#[test]
+fn forensics_an_oom_killed_worker_is_named() {
+    let name = "rinit-e2e-oom-worker";
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let mut args = vec!["run", "--rm", "--interactive", "--name", name];
+    args.extend_from_slice(&["--network", "none"]);
+    args.extend_from_slice(SMALL_MEMORY);
+    // The subshell leaves `tail` to rinit: an orphan, which rinit reaps.
+    args.extend_from_slice(&[
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "(tail /dev/zero &); echo started; cat >/dev/null; echo 'stdin closed'",
+    ]);
+    let mut run = Running::start(merged(&engine().podman(&args)));
+    run.expect("started");
+    let line = run.expect_line("about the OOM kill", |l| l.contains("OOM"));
+    assert!(
+        line.starts_with("rinit: warn: 'tail' (pid ")
+            && line.ends_with(") was killed by the OOM killer (SIGKILL, memory limit 64 MiB)"),
+        "{line}"
+    );
+    // The main process lives on, and ends as it likes.
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(done.stdout.iter().any(|l| l == "stdin closed"), "{done:?}");
+}
+
+/// A worker reaped by its own parent never reaches rinit; the counter read
+/// when the main process ends still shows the kill.
+#[test]
+fn forensics_an_oom_kill_rinit_did_not_reap_is_told_at_the_end() {
+    let mut args = vec!["run", "--rm", "--network", "none"];
+    args.extend_from_slice(SMALL_MEMORY);
+    args.extend_from_slice(&[TEST_IMAGE, "sh", "-c", "tail /dev/zero; exit 1"]);
+    let done = common::run(engine().podman(&args));
+    assert_eq!(done.code, 1, "{done:?}");
+    assert!(
+        done.stderr.contains("rinit: warn: 'sh' (pid ")
+            && done.stderr.contains(") exited with status 1 after ")
+            && done.stderr.contains(
+                "; the OOM killer killed 1 other process in the container meanwhile (memory limit 64 MiB)"
+            ),
+        "{done:?}"
+    );
+}
+
+#[test]
+fn forensics_an_oom_killed_main_process_says_so_and_exits_137() {
+    let mut args = vec!["run", "--rm", "--network", "none"];
+    args.extend_from_slice(SMALL_MEMORY);
+    args.extend_from_slice(&[TEST_IMAGE, "tail", "/dev/zero"]);
+    let done = common::run(engine().podman(&args));
+    assert_eq!(done.code, 137, "{done:?}");
+    let lines: Vec<&str> = done.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{done:?}");
+    assert!(
+        lines[0].starts_with("rinit: warn: 'tail' (pid ")
+            && lines[0]
+                .contains(") was killed by the OOM killer (SIGKILL, memory limit 64 MiB) after "),
+        "{done:?}"
+    );
+}
+
+/// Kubernetes mounts a file at /dev/termination-log; here a bind mount
+/// does the same.
+#[test]
+fn forensics_the_termination_log_gets_the_reason_of_a_crash() {
+    let data = engine().data_dir("termination-log");
+    let file = data.join("termination-log");
+    let mount = format!("{}:/dev/termination-log", path_str(&file));
+    let run_with_log = |script: &str| {
+        std::fs::write(&file, "").unwrap();
+        common::run(engine().podman(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            &mount,
+            TEST_IMAGE,
+            "sh",
+            "-c",
+            script,
+        ]))
+    };
+    let done = run_with_log("kill -SEGV $$");
+    assert_eq!(done.code, 139, "{done:?}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        written.starts_with("'sh' (pid ")
+            && written.contains(") was killed by SIGSEGV")
+            && written.ends_with('\n')
+            && written.lines().count() == 1,
+        "{written:?}"
+    );
+
+    // The app's own message is kept.
+    let done = run_with_log("echo 'config missing' >/dev/termination-log; exit 3");
+    assert_eq!(done.code, 3, "{done:?}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "config missing\n");
+
+    // A success writes nothing.
+    let done = run_with_log("exit 0");
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
+}

@@ -1,0 +1,1059 @@
+//! Saying why things died: the crash line, OOM kills, the SIGKILL list at
+//! the end of the grace period, and the Kubernetes termination message.
+//!
+//! The person on call reads three places: the container's log, its exit
+//! code, and in Kubernetes the termination message. rinit sees every death
+//! in the container, so at its default level it says, in one line each:
+//! - the main child died of a signal nobody asked for through rinit
+//!   (`'app' (pid 7) was killed by SIGSEGV (core dumped) after 3.2s`);
+//! - a process was killed by the kernel's OOM killer: the memory cgroup's
+//!   `oom_kill` counter, read at start and again only after a process that
+//!   died of SIGKILL was reaped, has risen;
+//! - processes outlived the grace period and rinit SIGKILLed them.
+//!
+//! An ordinary exit, or a death by a signal rinit forwarded, says nothing.
+//! The decisions and the wording are pure functions below; `Forensics`
+//! holds what they need between events, and reads files through `sys`.
+
+use crate::exit_status::Termination;
+use crate::procs;
+use crate::signals::{Signal, SignalSet};
+use crate::sys;
+use log::{debug, warn};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The default place of the Kubernetes termination message.
+pub const TERMINATION_LOG: &str = "/dev/termination-log";
+
+/// Kubernetes shows at most this many bytes of the termination message.
+pub const TERMINATION_LOG_MAX: usize = 4096;
+
+/// How many processes the SIGKILL line names before it only counts.
+pub const NAMED_VICTIMS: usize = 5;
+
+/// A process that died, as rinit knows it when it reaps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Death {
+    pub pid: i32,
+    /// `/proc/PID/comm` read before reaping, or the command's file name.
+    pub name: String,
+    pub termination: Termination,
+}
+
+/// Whether the OOM killer explains a death by SIGKILL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Oom {
+    No,
+    /// The counter rose by at least the number of processes that died of
+    /// SIGKILL: each of them was OOM-killed.
+    Yes {
+        limit: Option<u64>,
+    },
+    /// The counter rose by `kills`, less than the `of` processes that died
+    /// of SIGKILL: rinit cannot tell which.
+    Maybe {
+        kills: u64,
+        of: usize,
+        limit: Option<u64>,
+    },
+}
+
+/// The signals whose default action dumps core (signal(7)): for them, "no
+/// core dump" is worth saying (core dumps are off, or failed).
+fn dumps_core(signal: i32) -> bool {
+    [
+        libc::SIGQUIT,
+        libc::SIGILL,
+        libc::SIGTRAP,
+        libc::SIGABRT,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        libc::SIGSEGV,
+        libc::SIGXCPU,
+        libc::SIGXFSZ,
+        libc::SIGSYS,
+    ]
+    .contains(&signal)
+}
+
+pub fn signal_name(signal: i32) -> String {
+    Signal::from_number(signal).map_or_else(|| format!("signal {signal}"), |s| s.to_string())
+}
+
+/// `3.2s`, `45ms`, `2m05s`, `3h07m`: short, and precise where it matters.
+pub fn format_duration(d: Duration) -> String {
+    // u64 milliseconds last 584 million years; u128 formatting costs 1 KB.
+    let ms = d.as_millis() as u64;
+    match ms {
+        0..1_000 => format!("{ms}ms"),
+        1_000..60_000 => format!("{}.{}s", ms / 1000, ms % 1000 / 100),
+        60_000..3_600_000 => format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000),
+        _ => format!("{}h{:02}m", ms / 3_600_000, ms % 3_600_000 / 60_000),
+    }
+}
+
+/// `64 MiB`, `1.5 GiB`, `1000 bytes`.
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut unit = 0;
+    while unit + 1 < UNITS.len() && bytes >= 1024u64.pow(unit as u32 + 2) {
+        unit += 1;
+    }
+    let size = 1024u64.pow(unit as u32 + 1);
+    let (whole, tenth) = (bytes / size, bytes % size * 10 / size);
+    if tenth == 0 {
+        format!("{whole} {}", UNITS[unit])
+    } else {
+        format!("{whole}.{tenth} {}", UNITS[unit])
+    }
+}
+
+fn limit_text(limit: Option<u64>) -> String {
+    match limit {
+        Some(bytes) => format!("memory limit {}", format_bytes(bytes)),
+        None => "no memory limit".to_owned(),
+    }
+}
+
+/// A process name as it may appear in a log line: control characters (a
+/// process chooses its own name) are escaped so it cannot split the line.
+pub fn printable_name(name: &str) -> String {
+    crate::logging::printable(name.as_bytes())
+}
+
+/// The one line that says how a process ended: `'app' (pid 7) was killed by
+/// SIGSEGV (core dumped) after 3.2s`. `after` is the process's age when
+/// rinit knows it (the main child's).
+pub fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
+    let mut line = format!("'{}' (pid {})", printable_name(&death.name), death.pid);
+    match (death.termination, oom) {
+        (Termination::Exited(code), _) => line.push_str(&format!(" exited with status {code}")),
+        (Termination::Killed { .. }, Oom::Yes { limit }) => line.push_str(&format!(
+            " was killed by the OOM killer (SIGKILL, {})",
+            limit_text(limit)
+        )),
+        (Termination::Killed { signal, .. }, Oom::Maybe { kills, of, limit }) => {
+            line.push_str(&format!(
+                " was killed by {}, maybe by the OOM killer ({kills} OOM kill{} for {of} processes killed by SIGKILL, {})",
+                signal_name(signal),
+                if kills == 1 { "" } else { "s" },
+                limit_text(limit)
+            ))
+        }
+        (
+            Termination::Killed {
+                signal,
+                core_dumped,
+            },
+            Oom::No,
+        ) => {
+            line.push_str(&format!(" was killed by {}", signal_name(signal)));
+            if core_dumped {
+                line.push_str(" (core dumped)");
+            } else if dumps_core(signal) {
+                line.push_str(" (no core dump)");
+            }
+        }
+    }
+    if let Some(after) = after {
+        line.push_str(&format!(" after {}", format_duration(after)));
+    }
+    line
+}
+
+/// What the main child's line adds when the OOM killer killed processes
+/// rinit never reaped (a worker whose own parent reaped it).
+pub fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
+    format!(
+        "; the OOM killer killed {kills} other process{} in the container meanwhile ({})",
+        if kills == 1 { "" } else { "es" },
+        limit_text(limit)
+    )
+}
+
+/// Whether the main child's end deserves the crash line at the default
+/// level: a death by a signal that rinit did not forward on request, unless
+/// `-e` made its code a success. An OOM kill always does.
+pub fn main_end_is_news(
+    termination: Termination,
+    forwarded: SignalSet,
+    remapped_to_success: bool,
+    oom: Oom,
+) -> bool {
+    match termination {
+        Termination::Exited(_) => false,
+        _ if oom != Oom::No => true,
+        _ if remapped_to_success => false,
+        Termination::Killed { signal, .. } => {
+            Signal::from_number(signal).is_none_or(|s| !forwarded.contains(s))
+        }
+    }
+}
+
+/// The SIGKILL line's list: the first few by pid, then a count of the rest.
+pub fn victims_text(victims: &[(i32, String)]) -> String {
+    // The lowest pids, in order, without sorting the whole list (a sort
+    // would link several KB of code for a list of five).
+    let mut first: Vec<&(i32, String)> = Vec::with_capacity(NAMED_VICTIMS + 1);
+    for victim in victims {
+        let at = first.partition_point(|(pid, _)| *pid < victim.0);
+        if at < NAMED_VICTIMS {
+            first.insert(at, victim);
+            first.truncate(NAMED_VICTIMS);
+        }
+    }
+    let mut text = String::new();
+    for (pid, name) in first {
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("'{}' (pid {pid})", printable_name(name)));
+    }
+    if victims.len() > NAMED_VICTIMS {
+        text.push_str(&format!(", and {} more", victims.len() - NAMED_VICTIMS));
+    }
+    text
+}
+
+/// `N processes outlived the 5s grace period: sending SIGKILL to ...`.
+pub fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
+    let grace = format_duration(grace);
+    match victims.len() {
+        0 => format!("processes outlived the {grace} grace period: sending SIGKILL"),
+        1 => format!(
+            "1 process outlived the {grace} grace period: sending SIGKILL to {}",
+            victims_text(victims)
+        ),
+        n => format!(
+            "{n} processes outlived the {grace} grace period: sending SIGKILL to {}",
+            victims_text(victims)
+        ),
+    }
+}
+
+/// The termination message: the lines, cut to Kubernetes' 4,096 bytes at a
+/// character boundary.
+pub fn termination_message(lines: &[String]) -> String {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    if text.len() > TERMINATION_LOG_MAX {
+        let mut end = TERMINATION_LOG_MAX;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+// ---- Memory cgroups ------------------------------------------------------
+
+/// Which interface a memory cgroup speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CgroupVersion {
+    V1,
+    V2,
+}
+
+/// rinit's cgroup paths from `/proc/self/cgroup`: the unified (v2) one and
+/// that of the v1 memory controller, as the kernel names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnCgroups {
+    pub unified: Option<String>,
+    pub memory_v1: Option<String>,
+}
+
+/// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
+/// the unified hierarchy, a v1 line lists its controllers with commas.
+pub fn parse_proc_cgroup(text: &str) -> OwnCgroups {
+    let mut own = OwnCgroups::default();
+    for line in text.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(id), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if id == "0" && controllers.is_empty() {
+            own.unified = Some(path.to_owned());
+        } else if controllers.split(',').any(|c| c == "memory") {
+            own.memory_v1 = Some(path.to_owned());
+        }
+    }
+    own
+}
+
+/// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CgroupMount {
+    pub version: CgroupVersion,
+    /// The cgroup this mount shows at its mount point (`/` unless a
+    /// container runtime bind-mounted a sub-tree).
+    pub root: String,
+    pub mount_point: String,
+}
+
+/// The cgroup2 mounts and the v1 mounts of the memory controller.
+pub fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
+    let mut mounts = Vec::new();
+    for line in mountinfo.lines() {
+        // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let left: Vec<&str> = left.split(' ').collect();
+        let right: Vec<&str> = right.split(' ').collect();
+        let (Some(root), Some(mount_point), Some(fs_type)) =
+            (left.get(3), left.get(4), right.first())
+        else {
+            continue;
+        };
+        let version = match *fs_type {
+            "cgroup2" => CgroupVersion::V2,
+            "cgroup"
+                if right
+                    .get(2)
+                    .is_some_and(|o| o.split(',').any(|o| o == "memory")) =>
+            {
+                CgroupVersion::V1
+            }
+            _ => continue,
+        };
+        mounts.push(CgroupMount {
+            version,
+            root: unescape_mountinfo(root),
+            mount_point: unescape_mountinfo(mount_point),
+        });
+    }
+    mounts
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\NNN` in octal.
+fn unescape_mountinfo(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        match (bytes[i], octal) {
+            (b'\\', Some(d)) => {
+                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The directories where rinit's memory cgroup may be read, best first:
+/// the unified hierarchy's (cgroup v2), then the v1 memory controller's.
+/// A path below the mount's root is found under its mount point; a path the
+/// mount does not show (another container's) is skipped.
+pub fn memory_cgroup_candidates(
+    own: &OwnCgroups,
+    mounts: &[CgroupMount],
+) -> Vec<(CgroupVersion, PathBuf)> {
+    let mut found = Vec::new();
+    for (version, path) in [
+        (CgroupVersion::V2, &own.unified),
+        (CgroupVersion::V1, &own.memory_v1),
+    ] {
+        let Some(path) = path else { continue };
+        for mount in mounts.iter().filter(|m| m.version == version) {
+            let below = if mount.root == "/" {
+                Some(path.as_str())
+            } else {
+                path.strip_prefix(mount.root.as_str())
+                    .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+            };
+            if let Some(rest) = below {
+                let dir = Path::new(&mount.mount_point).join(rest.trim_start_matches('/'));
+                found.push((version, dir));
+            }
+        }
+    }
+    found
+}
+
+/// The `oom_kill` count from cgroup v2's `memory.events` or v1's
+/// `memory.oom_control` (the same `KEY VALUE` lines); `None` without one
+/// (v1 before Linux 4.13 has no such line).
+pub fn parse_oom_kill_count(text: &str) -> Option<u64> {
+    text.lines().find_map(|line| {
+        let (key, value) = line.split_once(' ')?;
+        (key == "oom_kill").then(|| value.trim().parse().ok())?
+    })
+}
+
+/// The memory limit from v2's `memory.max` (`max` means none) or v1's
+/// `memory.limit_in_bytes` (where "none" is a number near 2^63).
+pub fn parse_memory_limit(text: &str) -> Option<u64> {
+    let value: u64 = text.trim().parse().ok()?;
+    (value < 1 << 62).then_some(value)
+}
+
+/// The `oom_kill` counter as last accounted for. A rise is attributed to
+/// the processes reaped with SIGKILL; what is not attributed stays for the
+/// next ones, since the counter rises when the kernel kills, which can be
+/// before rinit reaps the victim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OomCount {
+    accounted: u64,
+}
+
+impl OomCount {
+    pub fn new(count: u64) -> OomCount {
+        OomCount { accounted: count }
+    }
+
+    /// The counter reads `count` after `sigkilled` processes that died of
+    /// SIGKILL were reaped: how many of them the OOM killer explains.
+    pub fn attribute(&mut self, count: u64, sigkilled: usize) -> Attribution {
+        if count < self.accounted {
+            // Another cgroup's counter, or a reset: start again from here.
+            self.accounted = count;
+            return Attribution::None;
+        }
+        let rise = count - self.accounted;
+        if rise == 0 || sigkilled == 0 {
+            return Attribution::None;
+        }
+        let of = sigkilled as u64;
+        if rise >= of {
+            self.accounted += of;
+            Attribution::All
+        } else {
+            self.accounted += rise;
+            Attribution::Some(rise)
+        }
+    }
+}
+
+impl OomCount {
+    /// The rise not attributed to anyone, now accounted for.
+    pub fn take_rest(&mut self, count: u64) -> u64 {
+        let rest = count.saturating_sub(self.accounted);
+        self.accounted = self.accounted.max(count);
+        rest
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribution {
+    None,
+    All,
+    /// This many of them, rinit cannot tell which.
+    Some(u64),
+}
+
+/// rinit's memory cgroup: where its counter and limit are read.
+#[derive(Debug)]
+struct MemoryCgroup {
+    version: CgroupVersion,
+    dir: PathBuf,
+    count: OomCount,
+}
+
+impl MemoryCgroup {
+    /// Finds the first candidate whose counter can be read; `None` without a
+    /// memory controller (rinit then says nothing about OOM kills).
+    fn find() -> Option<MemoryCgroup> {
+        let own = parse_proc_cgroup(&read_text(Path::new("/proc/self/cgroup")).ok()?);
+        let mounts = parse_cgroup_mounts(&read_text(Path::new("/proc/self/mountinfo")).ok()?);
+        memory_cgroup_candidates(&own, &mounts)
+            .into_iter()
+            .find_map(|(version, dir)| {
+                let count = read_oom_kill_count(version, &dir)?;
+                Some(MemoryCgroup {
+                    version,
+                    dir,
+                    count: OomCount::new(count),
+                })
+            })
+    }
+
+    fn limit(&self) -> Option<u64> {
+        let file = match self.version {
+            CgroupVersion::V2 => "memory.max",
+            CgroupVersion::V1 => "memory.limit_in_bytes",
+        };
+        parse_memory_limit(&read_text(&self.dir.join(file)).ok()?)
+    }
+}
+
+/// A small text file (std::fs::read, which the rest of rinit links anyway).
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
+}
+
+fn read_oom_kill_count(version: CgroupVersion, dir: &Path) -> Option<u64> {
+    let file = match version {
+        CgroupVersion::V2 => "memory.events",
+        CgroupVersion::V1 => "memory.oom_control",
+    };
+    parse_oom_kill_count(&read_text(&dir.join(file)).ok()?)
+}
+
+// ---- What the supervisor calls ---------------------------------------------
+
+/// OOM kills of processes rinit did not reap, and the memory limit.
+type UnreapedOom = (u64, Option<u64>);
+
+/// What the supervisor tells, and what it keeps between events.
+#[derive(Debug)]
+pub struct Forensics {
+    started: Instant,
+    main: Option<i32>,
+    /// The command's file name: the main child's name if /proc cannot say.
+    command_name: String,
+    /// Signals rinit forwarded on request: a death by one of them is what
+    /// the user asked for.
+    forwarded: SignalSet,
+    memory: Option<MemoryCgroup>,
+    /// How the main child ended, once it has, and whether the OOM killer did it.
+    /// With OOM kills of processes rinit did not reap (grandchildren, say)
+    /// and the memory limit, if there were any.
+    main_death: Option<(Death, Oom, Option<UnreapedOom>)>,
+    /// Lines for the termination message: OOM kills of other processes.
+    notes: Vec<String>,
+    termination_log: Option<PathBuf>,
+    kill_reported: bool,
+}
+
+impl Forensics {
+    /// `main`: the main child (none in pause mode), started just now.
+    #[inline(never)]
+    pub fn new(
+        main: Option<i32>,
+        command: Option<&std::ffi::OsStr>,
+        termination_log: Option<PathBuf>,
+    ) -> Forensics {
+        let command_name = command
+            .map(|c| {
+                let c = c.to_string_lossy();
+                c.rsplit('/').next().unwrap_or_default().to_owned()
+            })
+            .unwrap_or_default();
+        let memory = MemoryCgroup::find();
+        match &memory {
+            Some(m) => debug!(
+                "watching the OOM kill count of {} (cgroup {:?}, now {})",
+                m.dir.display(),
+                m.version,
+                m.count.accounted
+            ),
+            None => debug!("no memory cgroup counter: OOM kills cannot be told apart"),
+        }
+        Forensics {
+            started: Instant::now(),
+            main,
+            command_name,
+            forwarded: SignalSet::EMPTY,
+            memory,
+            main_death: None,
+            notes: Vec::new(),
+            termination_log,
+            kill_reported: false,
+        }
+    }
+
+    /// rinit forwarded `signal` because it received it.
+    pub fn forwarded(&mut self, signal: Signal) {
+        self.forwarded = self.forwarded.with(signal);
+    }
+
+    /// Whether names of processes killed by SIGKILL are worth reading before
+    /// they are reaped (only an OOM kill makes them news).
+    pub fn wants_names(&self) -> bool {
+        self.memory.is_some()
+    }
+
+    /// After a reaping pass: `main` is the main child's end if it was
+    /// reaped, `others` the other processes that died of a signal. Reads the
+    /// OOM counter if one of them died of SIGKILL, and reports OOM kills of
+    /// processes other than the main child.
+    #[inline(never)]
+    pub fn after_reap(&mut self, main: Option<(Termination, Option<String>)>, others: &[Death]) {
+        let main = main.map(|(termination, name)| Death {
+            pid: self.main.unwrap_or(0),
+            name: name.unwrap_or_else(|| self.command_name.clone()),
+            termination,
+        });
+        let is_sigkill = |d: &Death| matches!(d.termination, Termination::Killed { signal, .. } if signal == libc::SIGKILL);
+        let sigkilled = main.iter().chain(others).filter(|d| is_sigkill(d)).count();
+        let (mut oom, mut unexplained) = (Oom::No, None);
+        // Read only when it can matter: a death by SIGKILL, or the main
+        // child's end (which also reports OOM kills rinit did not reap).
+        if let Some(memory) = self
+            .memory
+            .as_mut()
+            .filter(|_| sigkilled > 0 || main.is_some())
+        {
+            if let Some(count) = read_oom_kill_count(memory.version, &memory.dir) {
+                let limit = memory.limit();
+                oom = match memory.count.attribute(count, sigkilled) {
+                    Attribution::All => Oom::Yes { limit },
+                    Attribution::Some(kills) => Oom::Maybe {
+                        kills,
+                        of: sigkilled,
+                        limit,
+                    },
+                    Attribution::None => Oom::No,
+                };
+                if main.is_some() {
+                    unexplained = Some((memory.count.take_rest(count), limit));
+                }
+            }
+        }
+        for death in others.iter().filter(|d| is_sigkill(d)) {
+            if oom != Oom::No {
+                let line = death_line(death, oom, None);
+                warn!(
+                    pid = death.pid,
+                    name = death.name.as_str(),
+                    signal = "SIGKILL",
+                    oom = true,
+                    memory_limit = limit_of(oom);
+                    "{line}"
+                );
+                self.notes.push(line);
+            }
+        }
+        if let Some(death) = main {
+            let oom = if is_sigkill(&death) { oom } else { Oom::No };
+            let unexplained = unexplained.filter(|&(kills, _)| kills > 0);
+            self.main_death = Some((death, oom, unexplained));
+        }
+    }
+
+    /// The main child has ended (after `after_reap` saw it) and rinit will
+    /// exit with `code`: the crash line if it is news, and the termination
+    /// message if the exit is a failure.
+    #[inline(never)]
+    pub fn main_ended(&mut self, code: i32, remapped_to_success: bool) {
+        let Some((death, oom, unexplained)) = self.main_death.clone() else {
+            return;
+        };
+        let after = self.started.elapsed();
+        let mut line = death_line(&death, oom, Some(after));
+        if let Some((kills, limit)) = unexplained {
+            line.push_str(&unreaped_oom_text(kills, limit));
+        }
+        let news = main_end_is_news(death.termination, self.forwarded, remapped_to_success, oom);
+        if news || unexplained.is_some() {
+            let (signal, core_dumped) = match death.termination {
+                Termination::Killed {
+                    signal,
+                    core_dumped,
+                } => (Some(signal_name(signal)), core_dumped),
+                Termination::Exited(_) => (None, false),
+            };
+            warn!(
+                pid = death.pid,
+                name = death.name.as_str(),
+                signal = signal.as_deref(),
+                core_dumped = core_dumped,
+                oom = oom != Oom::No,
+                memory_limit = limit_of(oom).or(unexplained.and_then(|(_, limit)| limit)),
+                other_oom_kills = unexplained.map(|(kills, _)| kills),
+                exit_code = code,
+                after_ms = after.as_millis() as u64;
+                "{line}"
+            );
+        }
+        if code != 0 {
+            let mut lines = std::mem::take(&mut self.notes);
+            lines.push(line);
+            self.write_termination_log(&lines);
+        }
+    }
+
+    /// The grace period ran out and rinit is about to SIGKILL what is left
+    /// below it (`root`): says who, once.
+    #[inline(never)]
+    pub fn grace_ran_out(&mut self, root: i32, grace: Duration) {
+        if std::mem::replace(&mut self.kill_reported, true) {
+            return;
+        }
+        // As PID 1, everyone else in the namespace (`docker exec`'d
+        // processes included); otherwise rinit's descendants.
+        let left = procs::snapshot().map(|table| {
+            if root == 1 {
+                table
+                    .into_iter()
+                    .filter(|e| e.pid != root && e.stat.is_alive())
+                    .collect()
+            } else {
+                procs::descendants_of(root, &table)
+            }
+        });
+        let victims: Vec<(i32, String)> = left
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.pid,
+                    sys::process_name(e.pid).unwrap_or_else(|| "?".to_owned()),
+                )
+            })
+            .collect();
+        let pids: Vec<String> = victims.iter().map(|(pid, _)| pid.to_string()).collect();
+        warn!(
+            count = victims.len() as u64,
+            pids = pids.join(",").as_str(),
+            signal = "SIGKILL";
+            "{}",
+            kill_line(&victims, grace)
+        );
+    }
+
+    /// Writes the termination message if the file is there, writable and
+    /// still empty (an app that wrote its own keeps it).
+    pub fn write_termination_log(&self, lines: &[String]) {
+        if let Some(path) = &self.termination_log {
+            write_termination_log(path, lines);
+        }
+    }
+}
+
+/// See `Forensics::write_termination_log`; also used before there is a
+/// supervisor (the command could not be started).
+pub fn write_termination_log(path: &Path, lines: &[String]) {
+    match sys::write_if_empty(path, termination_message(lines).as_bytes()) {
+        Ok(true) => debug!("wrote the termination message to {}", path.display()),
+        Ok(false) => debug!(
+            "{} is not an empty regular file: left as it is",
+            path.display()
+        ),
+        Err(e) => debug!(
+            "not writing the termination message to {}: {e}",
+            path.display()
+        ),
+    }
+}
+
+fn limit_of(oom: Oom) -> Option<u64> {
+    match oom {
+        Oom::Yes { limit } | Oom::Maybe { limit, .. } => limit,
+        Oom::No => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn killed(signal: i32, core_dumped: bool) -> Termination {
+        Termination::Killed {
+            signal,
+            core_dumped,
+        }
+    }
+
+    fn death(name: &str, pid: i32, termination: Termination) -> Death {
+        Death {
+            pid,
+            name: name.to_owned(),
+            termination,
+        }
+    }
+
+    #[test]
+    fn the_crash_line_says_what_how_and_when() {
+        let secs = |ms| Some(Duration::from_millis(ms));
+        assert_eq!(
+            death_line(&death("python", 7, killed(11, true)), Oom::No, secs(3_240)),
+            "'python' (pid 7) was killed by SIGSEGV (core dumped) after 3.2s"
+        );
+        assert_eq!(
+            death_line(&death("python", 7, killed(11, false)), Oom::No, secs(40)),
+            "'python' (pid 7) was killed by SIGSEGV (no core dump) after 40ms"
+        );
+        assert_eq!(
+            death_line(&death("app", 9, killed(9, false)), Oom::No, secs(125_000)),
+            "'app' (pid 9) was killed by SIGKILL after 2m05s"
+        );
+        assert_eq!(
+            death_line(&death("app", 9, killed(40, false)), Oom::No, None),
+            "'app' (pid 9) was killed by SIGRTMIN+6"
+        );
+        assert_eq!(
+            death_line(
+                &death("app", 9, Termination::Exited(3)),
+                Oom::No,
+                secs(7_200_000)
+            ),
+            "'app' (pid 9) exited with status 3 after 2h00m"
+        );
+        assert_eq!(
+            death_line(
+                &death("stress", 12, killed(9, false)),
+                Oom::Yes {
+                    limit: Some(64 << 20)
+                },
+                None
+            ),
+            "'stress' (pid 12) was killed by the OOM killer (SIGKILL, memory limit 64 MiB)"
+        );
+        assert_eq!(
+            death_line(
+                &death("a", 12, killed(9, false)),
+                Oom::Maybe {
+                    kills: 1,
+                    of: 2,
+                    limit: None
+                },
+                None
+            ),
+            "'a' (pid 12) was killed by SIGKILL, maybe by the OOM killer (1 OOM kill for 2 processes killed by SIGKILL, no memory limit)"
+        );
+    }
+
+    #[test]
+    fn names_cannot_split_the_line() {
+        assert_eq!(
+            death_line(&death("a\nb\u{1b}", 3, killed(6, true)), Oom::No, None),
+            "'a\\nb\\u{1b}' (pid 3) was killed by SIGABRT (core dumped)"
+        );
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(format_duration(Duration::ZERO), "0ms");
+        assert_eq!(format_duration(Duration::from_millis(999)), "999ms");
+        assert_eq!(format_duration(Duration::from_millis(1_000)), "1.0s");
+        assert_eq!(format_duration(Duration::from_millis(59_999)), "59.9s");
+        assert_eq!(format_duration(Duration::from_secs(60)), "1m00s");
+        assert_eq!(format_duration(Duration::from_secs(3_661)), "1h01m");
+        assert_eq!(format_bytes(1000), "1000 bytes");
+        assert_eq!(format_bytes(1024), "1 KiB");
+        assert_eq!(format_bytes(64 << 20), "64 MiB");
+        assert_eq!(format_bytes(3 << 29), "1.5 GiB");
+        assert_eq!(format_bytes(1536), "1.5 KiB");
+        assert_eq!(format_bytes(5 << 40), "5 TiB");
+    }
+
+    #[test]
+    fn only_unasked_deaths_of_the_main_child_are_news() {
+        let term = Signal::TERM;
+        let forwarded = SignalSet::EMPTY.with(term);
+        let news = |t, remapped, oom| main_end_is_news(t, forwarded, remapped, oom);
+        assert!(!news(Termination::Exited(0), false, Oom::No));
+        assert!(!news(Termination::Exited(3), false, Oom::No));
+        assert!(!news(killed(libc::SIGTERM, false), false, Oom::No));
+        assert!(news(killed(libc::SIGINT, false), false, Oom::No));
+        assert!(news(killed(libc::SIGSEGV, true), false, Oom::No));
+        assert!(news(killed(libc::SIGKILL, false), false, Oom::No));
+        // -e 139: the user calls it a success.
+        assert!(!news(killed(libc::SIGSEGV, true), true, Oom::No));
+        // An OOM kill is news even if SIGKILL had been forwarded.
+        let with_kill = SignalSet::EMPTY.with(Signal::KILL);
+        let oom = Oom::Yes { limit: None };
+        assert!(main_end_is_news(killed(9, false), with_kill, true, oom));
+        assert!(!main_end_is_news(
+            killed(9, false),
+            with_kill,
+            false,
+            Oom::No
+        ));
+    }
+
+    #[test]
+    fn the_kill_line_names_the_first_few_and_counts_the_rest() {
+        let grace = Duration::from_secs(5);
+        let many: Vec<(i32, String)> = (0..8).map(|i| (20 - i, format!("w{i}"))).collect();
+        assert_eq!(
+            kill_line(&many, grace),
+            "8 processes outlived the 5.0s grace period: sending SIGKILL to 'w7' (pid 13), 'w6' (pid 14), 'w5' (pid 15), 'w4' (pid 16), 'w3' (pid 17), and 3 more"
+        );
+        assert_eq!(
+            kill_line(&[(9, "sleep".to_owned())], Duration::ZERO),
+            "1 process outlived the 0ms grace period: sending SIGKILL to 'sleep' (pid 9)"
+        );
+        assert_eq!(
+            kill_line(&[], grace),
+            "processes outlived the 5.0s grace period: sending SIGKILL"
+        );
+    }
+
+    #[test]
+    fn the_termination_message_fits_kubernetes() {
+        assert_eq!(termination_message(&["a".into(), "b".into()]), "a\nb\n");
+        let long = "é".repeat(3000);
+        let message = termination_message(&[long]);
+        assert!(message.len() <= TERMINATION_LOG_MAX);
+        assert!(message.len() >= TERMINATION_LOG_MAX - 1);
+        assert!(message.chars().all(|c| c == 'é'));
+    }
+
+    /// Captured on this machine (hybrid layout: podman puts a container with
+    /// `--memory` in the v1 memory controller) and on a cgroup v2 host.
+    const HYBRID_CGROUP: &str = "12:pids:/machine.slice/libpod-abc.scope
+11:memory:/machine.slice/libpod-abc.scope
+10:cpu,cpuacct:/machine.slice/libpod-abc.scope
+1:name=systemd:/machine.slice/libpod-abc.scope
+0::/machine.slice/libpod-abc.scope
+";
+    const V2_CGROUP: &str = "0::/kubepods.slice/pod1/cri-abc.scope\n";
+
+    #[test]
+    fn own_cgroups_of_both_layouts() {
+        assert_eq!(
+            parse_proc_cgroup(HYBRID_CGROUP),
+            OwnCgroups {
+                unified: Some("/machine.slice/libpod-abc.scope".into()),
+                memory_v1: Some("/machine.slice/libpod-abc.scope".into()),
+            }
+        );
+        assert_eq!(
+            parse_proc_cgroup(V2_CGROUP),
+            OwnCgroups {
+                unified: Some("/kubepods.slice/pod1/cri-abc.scope".into()),
+                memory_v1: None,
+            }
+        );
+        // A path may hold colons.
+        assert_eq!(
+            parse_proc_cgroup("4:memory:/a:b\n").memory_v1.as_deref(),
+            Some("/a:b")
+        );
+        assert_eq!(parse_proc_cgroup("garbage\n"), OwnCgroups::default());
+    }
+
+    const V2_MOUNTINFO: &str = "\
+22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw
+30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
+";
+    const HYBRID_MOUNTINFO: &str = "\
+700 690 0:64 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755
+701 700 0:30 /machine.slice/libpod-abc.scope /sys/fs/cgroup/unified ro - cgroup2 cgroup2 rw
+702 700 0:34 /machine.slice/libpod-abc.scope /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory
+703 700 0:35 /machine.slice/libpod-abc.scope /sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct
+704 700 0:36 / /sys/fs/cgroup/odd\\040dir rw - cgroup cgroup rw,memory
+";
+
+    #[test]
+    fn cgroup_mounts_of_both_layouts() {
+        assert_eq!(
+            parse_cgroup_mounts(V2_MOUNTINFO),
+            [CgroupMount {
+                version: CgroupVersion::V2,
+                root: "/".into(),
+                mount_point: "/sys/fs/cgroup".into(),
+            }]
+        );
+        let hybrid = parse_cgroup_mounts(HYBRID_MOUNTINFO);
+        assert_eq!(hybrid.len(), 3, "{hybrid:?}");
+        assert_eq!(hybrid[1].version, CgroupVersion::V1);
+        assert_eq!(hybrid[1].mount_point, "/sys/fs/cgroup/memory");
+        assert_eq!(hybrid[2].mount_point, "/sys/fs/cgroup/odd dir");
+    }
+
+    #[test]
+    fn the_memory_cgroup_is_found_below_its_mount() {
+        let v2 = memory_cgroup_candidates(
+            &parse_proc_cgroup(V2_CGROUP),
+            &parse_cgroup_mounts(V2_MOUNTINFO),
+        );
+        assert_eq!(
+            v2,
+            [(
+                CgroupVersion::V2,
+                PathBuf::from("/sys/fs/cgroup/kubepods.slice/pod1/cri-abc.scope")
+            )]
+        );
+        // With a cgroup namespace, the path and the root are both `/`.
+        let v2 = memory_cgroup_candidates(
+            &parse_proc_cgroup("0::/\n"),
+            &parse_cgroup_mounts(V2_MOUNTINFO),
+        );
+        assert_eq!(v2, [(CgroupVersion::V2, PathBuf::from("/sys/fs/cgroup"))]);
+        // A runtime bind-mounts the container's own cgroup at the mount point.
+        let hybrid = memory_cgroup_candidates(
+            &parse_proc_cgroup(HYBRID_CGROUP),
+            &parse_cgroup_mounts(HYBRID_MOUNTINFO),
+        );
+        assert_eq!(
+            hybrid[..2],
+            [
+                (CgroupVersion::V2, PathBuf::from("/sys/fs/cgroup/unified")),
+                (CgroupVersion::V1, PathBuf::from("/sys/fs/cgroup/memory")),
+            ]
+        );
+        // A mount of another sub-tree does not show rinit's cgroup.
+        let other = memory_cgroup_candidates(
+            &parse_proc_cgroup("0::/a/b\n"),
+            &parse_cgroup_mounts("1 0 0:1 /a/bc /x rw - cgroup2 cgroup2 rw\n"),
+        );
+        assert!(other.is_empty(), "{other:?}");
+    }
+
+    #[test]
+    fn oom_kill_counters_of_both_versions() {
+        let v2_events = "low 0\nhigh 0\nmax 12\noom 3\noom_kill 2\noom_group_kill 0\n";
+        assert_eq!(parse_oom_kill_count(v2_events), Some(2));
+        let v1_control = "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n";
+        assert_eq!(parse_oom_kill_count(v1_control), Some(5));
+        // Linux before 4.13 has no oom_kill line in v1.
+        assert_eq!(
+            parse_oom_kill_count("oom_kill_disable 0\nunder_oom 0\n"),
+            None
+        );
+        assert_eq!(parse_oom_kill_count("oom_kill x\n"), None);
+        assert_eq!(parse_oom_kill_count(""), None);
+    }
+
+    #[test]
+    fn memory_limits_of_both_versions() {
+        assert_eq!(parse_memory_limit("67108864\n"), Some(64 << 20));
+        assert_eq!(parse_memory_limit("max\n"), None);
+        assert_eq!(parse_memory_limit("9223372036854771712\n"), None);
+        assert_eq!(parse_memory_limit(""), None);
+    }
+
+    #[test]
+    fn a_rise_of_the_counter_is_attributed_to_the_sigkilled() {
+        let mut count = OomCount::new(4);
+        assert_eq!(count.attribute(4, 1), Attribution::None);
+        assert_eq!(count.attribute(5, 1), Attribution::All);
+        assert_eq!(count.attribute(5, 1), Attribution::None);
+        // Two kills, one victim reaped yet: the other is kept for later.
+        assert_eq!(count.attribute(7, 1), Attribution::All);
+        assert_eq!(count.attribute(7, 1), Attribution::All);
+        // One kill, two SIGKILLed: which one cannot be told.
+        assert_eq!(count.attribute(8, 2), Attribution::Some(1));
+        assert_eq!(count.attribute(8, 1), Attribution::None);
+        // A rise with nothing reaped is not spent.
+        assert_eq!(count.attribute(9, 0), Attribution::None);
+        assert_eq!(count.attribute(9, 1), Attribution::All);
+        // The counter went down: start again from there.
+        assert_eq!(count.attribute(2, 1), Attribution::None);
+        assert_eq!(count.attribute(3, 1), Attribution::All);
+        // At the main child's end, what nobody explained is taken.
+        assert_eq!(count.attribute(6, 1), Attribution::All);
+        assert_eq!(count.take_rest(6), 2);
+        assert_eq!(count.take_rest(6), 0);
+        assert_eq!(count.attribute(6, 1), Attribution::None);
+    }
+
+    #[test]
+    fn oom_kills_rinit_never_reaped_are_added_to_the_main_line() {
+        let mut line = death_line(&death("app", 7, Termination::Exited(1)), Oom::No, None);
+        line.push_str(&unreaped_oom_text(1, Some(32 << 20)));
+        assert_eq!(
+            line,
+            "'app' (pid 7) exited with status 1; the OOM killer killed 1 other process in the container meanwhile (memory limit 32 MiB)"
+        );
+    }
+}
