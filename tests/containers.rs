@@ -824,32 +824,87 @@ fn dockerfile_code(text: &str) -> String {
     code.trim_end().to_owned()
 }
 
-/// The README shows the Dockerfile and the Pod manifest exactly as these
-/// tests use them.
+/// The docs show the test image and the Pod manifests exactly as these
+/// tests use them: the README the Pod a user copies, docs/containers.md
+/// `Dockerfile.test` and the Pod with a stop delay.
 #[test]
-fn readme_shows_the_tested_examples() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let heading = "\n## Use it in containers\n";
-    let section = readme.split_once(heading).map_or("", |(_, rest)| {
-        rest.split_once("\n## ")
-            .map_or(rest, |(section, _)| section)
-    });
-    let (name, doc) = ("README.md", section.to_owned());
-    let dockerfile = std::fs::read_to_string(repo().join("Dockerfile.test")).unwrap();
+fn the_docs_show_the_tested_examples() {
+    let read = |name: &str| std::fs::read_to_string(repo().join(name)).unwrap();
+    let containers = "docs/containers.md";
+    let dockerfile = read("Dockerfile.test");
     assert!(
-        code_blocks(&doc, "dockerfile")
+        code_blocks(&read(containers), "dockerfile")
             .iter()
             .any(|block| dockerfile_code(block) == dockerfile_code(&dockerfile)),
-        "{name} does not show Dockerfile.test as it is:\n{}",
+        "{containers} does not show Dockerfile.test as it is:\n{}",
         dockerfile_code(&dockerfile)
     );
-    for manifest in ["pod.yaml", "pod-stop-delay.yaml"] {
+    for (doc, manifest) in [
+        ("README.md", "pod.yaml"),
+        (containers, "pod-stop-delay.yaml"),
+    ] {
         let pod = std::fs::read_to_string(fixtures().join(manifest)).unwrap();
         assert!(
-            code_blocks(&doc, "yaml").contains(&pod),
-            "{name} does not show tests/containers/{manifest} as it is"
+            code_blocks(&read(doc), "yaml").contains(&pod),
+            "{doc} does not show tests/containers/{manifest} as it is"
         );
     }
+}
+
+/// The README's first Dockerfile, the one a user copies, built as shown
+/// (with the local busybox image in its `FROM` line, as there is no
+/// registry here) and run without a command: its `CMD` runs under rinit as
+/// PID 1, and the exit code the README promises comes out.
+#[test]
+fn the_readme_dockerfile_builds_and_runs() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let shown = code_blocks(&readme, "dockerfile")
+        .into_iter()
+        .next()
+        .expect("README.md shows no Dockerfile");
+    let mut lines: Vec<String> = shown.lines().map(str::to_owned).collect();
+    let from = lines
+        .iter_mut()
+        .find(|line| line.starts_with("FROM "))
+        .expect("the README's Dockerfile has no FROM line");
+    *from = format!("FROM {BASE_IMAGE}");
+    assert!(
+        lines.iter().any(|l| l == r#"ENTRYPOINT ["/rinit", "--"]"#),
+        "the README's Dockerfile does not make rinit the entrypoint:\n{shown}"
+    );
+    let engine = engine();
+    let file = engine.state.join("readme.Containerfile");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let image = "localhost/rinit-readme";
+    let context = engine.state.join("context");
+    podman_ok(&[
+        "build",
+        "--quiet",
+        "-f",
+        path_str(&file),
+        "-t",
+        image,
+        path_str(&context),
+    ]);
+    let done = common::run(engine.podman(&["run", "--rm", "--network", "none", image]));
+    assert_eq!(done.code, 3, "{done:?}");
+    assert_eq!(done.stdout, ["hello from the child"], "{done:?}");
+    let done = common::run(engine.podman(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        image,
+        "sh",
+        "-c",
+        "tr '\\0' ' ' </proc/1/cmdline; echo",
+    ]));
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(
+        done.stdout,
+        ["/rinit -- sh -c tr '\\0' ' ' </proc/1/cmdline; echo "],
+        "rinit is not PID 1"
+    );
 }
 
 /// A process started with `podman exec` is not rinit's child (its parent is
