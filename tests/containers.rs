@@ -76,7 +76,10 @@ fn podman_in(state: &Path, args: &[&str]) -> Command {
         .arg(state.join("tmp"))
         .args(["--storage-driver", "vfs"])
         .args(args)
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        // conmon writes an `oom` marker into its working directory when the
+        // OOM killer strikes: keep it in the run's state, not the checkout.
+        .current_dir(state);
     cmd
 }
 
