@@ -169,7 +169,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     let mut supervisor = supervisor::Supervisor::new(config, signals, child);
     if let Some(signal) = parent_died_early {
         info!("the parent died before {signal} could be armed: acting on it now");
-        supervisor.receive_first(policy::Received { signal, sender: 0 });
+        supervisor.receive_first(signals::Received { signal, sender: 0 });
     }
     match supervisor.run() {
         Ok(code) => code,

@@ -1,6 +1,6 @@
 //! What to do with each signal rinit receives. Pure decisions, no syscalls.
 
-use crate::signals::{MAX_SIGNAL, Signal};
+use crate::signals::{MAX_SIGNAL, Received, Signal};
 
 /// Who receives a forwarded signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,14 +85,6 @@ impl Rewrites {
         };
         Ok((from, to))
     }
-}
-
-/// A signal as it came out of the signalfd.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Received {
-    pub signal: Signal,
-    /// The sender, when the kernel says (0 for the kernel itself).
-    pub sender: i32,
 }
 
 /// What rinit does with one received signal.

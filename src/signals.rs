@@ -138,6 +138,15 @@ impl fmt::Debug for Signal {
     }
 }
 
+/// A signal as it came out of the signalfd (`sys::SignalReader`), the
+/// input of `policy::decide`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub signal: Signal,
+    /// The sender, when the kernel says (0 for the kernel itself).
+    pub sender: i32,
+}
+
 /// A set of signals in the kernel's own layout: bit `n - 1` stands for
 /// signal `n`. This is what `rt_sigprocmask` and `signalfd4` take, and unlike
 /// the C library's `sigset_t` it can hold the signals the C library reserves

@@ -5,13 +5,13 @@ use crate::exit_status::{Termination, exit_code, outcome};
 use crate::forensics::Forensics;
 use crate::personality::AfterMainExit;
 use crate::policy::{
-    ChildStopped, Decision, ForwardTarget, Received, decide, is_stop_request, on_continue,
+    ChildStopped, Decision, ForwardTarget, decide, is_stop_request, on_continue,
     on_main_child_stopped, pause_ends_on,
 };
 use crate::procs::{self, Watch};
 use crate::reap::reap_exited;
 use crate::shutdown::{Drain, Hold, KillAfter, Scope, Step, StopDelay};
-use crate::signals::{Signal, SignalSet};
+use crate::signals::{Received, Signal, SignalSet};
 use crate::sys::{self, SignalReader};
 use log::{debug, info, trace, warn};
 use nix::errno::Errno;

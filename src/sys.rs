@@ -5,8 +5,7 @@
 //! signals the library reserves for itself, and nix's `Signal` cannot name
 //! real-time signals. Everything else goes through nix where it can.
 
-use crate::policy::Received;
-use crate::signals::{Signal, SignalSet};
+use crate::signals::{Received, Signal, SignalSet};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::io;
