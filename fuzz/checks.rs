@@ -10,7 +10,7 @@
 #![allow(dead_code)] // each fuzz target uses one half
 
 use rinit::cli::{Invocation, parse, parse_bool, parse_duration};
-use rinit::exit_status::parse_exit_code;
+use rinit::exit_status::{parse_exit_code, usage_exit_code};
 use rinit::personality::Personality;
 use rinit::policy::{ForwardTarget, Rewrites};
 use rinit::signals::{MAX_SIGNAL, RTMIN, Signal};
@@ -67,7 +67,7 @@ pub fn check_command_line(data: &[u8]) {
     );
     match result {
         Err(e) => {
-            assert_eq!(e.exit_code, personality.usage_exit_code(), "{e:?}");
+            assert_eq!(e.exit_code, usage_exit_code(personality), "{e:?}");
             assert!(!e.message.trim().is_empty(), "empty usage message");
             let first_line = e.message.lines().next().unwrap_or("");
             assert!(!first_line.trim().is_empty(), "{e:?}");

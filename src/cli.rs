@@ -510,7 +510,7 @@ pub fn parse(
     let fail = |message: String| UsageError {
         program: personality.name(),
         message: crate::logging::printable(message.as_bytes()),
-        exit_code: personality.usage_exit_code(),
+        exit_code: crate::exit_status::usage_exit_code(personality),
     };
 
     let (cli, command) = match read_command_line(personality, argv).map_err(fail)? {

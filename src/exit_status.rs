@@ -1,8 +1,50 @@
-//! The exit code rinit ends with, mirroring its main child: decided here, in
-//! `outcome`, and nowhere else.
+//! Every exit code rinit can end with is decided here and nowhere else:
+//! the one that mirrors the main child (`outcome`, with `--remap-exit` and
+//! `--stop-success`), and those of rinit's own ends: a usage error, a
+//! command that cannot be started, a failure of rinit itself. Under a peer's
+//! name the last ones are that peer's, so that scripts written for it keep
+//! working. `tests::the_exit_code_table` holds the README's table.
 
+use crate::personality::Personality;
 use crate::signals::{Signal, SignalSet};
+use crate::spawn::SpawnError;
+use nix::errno::Errno;
 use std::collections::BTreeSet;
+
+/// `--help`, `--version` and `--license`, and `--pause` ended by SIGTERM or
+/// SIGINT: under every name.
+pub const SUCCESS: i32 = 0;
+
+/// rinit itself failed, not the command (it could not create its signalfd,
+/// fork, or become a subreaper when `-s` asked for it): under every name.
+pub const FAILURE: i32 = 1;
+
+/// A malformed command line or variable: 2, the usual code for bad usage;
+/// the peers exit 1.
+pub fn usage_exit_code(personality: Personality) -> i32 {
+    match personality {
+        Personality::Rinit => 2,
+        Personality::Tini | Personality::DumbInit | Personality::Catatonit => 1,
+    }
+}
+
+/// The command could not be started. A failed exec is the shell's 127 when
+/// the command was not found (a dangling symbolic link included) and 126
+/// when it was found but could not be executed, as under tini; dumb-init
+/// exits 2 and catatonit 1 for both. Anything else (the fork failed) is a
+/// failure of rinit itself.
+pub fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> i32 {
+    let SpawnError::Exec { errno, .. } = error else {
+        return FAILURE;
+    };
+    let not_found = matches!(errno, Errno::ENOENT | Errno::ENOTDIR);
+    match personality {
+        Personality::Rinit | Personality::Tini if not_found => 127,
+        Personality::Rinit | Personality::Tini => 126,
+        Personality::DumbInit => 2,
+        Personality::Catatonit => 1,
+    }
+}
 
 /// How a process ended, as `waitpid` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,6 +315,93 @@ mod tests {
             outcome(Termination::Exited(4), &codes, Some(sent(&["TERM"]))),
             4
         );
+    }
+
+    /// The README's table of exit codes, row by row, under each name (rinit,
+    /// tini, dumb-init, catatonit): a change here is one users see, and the
+    /// README must change with it.
+    #[test]
+    fn the_exit_code_table() {
+        use Personality::*;
+        let none = BTreeSet::new();
+        let listed: BTreeSet<u8> = [143].into_iter().collect();
+        let exec = |errno| SpawnError::Exec {
+            program: "app".into(),
+            path: "/bin/app".into(),
+            errno,
+            child: nix::unistd::Pid::from_raw(2),
+        };
+        type Code<'a> = Box<dyn Fn(Personality) -> i32 + 'a>;
+        let rows: Vec<(&str, [i32; 4], Code)> = vec![
+            (
+                "the child's code",
+                [3; 4],
+                Box::new(|_| outcome(Termination::Exited(3), &none, None)),
+            ),
+            (
+                "128 + N: killed by signal N",
+                [143; 4],
+                Box::new(|_| outcome(killed(libc::SIGTERM), &none, None)),
+            ),
+            (
+                "0: the code, or 128+N, listed with -e",
+                [0; 4],
+                Box::new(|_| outcome(killed(libc::SIGTERM), &listed, None)),
+            ),
+            (
+                "0: --stop-success, the child ended of the forwarded stop request",
+                [0; 4],
+                Box::new(|_| outcome(killed(libc::SIGTERM), &none, Some(sent(&["TERM"])))),
+            ),
+            (
+                "0: --pause ended on SIGTERM/SIGINT; --help, --version",
+                [0; 4],
+                Box::new(|_| SUCCESS),
+            ),
+            (
+                "127: the command was not found",
+                [127, 127, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOENT))),
+            ),
+            (
+                "127: a directory in the path is a file",
+                [127, 127, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOTDIR))),
+            ),
+            (
+                "126: no permission, or a directory",
+                [126, 126, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::EACCES))),
+            ),
+            (
+                "126: not a binary for this machine, or a script without #!",
+                [126, 126, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOEXEC))),
+            ),
+            (
+                "126: argument list too long",
+                [126, 126, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::E2BIG))),
+            ),
+            ("2: bad usage", [2, 1, 1, 1], Box::new(usage_exit_code)),
+            (
+                "1: rinit could not fork the child",
+                [1; 4],
+                Box::new(|p| start_failure_exit_code(p, &SpawnError::Fork(Errno::EAGAIN))),
+            ),
+            ("1: rinit itself failed", [1; 4], Box::new(|_| FAILURE)),
+        ];
+        for (row, codes, code) in &rows {
+            for (personality, expected) in [Rinit, Tini, DumbInit, Catatonit].into_iter().zip(codes)
+            {
+                assert_eq!(
+                    code(personality),
+                    *expected,
+                    "{row}, as {}",
+                    personality.name()
+                );
+            }
+        }
     }
 
     #[test]

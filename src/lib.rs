@@ -40,9 +40,6 @@ use std::ffi::{CString, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
-/// Exit code for a failure of rinit itself (not of the command).
-pub const EXIT_FAILURE: i32 = 1;
-
 /// Runs rinit with these arguments (`argv[0]` first) and this environment
 /// (the C runtime's `envp`, entry by entry); returns the exit code.
 pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
@@ -59,7 +56,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
             let name = argv.first().map(|a| a.as_bytes()).unwrap_or_default();
             if personality::Personality::from_argv0(name).version_on_stderr() {
                 let _ = writeln!(std::io::stderr(), "{line}");
-                return 0;
+                return exit_status::SUCCESS;
             }
             return print_stdout(&(line + "\n"));
         }
@@ -87,7 +84,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
 fn print_stdout(text: &str) -> i32 {
     let mut out = std::io::stdout();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    0
+    exit_status::SUCCESS
 }
 
 /// Sets rinit up as an init, starts the child and runs the signal loop.
@@ -151,12 +148,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
                 if let Some(path) = &config.termination_log {
                     forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
                 }
-                let (not_found, not_executable) = config.personality.exec_failure_exit_codes();
-                return match e {
-                    e if e.is_not_found() => not_found,
-                    e if e.is_exec_failure() => not_executable,
-                    _ => EXIT_FAILURE,
-                };
+                return exit_status::start_failure_exit_code(config.personality, &e);
             }
         }
     };
@@ -207,5 +199,5 @@ fn start_child(
 
 fn fail(message: &str) -> i32 {
     error!("{message}");
-    EXIT_FAILURE
+    exit_status::FAILURE
 }

@@ -53,24 +53,6 @@ impl Personality {
         }
     }
 
-    /// Exit code for a malformed command line or variable.
-    pub fn usage_exit_code(self) -> i32 {
-        match self {
-            Personality::Rinit => 2,
-            _ => 1,
-        }
-    }
-
-    /// Exit codes for a command that was not found, and for one that was
-    /// found but could not be executed.
-    pub fn exec_failure_exit_codes(self) -> (i32, i32) {
-        match self {
-            Personality::Rinit | Personality::Tini => (127, 126),
-            Personality::DumbInit => (2, 2),
-            Personality::Catatonit => (1, 1),
-        }
-    }
-
     pub fn default_forward_target(self) -> ForwardTarget {
         match self {
             Personality::Rinit | Personality::DumbInit => ForwardTarget::Group,
@@ -399,13 +381,5 @@ mod tests {
                 .version_line()
                 .starts_with("tini version 0.1.7_catatonit")
         );
-    }
-
-    #[test]
-    fn peers_use_their_own_exit_codes() {
-        assert_eq!(Personality::Rinit.usage_exit_code(), 2);
-        assert_eq!(Personality::Catatonit.usage_exit_code(), 1);
-        assert_eq!(Personality::DumbInit.exec_failure_exit_codes(), (2, 2));
-        assert_eq!(Personality::Tini.exec_failure_exit_codes(), (127, 126));
     }
 }

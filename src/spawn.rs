@@ -79,21 +79,6 @@ pub enum SpawnError {
 }
 
 impl SpawnError {
-    /// Whether the command could not be found at all (127 rather than 126).
-    pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            SpawnError::Exec {
-                errno: Errno::ENOENT | Errno::ENOTDIR,
-                ..
-            }
-        )
-    }
-
-    pub fn is_exec_failure(&self) -> bool {
-        matches!(self, SpawnError::Exec { .. })
-    }
-
     /// An exec failure as the peer rinit stands in for words it, if it is
     /// one: the command as given (with control characters escaped, which
     /// leaves an ordinary name as the peer prints it), and the text for the
@@ -629,8 +614,5 @@ mod tests {
                 .unwrap(),
             "[dumb-init] /bin/ok: No such file or directory"
         );
-        assert!(exec("x", "/x", Errno::E2BIG).is_exec_failure());
-        assert!(exec("x", "/x", Errno::ENOENT).is_not_found());
-        assert!(!exec("x", "/x", Errno::EACCES).is_not_found());
     }
 }

@@ -1,7 +1,7 @@
 //! The signal loop: wait on the signalfd, forward, reap, and shut down.
 
 use crate::cli::Config;
-use crate::exit_status::{Termination, exit_code, outcome};
+use crate::exit_status::{self, Termination, exit_code, outcome};
 use crate::forensics::Forensics;
 use crate::personality::AfterMainExit;
 use crate::policy::{
@@ -222,7 +222,7 @@ impl Supervisor {
             Decision::Forward(signal) if self.config.pause => {
                 if self.outcome.is_none() && pause_ends_on(received.signal) {
                     info!("{} received: ending pause", received.signal);
-                    self.outcome = Some(0);
+                    self.outcome = Some(exit_status::SUCCESS);
                     return true;
                 }
                 if self.config.forward_to == ForwardTarget::All {
