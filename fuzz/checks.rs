@@ -9,11 +9,10 @@
 
 #![allow(dead_code)] // each fuzz target uses one half
 
-use rinit::cli::{Invocation, parse, parse_bool, parse_duration};
-use rinit::exit_status::{parse_exit_code, usage_exit_code};
-use rinit::personality::Personality;
-use rinit::policy::{ForwardTarget, Rewrites};
-use rinit::signals::{MAX_SIGNAL, RTMIN, Signal};
+use rinit::{
+    ForwardTarget, Invocation, MAX_SIGNAL, Personality, RTMIN, Rewrites, Signal, parse, parse_bool,
+    parse_duration, parse_exit_code, usage_exit_code,
+};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};

@@ -13,11 +13,11 @@ use std::collections::BTreeSet;
 
 /// `--help`, `--version` and `--license`, and `--pause` ended by SIGTERM or
 /// SIGINT: under every name.
-pub const SUCCESS: i32 = 0;
+pub(crate) const SUCCESS: i32 = 0;
 
 /// rinit itself failed, not the command (it could not create its signalfd,
 /// fork, or become a subreaper when `-s` asked for it): under every name.
-pub const FAILURE: i32 = 1;
+pub(crate) const FAILURE: i32 = 1;
 
 /// A malformed command line or variable: 2, the usual code for bad usage;
 /// the peers exit 1.
@@ -33,7 +33,7 @@ pub fn usage_exit_code(personality: Personality) -> i32 {
 /// when it was found but could not be executed, as under tini; dumb-init
 /// exits 2 and catatonit 1 for both. Anything else (the fork failed) is a
 /// failure of rinit itself.
-pub fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> i32 {
+pub(crate) fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> i32 {
     let SpawnError::Exec { errno, .. } = error else {
         return FAILURE;
     };
@@ -48,7 +48,7 @@ pub fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> 
 
 /// How a process ended, as `waitpid` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Termination {
+pub(crate) enum Termination {
     Exited(i32),
     /// Killed by this signal number (1 to 64), with or without a core dump.
     Killed {
@@ -63,7 +63,7 @@ impl Termination {
     /// death by signal 32-64 into an error after the process has been
     /// reaped, and the status is lost. `None` for a stop or continue report
     /// (see `stopped_by`).
-    pub fn from_wait_status(status: i32) -> Option<Termination> {
+    pub(crate) fn from_wait_status(status: i32) -> Option<Termination> {
         if libc::WIFEXITED(status) {
             Some(Termination::Exited(libc::WEXITSTATUS(status)))
         } else if libc::WIFSIGNALED(status) {
@@ -80,12 +80,12 @@ impl Termination {
 /// The signal that stopped a process, if the raw `waitpid` status is a stop
 /// report (asked for with `WUNTRACED`). Decoded by hand for the same reason
 /// as `Termination::from_wait_status`.
-pub fn stopped_by(status: i32) -> Option<i32> {
+pub(crate) fn stopped_by(status: i32) -> Option<i32> {
     libc::WIFSTOPPED(status).then(|| libc::WSTOPSIG(status))
 }
 
 /// Shell convention: the exit code, or 128+N for death by signal N.
-pub fn exit_code(termination: Termination) -> i32 {
+pub(crate) fn exit_code(termination: Termination) -> i32 {
     match termination {
         Termination::Exited(code) => code & 0xff,
         Termination::Killed { signal, .. } => 128 + signal,
@@ -94,7 +94,7 @@ pub fn exit_code(termination: Termination) -> i32 {
 
 /// `--remap-exit`: listed codes count as success. Applied after 128+N, so
 /// `-e 143` turns death by SIGTERM into 0.
-pub fn remap(code: i32, success_codes: &BTreeSet<u8>) -> i32 {
+pub(crate) fn remap(code: i32, success_codes: &BTreeSet<u8>) -> i32 {
     match u8::try_from(code) {
         Ok(byte) if success_codes.contains(&byte) => 0,
         _ => code,
@@ -105,7 +105,7 @@ pub fn remap(code: i32, success_codes: &BTreeSet<u8>) -> i32 {
 /// death by signal N; 0 if `--stop-success` applies (`stop_success` holds the
 /// signals rinit forwarded as stop requests, `None` when the option is off);
 /// then `--remap-exit`.
-pub fn outcome(
+pub(crate) fn outcome(
     termination: Termination,
     success_codes: &BTreeSet<u8>,
     stop_success: Option<SignalSet>,
@@ -124,7 +124,7 @@ pub fn outcome(
 /// (the app killed itself, a neighbour killed it, the kernel did) is not
 /// asked for; neither is SIGKILL from `--kill-after`, which means the app
 /// did not stop in time.
-pub fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
+pub(crate) fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
     let signal = match termination {
         Termination::Killed { signal, .. } => signal,
         Termination::Exited(code) => (code & 0xff) - 128,

@@ -17,21 +17,29 @@
 //! - `sys`: the thin layer of system calls;
 //! - `logging`: rinit's own messages, on stderr.
 
-pub mod cli;
-pub mod exit_status;
-pub mod forensics;
-pub mod logging;
-pub mod personality;
-pub mod policy;
-pub mod procs;
-pub mod reap;
-pub mod shutdown;
-pub mod signals;
-pub mod spawn;
-pub mod supervisor;
-pub mod sys;
+mod cli;
+mod exit_status;
+mod forensics;
+mod logging;
+mod personality;
+mod policy;
+mod procs;
+mod reap;
+mod shutdown;
+mod signals;
+mod spawn;
+mod supervisor;
+mod sys;
 
-use cli::{Config, Invocation};
+// The library's whole surface: `run` for the binary, and the parsers the
+// fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
+// Everything else is the crate's own; `unreachable_pub` keeps it that way.
+pub use cli::{Config, Invocation, UsageError, parse, parse_bool, parse_duration};
+pub use exit_status::{parse_exit_code, usage_exit_code};
+pub use personality::Personality;
+pub use policy::{ForwardTarget, Rewrites};
+pub use signals::{MAX_SIGNAL, RTMIN, Signal};
+
 use log::{debug, error, info, warn};
 use logging::io_error;
 use signals::SignalSet;

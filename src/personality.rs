@@ -44,7 +44,7 @@ impl Personality {
     }
 
     /// What the program calls itself in messages.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Personality::Rinit => "rinit",
             Personality::Tini => "tini",
@@ -53,7 +53,7 @@ impl Personality {
         }
     }
 
-    pub fn default_forward_target(self) -> ForwardTarget {
+    pub(crate) fn default_forward_target(self) -> ForwardTarget {
         match self {
             Personality::Rinit | Personality::DumbInit => ForwardTarget::Group,
             Personality::Tini | Personality::Catatonit => ForwardTarget::Child,
@@ -62,7 +62,7 @@ impl Personality {
 
     /// The peers exit as soon as the main child does; a zero grace is how
     /// rinit's command line says "no drain" under their names.
-    pub fn default_grace(self) -> Duration {
+    pub(crate) fn default_grace(self) -> Duration {
         match self {
             Personality::Rinit => Duration::from_secs(5),
             _ => Duration::ZERO,
@@ -73,7 +73,7 @@ impl Personality {
     /// `grace` is the configured one: under a peer's name, a non-zero grace
     /// (`--grace`, `RINIT_GRACE`) asks for rinit's drain instead of the
     /// peer's way.
-    pub fn after_main_exit(self, grace: Duration, forward_to: ForwardTarget) -> AfterMainExit {
+    pub(crate) fn after_main_exit(self, grace: Duration, forward_to: ForwardTarget) -> AfterMainExit {
         match self {
             Personality::Rinit => AfterMainExit::Drain,
             _ if !grace.is_zero() => AfterMainExit::Drain,
@@ -93,7 +93,7 @@ impl Personality {
     /// (`None` drops the signal). rinit itself forwards them unchanged.
     /// dumb-init rewrites them to SIGSTOP only in its setsid mode (when it
     /// forwards to the group); with `-c` it forwards them as they are.
-    pub fn default_rewrites(
+    pub(crate) fn default_rewrites(
         self,
         forward_to: ForwardTarget,
     ) -> &'static [(Signal, Option<Signal>)] {
@@ -117,7 +117,7 @@ impl Personality {
     /// dumb-init, after forwarding a job-control signal it received (however
     /// it was rewritten, even dropped), stops itself so that the shell it was
     /// started from sees the job stop.
-    pub fn stops_itself_on(self, received: Signal) -> bool {
+    pub(crate) fn stops_itself_on(self, received: Signal) -> bool {
         self == Personality::DumbInit
             && [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&received)
     }
@@ -131,7 +131,7 @@ impl Personality {
     /// stopped (a known gap of tini's that no script can rely on), so rinit
     /// keeps its fix there; catatonit's child blocks the signals (see
     /// `child_mask`), so Ctrl-Z stops nothing and this never comes up.
-    pub fn stops_with_its_child(self) -> bool {
+    pub(crate) fn stops_with_its_child(self) -> bool {
         true
     }
 
@@ -140,7 +140,7 @@ impl Personality {
     /// `program` is the command as given, made printable by the caller
     /// (`logging::printable`), `child` the pid of the process that failed to
     /// exec (tini and catatonit print that one).
-    pub fn exec_failure_line(self, program: &str, error: &str, child: i32) -> Option<String> {
+    pub(crate) fn exec_failure_line(self, program: &str, error: &str, child: i32) -> Option<String> {
         match self {
             Personality::Rinit => None,
             Personality::Tini => Some(format!(
@@ -155,7 +155,7 @@ impl Personality {
 
     /// The `-w` warning for a reaped process other than the main child;
     /// tini's wording is what its users grep for.
-    pub fn reap_warning(self, pid: i32, how: &str) -> String {
+    pub(crate) fn reap_warning(self, pid: i32, how: &str) -> String {
         match self {
             Personality::Tini => format!("Reaped zombie process with pid={pid}"),
             _ => format!("reaped process {pid}: {how}"),
@@ -165,7 +165,7 @@ impl Personality {
     /// The signal mask the child starts with, from the one rinit inherited.
     /// catatonit also blocks TSTP, TTIN and TTOU in its child, so that the
     /// terminal cannot stop it; the others hand the mask on unchanged.
-    pub fn child_mask(self, inherited: SignalSet) -> SignalSet {
+    pub(crate) fn child_mask(self, inherited: SignalSet) -> SignalSet {
         match self {
             Personality::Catatonit => inherited
                 .with(Signal::TSTP)
@@ -177,7 +177,7 @@ impl Personality {
 
     /// The `--version` line. Docker's `docker info` expects its init to
     /// answer with a line starting `tini version `.
-    pub fn version_line(self) -> String {
+    pub(crate) fn version_line(self) -> String {
         let version = env!("CARGO_PKG_VERSION");
         match self {
             Personality::Tini => format!("tini version 0.19.0 - rinit {version}"),
@@ -192,12 +192,12 @@ impl Personality {
     /// The peers exec with glibc's `execvp`, which runs a file without a
     /// `#!` line with `/bin/sh`; rinit reports it as not executable (126),
     /// the same on every C library (see `spawn`).
-    pub fn runs_scripts_with_sh(self) -> bool {
+    pub(crate) fn runs_scripts_with_sh(self) -> bool {
         self != Personality::Rinit
     }
 
     /// dumb-init prints its version on stderr; the others on stdout.
-    pub fn version_on_stderr(self) -> bool {
+    pub(crate) fn version_on_stderr(self) -> bool {
         self == Personality::DumbInit
     }
 }

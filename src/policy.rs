@@ -57,7 +57,7 @@ impl Rewrites {
         self.table[signal.number() as usize].unwrap_or(Some(signal))
     }
 
-    pub fn rules(&self) -> impl Iterator<Item = (Signal, Option<Signal>)> + '_ {
+    pub(crate) fn rules(&self) -> impl Iterator<Item = (Signal, Option<Signal>)> + '_ {
         self.table
             .iter()
             .enumerate()
@@ -89,7 +89,7 @@ impl Rewrites {
 
 /// What rinit does with one received signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// SIGCHLD: collect exited children.
     Reap,
     /// Send this signal to the forward target.
@@ -101,7 +101,7 @@ pub enum Decision {
     Ignore,
 }
 
-pub fn decide(received: Received, own_pid: i32, rewrites: &Rewrites) -> Decision {
+pub(crate) fn decide(received: Received, own_pid: i32, rewrites: &Rewrites) -> Decision {
     if received.signal == Signal::CHLD {
         return Decision::Reap;
     }
@@ -117,18 +117,18 @@ pub fn decide(received: Received, own_pid: i32, rewrites: &Rewrites) -> Decision
 /// Whether the signal asks the app to stop: once forwarded it arms
 /// `--kill-after` and counts for `--stop-success`; it ends a `--stop-delay`
 /// hold.
-pub fn is_stop_request(signal: Signal) -> bool {
+pub(crate) fn is_stop_request(signal: Signal) -> bool {
     signal == Signal::TERM || signal == Signal::INT
 }
 
 /// In `--pause` mode there is no app to forward to: a stop request ends rinit.
-pub fn pause_ends_on(signal: Signal) -> bool {
+pub(crate) fn pause_ends_on(signal: Signal) -> bool {
     is_stop_request(signal)
 }
 
 /// What rinit does when its main child has stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChildStopped {
+pub(crate) enum ChildStopped {
     /// Nothing: the child stays stopped until someone sends SIGCONT.
     CarryOn,
     /// Stop as the job stops, with the same signal, so that the shell that
@@ -145,7 +145,7 @@ pub enum ChildStopped {
 /// process alone. PID 1 is nobody's job (and cannot stop itself from inside
 /// its namespace); a personality that does not stop with its child
 /// (`Personality::stops_with_its_child`) carries on as that peer does.
-pub fn on_main_child_stopped(
+pub(crate) fn on_main_child_stopped(
     signal: i32,
     is_pid1: bool,
     stops_with_child: bool,
@@ -165,13 +165,13 @@ pub fn on_main_child_stopped(
 
 /// The stop signals a terminal sends, whose default action the kernel
 /// discards in a process group orphaned from its session.
-pub fn is_job_control_stop(signal: Signal) -> bool {
+pub(crate) fn is_job_control_stop(signal: Signal) -> bool {
     [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&signal)
 }
 
 /// What rinit does with a SIGCONT beyond forwarding it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OnContinue {
+pub(crate) struct OnContinue {
     /// Give the terminal's foreground to the child's group.
     pub hand_terminal: bool,
     /// Send SIGCONT to the child's whole group, which the terminal stopped.
@@ -185,7 +185,7 @@ pub struct OnContinue {
 /// child runs on. If rinit had stopped itself as a job and forwarding does
 /// not reach the child's whole group (`-c`), the group gets SIGCONT too:
 /// the terminal stopped all of it.
-pub fn on_continue(
+pub(crate) fn on_continue(
     is_pid1: bool,
     stops_with_child: bool,
     own_group_in_foreground: bool,

@@ -12,7 +12,7 @@ use nix::unistd::Pid;
 const KEPT_DEATHS: usize = 64;
 
 #[derive(Debug, Default)]
-pub struct Reaped {
+pub(crate) struct Reaped {
     /// How the main child ended, if it was among those collected.
     pub main: Option<Termination>,
     /// The main child's name, read while it was a zombie.
@@ -40,7 +40,7 @@ pub struct Reaped {
 /// Each child is first looked at without being reaped (`sys::peek_changed`),
 /// because once reaped its name is gone from /proc: the main child's name
 /// is always read, another's when it died of a signal and `names` is set.
-pub fn reap_exited(
+pub(crate) fn reap_exited(
     main: Option<Pid>,
     names: bool,
     report: &mut dyn FnMut(Pid, Termination),

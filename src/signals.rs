@@ -14,9 +14,9 @@ pub const MAX_SIGNAL: i32 = 64;
 /// `SIGRTMIN` as glibc, procps and shells present it.
 pub const RTMIN: i32 = 34;
 /// `SIGRTMAX`.
-pub const RTMAX: i32 = MAX_SIGNAL;
+pub(crate) const RTMAX: i32 = MAX_SIGNAL;
 
-pub use signal_hook::consts::signal::{
+pub(crate) use signal_hook::consts::signal::{
     SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
 };
 
@@ -60,19 +60,19 @@ fn standard_number(name: &str) -> Option<i32> {
 pub struct Signal(i32);
 
 impl Signal {
-    pub const HUP: Signal = Signal(SIGHUP);
-    pub const INT: Signal = Signal(SIGINT);
+    pub(crate) const HUP: Signal = Signal(SIGHUP);
+    pub(crate) const INT: Signal = Signal(SIGINT);
     pub const KILL: Signal = Signal(SIGKILL);
-    pub const TERM: Signal = Signal(SIGTERM);
+    pub(crate) const TERM: Signal = Signal(SIGTERM);
     pub const CHLD: Signal = Signal(SIGCHLD);
-    pub const CONT: Signal = Signal(SIGCONT);
+    pub(crate) const CONT: Signal = Signal(SIGCONT);
     pub const STOP: Signal = Signal(SIGSTOP);
-    pub const TSTP: Signal = Signal(SIGTSTP);
-    pub const TTIN: Signal = Signal(SIGTTIN);
-    pub const TTOU: Signal = Signal(SIGTTOU);
+    pub(crate) const TSTP: Signal = Signal(SIGTSTP);
+    pub(crate) const TTIN: Signal = Signal(SIGTTIN);
+    pub(crate) const TTOU: Signal = Signal(SIGTTOU);
 
     /// `None` unless `1 <= number <= 64`.
-    pub fn from_number(number: i32) -> Option<Signal> {
+    pub(crate) fn from_number(number: i32) -> Option<Signal> {
         (1..=MAX_SIGNAL).contains(&number).then_some(Signal(number))
     }
 
@@ -141,7 +141,7 @@ impl fmt::Debug for Signal {
 /// A signal as it came out of the signalfd (`sys::SignalReader`), the
 /// input of `policy::decide`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Received {
+pub(crate) struct Received {
     pub signal: Signal,
     /// The sender, when the kernel says (0 for the kernel itself).
     pub sender: i32,

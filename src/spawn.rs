@@ -41,10 +41,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where the child looks for a command when PATH is unset: the list most
 /// container images expect (the one Docker puts in a default environment).
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Everything the child needs, prepared before fork.
-pub struct ChildSpec {
+pub(crate) struct ChildSpec {
     /// Paths to try, in order (one if the command holds a `/`).
     candidates: Vec<CString>,
     argv: Vec<CString>,
@@ -63,7 +63,7 @@ pub struct ChildSpec {
 const SH: &std::ffi::CStr = c"/bin/sh";
 
 #[derive(Debug)]
-pub enum SpawnError {
+pub(crate) enum SpawnError {
     /// A NUL byte in the command, an argument or the environment.
     Nul(String),
     Fork(Errno),
@@ -83,7 +83,7 @@ impl SpawnError {
     /// one: the command as given (with control characters escaped, which
     /// leaves an ordinary name as the peer prints it), and the text for the
     /// error.
-    pub fn peer_line(&self, personality: Personality) -> Option<String> {
+    pub(crate) fn peer_line(&self, personality: Personality) -> Option<String> {
         match self {
             SpawnError::Exec {
                 program,
@@ -150,7 +150,7 @@ fn errno_text(errno: Errno) -> String {
 impl ChildSpec {
     /// Prepares the command; `env` is the environment to pass on, entry by
     /// entry as rinit got it (PATH is looked up in it).
-    pub fn new(
+    pub(crate) fn new(
         command: &[OsString],
         env: Vec<CString>,
         own_pid: libc::pid_t,
@@ -183,13 +183,13 @@ impl ChildSpec {
 
     /// Runs a file without a `#!` line as `/bin/sh FILE ARGS...`, as glibc's
     /// `execvp` does (and with it tini, dumb-init and catatonit).
-    pub fn run_scripts_with_sh(mut self, on: bool) -> ChildSpec {
+    pub(crate) fn run_scripts_with_sh(mut self, on: bool) -> ChildSpec {
         self.scripts_with_sh = on;
         self
     }
 
     /// Starts the child; returns once its exec has succeeded or failed.
-    pub fn spawn(mut self) -> Result<Pid, SpawnError> {
+    pub(crate) fn spawn(mut self) -> Result<Pid, SpawnError> {
         // Under qemu-user (a foreign-architecture container), CLONE_VFORK
         // and CLONE_VM are dropped and the clone is a plain fork: the report
         // in memory would never reach rinit, which would not even wait for
@@ -394,7 +394,7 @@ fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
 
 /// `execvp`'s search: a name with a `/` is used as is; otherwise each PATH
 /// entry in turn, an empty entry meaning the current directory.
-pub fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
+pub(crate) fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
     let program = program.as_bytes();
     if program.contains(&b'/') {
         return vec![program.to_vec()];
@@ -414,7 +414,7 @@ pub fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> 
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum SearchStep {
+pub(crate) enum SearchStep {
     /// Not here: try the next PATH entry.
     Next,
     /// Here but not executable: try on, and report this if nothing else runs.
@@ -424,7 +424,7 @@ pub enum SearchStep {
 }
 
 /// How `execvp` reacts to each exec failure during its PATH search.
-pub fn search_continues_after(errno: Errno) -> SearchStep {
+pub(crate) fn search_continues_after(errno: Errno) -> SearchStep {
     match errno {
         Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {
             SearchStep::Next
@@ -437,7 +437,7 @@ pub fn search_continues_after(errno: Errno) -> SearchStep {
 /// The value of `name` in an environment given entry by entry, as the C
 /// library's `getenv` finds it: the first entry that starts with `name=`.
 /// An entry without `=` names no variable.
-pub fn lookup<'a>(env: &'a [CString], name: &str) -> Option<&'a OsStr> {
+pub(crate) fn lookup<'a>(env: &'a [CString], name: &str) -> Option<&'a OsStr> {
     env.iter().find_map(|entry| {
         let value = entry.as_bytes().strip_prefix(name.as_bytes())?;
         value.strip_prefix(b"=").map(OsStr::from_bytes)

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 /// from outside: it checks again this often while the drain runs.
 const RECHECK_WITHOUT_PROC: Duration = Duration::from_millis(100);
 
-pub struct Supervisor {
+pub(crate) struct Supervisor {
     config: Config,
     own_pid: libc::pid_t,
     is_pid1: bool,
@@ -58,7 +58,7 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
-    pub fn new(config: Config, signals: SignalReader, child: Option<Pid>) -> Supervisor {
+    pub(crate) fn new(config: Config, signals: SignalReader, child: Option<Pid>) -> Supervisor {
         let own_pid = sys::own_pid();
         let is_pid1 = own_pid == 1;
         Supervisor {
@@ -97,13 +97,13 @@ impl Supervisor {
     /// Handles `received` as if it had come from the signalfd, before
     /// anything else: a signal the kernel will never send (the parent died
     /// before `-p` was armed).
-    pub fn receive_first(&mut self, received: Received) {
+    pub(crate) fn receive_first(&mut self, received: Received) {
         self.pending.push(received);
     }
 
     /// Runs until the main child has ended and nothing else is left; returns
     /// the exit code.
-    pub fn run(mut self) -> io::Result<i32> {
+    pub(crate) fn run(mut self) -> io::Result<i32> {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);
         loop {
