@@ -28,7 +28,7 @@ const NAMES: [&str; 5] = [
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Splits a `command_line` input into argv (with argv[0]) and variables.
-pub fn decode_command_line(data: &[u8]) -> (Vec<OsString>, HashMap<String, OsString>) {
+pub(crate) fn decode_command_line(data: &[u8]) -> (Vec<OsString>, HashMap<String, OsString>) {
     let (first, rest) = data.split_first().map_or((0, &[][..]), |(f, r)| (*f, r));
     let mut argv = vec![OsString::from(NAMES[first as usize % NAMES.len()])];
     let mut env = HashMap::new();
@@ -54,7 +54,7 @@ pub fn decode_command_line(data: &[u8]) -> (Vec<OsString>, HashMap<String, OsStr
 
 /// Parsing a command line never panics, is deterministic, and yields either
 /// a usable configuration or a one-message usage error with the right code.
-pub fn check_command_line(data: &[u8]) {
+pub(crate) fn check_command_line(data: &[u8]) {
     let (argv, env) = decode_command_line(data);
     let lookup = |name: &str| env.get(name).cloned();
     let personality = Personality::from_argv0(argv[0].as_bytes());
@@ -95,7 +95,7 @@ pub fn check_command_line(data: &[u8]) {
 
 /// Every value parser, given the same text: no panic, results in range,
 /// errors that quote what they rejected, and names that round-trip.
-pub fn check_values(data: &[u8]) {
+pub(crate) fn check_values(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

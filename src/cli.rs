@@ -882,15 +882,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// `--help` under the name rinit runs as, written by clap from `OPTIONS`.
-pub(crate) fn help_text(personality: Personality) -> String {
-    command(personality).render_help().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    fn hup() -> Signal {
+        Signal::parse("HUP").unwrap()
+    }
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()
@@ -1030,7 +1029,7 @@ mod tests {
         assert_eq!(config.pdeathsig, Signal::parse("USR1").ok());
         assert_eq!(config.success_codes, [3, 143].into_iter().collect());
         let config = run(&["rinit", "-sp", "HUP", "x"]);
-        assert_eq!(config.pdeathsig, Some(Signal::HUP));
+        assert_eq!(config.pdeathsig, Some(hup()));
         // As with getopt, a value option swallows the rest of its word.
         assert!(
             error(&["rinit", "-ps", "x"], &[])
@@ -1126,7 +1125,12 @@ mod tests {
         );
         assert_eq!(parse_plain(&["rinit", "-L"]), Invocation::License);
         assert_eq!(parse_plain(&["rinit", "-l"]), Invocation::License);
-        assert!(help_text(Personality::Rinit).contains("RINIT_GRACE"));
+        assert!(
+            command(Personality::Rinit)
+                .render_help()
+                .to_string()
+                .contains("RINIT_GRACE")
+        );
     }
 
     #[test]
@@ -1158,7 +1162,7 @@ mod tests {
             config.rewrites.apply(Signal::TERM),
             Signal::parse("QUIT").ok()
         );
-        assert_eq!(config.rewrites.apply(Signal::HUP), None);
+        assert_eq!(config.rewrites.apply(hup()), None);
         assert_eq!(config.kill_after, Some(Duration::from_millis(500)));
         assert_eq!(config.drain_signal, Signal::INT);
         assert_eq!(config.pdeathsig, Some(Signal::KILL));
@@ -1177,7 +1181,7 @@ mod tests {
         assert_eq!(config.forward_to, ForwardTarget::Child);
         assert_eq!(config.success_codes, [7].into_iter().collect());
         assert_eq!(config.rewrites.apply(Signal::TERM), Some(Signal::INT));
-        assert_eq!(config.rewrites.apply(Signal::HUP), Some(Signal::HUP));
+        assert_eq!(config.rewrites.apply(hup()), Some(hup()));
         assert!(
             !run_with(&["rinit", "x"], &[("RINIT_SUBREAPER", "0")])
                 .unwrap()

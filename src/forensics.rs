@@ -35,10 +35,10 @@ pub(crate) const NAMED_VICTIMS: usize = 5;
 /// A process that died, as rinit knows it when it reaps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Death {
-    pub pid: i32,
+    pub(crate) pid: i32,
     /// `/proc/PID/comm` read before reaping, or the command's file name.
-    pub name: String,
-    pub termination: Termination,
+    pub(crate) name: String,
+    pub(crate) termination: Termination,
 }
 
 /// Whether the OOM killer explains a death by SIGKILL.
@@ -263,8 +263,8 @@ pub(crate) enum CgroupVersion {
 /// that of the v1 memory controller, as the kernel names them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OwnCgroups {
-    pub unified: Option<String>,
-    pub memory_v1: Option<String>,
+    pub(crate) unified: Option<String>,
+    pub(crate) memory_v1: Option<String>,
 }
 
 /// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
@@ -290,11 +290,11 @@ pub(crate) fn parse_proc_cgroup(text: &str) -> OwnCgroups {
 /// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CgroupMount {
-    pub version: CgroupVersion,
+    pub(crate) version: CgroupVersion,
     /// The cgroup this mount shows at its mount point (`/` unless a
     /// container runtime bind-mounted a sub-tree).
-    pub root: String,
-    pub mount_point: String,
+    pub(crate) root: String,
+    pub(crate) mount_point: String,
 }
 
 /// The cgroup2 mounts and the v1 mounts of the memory controller.
@@ -584,7 +584,11 @@ impl Forensics {
     /// OOM counter if one of them died of SIGKILL, and reports OOM kills of
     /// processes other than the main child.
     #[inline(never)]
-    pub(crate) fn after_reap(&mut self, main: Option<(Termination, Option<String>)>, others: &[Death]) {
+    pub(crate) fn after_reap(
+        &mut self,
+        main: Option<(Termination, Option<String>)>,
+        others: &[Death],
+    ) {
         let main = main.map(|(termination, name)| Death {
             pid: self.main.unwrap_or(0),
             name: name.unwrap_or_else(|| self.command_name.clone()),

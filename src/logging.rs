@@ -31,7 +31,7 @@ pub(crate) const FLUSH_WAIT: Duration = Duration::from_millis(500);
 
 /// How each log line is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// `rinit: warn: message`
     #[default]
     Text,
@@ -40,7 +40,7 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    pub fn parse(text: &str) -> Result<LogFormat, String> {
+    pub(crate) fn parse(text: &str) -> Result<LogFormat, String> {
         match text {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),

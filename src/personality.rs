@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// What happens between the main child's exit and rinit's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterMainExit {
+pub(crate) enum AfterMainExit {
     /// rinit's drain: the drain signal to everyone left, a grace period,
     /// then SIGKILL; exit once nothing is left.
     Drain,
@@ -73,7 +73,11 @@ impl Personality {
     /// `grace` is the configured one: under a peer's name, a non-zero grace
     /// (`--grace`, `RINIT_GRACE`) asks for rinit's drain instead of the
     /// peer's way.
-    pub(crate) fn after_main_exit(self, grace: Duration, forward_to: ForwardTarget) -> AfterMainExit {
+    pub(crate) fn after_main_exit(
+        self,
+        grace: Duration,
+        forward_to: ForwardTarget,
+    ) -> AfterMainExit {
         match self {
             Personality::Rinit => AfterMainExit::Drain,
             _ if !grace.is_zero() => AfterMainExit::Drain,
@@ -140,7 +144,12 @@ impl Personality {
     /// `program` is the command as given, made printable by the caller
     /// (`logging::printable`), `child` the pid of the process that failed to
     /// exec (tini and catatonit print that one).
-    pub(crate) fn exec_failure_line(self, program: &str, error: &str, child: i32) -> Option<String> {
+    pub(crate) fn exec_failure_line(
+        self,
+        program: &str,
+        error: &str,
+        child: i32,
+    ) -> Option<String> {
         match self {
             Personality::Rinit => None,
             Personality::Tini => Some(format!(
@@ -315,7 +324,7 @@ mod tests {
                 assert!(!other.stops_itself_on(signal));
             }
         }
-        for signal in [Signal::STOP, Signal::TERM, Signal::CONT, Signal::HUP] {
+        for signal in [Signal::STOP, Signal::TERM, Signal::CONT, Signal::INT] {
             assert!(!Personality::DumbInit.stops_itself_on(signal));
         }
     }

@@ -173,9 +173,9 @@ pub(crate) fn is_job_control_stop(signal: Signal) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct OnContinue {
     /// Give the terminal's foreground to the child's group.
-    pub hand_terminal: bool,
+    pub(crate) hand_terminal: bool,
     /// Send SIGCONT to the child's whole group, which the terminal stopped.
-    pub continue_group: bool,
+    pub(crate) continue_group: bool,
 }
 
 /// Decides on a SIGCONT. The shell's `fg` puts rinit's group in the
@@ -384,7 +384,7 @@ mod tests {
     fn stop_requests() {
         assert!(is_stop_request(Signal::TERM));
         assert!(is_stop_request(Signal::INT));
-        assert!(!is_stop_request(Signal::HUP));
+        assert!(!is_stop_request(sig("HUP")));
         assert!(pause_ends_on(Signal::INT));
         assert!(!pause_ends_on(sig("USR1")));
     }

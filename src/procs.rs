@@ -18,12 +18,12 @@ use std::os::fd::{AsFd, OwnedFd};
 /// The fields of `/proc/PID/stat` that rinit reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stat {
-    pub state: u8,
-    pub parent: libc::pid_t,
-    pub group: libc::pid_t,
-    pub threads: u32,
+    pub(crate) state: u8,
+    pub(crate) parent: libc::pid_t,
+    pub(crate) group: libc::pid_t,
+    pub(crate) threads: u32,
     /// Clock ticks after boot: with the pid, names one process for good.
-    pub start_time: u64,
+    pub(crate) start_time: u64,
 }
 
 impl Stat {
@@ -58,8 +58,8 @@ pub(crate) fn parse_stat(stat: &[u8]) -> Option<Stat> {
 /// One process of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Entry {
-    pub pid: libc::pid_t,
-    pub stat: Stat,
+    pub(crate) pid: libc::pid_t,
+    pub(crate) stat: Stat,
 }
 
 fn read_stat(pid: libc::pid_t) -> Option<Stat> {

@@ -14,21 +14,21 @@ const KEPT_DEATHS: usize = 64;
 #[derive(Debug, Default)]
 pub(crate) struct Reaped {
     /// How the main child ended, if it was among those collected.
-    pub main: Option<Termination>,
+    pub(crate) main: Option<Termination>,
     /// The main child's name, read while it was a zombie.
-    pub main_name: Option<String>,
+    pub(crate) main_name: Option<String>,
     /// The signal that stopped the main child, if it reported a stop (the
     /// terminal's Ctrl-Z, say). A stop is reported once; other children's
     /// stops are passed over.
-    pub main_stopped: Option<i32>,
+    pub(crate) main_stopped: Option<i32>,
     /// How many other processes were collected.
-    pub others: usize,
+    pub(crate) others: usize,
     /// Other processes that died of a signal (the first `KEPT_DEATHS`),
     /// named if the caller asked for names.
-    pub killed: Vec<Death>,
+    pub(crate) killed: Vec<Death>,
     /// False once `waitpid` says there are no children at all: orphans are
     /// re-parented to rinit, so then no descendant is left either.
-    pub children_left: bool,
+    pub(crate) children_left: bool,
 }
 
 /// Collects every child that has exited, and notes a stop of the main

@@ -506,10 +506,7 @@ mod tests {
     fn other_signals_before_the_sigterm_leave_the_hold_ready() {
         let t0 = Instant::now();
         let mut hold = StopDelay::new(Some(SEC));
-        assert_eq!(
-            hold.on_signal(t0, Signal::HUP, Signal::HUP, true),
-            Hold::Pass
-        );
+        assert_eq!(hold.on_signal(t0, sig("HUP"), sig("HUP"), true), Hold::Pass);
         assert_eq!(
             hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
             Hold::Held(SEC)

@@ -16,8 +16,8 @@ pub const RTMIN: i32 = 34;
 /// `SIGRTMAX`.
 pub(crate) const RTMAX: i32 = MAX_SIGNAL;
 
-pub(crate) use signal_hook::consts::signal::{
-    SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
+use signal_hook::consts::signal::{
+    SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
 };
 
 /// The standard signals signal-hook has no name for (Linux's own), then the
@@ -60,7 +60,6 @@ fn standard_number(name: &str) -> Option<i32> {
 pub struct Signal(i32);
 
 impl Signal {
-    pub(crate) const HUP: Signal = Signal(SIGHUP);
     pub(crate) const INT: Signal = Signal(SIGINT);
     pub const KILL: Signal = Signal(SIGKILL);
     pub(crate) const TERM: Signal = Signal(SIGTERM);
@@ -142,9 +141,9 @@ impl fmt::Debug for Signal {
 /// input of `policy::decide`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Received {
-    pub signal: Signal,
+    pub(crate) signal: Signal,
     /// The sender, when the kernel says (0 for the kernel itself).
-    pub sender: i32,
+    pub(crate) sender: i32,
 }
 
 /// A set of signals in the kernel's own layout: bit `n - 1` stands for
@@ -152,39 +151,39 @@ pub(crate) struct Received {
 /// the C library's `sigset_t` it can hold the signals the C library reserves
 /// for itself (32 to 34), which users may still send.
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct SignalSet(u64);
+pub(crate) struct SignalSet(u64);
 
 impl SignalSet {
-    pub const EMPTY: SignalSet = SignalSet(0);
+    pub(crate) const EMPTY: SignalSet = SignalSet(0);
 
     /// Every signal a process can block: all but SIGKILL and SIGSTOP.
-    pub fn blockable() -> SignalSet {
+    pub(crate) fn blockable() -> SignalSet {
         SignalSet(u64::MAX)
             .without(Signal::KILL)
             .without(Signal::STOP)
     }
 
-    pub fn from_bits(bits: u64) -> SignalSet {
+    pub(crate) fn from_bits(bits: u64) -> SignalSet {
         SignalSet(bits)
     }
 
-    pub fn bits(self) -> u64 {
+    pub(crate) fn bits(self) -> u64 {
         self.0
     }
 
-    pub fn with(self, signal: Signal) -> SignalSet {
+    pub(crate) fn with(self, signal: Signal) -> SignalSet {
         SignalSet(self.0 | 1 << (signal.0 - 1))
     }
 
-    pub fn without(self, signal: Signal) -> SignalSet {
+    pub(crate) fn without(self, signal: Signal) -> SignalSet {
         SignalSet(self.0 & !(1 << (signal.0 - 1)))
     }
 
-    pub fn contains(self, signal: Signal) -> bool {
+    pub(crate) fn contains(self, signal: Signal) -> bool {
         self.0 & (1 << (signal.0 - 1)) != 0
     }
 
-    pub fn iter(self) -> impl Iterator<Item = Signal> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Signal> {
         (1..=MAX_SIGNAL)
             .map(Signal)
             .filter(move |s| self.contains(*s))

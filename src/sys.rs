@@ -328,12 +328,13 @@ pub(crate) fn set_child_subreaper() -> io::Result<()> {
 /// parent rinit started with, was already gone by then: the kernel will never send the signal, and the
 /// caller must act on it itself (sending it to rinit would not do: a signal
 /// rinit raises on itself is not forwarded).
-pub(crate) fn set_parent_death_signal(signal: Signal, parent: nix::unistd::Pid) -> io::Result<bool> {
+pub(crate) fn set_parent_death_signal(
+    signal: Signal,
+    parent: nix::unistd::Pid,
+) -> io::Result<bool> {
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
-    check(
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong) }
-            as libc::c_long,
-    )?;
+    let ret = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong) };
+    check(ret.into())?;
     Ok(nix::unistd::getppid() != parent)
 }
 
