@@ -124,7 +124,7 @@ pub(crate) fn outcome(
 /// (the app killed itself, a neighbour killed it, the kernel did) is not
 /// asked for; neither is SIGKILL from `--kill-after`, which means the app
 /// did not stop in time.
-pub(crate) fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
+fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
     let signal = match termination {
         Termination::Killed { signal, .. } => signal,
         Termination::Exited(code) => (code & 0xff) - 128,

@@ -27,10 +27,10 @@ use std::time::{Duration, Instant};
 pub(crate) const TERMINATION_LOG: &str = "/dev/termination-log";
 
 /// Kubernetes shows at most this many bytes of the termination message.
-pub(crate) const TERMINATION_LOG_MAX: usize = 4096;
+const TERMINATION_LOG_MAX: usize = 4096;
 
 /// How many processes the SIGKILL line names before it only counts.
-pub(crate) const NAMED_VICTIMS: usize = 5;
+const NAMED_VICTIMS: usize = 5;
 
 /// A process that died, as rinit knows it when it reaps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub(crate) struct Death {
 
 /// Whether the OOM killer explains a death by SIGKILL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Oom {
+enum Oom {
     No,
     /// The counter rose by at least the number of processes that died of
     /// SIGKILL: each of them was OOM-killed.
@@ -82,7 +82,7 @@ pub(crate) fn signal_name(signal: i32) -> String {
 }
 
 /// `3.2s`, `45ms`, `2m05s`, `3h07m`: short, and precise where it matters.
-pub(crate) fn format_duration(d: Duration) -> String {
+fn format_duration(d: Duration) -> String {
     // u64 milliseconds last 584 million years; u128 formatting costs 1 KB.
     let ms = d.as_millis() as u64;
     match ms {
@@ -94,7 +94,7 @@ pub(crate) fn format_duration(d: Duration) -> String {
 }
 
 /// `64 MiB`, `1.5 GiB`, `1000 bytes`.
-pub(crate) fn format_bytes(bytes: u64) -> String {
+fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} bytes");
@@ -121,14 +121,14 @@ fn limit_text(limit: Option<u64>) -> String {
 
 /// A process name as it may appear in a log line: control characters (a
 /// process chooses its own name) are escaped so it cannot split the line.
-pub(crate) fn printable_name(name: &str) -> String {
+fn printable_name(name: &str) -> String {
     crate::logging::printable(name.as_bytes())
 }
 
 /// The one line that says how a process ended: `'app' (pid 7) was killed by
 /// SIGSEGV (core dumped) after 3.2s`. `after` is the process's age when
 /// rinit knows it (the main child's).
-pub(crate) fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
+fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
     let mut line = format!("'{}' (pid {})", printable_name(&death.name), death.pid);
     match (death.termination, oom) {
         (Termination::Exited(code), _) => line.push_str(&format!(" exited with status {code}")),
@@ -167,7 +167,7 @@ pub(crate) fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> St
 
 /// What the main child's line adds when the OOM killer killed processes
 /// rinit never reaped (a worker whose own parent reaped it).
-pub(crate) fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
+fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
     format!(
         "; the OOM killer killed {kills} other process{} in the container meanwhile ({})",
         if kills == 1 { "" } else { "es" },
@@ -178,7 +178,7 @@ pub(crate) fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
 /// Whether the main child's end deserves the crash line at the default
 /// level: a death by a signal that rinit did not forward on request, unless
 /// `-e` made its code a success. An OOM kill always does.
-pub(crate) fn main_end_is_news(
+fn main_end_is_news(
     termination: Termination,
     forwarded: SignalSet,
     remapped_to_success: bool,
@@ -195,7 +195,7 @@ pub(crate) fn main_end_is_news(
 }
 
 /// The SIGKILL line's list: the first few by pid, then a count of the rest.
-pub(crate) fn victims_text(victims: &[(i32, String)]) -> String {
+fn victims_text(victims: &[(i32, String)]) -> String {
     // The lowest pids, in order, without sorting the whole list (a sort
     // would link several KB of code for a list of five).
     let mut first: Vec<&(i32, String)> = Vec::with_capacity(NAMED_VICTIMS + 1);
@@ -220,7 +220,7 @@ pub(crate) fn victims_text(victims: &[(i32, String)]) -> String {
 }
 
 /// `N processes outlived the 5s grace period: sending SIGKILL to ...`.
-pub(crate) fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
+fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
     let grace = format_duration(grace);
     match victims.len() {
         0 => format!("processes outlived the {grace} grace period: sending SIGKILL"),
@@ -237,7 +237,7 @@ pub(crate) fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
 
 /// The termination message: the lines, cut to Kubernetes' 4,096 bytes at a
 /// character boundary.
-pub(crate) fn termination_message(lines: &[String]) -> String {
+fn termination_message(lines: &[String]) -> String {
     let mut text = lines.join("\n");
     text.push('\n');
     if text.len() > TERMINATION_LOG_MAX {
@@ -254,7 +254,7 @@ pub(crate) fn termination_message(lines: &[String]) -> String {
 
 /// Which interface a memory cgroup speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CgroupVersion {
+enum CgroupVersion {
     V1,
     V2,
 }
@@ -262,14 +262,14 @@ pub(crate) enum CgroupVersion {
 /// rinit's cgroup paths from `/proc/self/cgroup`: the unified (v2) one and
 /// that of the v1 memory controller, as the kernel names them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct OwnCgroups {
-    pub(crate) unified: Option<String>,
-    pub(crate) memory_v1: Option<String>,
+struct OwnCgroups {
+    unified: Option<String>,
+    memory_v1: Option<String>,
 }
 
 /// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
 /// the unified hierarchy, a v1 line lists its controllers with commas.
-pub(crate) fn parse_proc_cgroup(text: &str) -> OwnCgroups {
+fn parse_proc_cgroup(text: &str) -> OwnCgroups {
     let mut own = OwnCgroups::default();
     for line in text.lines() {
         let mut fields = line.splitn(3, ':');
@@ -289,16 +289,16 @@ pub(crate) fn parse_proc_cgroup(text: &str) -> OwnCgroups {
 
 /// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct CgroupMount {
-    pub(crate) version: CgroupVersion,
+struct CgroupMount {
+    version: CgroupVersion,
     /// The cgroup this mount shows at its mount point (`/` unless a
     /// container runtime bind-mounted a sub-tree).
-    pub(crate) root: String,
-    pub(crate) mount_point: String,
+    root: String,
+    mount_point: String,
 }
 
 /// The cgroup2 mounts and the v1 mounts of the memory controller.
-pub(crate) fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
+fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
     let mut mounts = Vec::new();
     for line in mountinfo.lines() {
         // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
@@ -359,7 +359,7 @@ fn unescape_mountinfo(field: &str) -> String {
 /// the unified hierarchy's (cgroup v2), then the v1 memory controller's.
 /// A path below the mount's root is found under its mount point; a path the
 /// mount does not show (another container's) is skipped.
-pub(crate) fn memory_cgroup_candidates(
+fn memory_cgroup_candidates(
     own: &OwnCgroups,
     mounts: &[CgroupMount],
 ) -> Vec<(CgroupVersion, PathBuf)> {
@@ -388,7 +388,7 @@ pub(crate) fn memory_cgroup_candidates(
 /// The `oom_kill` count from cgroup v2's `memory.events` or v1's
 /// `memory.oom_control` (the same `KEY VALUE` lines); `None` without one
 /// (v1 before Linux 4.13 has no such line).
-pub(crate) fn parse_oom_kill_count(text: &str) -> Option<u64> {
+fn parse_oom_kill_count(text: &str) -> Option<u64> {
     text.lines().find_map(|line| {
         let (key, value) = line.split_once(' ')?;
         (key == "oom_kill").then(|| value.trim().parse().ok())?
@@ -397,7 +397,7 @@ pub(crate) fn parse_oom_kill_count(text: &str) -> Option<u64> {
 
 /// The memory limit from v2's `memory.max` (`max` means none) or v1's
 /// `memory.limit_in_bytes` (where "none" is a number near 2^63).
-pub(crate) fn parse_memory_limit(text: &str) -> Option<u64> {
+fn parse_memory_limit(text: &str) -> Option<u64> {
     let value: u64 = text.trim().parse().ok()?;
     (value < 1 << 62).then_some(value)
 }
@@ -407,7 +407,7 @@ pub(crate) fn parse_memory_limit(text: &str) -> Option<u64> {
 /// next ones, since the counter rises when the kernel kills, which can be
 /// before rinit reaps the victim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct OomCount {
+struct OomCount {
     accounted: u64,
 }
 
@@ -418,7 +418,7 @@ impl OomCount {
 
     /// The counter reads `count` after `sigkilled` processes that died of
     /// SIGKILL were reaped: how many of them the OOM killer explains.
-    pub(crate) fn attribute(&mut self, count: u64, sigkilled: usize) -> Attribution {
+    fn attribute(&mut self, count: u64, sigkilled: usize) -> Attribution {
         if count < self.accounted {
             // Another cgroup's counter, or a reset: start again from here.
             self.accounted = count;
@@ -441,7 +441,7 @@ impl OomCount {
 
 impl OomCount {
     /// The rise not attributed to anyone, now accounted for.
-    pub(crate) fn take_rest(&mut self, count: u64) -> u64 {
+    fn take_rest(&mut self, count: u64) -> u64 {
         let rest = count.saturating_sub(self.accounted);
         self.accounted = self.accounted.max(count);
         rest
@@ -449,7 +449,7 @@ impl OomCount {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Attribution {
+enum Attribution {
     None,
     All,
     /// This many of them, rinit cannot tell which.

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 const QUEUE_BYTES: usize = 256 * 1024;
 
 /// How long rinit waits, at exit, for queued lines to reach stderr.
-pub(crate) const FLUSH_WAIT: Duration = Duration::from_millis(500);
+const FLUSH_WAIT: Duration = Duration::from_millis(500);
 
 /// How each log line is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -267,7 +267,7 @@ pub(crate) fn io_error(error: &io::Error) -> String {
 }
 
 /// `os_error` once the limit on open descriptors is known.
-pub(crate) fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
+fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
     let mut text = format!("{} (os error {})", errno.desc(), errno as i32);
     if let Some(limit) = open_file_limit {
         text.push_str(&format!("; the open-file limit is {limit}"));
@@ -281,7 +281,7 @@ pub(crate) fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> Strin
 /// milliseconds), `level`, `program`, `message`, then the record's fields.
 /// Written by hand: the format is small and fixed, and a JSON library would
 /// cost more of the binary than all of this.
-pub(crate) fn json_line(
+fn json_line(
     since_epoch: std::time::Duration,
     level: &str,
     program: &str,
@@ -303,7 +303,7 @@ pub(crate) fn json_line(
 
 /// Appends `text` as a JSON string: quotes, backslashes and every control
 /// character escaped, so that one record stays one line.
-pub(crate) fn push_json_string(out: &mut String, text: &str) {
+fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {
@@ -323,7 +323,7 @@ pub(crate) fn push_json_string(out: &mut String, text: &str) {
 }
 
 /// `2024-05-01T12:34:56.789Z` from the time since the Unix epoch.
-pub(crate) fn rfc3339(since_epoch: std::time::Duration) -> String {
+fn rfc3339(since_epoch: std::time::Duration) -> String {
     let secs = since_epoch.as_secs();
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days as i64);

@@ -165,7 +165,7 @@ pub(crate) fn on_main_child_stopped(
 
 /// The stop signals a terminal sends, whose default action the kernel
 /// discards in a process group orphaned from its session.
-pub(crate) fn is_job_control_stop(signal: Signal) -> bool {
+fn is_job_control_stop(signal: Signal) -> bool {
     [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&signal)
 }
 

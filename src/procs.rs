@@ -21,9 +21,9 @@ pub(crate) struct Stat {
     pub(crate) state: u8,
     pub(crate) parent: libc::pid_t,
     pub(crate) group: libc::pid_t,
-    pub(crate) threads: u32,
+    threads: u32,
     /// Clock ticks after boot: with the pid, names one process for good.
-    pub(crate) start_time: u64,
+    start_time: u64,
 }
 
 impl Stat {
@@ -38,7 +38,7 @@ impl Stat {
 
 /// Parses `/proc/PID/stat`. The command name in parentheses may itself hold
 /// spaces and parentheses, so the fields are counted from the last `)`.
-pub(crate) fn parse_stat(stat: &[u8]) -> Option<Stat> {
+fn parse_stat(stat: &[u8]) -> Option<Stat> {
     let close = stat.iter().rposition(|&b| b == b')')?;
     let fields: Vec<&[u8]> = stat[close + 1..]
         .split(|&b| b == b' ')
@@ -126,12 +126,12 @@ pub(crate) fn entered_from_outside(table: &[Entry], own_pid: libc::pid_t) -> Vec
 /// that was listed as `listed`: a pid reused in between has another start
 /// time (start times tick 100 times a second, and a pid comes back only
 /// after the whole pid space has been used, or by deliberate `ns_last_pid`).
-pub(crate) fn is_same_process(listed: &Stat, now: &Stat) -> bool {
+fn is_same_process(listed: &Stat, now: &Stat) -> bool {
     listed.start_time == now.start_time
 }
 
 /// What `pin` found.
-pub(crate) enum Pin {
+enum Pin {
     /// A pidfd for the process that was listed.
     Same(OwnedFd),
     /// The process is gone (its pid may already name another).
@@ -142,7 +142,7 @@ pub(crate) enum Pin {
 }
 
 /// A pidfd for `entry` if it still names the process that was listed.
-pub(crate) fn pin(entry: &Entry) -> Pin {
+fn pin(entry: &Entry) -> Pin {
     match sys::pidfd_open(entry.pid) {
         Ok(fd) if read_stat(entry.pid).is_some_and(|now| is_same_process(&entry.stat, &now)) => {
             Pin::Same(fd)

@@ -14,7 +14,7 @@ pub const MAX_SIGNAL: i32 = 64;
 /// `SIGRTMIN` as glibc, procps and shells present it.
 pub const RTMIN: i32 = 34;
 /// `SIGRTMAX`.
-pub(crate) const RTMAX: i32 = MAX_SIGNAL;
+const RTMAX: i32 = MAX_SIGNAL;
 
 use signal_hook::consts::signal::{
     SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,

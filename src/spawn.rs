@@ -41,8 +41,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where the child looks for a command when PATH is unset: the list most
 /// container images expect (the one Docker puts in a default environment).
-pub(crate) const DEFAULT_PATH: &str =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Everything the child needs, prepared before fork.
 pub(crate) struct ChildSpec {
@@ -395,7 +394,7 @@ fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
 
 /// `execvp`'s search: a name with a `/` is used as is; otherwise each PATH
 /// entry in turn, an empty entry meaning the current directory.
-pub(crate) fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
+fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
     let program = program.as_bytes();
     if program.contains(&b'/') {
         return vec![program.to_vec()];
@@ -415,7 +414,7 @@ pub(crate) fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Ve
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum SearchStep {
+enum SearchStep {
     /// Not here: try the next PATH entry.
     Next,
     /// Here but not executable: try on, and report this if nothing else runs.
@@ -425,7 +424,7 @@ pub(crate) enum SearchStep {
 }
 
 /// How `execvp` reacts to each exec failure during its PATH search.
-pub(crate) fn search_continues_after(errno: Errno) -> SearchStep {
+fn search_continues_after(errno: Errno) -> SearchStep {
     match errno {
         Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {
             SearchStep::Next
