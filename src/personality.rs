@@ -126,19 +126,6 @@ impl Personality {
             && [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&received)
     }
 
-    /// Whether rinit, started from an interactive shell, stops itself when
-    /// the terminal stops its child (Ctrl-Z), so that the shell sees its job
-    /// stop, and hands the terminal back to the child on `fg`. Under every
-    /// name: dumb-init's own terminal handling has that effect (it stops
-    /// itself after passing the signal on); under tini the child stops and
-    /// the shell waits for good, and after the terminal closes both stay
-    /// stopped (a known gap of tini's that no script can rely on), so rinit
-    /// keeps its fix there; catatonit's child blocks the signals (see
-    /// `child_mask`), so Ctrl-Z stops nothing and this never comes up.
-    pub(crate) fn stops_with_its_child(self) -> bool {
-        true
-    }
-
     /// The line a peer prints when the command cannot be executed, word for
     /// word (scripts grep for it); `None` for rinit's own message.
     /// `program` is the command as given, made printable by the caller
@@ -327,14 +314,6 @@ mod tests {
         for signal in [Signal::STOP, Signal::TERM, Signal::CONT, Signal::INT] {
             assert!(!Personality::DumbInit.stops_itself_on(signal));
         }
-    }
-
-    #[test]
-    fn only_rinit_and_dumb_init_stop_with_their_child() {
-        assert!(Personality::Rinit.stops_with_its_child());
-        assert!(Personality::DumbInit.stops_with_its_child());
-        assert!(Personality::Tini.stops_with_its_child());
-        assert!(Personality::Catatonit.stops_with_its_child());
     }
 
     #[test]

@@ -143,18 +143,24 @@ pub(crate) enum ChildStopped {
 /// job-control signals count (Ctrl-Z's SIGTSTP, SIGTTIN and SIGTTOU for a
 /// background read or write): a SIGSTOP is someone's explicit wish for that
 /// process alone. PID 1 is nobody's job (and cannot stop itself from inside
-/// its namespace); a personality that does not stop with its child
-/// (`Personality::stops_with_its_child`) carries on as that peer does.
+/// its namespace).
+///
+/// The same under every name: dumb-init's own terminal handling has this
+/// effect (it stops itself after passing the signal on); under tini the
+/// child stops and the shell waits for good, and after the terminal closes
+/// both stay stopped (a known gap of tini's that no script can rely on), so
+/// rinit keeps its fix there; catatonit's child blocks these signals (see
+/// `Personality::child_mask`), so Ctrl-Z stops nothing and this never comes
+/// up.
 pub(crate) fn on_main_child_stopped(
     signal: i32,
     is_pid1: bool,
-    stops_with_child: bool,
     child_group_in_foreground: bool,
 ) -> ChildStopped {
     let Some(signal) = Signal::from_number(signal) else {
         return ChildStopped::CarryOn;
     };
-    if is_pid1 || !stops_with_child || !is_job_control_stop(signal) {
+    if is_pid1 || !is_job_control_stop(signal) {
         return ChildStopped::CarryOn;
     }
     ChildStopped::StopToo {
@@ -187,13 +193,12 @@ pub(crate) struct OnContinue {
 /// the terminal stopped all of it.
 pub(crate) fn on_continue(
     is_pid1: bool,
-    stops_with_child: bool,
     own_group_in_foreground: bool,
     stopped_as_job: bool,
     forwarding_reaches_group: bool,
 ) -> OnContinue {
     OnContinue {
-        hand_terminal: !is_pid1 && stops_with_child && own_group_in_foreground,
+        hand_terminal: !is_pid1 && own_group_in_foreground,
         continue_group: stopped_as_job && !forwarding_reaches_group,
     }
 }
@@ -336,25 +341,23 @@ mod tests {
         };
         for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
             assert_eq!(
-                on_main_child_stopped(signal, false, true, true),
+                on_main_child_stopped(signal, false, true),
                 stop_too(signal, true)
             );
             // Stopped in the background: the terminal is the shell's.
             assert_eq!(
-                on_main_child_stopped(signal, false, true, false),
+                on_main_child_stopped(signal, false, false),
                 stop_too(signal, false)
             );
-            // PID 1, or a peer that does not stop with its child.
-            for (pid1, stops_with_child) in [(true, true), (false, false), (true, false)] {
-                assert_eq!(
-                    on_main_child_stopped(signal, pid1, stops_with_child, true),
-                    ChildStopped::CarryOn
-                );
-            }
+            // PID 1 is nobody's job.
+            assert_eq!(
+                on_main_child_stopped(signal, true, true),
+                ChildStopped::CarryOn
+            );
         }
         for signal in [libc::SIGSTOP, 0, 99] {
             assert_eq!(
-                on_main_child_stopped(signal, false, true, true),
+                on_main_child_stopped(signal, false, true),
                 ChildStopped::CarryOn,
                 "{signal}"
             );
@@ -363,21 +366,20 @@ mod tests {
 
     #[test]
     fn sigcont_hands_the_terminal_back_only_after_fg() {
-        let plan = |pid1, stops, foreground, stopped, reaches| {
-            let p = on_continue(pid1, stops, foreground, stopped, reaches);
+        let plan = |pid1, foreground, stopped, reaches| {
+            let p = on_continue(pid1, foreground, stopped, reaches);
             (p.hand_terminal, p.continue_group)
         };
         // fg: rinit's group was put in the foreground.
-        assert_eq!(plan(false, true, true, true, true), (true, false));
+        assert_eq!(plan(false, true, true, true), (true, false));
         // bg: the shell kept the terminal.
-        assert_eq!(plan(false, true, false, true, true), (false, false));
+        assert_eq!(plan(false, false, true, true), (false, false));
         // -c: forwarding reaches the child alone, the group needs SIGCONT.
-        assert_eq!(plan(false, true, true, true, false), (true, true));
+        assert_eq!(plan(false, true, true, false), (true, true));
         // A SIGCONT that does not end a stop of rinit's own.
-        assert_eq!(plan(false, true, false, false, false), (false, false));
-        // PID 1 and the peers that never stop keep the terminal as it is.
-        assert_eq!(plan(true, true, true, false, true), (false, false));
-        assert_eq!(plan(false, false, true, false, true), (false, false));
+        assert_eq!(plan(false, false, false, false), (false, false));
+        // PID 1 never stops, and keeps the terminal as it is.
+        assert_eq!(plan(true, true, false, true), (false, false));
     }
 
     #[test]

@@ -298,11 +298,9 @@ impl Supervisor {
     /// reports the stop as it would without rinit.
     fn main_stopped(&mut self, signal: i32) {
         let Some(group) = self.group else { return };
-        let stops_with_child = self.config.personality.stops_with_its_child();
-        let in_foreground =
-            !self.is_pid1 && stops_with_child && sys::terminal_foreground() == Some(group.as_raw());
+        let in_foreground = !self.is_pid1 && sys::terminal_foreground() == Some(group.as_raw());
         let (signal, take_terminal) =
-            match on_main_child_stopped(signal, self.is_pid1, stops_with_child, in_foreground) {
+            match on_main_child_stopped(signal, self.is_pid1, in_foreground) {
                 ChildStopped::CarryOn => {
                     debug!("the child was stopped by signal {signal}: carrying on");
                     return;
@@ -345,13 +343,10 @@ impl Supervisor {
         let (Some(group), Some(_)) = (self.group, self.child) else {
             return;
         };
-        let stops_with_child = self.config.personality.stops_with_its_child();
-        let own_group_in_foreground = !self.is_pid1
-            && stops_with_child
-            && sys::terminal_foreground() == Some(sys::own_process_group());
+        let own_group_in_foreground =
+            !self.is_pid1 && sys::terminal_foreground() == Some(sys::own_process_group());
         let plan = on_continue(
             self.is_pid1,
-            stops_with_child,
             own_group_in_foreground,
             stopped_as_job,
             forwarding_reaches_group,
