@@ -13,7 +13,8 @@
 //!
 //! An ordinary exit, or a death by a signal rinit forwarded, says nothing.
 //! The decisions and the wording are pure functions below; `Forensics`
-//! holds what they need between events, and reads files through `sys`.
+//! holds what they need between events, reads the memory cgroup's files,
+//! and goes through `sys` for process names and the termination message.
 
 use crate::exit_status::Termination;
 use crate::procs;

@@ -3,19 +3,25 @@
 //! The modules, each with one job:
 //! - `cli`: the command line and environment, into a `Config`;
 //! - `personality`: the defaults of the peer rinit may be standing in for;
-//! - `signals`: signal numbers, names and sets;
-//! - `policy`: what to do with each received signal;
+//! - `signals`: signal numbers, names and sets, and a received signal;
+//! - `policy`: what to do with each received signal, and with a stop of the
+//!   child (Ctrl-Z) or a SIGCONT;
 //! - `shutdown`: the drain, `--stop-delay` and `--kill-after` state machines;
-//! - `exit_status`: the exit code that mirrors the child (`--remap-exit`,
-//!   `--stop-success`);
+//! - `exit_status`: every exit code rinit can return: the child's
+//!   (`--remap-exit`, `--stop-success`), and usage errors, a command that
+//!   cannot be started, and rinit's own failures;
 //! - `forensics`: saying why things died (crashes, OOM kills, SIGKILLs,
 //!   the termination message);
 //! - `spawn`: starting the child exactly as it would start without rinit;
-//! - `reap`: collecting exited children;
+//! - `reap`: collecting exited children, and noticing the child stop;
 //! - `supervisor`: the signalfd loop that ties them together;
 //! - `procs`: the process table from /proc, and signals pinned with pidfds;
-//! - `sys`: the thin layer of system calls;
+//! - `sys`: the thin layer of system calls, which uses only `signals`;
 //! - `logging`: rinit's own messages, on stderr.
+//!
+//! `signals`, `policy`, `shutdown`, `exit_status` and `personality` are
+//! pure, as are `forensics`' decisions and wording: they take time and
+//! state as input and make no system call.
 
 mod cli;
 mod exit_status;
@@ -105,7 +111,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Err(e) => return fail(&format!("cannot block signals: {}", io_error(&e))),
     };
     // The signalfd is the one descriptor rinit needs (starting the child
-    // takes none, see `spawn`). It is made before the child, so that running
+    // needs none, see `spawn`). It is made before the child, so that running
     // out of descriptors stops rinit before there is a child to abandon.
     let signals = match sys::SignalReader::new(SignalSet::blockable()) {
         Ok(reader) => reader,

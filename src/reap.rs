@@ -26,7 +26,7 @@ pub(crate) struct Reaped {
     /// Other processes that died of a signal (the first `KEPT_DEATHS`),
     /// named if the caller asked for names.
     pub(crate) killed: Vec<Death>,
-    /// False once `waitpid` says there are no children at all: orphans are
+    /// False once `waitid` says there are no children at all: orphans are
     /// re-parented to rinit, so then no descendant is left either.
     pub(crate) children_left: bool,
 }

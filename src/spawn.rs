@@ -43,7 +43,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// container images expect (the one Docker puts in a default environment).
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Everything the child needs, prepared before fork.
+/// Everything the child needs, prepared before the clone (the child may
+/// not allocate).
 pub(crate) struct ChildSpec {
     /// Paths to try, in order (one if the command holds a `/`).
     candidates: Vec<CString>,
@@ -64,10 +65,12 @@ const SH: &std::ffi::CStr = c"/bin/sh";
 
 #[derive(Debug)]
 pub(crate) enum SpawnError {
-    /// A NUL byte in the command, an argument or the environment.
+    /// A NUL byte in the command or an argument (the environment comes as
+    /// C strings already).
     Nul(String),
     Fork(Errno),
-    /// Setting up the child's process group failed.
+    /// Setting the child up before exec failed: its own process group, or
+    /// (which a valid mask never makes fail) its signal mask.
     Setup(Errno),
     Exec {
         program: OsString,
@@ -279,7 +282,7 @@ impl ChildSpec {
         if self.listen_pid_at.is_some() {
             write_listen_pid(listen_pid, pid as u32);
         }
-        // Within the capacity reserved before the fork: no allocation.
+        // Within the capacity reserved before the clone: no allocation.
         envp.extend(self.env.iter().enumerate().map(|(at, entry)| {
             if Some(at) == self.listen_pid_at {
                 listen_pid.as_ptr().cast()
@@ -325,7 +328,7 @@ impl ChildSpec {
 const LISTEN_PID_ENTRY_LEN: usize = "LISTEN_PID=".len() + 10 + 1;
 
 /// Writes `LISTEN_PID=<pid>` and its NUL into `buf` without allocating (it
-/// runs in the forked child).
+/// runs in the child, between clone and exec).
 fn write_listen_pid(buf: &mut [u8; LISTEN_PID_ENTRY_LEN], pid: u32) {
     const KEY: &[u8] = b"LISTEN_PID=";
     buf[..KEY.len()].copy_from_slice(KEY);

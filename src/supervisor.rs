@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 /// from outside: it checks again this often while the drain runs.
 const RECHECK_WITHOUT_PROC: Duration = Duration::from_millis(100);
 
+/// rinit once the child has started: what it was told, the signalfd, and
+/// the state the decisions in `policy`, `shutdown` and `forensics` need.
 pub(crate) struct Supervisor {
     config: Config,
     own_pid: libc::pid_t,
@@ -101,8 +103,8 @@ impl Supervisor {
         self.pending.push(received);
     }
 
-    /// Runs until the main child has ended and nothing else is left; returns
-    /// the exit code.
+    /// Runs until the main child has ended and nothing else is left (under a
+    /// peer's name, until the peer would exit); returns the exit code.
     pub(crate) fn run(mut self) -> io::Result<i32> {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);

@@ -325,9 +325,9 @@ pub(crate) fn set_child_subreaper() -> io::Result<()> {
 }
 
 /// Asks for `signal` when the parent dies. Returns whether `parent`, the
-/// parent rinit started with, was already gone by then: the kernel will never send the signal, and the
-/// caller must act on it itself (sending it to rinit would not do: a signal
-/// rinit raises on itself is not forwarded).
+/// parent rinit started with, was already gone by then: the kernel will
+/// never send the signal, and the caller must act on it itself (sending it
+/// to rinit would not do: a signal rinit raises on itself is not forwarded).
 pub(crate) fn set_parent_death_signal(
     signal: Signal,
     parent: nix::unistd::Pid,
