@@ -181,10 +181,14 @@ fn orphans(count: usize) {
             for _ in 0..count {
                 // SAFETY: as above.
                 match unsafe { fork() } {
-                    Ok(ForkResult::Child) => unsafe { libc::_exit(0) },
+                    Ok(ForkResult::Child) => {
+                        // SAFETY: _exit ends the forked child at once and touches no memory.
+                        unsafe { libc::_exit(0) }
+                    }
                     Ok(ForkResult::Parent { child }) => orphans.push(child),
                     Err(e) => {
                         eprintln!("testkit: fork: {e}");
+                        // SAFETY: _exit ends this process at once and touches no memory.
                         unsafe { libc::_exit(1) }
                     }
                 }
@@ -252,6 +256,7 @@ fn daemon(path: &str) {
     setsid().expect("setsid");
     // SAFETY: as above.
     if let ForkResult::Parent { .. } = unsafe { fork() }.expect("fork") {
+        // SAFETY: _exit ends the parent of the daemon at once and touches no memory.
         unsafe { libc::_exit(0) }
     }
     let mut set = nix::sys::signal::SigSet::empty();
@@ -359,6 +364,7 @@ fn orphan_storm(total: usize, spawners: usize) {
                         be_orphan(i, hold_r, &mut mine);
                     }
                     // The orphan's parent leaves at once.
+                    // SAFETY: _exit ends this forked child at once and touches no memory.
                     unsafe { libc::_exit(0) }
                 }
                 let mut status = 0;
@@ -366,6 +372,7 @@ fn orphan_storm(total: usize, spawners: usize) {
                 unsafe { libc::wait(&mut status) };
             }
             // Report this spawner's fork retries in the exit code (capped).
+            // SAFETY: _exit ends this forked spawner at once and touches no memory.
             unsafe { libc::_exit(mine.min(60) as i32) }
         }
         spawner_pids.push(pid);
@@ -382,6 +389,7 @@ fn orphan_storm(total: usize, spawners: usize) {
         retries += code as u64;
     }
     // Release the lingering orphans, then wait until every orphan is gone.
+    // SAFETY: hold_w is a descriptor of ours that nothing else closes.
     unsafe { libc::close(hold_w) };
     let mut sink = [0u8; 16];
     // SAFETY: reading into a local buffer until end of file.
@@ -507,6 +515,7 @@ fn orphan_then_die(sig: i32) {
                 let _ = nix::unistd::read(&orphaned_read, &mut byte);
                 die_by(sig);
             }
+            // SAFETY: _exit ends this forked child at once and touches no memory.
             unsafe { libc::_exit(0) }
         }
         ForkResult::Parent { child } => {

@@ -9,11 +9,10 @@
 
 #![allow(dead_code)] // each fuzz target uses one half
 
-use rinit::cli::{Invocation, parse, parse_bool, parse_duration};
-use rinit::exit_status::parse_exit_code;
-use rinit::personality::Personality;
-use rinit::policy::{ForwardTarget, Rewrites};
-use rinit::signals::{MAX_SIGNAL, RTMIN, Signal};
+use rinit::{
+    ForwardTarget, Invocation, MAX_SIGNAL, Personality, RTMIN, Rewrites, Signal, parse, parse_bool,
+    parse_duration, parse_exit_code, usage_exit_code,
+};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -29,7 +28,7 @@ const NAMES: [&str; 5] = [
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 /// Splits a `command_line` input into argv (with argv[0]) and variables.
-pub fn decode_command_line(data: &[u8]) -> (Vec<OsString>, HashMap<String, OsString>) {
+pub(crate) fn decode_command_line(data: &[u8]) -> (Vec<OsString>, HashMap<String, OsString>) {
     let (first, rest) = data.split_first().map_or((0, &[][..]), |(f, r)| (*f, r));
     let mut argv = vec![OsString::from(NAMES[first as usize % NAMES.len()])];
     let mut env = HashMap::new();
@@ -55,7 +54,7 @@ pub fn decode_command_line(data: &[u8]) -> (Vec<OsString>, HashMap<String, OsStr
 
 /// Parsing a command line never panics, is deterministic, and yields either
 /// a usable configuration or a one-message usage error with the right code.
-pub fn check_command_line(data: &[u8]) {
+pub(crate) fn check_command_line(data: &[u8]) {
     let (argv, env) = decode_command_line(data);
     let lookup = |name: &str| env.get(name).cloned();
     let personality = Personality::from_argv0(argv[0].as_bytes());
@@ -67,7 +66,7 @@ pub fn check_command_line(data: &[u8]) {
     );
     match result {
         Err(e) => {
-            assert_eq!(e.exit_code, personality.usage_exit_code(), "{e:?}");
+            assert_eq!(e.exit_code, usage_exit_code(personality), "{e:?}");
             assert!(!e.message.trim().is_empty(), "empty usage message");
             let first_line = e.message.lines().next().unwrap_or("");
             assert!(!first_line.trim().is_empty(), "{e:?}");
@@ -96,7 +95,7 @@ pub fn check_command_line(data: &[u8]) {
 
 /// Every value parser, given the same text: no panic, results in range,
 /// errors that quote what they rejected, and names that round-trip.
-pub fn check_values(data: &[u8]) {
+pub(crate) fn check_values(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

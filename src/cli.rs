@@ -33,36 +33,37 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Everything rinit needs to know to run.
+/// Everything rinit needs to know to run. The fields the fuzz checks look
+/// at (fuzz/checks.rs) are `pub`; the others are the crate's own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    pub personality: Personality,
+    pub(crate) personality: Personality,
     /// The command and its arguments; empty in pause mode.
     pub command: Vec<OsString>,
-    pub forward_to: ForwardTarget,
-    pub subreaper: bool,
+    pub(crate) forward_to: ForwardTarget,
+    pub(crate) subreaper: bool,
     pub pdeathsig: Option<Signal>,
-    pub warn_on_reap: bool,
-    pub success_codes: BTreeSet<u8>,
-    pub rewrites: Rewrites,
+    pub(crate) warn_on_reap: bool,
+    pub(crate) success_codes: BTreeSet<u8>,
+    pub(crate) rewrites: Rewrites,
     pub pause: bool,
     pub grace: Duration,
     pub drain_signal: Signal,
     pub kill_after: Option<Duration>,
     /// `--stop-delay`: how long the first SIGTERM is held; `None` (or zero)
     /// holds nothing.
-    pub stop_delay: Option<Duration>,
+    pub(crate) stop_delay: Option<Duration>,
     /// `--stop-success`: exit 0 when the child ends of a stop request rinit
     /// forwarded.
-    pub stop_success: bool,
+    pub(crate) stop_success: bool,
     /// 0 errors, 1 warnings (default), 2 info, 3 debug, 4 trace.
     pub verbosity: u8,
     /// `RINIT_LOG`: an `env_logger` filter that overrides `verbosity`.
-    pub log_filter: Option<String>,
-    pub log_format: LogFormat,
+    pub(crate) log_filter: Option<String>,
+    pub(crate) log_format: LogFormat,
     /// Where the reason of a failed exit goes, if the file is there and
     /// empty (Kubernetes' termination message); `None`: nowhere.
-    pub termination_log: Option<PathBuf>,
+    pub(crate) termination_log: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -78,7 +79,7 @@ pub enum Invocation {
 #[derive(Debug, PartialEq, Eq)]
 pub struct UsageError {
     /// What rinit calls itself, by the name it was run as.
-    pub program: &'static str,
+    pub(crate) program: &'static str,
     /// One line: control characters in it are escaped.
     pub message: String,
     pub exit_code: i32,
@@ -510,7 +511,7 @@ pub fn parse(
     let fail = |message: String| UsageError {
         program: personality.name(),
         message: crate::logging::printable(message.as_bytes()),
-        exit_code: personality.usage_exit_code(),
+        exit_code: crate::exit_status::usage_exit_code(personality),
     };
 
     let (cli, command) = match read_command_line(personality, argv).map_err(fail)? {
@@ -914,15 +915,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// `--help` under the name rinit runs as, written by clap from `OPTIONS`.
-pub fn help_text(personality: Personality) -> String {
-    command(personality).render_help().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    fn hup() -> Signal {
+        Signal::parse("HUP").unwrap()
+    }
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()
@@ -1062,7 +1062,7 @@ mod tests {
         assert_eq!(config.pdeathsig, Signal::parse("USR1").ok());
         assert_eq!(config.success_codes, [3, 143].into_iter().collect());
         let config = run(&["rinit", "-sp", "HUP", "x"]);
-        assert_eq!(config.pdeathsig, Some(Signal::HUP));
+        assert_eq!(config.pdeathsig, Some(hup()));
         // As with getopt, a value option swallows the rest of its word.
         assert!(
             error(&["rinit", "-ps", "x"], &[])
@@ -1158,7 +1158,12 @@ mod tests {
         );
         assert_eq!(parse_plain(&["rinit", "-L"]), Invocation::License);
         assert_eq!(parse_plain(&["rinit", "-l"]), Invocation::License);
-        assert!(help_text(Personality::Rinit).contains("RINIT_GRACE"));
+        assert!(
+            command(Personality::Rinit)
+                .render_help()
+                .to_string()
+                .contains("RINIT_GRACE")
+        );
     }
 
     #[test]
@@ -1190,7 +1195,7 @@ mod tests {
             config.rewrites.apply(Signal::TERM),
             Signal::parse("QUIT").ok()
         );
-        assert_eq!(config.rewrites.apply(Signal::HUP), None);
+        assert_eq!(config.rewrites.apply(hup()), None);
         assert_eq!(config.kill_after, Some(Duration::from_millis(500)));
         assert_eq!(config.drain_signal, Signal::INT);
         assert_eq!(config.pdeathsig, Some(Signal::KILL));
@@ -1209,7 +1214,7 @@ mod tests {
         assert_eq!(config.forward_to, ForwardTarget::Child);
         assert_eq!(config.success_codes, [7].into_iter().collect());
         assert_eq!(config.rewrites.apply(Signal::TERM), Some(Signal::INT));
-        assert_eq!(config.rewrites.apply(Signal::HUP), Some(Signal::HUP));
+        assert_eq!(config.rewrites.apply(hup()), Some(hup()));
         assert!(
             !run_with(&["rinit", "x"], &[("RINIT_SUBREAPER", "0")])
                 .unwrap()

@@ -1,12 +1,54 @@
-//! The exit code rinit ends with, mirroring its main child: decided here, in
-//! `outcome`, and nowhere else.
+//! Every exit code rinit can end with is decided here and nowhere else:
+//! the one that mirrors the main child (`outcome`, with `--remap-exit` and
+//! `--stop-success`), and those of rinit's own ends: a usage error, a
+//! command that cannot be started, a failure of rinit itself. Under a peer's
+//! name the last ones are that peer's, so that scripts written for it keep
+//! working. `tests::the_exit_code_table` holds the README's table.
 
+use crate::personality::Personality;
 use crate::signals::{Signal, SignalSet};
+use crate::spawn::SpawnError;
+use nix::errno::Errno;
 use std::collections::BTreeSet;
+
+/// `--help`, `--version` and `--license`, and `--pause` ended by SIGTERM or
+/// SIGINT: under every name.
+pub(crate) const SUCCESS: i32 = 0;
+
+/// rinit itself failed, not the command (it could not create its signalfd,
+/// fork, or become a subreaper when `-s` asked for it): under every name.
+pub(crate) const FAILURE: i32 = 1;
+
+/// A malformed command line or variable: 2, the usual code for bad usage;
+/// the peers exit 1.
+pub fn usage_exit_code(personality: Personality) -> i32 {
+    match personality {
+        Personality::Rinit => 2,
+        Personality::Tini | Personality::DumbInit | Personality::Catatonit => 1,
+    }
+}
+
+/// The command could not be started. A failed exec is the shell's 127 when
+/// the command was not found (a dangling symbolic link included) and 126
+/// when it was found but could not be executed, as under tini; dumb-init
+/// exits 2 and catatonit 1 for both. Anything else (the fork failed) is a
+/// failure of rinit itself.
+pub(crate) fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> i32 {
+    let SpawnError::Exec { errno, .. } = error else {
+        return FAILURE;
+    };
+    let not_found = matches!(errno, Errno::ENOENT | Errno::ENOTDIR);
+    match personality {
+        Personality::Rinit | Personality::Tini if not_found => 127,
+        Personality::Rinit | Personality::Tini => 126,
+        Personality::DumbInit => 2,
+        Personality::Catatonit => 1,
+    }
+}
 
 /// How a process ended, as `waitpid` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Termination {
+pub(crate) enum Termination {
     Exited(i32),
     /// Killed by this signal number (1 to 64), with or without a core dump.
     Killed {
@@ -21,7 +63,7 @@ impl Termination {
     /// death by signal 32-64 into an error after the process has been
     /// reaped, and the status is lost. `None` for a stop or continue report
     /// (see `stopped_by`).
-    pub fn from_wait_status(status: i32) -> Option<Termination> {
+    pub(crate) fn from_wait_status(status: i32) -> Option<Termination> {
         if libc::WIFEXITED(status) {
             Some(Termination::Exited(libc::WEXITSTATUS(status)))
         } else if libc::WIFSIGNALED(status) {
@@ -38,12 +80,12 @@ impl Termination {
 /// The signal that stopped a process, if the raw `waitpid` status is a stop
 /// report (asked for with `WUNTRACED`). Decoded by hand for the same reason
 /// as `Termination::from_wait_status`.
-pub fn stopped_by(status: i32) -> Option<i32> {
+pub(crate) fn stopped_by(status: i32) -> Option<i32> {
     libc::WIFSTOPPED(status).then(|| libc::WSTOPSIG(status))
 }
 
 /// Shell convention: the exit code, or 128+N for death by signal N.
-pub fn exit_code(termination: Termination) -> i32 {
+pub(crate) fn exit_code(termination: Termination) -> i32 {
     match termination {
         Termination::Exited(code) => code & 0xff,
         Termination::Killed { signal, .. } => 128 + signal,
@@ -52,7 +94,7 @@ pub fn exit_code(termination: Termination) -> i32 {
 
 /// `--remap-exit`: listed codes count as success. Applied after 128+N, so
 /// `-e 143` turns death by SIGTERM into 0.
-pub fn remap(code: i32, success_codes: &BTreeSet<u8>) -> i32 {
+pub(crate) fn remap(code: i32, success_codes: &BTreeSet<u8>) -> i32 {
     match u8::try_from(code) {
         Ok(byte) if success_codes.contains(&byte) => 0,
         _ => code,
@@ -63,7 +105,7 @@ pub fn remap(code: i32, success_codes: &BTreeSet<u8>) -> i32 {
 /// death by signal N; 0 if `--stop-success` applies (`stop_success` holds the
 /// signals rinit forwarded as stop requests, `None` when the option is off);
 /// then `--remap-exit`.
-pub fn outcome(
+pub(crate) fn outcome(
     termination: Termination,
     success_codes: &BTreeSet<u8>,
     stop_success: Option<SignalSet>,
@@ -82,7 +124,7 @@ pub fn outcome(
 /// (the app killed itself, a neighbour killed it, the kernel did) is not
 /// asked for; neither is SIGKILL from `--kill-after`, which means the app
 /// did not stop in time.
-pub fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
+fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
     let signal = match termination {
         Termination::Killed { signal, .. } => signal,
         Termination::Exited(code) => (code & 0xff) - 128,
@@ -273,6 +315,93 @@ mod tests {
             outcome(Termination::Exited(4), &codes, Some(sent(&["TERM"]))),
             4
         );
+    }
+
+    /// The README's table of exit codes, row by row, under each name (rinit,
+    /// tini, dumb-init, catatonit): a change here is one users see, and the
+    /// README must change with it.
+    #[test]
+    fn the_exit_code_table() {
+        use Personality::*;
+        let none = BTreeSet::new();
+        let listed: BTreeSet<u8> = [143].into_iter().collect();
+        let exec = |errno| SpawnError::Exec {
+            program: "app".into(),
+            path: "/bin/app".into(),
+            errno,
+            child: nix::unistd::Pid::from_raw(2),
+        };
+        type Code<'a> = Box<dyn Fn(Personality) -> i32 + 'a>;
+        let rows: Vec<(&str, [i32; 4], Code)> = vec![
+            (
+                "the child's code",
+                [3; 4],
+                Box::new(|_| outcome(Termination::Exited(3), &none, None)),
+            ),
+            (
+                "128 + N: killed by signal N",
+                [143; 4],
+                Box::new(|_| outcome(killed(libc::SIGTERM), &none, None)),
+            ),
+            (
+                "0: the code, or 128+N, listed with -e",
+                [0; 4],
+                Box::new(|_| outcome(killed(libc::SIGTERM), &listed, None)),
+            ),
+            (
+                "0: --stop-success, the child ended of the forwarded stop request",
+                [0; 4],
+                Box::new(|_| outcome(killed(libc::SIGTERM), &none, Some(sent(&["TERM"])))),
+            ),
+            (
+                "0: --pause ended on SIGTERM/SIGINT; --help, --version",
+                [0; 4],
+                Box::new(|_| SUCCESS),
+            ),
+            (
+                "127: the command was not found",
+                [127, 127, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOENT))),
+            ),
+            (
+                "127: a directory in the path is a file",
+                [127, 127, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOTDIR))),
+            ),
+            (
+                "126: no permission, or a directory",
+                [126, 126, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::EACCES))),
+            ),
+            (
+                "126: not a binary for this machine, or a script without #!",
+                [126, 126, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOEXEC))),
+            ),
+            (
+                "126: argument list too long",
+                [126, 126, 2, 1],
+                Box::new(|p| start_failure_exit_code(p, &exec(Errno::E2BIG))),
+            ),
+            ("2: bad usage", [2, 1, 1, 1], Box::new(usage_exit_code)),
+            (
+                "1: rinit could not fork the child",
+                [1; 4],
+                Box::new(|p| start_failure_exit_code(p, &SpawnError::Fork(Errno::EAGAIN))),
+            ),
+            ("1: rinit itself failed", [1; 4], Box::new(|_| FAILURE)),
+        ];
+        for (row, codes, code) in &rows {
+            for (personality, expected) in [Rinit, Tini, DumbInit, Catatonit].into_iter().zip(codes)
+            {
+                assert_eq!(
+                    code(personality),
+                    *expected,
+                    "{row}, as {}",
+                    personality.name()
+                );
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //!
 //! An ordinary exit, or a death by a signal rinit forwarded, says nothing.
 //! The decisions and the wording are pure functions below; `Forensics`
-//! holds what they need between events, and reads files through `sys`.
+//! holds what they need between events, reads the memory cgroup's files,
+//! and goes through `sys` for process names and the termination message.
 
 use crate::exit_status::Termination;
 use crate::procs;
@@ -24,26 +25,26 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The default place of the Kubernetes termination message.
-pub const TERMINATION_LOG: &str = "/dev/termination-log";
+pub(crate) const TERMINATION_LOG: &str = "/dev/termination-log";
 
 /// Kubernetes shows at most this many bytes of the termination message.
-pub const TERMINATION_LOG_MAX: usize = 4096;
+const TERMINATION_LOG_MAX: usize = 4096;
 
 /// How many processes the SIGKILL line names before it only counts.
-pub const NAMED_VICTIMS: usize = 5;
+const NAMED_VICTIMS: usize = 5;
 
 /// A process that died, as rinit knows it when it reaps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Death {
-    pub pid: i32,
+pub(crate) struct Death {
+    pub(crate) pid: i32,
     /// `/proc/PID/comm` read before reaping, or the command's file name.
-    pub name: String,
-    pub termination: Termination,
+    pub(crate) name: String,
+    pub(crate) termination: Termination,
 }
 
 /// Whether the OOM killer explains a death by SIGKILL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Oom {
+enum Oom {
     No,
     /// The counter rose by at least the number of processes that died of
     /// SIGKILL: each of them was OOM-killed.
@@ -77,12 +78,12 @@ fn dumps_core(signal: i32) -> bool {
     .contains(&signal)
 }
 
-pub fn signal_name(signal: i32) -> String {
+pub(crate) fn signal_name(signal: i32) -> String {
     Signal::from_number(signal).map_or_else(|| format!("signal {signal}"), |s| s.to_string())
 }
 
 /// `3.2s`, `45ms`, `2m05s`, `3h07m`: short, and precise where it matters.
-pub fn format_duration(d: Duration) -> String {
+fn format_duration(d: Duration) -> String {
     // u64 milliseconds last 584 million years; u128 formatting costs 1 KB.
     let ms = d.as_millis() as u64;
     match ms {
@@ -94,7 +95,7 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// `64 MiB`, `1.5 GiB`, `1000 bytes`.
-pub fn format_bytes(bytes: u64) -> String {
+fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} bytes");
@@ -121,14 +122,14 @@ fn limit_text(limit: Option<u64>) -> String {
 
 /// A process name as it may appear in a log line: control characters (a
 /// process chooses its own name) are escaped so it cannot split the line.
-pub fn printable_name(name: &str) -> String {
+fn printable_name(name: &str) -> String {
     crate::logging::printable(name.as_bytes())
 }
 
 /// The one line that says how a process ended: `'app' (pid 7) was killed by
 /// SIGSEGV (core dumped) after 3.2s`. `after` is the process's age when
 /// rinit knows it (the main child's).
-pub fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
+fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
     let mut line = format!("'{}' (pid {})", printable_name(&death.name), death.pid);
     match (death.termination, oom) {
         (Termination::Exited(code), _) => line.push_str(&format!(" exited with status {code}")),
@@ -167,7 +168,7 @@ pub fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
 
 /// What the main child's line adds when the OOM killer killed processes
 /// rinit never reaped (a worker whose own parent reaped it).
-pub fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
+fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
     format!(
         "; the OOM killer killed {kills} other process{} in the container meanwhile ({})",
         if kills == 1 { "" } else { "es" },
@@ -178,7 +179,7 @@ pub fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
 /// Whether the main child's end deserves the crash line at the default
 /// level: a death by a signal that rinit did not forward on request, unless
 /// `-e` made its code a success. An OOM kill always does.
-pub fn main_end_is_news(
+fn main_end_is_news(
     termination: Termination,
     forwarded: SignalSet,
     remapped_to_success: bool,
@@ -195,7 +196,7 @@ pub fn main_end_is_news(
 }
 
 /// The SIGKILL line's list: the first few by pid, then a count of the rest.
-pub fn victims_text(victims: &[(i32, String)]) -> String {
+fn victims_text(victims: &[(i32, String)]) -> String {
     // The lowest pids, in order, without sorting the whole list (a sort
     // would link several KB of code for a list of five).
     let mut first: Vec<&(i32, String)> = Vec::with_capacity(NAMED_VICTIMS + 1);
@@ -220,7 +221,7 @@ pub fn victims_text(victims: &[(i32, String)]) -> String {
 }
 
 /// `N processes outlived the 5s grace period: sending SIGKILL to ...`.
-pub fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
+fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
     let grace = format_duration(grace);
     match victims.len() {
         0 => format!("processes outlived the {grace} grace period: sending SIGKILL"),
@@ -237,7 +238,7 @@ pub fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
 
 /// The termination message: the lines, cut to Kubernetes' 4,096 bytes at a
 /// character boundary.
-pub fn termination_message(lines: &[String]) -> String {
+fn termination_message(lines: &[String]) -> String {
     let mut text = lines.join("\n");
     text.push('\n');
     if text.len() > TERMINATION_LOG_MAX {
@@ -254,7 +255,7 @@ pub fn termination_message(lines: &[String]) -> String {
 
 /// Which interface a memory cgroup speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CgroupVersion {
+enum CgroupVersion {
     V1,
     V2,
 }
@@ -262,14 +263,14 @@ pub enum CgroupVersion {
 /// rinit's cgroup paths from `/proc/self/cgroup`: the unified (v2) one and
 /// that of the v1 memory controller, as the kernel names them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OwnCgroups {
-    pub unified: Option<String>,
-    pub memory_v1: Option<String>,
+struct OwnCgroups {
+    unified: Option<String>,
+    memory_v1: Option<String>,
 }
 
 /// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
 /// the unified hierarchy, a v1 line lists its controllers with commas.
-pub fn parse_proc_cgroup(text: &str) -> OwnCgroups {
+fn parse_proc_cgroup(text: &str) -> OwnCgroups {
     let mut own = OwnCgroups::default();
     for line in text.lines() {
         let mut fields = line.splitn(3, ':');
@@ -289,16 +290,16 @@ pub fn parse_proc_cgroup(text: &str) -> OwnCgroups {
 
 /// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CgroupMount {
-    pub version: CgroupVersion,
+struct CgroupMount {
+    version: CgroupVersion,
     /// The cgroup this mount shows at its mount point (`/` unless a
     /// container runtime bind-mounted a sub-tree).
-    pub root: String,
-    pub mount_point: String,
+    root: String,
+    mount_point: String,
 }
 
 /// The cgroup2 mounts and the v1 mounts of the memory controller.
-pub fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
+fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
     let mut mounts = Vec::new();
     for line in mountinfo.lines() {
         // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
@@ -359,7 +360,7 @@ fn unescape_mountinfo(field: &str) -> String {
 /// the unified hierarchy's (cgroup v2), then the v1 memory controller's.
 /// A path below the mount's root is found under its mount point; a path the
 /// mount does not show (another container's) is skipped.
-pub fn memory_cgroup_candidates(
+fn memory_cgroup_candidates(
     own: &OwnCgroups,
     mounts: &[CgroupMount],
 ) -> Vec<(CgroupVersion, PathBuf)> {
@@ -388,7 +389,7 @@ pub fn memory_cgroup_candidates(
 /// The `oom_kill` count from cgroup v2's `memory.events` or v1's
 /// `memory.oom_control` (the same `KEY VALUE` lines); `None` without one
 /// (v1 before Linux 4.13 has no such line).
-pub fn parse_oom_kill_count(text: &str) -> Option<u64> {
+fn parse_oom_kill_count(text: &str) -> Option<u64> {
     text.lines().find_map(|line| {
         let (key, value) = line.split_once(' ')?;
         (key == "oom_kill").then(|| value.trim().parse().ok())?
@@ -397,7 +398,7 @@ pub fn parse_oom_kill_count(text: &str) -> Option<u64> {
 
 /// The memory limit from v2's `memory.max` (`max` means none) or v1's
 /// `memory.limit_in_bytes` (where "none" is a number near 2^63).
-pub fn parse_memory_limit(text: &str) -> Option<u64> {
+fn parse_memory_limit(text: &str) -> Option<u64> {
     let value: u64 = text.trim().parse().ok()?;
     (value < 1 << 62).then_some(value)
 }
@@ -407,18 +408,18 @@ pub fn parse_memory_limit(text: &str) -> Option<u64> {
 /// next ones, since the counter rises when the kernel kills, which can be
 /// before rinit reaps the victim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OomCount {
+struct OomCount {
     accounted: u64,
 }
 
 impl OomCount {
-    pub fn new(count: u64) -> OomCount {
+    pub(crate) fn new(count: u64) -> OomCount {
         OomCount { accounted: count }
     }
 
     /// The counter reads `count` after `sigkilled` processes that died of
     /// SIGKILL were reaped: how many of them the OOM killer explains.
-    pub fn attribute(&mut self, count: u64, sigkilled: usize) -> Attribution {
+    fn attribute(&mut self, count: u64, sigkilled: usize) -> Attribution {
         if count < self.accounted {
             // Another cgroup's counter, or a reset: start again from here.
             self.accounted = count;
@@ -441,7 +442,7 @@ impl OomCount {
 
 impl OomCount {
     /// The rise not attributed to anyone, now accounted for.
-    pub fn take_rest(&mut self, count: u64) -> u64 {
+    fn take_rest(&mut self, count: u64) -> u64 {
         let rest = count.saturating_sub(self.accounted);
         self.accounted = self.accounted.max(count);
         rest
@@ -449,7 +450,7 @@ impl OomCount {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Attribution {
+enum Attribution {
     None,
     All,
     /// This many of them, rinit cannot tell which.
@@ -512,7 +513,7 @@ type UnreapedOom = (u64, Option<u64>);
 
 /// What the supervisor tells, and what it keeps between events.
 #[derive(Debug)]
-pub struct Forensics {
+pub(crate) struct Forensics {
     started: Instant,
     main: Option<i32>,
     /// The command's file name: the main child's name if /proc cannot say.
@@ -534,7 +535,7 @@ pub struct Forensics {
 impl Forensics {
     /// `main`: the main child (none in pause mode), started just now.
     #[inline(never)]
-    pub fn new(
+    pub(crate) fn new(
         main: Option<i32>,
         command: Option<&std::ffi::OsStr>,
         termination_log: Option<PathBuf>,
@@ -569,13 +570,13 @@ impl Forensics {
     }
 
     /// rinit forwarded `signal` because it received it.
-    pub fn forwarded(&mut self, signal: Signal) {
+    pub(crate) fn forwarded(&mut self, signal: Signal) {
         self.forwarded = self.forwarded.with(signal);
     }
 
     /// Whether names of processes killed by SIGKILL are worth reading before
     /// they are reaped (only an OOM kill makes them news).
-    pub fn wants_names(&self) -> bool {
+    pub(crate) fn wants_names(&self) -> bool {
         self.memory.is_some()
     }
 
@@ -584,7 +585,11 @@ impl Forensics {
     /// OOM counter if one of them died of SIGKILL, and reports OOM kills of
     /// processes other than the main child.
     #[inline(never)]
-    pub fn after_reap(&mut self, main: Option<(Termination, Option<String>)>, others: &[Death]) {
+    pub(crate) fn after_reap(
+        &mut self,
+        main: Option<(Termination, Option<String>)>,
+        others: &[Death],
+    ) {
         let main = main.map(|(termination, name)| Death {
             pid: self.main.unwrap_or(0),
             name: name.unwrap_or_else(|| self.command_name.clone()),
@@ -641,7 +646,7 @@ impl Forensics {
     /// exit with `code`: the crash line if it is news, and the termination
     /// message if the exit is a failure.
     #[inline(never)]
-    pub fn main_ended(&mut self, code: i32, remapped_to_success: bool) {
+    pub(crate) fn main_ended(&mut self, code: i32, remapped_to_success: bool) {
         let Some((death, oom, unexplained)) = self.main_death.clone() else {
             return;
         };
@@ -682,7 +687,7 @@ impl Forensics {
     /// The grace period ran out and rinit is about to SIGKILL what is left
     /// below it (`root`): says who, once.
     #[inline(never)]
-    pub fn grace_ran_out(&mut self, root: i32, grace: Duration) {
+    pub(crate) fn grace_ran_out(&mut self, root: i32, grace: Duration) {
         if std::mem::replace(&mut self.kill_reported, true) {
             return;
         }
@@ -720,7 +725,7 @@ impl Forensics {
 
     /// Writes the termination message if the file is there, writable and
     /// still empty (an app that wrote its own keeps it).
-    pub fn write_termination_log(&self, lines: &[String]) {
+    pub(crate) fn write_termination_log(&self, lines: &[String]) {
         if let Some(path) = &self.termination_log {
             write_termination_log(path, lines);
         }
@@ -729,7 +734,7 @@ impl Forensics {
 
 /// See `Forensics::write_termination_log`; also used before there is a
 /// supervisor (the command could not be started).
-pub fn write_termination_log(path: &Path, lines: &[String]) {
+pub(crate) fn write_termination_log(path: &Path, lines: &[String]) {
     match sys::write_if_empty(path, termination_message(lines).as_bytes()) {
         Ok(true) => debug!("wrote the termination message to {}", path.display()),
         Ok(false) => debug!(

@@ -3,35 +3,49 @@
 //! The modules, each with one job:
 //! - `cli`: the command line and environment, into a `Config`;
 //! - `personality`: the defaults of the peer rinit may be standing in for;
-//! - `signals`: signal numbers, names and sets;
-//! - `policy`: what to do with each received signal;
+//! - `signals`: signal numbers, names and sets, and a received signal;
+//! - `policy`: what to do with each received signal, and with a stop of the
+//!   child (Ctrl-Z) or a SIGCONT;
 //! - `shutdown`: the drain, `--stop-delay` and `--kill-after` state machines;
-//! - `exit_status`: the exit code that mirrors the child (`--remap-exit`,
-//!   `--stop-success`);
+//! - `exit_status`: every exit code rinit can return: the child's
+//!   (`--remap-exit`, `--stop-success`), and usage errors, a command that
+//!   cannot be started, and rinit's own failures;
 //! - `forensics`: saying why things died (crashes, OOM kills, SIGKILLs,
 //!   the termination message);
 //! - `spawn`: starting the child exactly as it would start without rinit;
-//! - `reap`: collecting exited children;
+//! - `reap`: collecting exited children, and noticing the child stop;
 //! - `supervisor`: the signalfd loop that ties them together;
 //! - `procs`: the process table from /proc, and signals pinned with pidfds;
-//! - `sys`: the thin layer of system calls;
+//! - `sys`: the thin layer of system calls, which uses only `signals`;
 //! - `logging`: rinit's own messages, on stderr.
+//!
+//! `signals`, `policy`, `shutdown`, `exit_status` and `personality` are
+//! pure, as are `forensics`' decisions and wording: they take time and
+//! state as input and make no system call.
 
-pub mod cli;
-pub mod exit_status;
-pub mod forensics;
-pub mod logging;
-pub mod personality;
-pub mod policy;
-pub mod procs;
-pub mod reap;
-pub mod shutdown;
-pub mod signals;
-pub mod spawn;
-pub mod supervisor;
-pub mod sys;
+mod cli;
+mod exit_status;
+mod forensics;
+mod logging;
+mod personality;
+mod policy;
+mod procs;
+mod reap;
+mod shutdown;
+mod signals;
+mod spawn;
+mod supervisor;
+mod sys;
 
-use cli::{Config, Invocation};
+// The library's whole surface: `run` for the binary, and the parsers the
+// fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
+// Everything else is the crate's own; `unreachable_pub` keeps it that way.
+pub use cli::{Config, Invocation, UsageError, parse, parse_bool, parse_duration};
+pub use exit_status::{parse_exit_code, usage_exit_code};
+pub use personality::Personality;
+pub use policy::{ForwardTarget, Rewrites};
+pub use signals::{MAX_SIGNAL, RTMIN, Signal};
+
 use log::{debug, error, info, warn};
 use logging::io_error;
 use signals::SignalSet;
@@ -39,9 +53,6 @@ use spawn::{ChildSpec, SpawnError};
 use std::ffi::{CString, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-
-/// Exit code for a failure of rinit itself (not of the command).
-pub const EXIT_FAILURE: i32 = 1;
 
 /// Runs rinit with these arguments (`argv[0]` first) and this environment
 /// (the C runtime's `envp`, entry by entry); returns the exit code.
@@ -59,7 +70,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
             let name = argv.first().map(|a| a.as_bytes()).unwrap_or_default();
             if personality::Personality::from_argv0(name).version_on_stderr() {
                 let _ = writeln!(std::io::stderr(), "{line}");
-                return 0;
+                return exit_status::SUCCESS;
             }
             return print_stdout(&(line + "\n"));
         }
@@ -87,7 +98,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
 fn print_stdout(text: &str) -> i32 {
     let mut out = std::io::stdout();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-    0
+    exit_status::SUCCESS
 }
 
 /// Sets rinit up as an init, starts the child and runs the signal loop.
@@ -100,7 +111,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Err(e) => return fail(&format!("cannot block signals: {}", io_error(&e))),
     };
     // The signalfd is the one descriptor rinit needs (starting the child
-    // takes none, see `spawn`). It is made before the child, so that running
+    // needs none, see `spawn`). It is made before the child, so that running
     // out of descriptors stops rinit before there is a child to abandon.
     let signals = match sys::SignalReader::new(SignalSet::blockable()) {
         Ok(reader) => reader,
@@ -151,12 +162,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
                 if let Some(path) = &config.termination_log {
                     forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
                 }
-                let (not_found, not_executable) = config.personality.exec_failure_exit_codes();
-                return match e {
-                    e if e.is_not_found() => not_found,
-                    e if e.is_exec_failure() => not_executable,
-                    _ => EXIT_FAILURE,
-                };
+                return exit_status::start_failure_exit_code(config.personality, &e);
             }
         }
     };
@@ -169,7 +175,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     let mut supervisor = supervisor::Supervisor::new(config, signals, child);
     if let Some(signal) = parent_died_early {
         info!("the parent died before {signal} could be armed: acting on it now");
-        supervisor.receive_first(policy::Received { signal, sender: 0 });
+        supervisor.receive_first(signals::Received { signal, sender: 0 });
     }
     match supervisor.run() {
         Ok(code) => code,
@@ -207,5 +213,5 @@ fn start_child(
 
 fn fail(message: &str) -> i32 {
     error!("{message}");
-    EXIT_FAILURE
+    exit_status::FAILURE
 }

@@ -27,11 +27,11 @@ use std::time::{Duration, Instant};
 const QUEUE_BYTES: usize = 256 * 1024;
 
 /// How long rinit waits, at exit, for queued lines to reach stderr.
-pub const FLUSH_WAIT: Duration = Duration::from_millis(500);
+const FLUSH_WAIT: Duration = Duration::from_millis(500);
 
 /// How each log line is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// `rinit: warn: message`
     #[default]
     Text,
@@ -40,7 +40,7 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    pub fn parse(text: &str) -> Result<LogFormat, String> {
+    pub(crate) fn parse(text: &str) -> Result<LogFormat, String> {
         match text {
             "text" => Ok(LogFormat::Text),
             "json" => Ok(LogFormat::Json),
@@ -52,7 +52,7 @@ impl LogFormat {
 /// `verbosity`: 0 errors only, 1 warnings (the default), 2 info, 3 debug,
 /// 4 trace. `filter`, from `RINIT_LOG`, is an `env_logger` filter that
 /// overrides it.
-pub fn init(name: &'static str, verbosity: u8, filter: Option<&str>, format: LogFormat) {
+pub(crate) fn init(name: &'static str, verbosity: u8, filter: Option<&str>, format: LogFormat) {
     let level = match verbosity {
         0 => LevelFilter::Error,
         1 => LevelFilter::Warn,
@@ -89,7 +89,7 @@ pub fn init(name: &'static str, verbosity: u8, filter: Option<&str>, format: Log
 
 /// Waits up to `FLUSH_WAIT` for the queued lines to be written, so that the
 /// last lines before exit are not lost; gives up on a stalled stderr.
-pub fn flush() {
+pub(crate) fn flush() {
     if WRITER.get() != Some(&true) {
         return;
     }
@@ -227,7 +227,7 @@ fn write_forever(name: &'static str, format: LogFormat) {
 /// terminal escape sequence cannot reach the terminal; bytes that are not
 /// UTF-8 are shown as `\xff`. Everything else, ordinary names included,
 /// comes out as it went in.
-pub fn printable(text: &[u8]) -> String {
+pub(crate) fn printable(text: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
     for chunk in text.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -249,7 +249,7 @@ pub fn printable(text: &[u8]) -> String {
 /// `io::Error` prints, differs: musl calls EMFILE "No file descriptors
 /// available"). Running out of descriptors also names the limit reached,
 /// the one thing the user can change.
-pub fn os_error(errno: Errno) -> String {
+pub(crate) fn os_error(errno: Errno) -> String {
     let limit = match errno {
         Errno::EMFILE => sys::open_file_limit(),
         _ => None,
@@ -259,7 +259,7 @@ pub fn os_error(errno: Errno) -> String {
 
 /// `os_error` for an `io::Error`; one that is not a system error keeps its
 /// own text.
-pub fn io_error(error: &io::Error) -> String {
+pub(crate) fn io_error(error: &io::Error) -> String {
     match error.raw_os_error() {
         Some(raw) => os_error(Errno::from_raw(raw)),
         None => error.to_string(),
@@ -267,7 +267,7 @@ pub fn io_error(error: &io::Error) -> String {
 }
 
 /// `os_error` once the limit on open descriptors is known.
-pub fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
+fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
     let mut text = format!("{} (os error {})", errno.desc(), errno as i32);
     if let Some(limit) = open_file_limit {
         text.push_str(&format!("; the open-file limit is {limit}"));
@@ -281,7 +281,7 @@ pub fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
 /// milliseconds), `level`, `program`, `message`, then the record's fields.
 /// Written by hand: the format is small and fixed, and a JSON library would
 /// cost more of the binary than all of this.
-pub fn json_line(
+fn json_line(
     since_epoch: std::time::Duration,
     level: &str,
     program: &str,
@@ -303,7 +303,7 @@ pub fn json_line(
 
 /// Appends `text` as a JSON string: quotes, backslashes and every control
 /// character escaped, so that one record stays one line.
-pub fn push_json_string(out: &mut String, text: &str) {
+fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {
@@ -323,7 +323,7 @@ pub fn push_json_string(out: &mut String, text: &str) {
 }
 
 /// `2024-05-01T12:34:56.789Z` from the time since the Unix epoch.
-pub fn rfc3339(since_epoch: std::time::Duration) -> String {
+fn rfc3339(since_epoch: std::time::Duration) -> String {
     let secs = since_epoch.as_secs();
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days as i64);

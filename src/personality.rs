@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// What happens between the main child's exit and rinit's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterMainExit {
+pub(crate) enum AfterMainExit {
     /// rinit's drain: the drain signal to everyone left, a grace period,
     /// then SIGKILL; exit once nothing is left.
     Drain,
@@ -44,7 +44,7 @@ impl Personality {
     }
 
     /// What the program calls itself in messages.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Personality::Rinit => "rinit",
             Personality::Tini => "tini",
@@ -53,25 +53,7 @@ impl Personality {
         }
     }
 
-    /// Exit code for a malformed command line or variable.
-    pub fn usage_exit_code(self) -> i32 {
-        match self {
-            Personality::Rinit => 2,
-            _ => 1,
-        }
-    }
-
-    /// Exit codes for a command that was not found, and for one that was
-    /// found but could not be executed.
-    pub fn exec_failure_exit_codes(self) -> (i32, i32) {
-        match self {
-            Personality::Rinit | Personality::Tini => (127, 126),
-            Personality::DumbInit => (2, 2),
-            Personality::Catatonit => (1, 1),
-        }
-    }
-
-    pub fn default_forward_target(self) -> ForwardTarget {
+    pub(crate) fn default_forward_target(self) -> ForwardTarget {
         match self {
             Personality::Rinit | Personality::DumbInit => ForwardTarget::Group,
             Personality::Tini | Personality::Catatonit => ForwardTarget::Child,
@@ -80,7 +62,7 @@ impl Personality {
 
     /// The peers exit as soon as the main child does; a zero grace is how
     /// rinit's command line says "no drain" under their names.
-    pub fn default_grace(self) -> Duration {
+    pub(crate) fn default_grace(self) -> Duration {
         match self {
             Personality::Rinit => Duration::from_secs(5),
             _ => Duration::ZERO,
@@ -91,7 +73,11 @@ impl Personality {
     /// `grace` is the configured one: under a peer's name, a non-zero grace
     /// (`--grace`, `RINIT_GRACE`) asks for rinit's drain instead of the
     /// peer's way.
-    pub fn after_main_exit(self, grace: Duration, forward_to: ForwardTarget) -> AfterMainExit {
+    pub(crate) fn after_main_exit(
+        self,
+        grace: Duration,
+        forward_to: ForwardTarget,
+    ) -> AfterMainExit {
         match self {
             Personality::Rinit => AfterMainExit::Drain,
             _ if !grace.is_zero() => AfterMainExit::Drain,
@@ -111,7 +97,7 @@ impl Personality {
     /// (`None` drops the signal). rinit itself forwards them unchanged.
     /// dumb-init rewrites them to SIGSTOP only in its setsid mode (when it
     /// forwards to the group); with `-c` it forwards them as they are.
-    pub fn default_rewrites(
+    pub(crate) fn default_rewrites(
         self,
         forward_to: ForwardTarget,
     ) -> &'static [(Signal, Option<Signal>)] {
@@ -135,22 +121,9 @@ impl Personality {
     /// dumb-init, after forwarding a job-control signal it received (however
     /// it was rewritten, even dropped), stops itself so that the shell it was
     /// started from sees the job stop.
-    pub fn stops_itself_on(self, received: Signal) -> bool {
+    pub(crate) fn stops_itself_on(self, received: Signal) -> bool {
         self == Personality::DumbInit
             && [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&received)
-    }
-
-    /// Whether rinit, started from an interactive shell, stops itself when
-    /// the terminal stops its child (Ctrl-Z), so that the shell sees its job
-    /// stop, and hands the terminal back to the child on `fg`. Under every
-    /// name: dumb-init's own terminal handling has that effect (it stops
-    /// itself after passing the signal on); under tini the child stops and
-    /// the shell waits for good, and after the terminal closes both stay
-    /// stopped (a known gap of tini's that no script can rely on), so rinit
-    /// keeps its fix there; catatonit's child blocks the signals (see
-    /// `child_mask`), so Ctrl-Z stops nothing and this never comes up.
-    pub fn stops_with_its_child(self) -> bool {
-        true
     }
 
     /// The line a peer prints when the command cannot be executed, word for
@@ -158,7 +131,12 @@ impl Personality {
     /// `program` is the command as given, made printable by the caller
     /// (`logging::printable`), `child` the pid of the process that failed to
     /// exec (tini and catatonit print that one).
-    pub fn exec_failure_line(self, program: &str, error: &str, child: i32) -> Option<String> {
+    pub(crate) fn exec_failure_line(
+        self,
+        program: &str,
+        error: &str,
+        child: i32,
+    ) -> Option<String> {
         match self {
             Personality::Rinit => None,
             Personality::Tini => Some(format!(
@@ -173,7 +151,7 @@ impl Personality {
 
     /// The `-w` warning for a reaped process other than the main child;
     /// tini's wording is what its users grep for.
-    pub fn reap_warning(self, pid: i32, how: &str) -> String {
+    pub(crate) fn reap_warning(self, pid: i32, how: &str) -> String {
         match self {
             Personality::Tini => format!("Reaped zombie process with pid={pid}"),
             _ => format!("reaped process {pid}: {how}"),
@@ -183,7 +161,7 @@ impl Personality {
     /// The signal mask the child starts with, from the one rinit inherited.
     /// catatonit also blocks TSTP, TTIN and TTOU in its child, so that the
     /// terminal cannot stop it; the others hand the mask on unchanged.
-    pub fn child_mask(self, inherited: SignalSet) -> SignalSet {
+    pub(crate) fn child_mask(self, inherited: SignalSet) -> SignalSet {
         match self {
             Personality::Catatonit => inherited
                 .with(Signal::TSTP)
@@ -195,7 +173,7 @@ impl Personality {
 
     /// The `--version` line. Docker's `docker info` expects its init to
     /// answer with a line starting `tini version `.
-    pub fn version_line(self) -> String {
+    pub(crate) fn version_line(self) -> String {
         let version = env!("CARGO_PKG_VERSION");
         match self {
             Personality::Tini => format!("tini version 0.19.0 - rinit {version}"),
@@ -210,12 +188,12 @@ impl Personality {
     /// The peers exec with glibc's `execvp`, which runs a file without a
     /// `#!` line with `/bin/sh`; rinit reports it as not executable (126),
     /// the same on every C library (see `spawn`).
-    pub fn runs_scripts_with_sh(self) -> bool {
+    pub(crate) fn runs_scripts_with_sh(self) -> bool {
         self != Personality::Rinit
     }
 
     /// dumb-init prints its version on stderr; the others on stdout.
-    pub fn version_on_stderr(self) -> bool {
+    pub(crate) fn version_on_stderr(self) -> bool {
         self == Personality::DumbInit
     }
 }
@@ -333,17 +311,9 @@ mod tests {
                 assert!(!other.stops_itself_on(signal));
             }
         }
-        for signal in [Signal::STOP, Signal::TERM, Signal::CONT, Signal::HUP] {
+        for signal in [Signal::STOP, Signal::TERM, Signal::CONT, Signal::INT] {
             assert!(!Personality::DumbInit.stops_itself_on(signal));
         }
-    }
-
-    #[test]
-    fn only_rinit_and_dumb_init_stop_with_their_child() {
-        assert!(Personality::Rinit.stops_with_its_child());
-        assert!(Personality::DumbInit.stops_with_its_child());
-        assert!(Personality::Tini.stops_with_its_child());
-        assert!(Personality::Catatonit.stops_with_its_child());
     }
 
     #[test]
@@ -399,13 +369,5 @@ mod tests {
                 .version_line()
                 .starts_with("tini version 0.1.7_catatonit")
         );
-    }
-
-    #[test]
-    fn peers_use_their_own_exit_codes() {
-        assert_eq!(Personality::Rinit.usage_exit_code(), 2);
-        assert_eq!(Personality::Catatonit.usage_exit_code(), 1);
-        assert_eq!(Personality::DumbInit.exec_failure_exit_codes(), (2, 2));
-        assert_eq!(Personality::Tini.exec_failure_exit_codes(), (127, 126));
     }
 }

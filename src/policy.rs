@@ -1,6 +1,6 @@
 //! What to do with each signal rinit receives. Pure decisions, no syscalls.
 
-use crate::signals::{MAX_SIGNAL, Signal};
+use crate::signals::{MAX_SIGNAL, Received, Signal};
 
 /// Who receives a forwarded signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Rewrites {
         self.table[signal.number() as usize].unwrap_or(Some(signal))
     }
 
-    pub fn rules(&self) -> impl Iterator<Item = (Signal, Option<Signal>)> + '_ {
+    pub(crate) fn rules(&self) -> impl Iterator<Item = (Signal, Option<Signal>)> + '_ {
         self.table
             .iter()
             .enumerate()
@@ -87,17 +87,9 @@ impl Rewrites {
     }
 }
 
-/// A signal as it came out of the signalfd.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Received {
-    pub signal: Signal,
-    /// The sender, when the kernel says (0 for the kernel itself).
-    pub sender: i32,
-}
-
 /// What rinit does with one received signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// SIGCHLD: collect exited children.
     Reap,
     /// Send this signal to the forward target.
@@ -109,7 +101,7 @@ pub enum Decision {
     Ignore,
 }
 
-pub fn decide(received: Received, own_pid: i32, rewrites: &Rewrites) -> Decision {
+pub(crate) fn decide(received: Received, own_pid: i32, rewrites: &Rewrites) -> Decision {
     if received.signal == Signal::CHLD {
         return Decision::Reap;
     }
@@ -125,18 +117,18 @@ pub fn decide(received: Received, own_pid: i32, rewrites: &Rewrites) -> Decision
 /// Whether the signal asks the app to stop: once forwarded it arms
 /// `--kill-after` and counts for `--stop-success`; it ends a `--stop-delay`
 /// hold.
-pub fn is_stop_request(signal: Signal) -> bool {
+pub(crate) fn is_stop_request(signal: Signal) -> bool {
     signal == Signal::TERM || signal == Signal::INT
 }
 
 /// In `--pause` mode there is no app to forward to: a stop request ends rinit.
-pub fn pause_ends_on(signal: Signal) -> bool {
+pub(crate) fn pause_ends_on(signal: Signal) -> bool {
     is_stop_request(signal)
 }
 
 /// What rinit does when its main child has stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChildStopped {
+pub(crate) enum ChildStopped {
     /// Nothing: the child stays stopped until someone sends SIGCONT.
     CarryOn,
     /// Stop as the job stops, with the same signal, so that the shell that
@@ -151,18 +143,24 @@ pub enum ChildStopped {
 /// job-control signals count (Ctrl-Z's SIGTSTP, SIGTTIN and SIGTTOU for a
 /// background read or write): a SIGSTOP is someone's explicit wish for that
 /// process alone. PID 1 is nobody's job (and cannot stop itself from inside
-/// its namespace); a personality that does not stop with its child
-/// (`Personality::stops_with_its_child`) carries on as that peer does.
-pub fn on_main_child_stopped(
+/// its namespace).
+///
+/// The same under every name: dumb-init's own terminal handling has this
+/// effect (it stops itself after passing the signal on); under tini the
+/// child stops and the shell waits for good, and after the terminal closes
+/// both stay stopped (a known gap of tini's that no script can rely on), so
+/// rinit keeps its fix there; catatonit's child blocks these signals (see
+/// `Personality::child_mask`), so Ctrl-Z stops nothing and this never comes
+/// up.
+pub(crate) fn on_main_child_stopped(
     signal: i32,
     is_pid1: bool,
-    stops_with_child: bool,
     child_group_in_foreground: bool,
 ) -> ChildStopped {
     let Some(signal) = Signal::from_number(signal) else {
         return ChildStopped::CarryOn;
     };
-    if is_pid1 || !stops_with_child || !is_job_control_stop(signal) {
+    if is_pid1 || !is_job_control_stop(signal) {
         return ChildStopped::CarryOn;
     }
     ChildStopped::StopToo {
@@ -173,17 +171,17 @@ pub fn on_main_child_stopped(
 
 /// The stop signals a terminal sends, whose default action the kernel
 /// discards in a process group orphaned from its session.
-pub fn is_job_control_stop(signal: Signal) -> bool {
+fn is_job_control_stop(signal: Signal) -> bool {
     [Signal::TSTP, Signal::TTIN, Signal::TTOU].contains(&signal)
 }
 
 /// What rinit does with a SIGCONT beyond forwarding it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OnContinue {
+pub(crate) struct OnContinue {
     /// Give the terminal's foreground to the child's group.
-    pub hand_terminal: bool,
+    pub(crate) hand_terminal: bool,
     /// Send SIGCONT to the child's whole group, which the terminal stopped.
-    pub continue_group: bool,
+    pub(crate) continue_group: bool,
 }
 
 /// Decides on a SIGCONT. The shell's `fg` puts rinit's group in the
@@ -193,15 +191,14 @@ pub struct OnContinue {
 /// child runs on. If rinit had stopped itself as a job and forwarding does
 /// not reach the child's whole group (`-c`), the group gets SIGCONT too:
 /// the terminal stopped all of it.
-pub fn on_continue(
+pub(crate) fn on_continue(
     is_pid1: bool,
-    stops_with_child: bool,
     own_group_in_foreground: bool,
     stopped_as_job: bool,
     forwarding_reaches_group: bool,
 ) -> OnContinue {
     OnContinue {
-        hand_terminal: !is_pid1 && stops_with_child && own_group_in_foreground,
+        hand_terminal: !is_pid1 && own_group_in_foreground,
         continue_group: stopped_as_job && !forwarding_reaches_group,
     }
 }
@@ -344,25 +341,23 @@ mod tests {
         };
         for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
             assert_eq!(
-                on_main_child_stopped(signal, false, true, true),
+                on_main_child_stopped(signal, false, true),
                 stop_too(signal, true)
             );
             // Stopped in the background: the terminal is the shell's.
             assert_eq!(
-                on_main_child_stopped(signal, false, true, false),
+                on_main_child_stopped(signal, false, false),
                 stop_too(signal, false)
             );
-            // PID 1, or a peer that does not stop with its child.
-            for (pid1, stops_with_child) in [(true, true), (false, false), (true, false)] {
-                assert_eq!(
-                    on_main_child_stopped(signal, pid1, stops_with_child, true),
-                    ChildStopped::CarryOn
-                );
-            }
+            // PID 1 is nobody's job.
+            assert_eq!(
+                on_main_child_stopped(signal, true, true),
+                ChildStopped::CarryOn
+            );
         }
         for signal in [libc::SIGSTOP, 0, 99] {
             assert_eq!(
-                on_main_child_stopped(signal, false, true, true),
+                on_main_child_stopped(signal, false, true),
                 ChildStopped::CarryOn,
                 "{signal}"
             );
@@ -371,28 +366,27 @@ mod tests {
 
     #[test]
     fn sigcont_hands_the_terminal_back_only_after_fg() {
-        let plan = |pid1, stops, foreground, stopped, reaches| {
-            let p = on_continue(pid1, stops, foreground, stopped, reaches);
+        let plan = |pid1, foreground, stopped, reaches| {
+            let p = on_continue(pid1, foreground, stopped, reaches);
             (p.hand_terminal, p.continue_group)
         };
         // fg: rinit's group was put in the foreground.
-        assert_eq!(plan(false, true, true, true, true), (true, false));
+        assert_eq!(plan(false, true, true, true), (true, false));
         // bg: the shell kept the terminal.
-        assert_eq!(plan(false, true, false, true, true), (false, false));
+        assert_eq!(plan(false, false, true, true), (false, false));
         // -c: forwarding reaches the child alone, the group needs SIGCONT.
-        assert_eq!(plan(false, true, true, true, false), (true, true));
+        assert_eq!(plan(false, true, true, false), (true, true));
         // A SIGCONT that does not end a stop of rinit's own.
-        assert_eq!(plan(false, true, false, false, false), (false, false));
-        // PID 1 and the peers that never stop keep the terminal as it is.
-        assert_eq!(plan(true, true, true, false, true), (false, false));
-        assert_eq!(plan(false, false, true, false, true), (false, false));
+        assert_eq!(plan(false, false, false, false), (false, false));
+        // PID 1 never stops, and keeps the terminal as it is.
+        assert_eq!(plan(true, true, false, true), (false, false));
     }
 
     #[test]
     fn stop_requests() {
         assert!(is_stop_request(Signal::TERM));
         assert!(is_stop_request(Signal::INT));
-        assert!(!is_stop_request(Signal::HUP));
+        assert!(!is_stop_request(sig("HUP")));
         assert!(pause_ends_on(Signal::INT));
         assert!(!pause_ends_on(sig("USR1")));
     }

@@ -17,13 +17,13 @@ use std::os::fd::{AsFd, OwnedFd};
 
 /// The fields of `/proc/PID/stat` that rinit reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stat {
-    pub state: u8,
-    pub parent: libc::pid_t,
-    pub group: libc::pid_t,
-    pub threads: u32,
+pub(crate) struct Stat {
+    pub(crate) state: u8,
+    pub(crate) parent: libc::pid_t,
+    pub(crate) group: libc::pid_t,
+    threads: u32,
     /// Clock ticks after boot: with the pid, names one process for good.
-    pub start_time: u64,
+    start_time: u64,
 }
 
 impl Stat {
@@ -31,14 +31,14 @@ impl Stat {
     /// thread has exited (`pthread_exit` in `main`) while other threads run:
     /// /proc shows it as `Z`, but it is alive, holds its resources, and must
     /// be signalled like any other process.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         !matches!(self.state, b'Z' | b'X') || self.threads > 1
     }
 }
 
 /// Parses `/proc/PID/stat`. The command name in parentheses may itself hold
 /// spaces and parentheses, so the fields are counted from the last `)`.
-pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
+fn parse_stat(stat: &[u8]) -> Option<Stat> {
     let close = stat.iter().rposition(|&b| b == b')')?;
     let fields: Vec<&[u8]> = stat[close + 1..]
         .split(|&b| b == b' ')
@@ -57,9 +57,9 @@ pub fn parse_stat(stat: &[u8]) -> Option<Stat> {
 
 /// One process of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Entry {
-    pub pid: libc::pid_t,
-    pub stat: Stat,
+pub(crate) struct Entry {
+    pub(crate) pid: libc::pid_t,
+    pub(crate) stat: Stat,
 }
 
 fn read_stat(pid: libc::pid_t) -> Option<Stat> {
@@ -68,7 +68,7 @@ fn read_stat(pid: libc::pid_t) -> Option<Stat> {
 
 /// Every process in /proc. `None` when /proc is missing or belongs to
 /// another PID namespace (its numbers would then name the wrong processes).
-pub fn snapshot() -> Option<Vec<Entry>> {
+pub(crate) fn snapshot() -> Option<Vec<Entry>> {
     let own = std::fs::read_link("/proc/self").ok()?;
     if own.to_str()?.parse::<libc::pid_t>().ok()? != sys::own_pid() {
         return None;
@@ -92,7 +92,7 @@ pub fn snapshot() -> Option<Vec<Entry>> {
 
 /// Live processes whose chain of parents leads to `root` (zombies are
 /// followed, since their children are still below root, but not listed).
-pub fn descendants_of(root: libc::pid_t, table: &[Entry]) -> Vec<Entry> {
+pub(crate) fn descendants_of(root: libc::pid_t, table: &[Entry]) -> Vec<Entry> {
     let mut found = Vec::new();
     let mut frontier = vec![root];
     while let Some(parent) = frontier.pop() {
@@ -114,7 +114,7 @@ pub fn descendants_of(root: libc::pid_t, table: &[Entry]) -> Vec<Entry> {
 /// or `kubectl exec`. They are not rinit's children, so `waitpid` does not
 /// wait for them; their own children are theirs until they exit, and then
 /// become rinit's.
-pub fn entered_from_outside(table: &[Entry], own_pid: libc::pid_t) -> Vec<Entry> {
+pub(crate) fn entered_from_outside(table: &[Entry], own_pid: libc::pid_t) -> Vec<Entry> {
     table
         .iter()
         .filter(|e| e.stat.parent == 0 && e.pid != own_pid && e.stat.is_alive())
@@ -126,12 +126,12 @@ pub fn entered_from_outside(table: &[Entry], own_pid: libc::pid_t) -> Vec<Entry>
 /// that was listed as `listed`: a pid reused in between has another start
 /// time (start times tick 100 times a second, and a pid comes back only
 /// after the whole pid space has been used, or by deliberate `ns_last_pid`).
-pub fn is_same_process(listed: &Stat, now: &Stat) -> bool {
+fn is_same_process(listed: &Stat, now: &Stat) -> bool {
     listed.start_time == now.start_time
 }
 
 /// What `pin` found.
-pub enum Pin {
+enum Pin {
     /// A pidfd for the process that was listed.
     Same(OwnedFd),
     /// The process is gone (its pid may already name another).
@@ -142,7 +142,7 @@ pub enum Pin {
 }
 
 /// A pidfd for `entry` if it still names the process that was listed.
-pub fn pin(entry: &Entry) -> Pin {
+fn pin(entry: &Entry) -> Pin {
     match sys::pidfd_open(entry.pid) {
         Ok(fd) if read_stat(entry.pid).is_some_and(|now| is_same_process(&entry.stat, &now)) => {
             Pin::Same(fd)
@@ -155,7 +155,7 @@ pub fn pin(entry: &Entry) -> Pin {
 
 /// Sends `signals`, in order, to each listed process that is still the one
 /// that was listed. Returns how many it reached.
-pub fn signal_listed(entries: &[Entry], signals: &[Signal]) -> usize {
+pub(crate) fn signal_listed(entries: &[Entry], signals: &[Signal]) -> usize {
     let mut reached = 0;
     for entry in entries {
         let sent = match pin(entry) {
@@ -181,14 +181,14 @@ pub fn signal_listed(entries: &[Entry], signals: &[Signal]) -> usize {
 /// readable when its process exits, so the signal loop can wait on them
 /// with the signalfd instead of polling.
 #[derive(Default)]
-pub struct Watch {
+pub(crate) struct Watch {
     watched: Vec<(libc::pid_t, OwnedFd)>,
 }
 
 impl Watch {
     /// Starts watching `entry`; false if it is already gone or cannot be
     /// watched (then the caller must check again later by other means).
-    pub fn add(&mut self, entry: &Entry) -> bool {
+    pub(crate) fn add(&mut self, entry: &Entry) -> bool {
         if self.watched.iter().any(|(pid, _)| *pid == entry.pid) {
             return true;
         }
@@ -203,15 +203,15 @@ impl Watch {
     }
 
     /// Forgets every process that has exited.
-    pub fn prune(&mut self) {
+    pub(crate) fn prune(&mut self) {
         self.watched.retain(|(_, fd)| !sys::is_readable(fd.as_fd()));
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.watched.is_empty()
     }
 
-    pub fn fds(&self) -> impl Iterator<Item = std::os::fd::BorrowedFd<'_>> {
+    pub(crate) fn fds(&self) -> impl Iterator<Item = std::os::fd::BorrowedFd<'_>> {
         self.watched.iter().map(|(_, fd)| fd.as_fd())
     }
 }

@@ -12,23 +12,23 @@ use nix::unistd::Pid;
 const KEPT_DEATHS: usize = 64;
 
 #[derive(Debug, Default)]
-pub struct Reaped {
+pub(crate) struct Reaped {
     /// How the main child ended, if it was among those collected.
-    pub main: Option<Termination>,
+    pub(crate) main: Option<Termination>,
     /// The main child's name, read while it was a zombie.
-    pub main_name: Option<String>,
+    pub(crate) main_name: Option<String>,
     /// The signal that stopped the main child, if it reported a stop (the
     /// terminal's Ctrl-Z, say). A stop is reported once; other children's
     /// stops are passed over.
-    pub main_stopped: Option<i32>,
+    pub(crate) main_stopped: Option<i32>,
     /// How many other processes were collected.
-    pub others: usize,
+    pub(crate) others: usize,
     /// Other processes that died of a signal (the first `KEPT_DEATHS`),
     /// named if the caller asked for names.
-    pub killed: Vec<Death>,
-    /// False once `waitpid` says there are no children at all: orphans are
+    pub(crate) killed: Vec<Death>,
+    /// False once `waitid` says there are no children at all: orphans are
     /// re-parented to rinit, so then no descendant is left either.
-    pub children_left: bool,
+    pub(crate) children_left: bool,
 }
 
 /// Collects every child that has exited, and notes a stop of the main
@@ -40,7 +40,7 @@ pub struct Reaped {
 /// Each child is first looked at without being reaped (`sys::peek_changed`),
 /// because once reaped its name is gone from /proc: the main child's name
 /// is always read, another's when it died of a signal and `names` is set.
-pub fn reap_exited(
+pub(crate) fn reap_exited(
     main: Option<Pid>,
     names: bool,
     report: &mut dyn FnMut(Pid, Termination),

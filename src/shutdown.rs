@@ -30,11 +30,11 @@ use std::time::{Duration, Instant};
 /// disappear before it leaves them to the init above. SIGKILL takes effect
 /// at once unless the process may not be signalled or is stuck in the
 /// kernel; neither gets better by waiting longer.
-pub const KILL_WAIT: Duration = Duration::from_secs(1);
+pub(crate) const KILL_WAIT: Duration = Duration::from_secs(1);
 
 /// The next thing to do once the main child is gone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// Nothing now: wait for children to exit or for the deadline.
     Wait,
     /// Send this to every remaining process.
@@ -52,7 +52,7 @@ pub enum Step {
 
 /// Which processes "the remaining ones" are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// rinit is PID 1: every other process of the PID namespace.
     Namespace,
     /// rinit is a subreaper: its descendants, found by walking /proc. The
@@ -69,7 +69,7 @@ enum Phase {
 }
 
 #[derive(Debug)]
-pub struct Drain {
+pub(crate) struct Drain {
     grace: Duration,
     signal: Signal,
     scope: Scope,
@@ -77,7 +77,7 @@ pub struct Drain {
 }
 
 impl Drain {
-    pub fn new(grace: Duration, signal: Signal, scope: Scope) -> Drain {
+    pub(crate) fn new(grace: Duration, signal: Signal, scope: Scope) -> Drain {
         Drain {
             grace,
             signal,
@@ -87,7 +87,7 @@ impl Drain {
     }
 
     /// Called after every reaping pass once the main child has exited.
-    pub fn advance(&mut self, now: Instant, children_left: bool) -> Step {
+    pub(crate) fn advance(&mut self, now: Instant, children_left: bool) -> Step {
         if !children_left {
             return Step::Exit;
         }
@@ -116,7 +116,7 @@ impl Drain {
         }
     }
 
-    pub fn deadline(&self) -> Option<Instant> {
+    pub(crate) fn deadline(&self) -> Option<Instant> {
         match self.phase {
             Phase::NotStarted => None,
             Phase::Draining { deadline } | Phase::Killing { deadline } => Some(deadline),
@@ -125,7 +125,7 @@ impl Drain {
 
     /// What the remaining processes have been sent so far, if anything: a
     /// process found only now must get the same.
-    pub fn current_signal(&self) -> Option<Signal> {
+    pub(crate) fn current_signal(&self) -> Option<Signal> {
         match self.phase {
             Phase::NotStarted => None,
             Phase::Draining { .. } => Some(self.signal),
@@ -133,21 +133,21 @@ impl Drain {
         }
     }
 
-    pub fn is_killing(&self) -> bool {
+    pub(crate) fn is_killing(&self) -> bool {
         matches!(self.phase, Phase::Killing { .. })
     }
 }
 
 /// `--kill-after`: a deadline armed by the first forwarded stop request.
 #[derive(Debug)]
-pub struct KillAfter {
+pub(crate) struct KillAfter {
     delay: Option<Duration>,
     deadline: Option<Instant>,
     fired: bool,
 }
 
 impl KillAfter {
-    pub fn new(delay: Option<Duration>) -> KillAfter {
+    pub(crate) fn new(delay: Option<Duration>) -> KillAfter {
         KillAfter {
             delay,
             deadline: None,
@@ -156,7 +156,7 @@ impl KillAfter {
     }
 
     /// A stop request was forwarded. Later requests do not push the deadline.
-    pub fn arm(&mut self, now: Instant) -> Option<Duration> {
+    pub(crate) fn arm(&mut self, now: Instant) -> Option<Duration> {
         let delay = self.delay?;
         if self.deadline.is_some() || self.fired {
             return None;
@@ -165,12 +165,12 @@ impl KillAfter {
         Some(delay)
     }
 
-    pub fn deadline(&self) -> Option<Instant> {
+    pub(crate) fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
 
     /// True once, when the deadline has passed.
-    pub fn fire_if_due(&mut self, now: Instant) -> bool {
+    pub(crate) fn fire_if_due(&mut self, now: Instant) -> bool {
         match self.deadline {
             Some(deadline) if now >= deadline => {
                 self.deadline = None;
@@ -182,7 +182,7 @@ impl KillAfter {
     }
 
     /// The main child is gone: nothing left to escalate against.
-    pub fn disarm(&mut self) {
+    pub(crate) fn disarm(&mut self) {
         self.deadline = None;
     }
 }
@@ -208,7 +208,7 @@ impl KillAfter {
 /// Only one SIGTERM is ever held, and only if it is the first stop request:
 /// after a SIGINT the operator wants the stop now.
 #[derive(Debug)]
-pub struct StopDelay {
+pub(crate) struct StopDelay {
     /// Zero: off.
     delay: Duration,
     hold: HoldPhase,
@@ -226,7 +226,7 @@ enum HoldPhase {
 
 /// What the hold makes of one signal about to be forwarded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hold {
+pub(crate) enum Hold {
     /// Not held: forward it now, as usual.
     Pass,
     /// Held for this long: forward nothing now.
@@ -237,7 +237,7 @@ pub enum Hold {
 }
 
 impl StopDelay {
-    pub fn new(delay: Option<Duration>) -> StopDelay {
+    pub(crate) fn new(delay: Option<Duration>) -> StopDelay {
         let delay = delay.unwrap_or(Duration::ZERO);
         StopDelay {
             delay,
@@ -252,7 +252,7 @@ impl StopDelay {
     /// rinit received `received` and would forward it as `forward` (after
     /// the rewrite rules). `child_running`: the main child has not exited;
     /// with no child to give time to, nothing is held.
-    pub fn on_signal(
+    pub(crate) fn on_signal(
         &mut self,
         now: Instant,
         received: Signal,
@@ -281,7 +281,7 @@ impl StopDelay {
     }
 
     /// When the held signal is due, for the loop's wait.
-    pub fn deadline(&self) -> Option<Instant> {
+    pub(crate) fn deadline(&self) -> Option<Instant> {
         match self.hold {
             HoldPhase::Holding { until, .. } => Some(until),
             _ => None,
@@ -289,7 +289,7 @@ impl StopDelay {
     }
 
     /// The held signal, once, when its time has come.
-    pub fn release_if_due(&mut self, now: Instant) -> Option<Signal> {
+    pub(crate) fn release_if_due(&mut self, now: Instant) -> Option<Signal> {
         match self.hold {
             HoldPhase::Holding { signal, until } if now >= until => {
                 self.hold = HoldPhase::Over;
@@ -302,7 +302,7 @@ impl StopDelay {
     /// The main child has exited: a held signal is never forwarded (the
     /// drain takes over) and nothing is held any more. Returns the signal
     /// that was held, if any.
-    pub fn cancel(&mut self) -> Option<Signal> {
+    pub(crate) fn cancel(&mut self) -> Option<Signal> {
         let held = match self.hold {
             HoldPhase::Holding { signal, .. } => Some(signal),
             _ => None,
@@ -506,10 +506,7 @@ mod tests {
     fn other_signals_before_the_sigterm_leave_the_hold_ready() {
         let t0 = Instant::now();
         let mut hold = StopDelay::new(Some(SEC));
-        assert_eq!(
-            hold.on_signal(t0, Signal::HUP, Signal::HUP, true),
-            Hold::Pass
-        );
+        assert_eq!(hold.on_signal(t0, sig("HUP"), sig("HUP"), true), Hold::Pass);
         assert_eq!(
             hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
             Hold::Held(SEC)

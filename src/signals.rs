@@ -14,10 +14,10 @@ pub const MAX_SIGNAL: i32 = 64;
 /// `SIGRTMIN` as glibc, procps and shells present it.
 pub const RTMIN: i32 = 34;
 /// `SIGRTMAX`.
-pub const RTMAX: i32 = MAX_SIGNAL;
+const RTMAX: i32 = MAX_SIGNAL;
 
-pub use signal_hook::consts::signal::{
-    SIGCHLD, SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
+use signal_hook::consts::signal::{
+    SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
 };
 
 /// The standard signals signal-hook has no name for (Linux's own), then the
@@ -60,19 +60,18 @@ fn standard_number(name: &str) -> Option<i32> {
 pub struct Signal(i32);
 
 impl Signal {
-    pub const HUP: Signal = Signal(SIGHUP);
-    pub const INT: Signal = Signal(SIGINT);
+    pub(crate) const INT: Signal = Signal(SIGINT);
     pub const KILL: Signal = Signal(SIGKILL);
-    pub const TERM: Signal = Signal(SIGTERM);
+    pub(crate) const TERM: Signal = Signal(SIGTERM);
     pub const CHLD: Signal = Signal(SIGCHLD);
-    pub const CONT: Signal = Signal(SIGCONT);
+    pub(crate) const CONT: Signal = Signal(SIGCONT);
     pub const STOP: Signal = Signal(SIGSTOP);
-    pub const TSTP: Signal = Signal(SIGTSTP);
-    pub const TTIN: Signal = Signal(SIGTTIN);
-    pub const TTOU: Signal = Signal(SIGTTOU);
+    pub(crate) const TSTP: Signal = Signal(SIGTSTP);
+    pub(crate) const TTIN: Signal = Signal(SIGTTIN);
+    pub(crate) const TTOU: Signal = Signal(SIGTTOU);
 
     /// `None` unless `1 <= number <= 64`.
-    pub fn from_number(number: i32) -> Option<Signal> {
+    pub(crate) fn from_number(number: i32) -> Option<Signal> {
         (1..=MAX_SIGNAL).contains(&number).then_some(Signal(number))
     }
 
@@ -138,44 +137,53 @@ impl fmt::Debug for Signal {
     }
 }
 
+/// A signal as it came out of the signalfd (`sys::SignalReader`), the
+/// input of `policy::decide`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Received {
+    pub(crate) signal: Signal,
+    /// The sender, when the kernel says (0 for the kernel itself).
+    pub(crate) sender: i32,
+}
+
 /// A set of signals in the kernel's own layout: bit `n - 1` stands for
 /// signal `n`. This is what `rt_sigprocmask` and `signalfd4` take, and unlike
 /// the C library's `sigset_t` it can hold the signals the C library reserves
 /// for itself (32 to 34), which users may still send.
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct SignalSet(u64);
+pub(crate) struct SignalSet(u64);
 
 impl SignalSet {
-    pub const EMPTY: SignalSet = SignalSet(0);
+    pub(crate) const EMPTY: SignalSet = SignalSet(0);
 
     /// Every signal a process can block: all but SIGKILL and SIGSTOP.
-    pub fn blockable() -> SignalSet {
+    pub(crate) fn blockable() -> SignalSet {
         SignalSet(u64::MAX)
             .without(Signal::KILL)
             .without(Signal::STOP)
     }
 
-    pub fn from_bits(bits: u64) -> SignalSet {
+    pub(crate) fn from_bits(bits: u64) -> SignalSet {
         SignalSet(bits)
     }
 
-    pub fn bits(self) -> u64 {
+    pub(crate) fn bits(self) -> u64 {
         self.0
     }
 
-    pub fn with(self, signal: Signal) -> SignalSet {
+    pub(crate) fn with(self, signal: Signal) -> SignalSet {
         SignalSet(self.0 | 1 << (signal.0 - 1))
     }
 
-    pub fn without(self, signal: Signal) -> SignalSet {
+    pub(crate) fn without(self, signal: Signal) -> SignalSet {
         SignalSet(self.0 & !(1 << (signal.0 - 1)))
     }
 
-    pub fn contains(self, signal: Signal) -> bool {
+    pub(crate) fn contains(self, signal: Signal) -> bool {
         self.0 & (1 << (signal.0 - 1)) != 0
     }
 
-    pub fn iter(self) -> impl Iterator<Item = Signal> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Signal> {
         (1..=MAX_SIGNAL)
             .map(Signal)
             .filter(move |s| self.contains(*s))

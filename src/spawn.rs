@@ -41,10 +41,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where the child looks for a command when PATH is unset: the list most
 /// container images expect (the one Docker puts in a default environment).
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Everything the child needs, prepared before fork.
-pub struct ChildSpec {
+/// Everything the child needs, prepared before the clone (the child may
+/// not allocate).
+pub(crate) struct ChildSpec {
     /// Paths to try, in order (one if the command holds a `/`).
     candidates: Vec<CString>,
     argv: Vec<CString>,
@@ -63,11 +64,13 @@ pub struct ChildSpec {
 const SH: &std::ffi::CStr = c"/bin/sh";
 
 #[derive(Debug)]
-pub enum SpawnError {
-    /// A NUL byte in the command, an argument or the environment.
+pub(crate) enum SpawnError {
+    /// A NUL byte in the command or an argument (the environment comes as
+    /// C strings already).
     Nul(String),
     Fork(Errno),
-    /// Setting up the child's process group failed.
+    /// Setting the child up before exec failed: its own process group, or
+    /// (which a valid mask never makes fail) its signal mask.
     Setup(Errno),
     Exec {
         program: OsString,
@@ -79,26 +82,11 @@ pub enum SpawnError {
 }
 
 impl SpawnError {
-    /// Whether the command could not be found at all (127 rather than 126).
-    pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            SpawnError::Exec {
-                errno: Errno::ENOENT | Errno::ENOTDIR,
-                ..
-            }
-        )
-    }
-
-    pub fn is_exec_failure(&self) -> bool {
-        matches!(self, SpawnError::Exec { .. })
-    }
-
     /// An exec failure as the peer rinit stands in for words it, if it is
     /// one: the command as given (with control characters escaped, which
     /// leaves an ordinary name as the peer prints it), and the text for the
     /// error.
-    pub fn peer_line(&self, personality: Personality) -> Option<String> {
+    pub(crate) fn peer_line(&self, personality: Personality) -> Option<String> {
         match self {
             SpawnError::Exec {
                 program,
@@ -165,7 +153,7 @@ fn errno_text(errno: Errno) -> String {
 impl ChildSpec {
     /// Prepares the command; `env` is the environment to pass on, entry by
     /// entry as rinit got it (PATH is looked up in it).
-    pub fn new(
+    pub(crate) fn new(
         command: &[OsString],
         env: Vec<CString>,
         own_pid: libc::pid_t,
@@ -198,13 +186,13 @@ impl ChildSpec {
 
     /// Runs a file without a `#!` line as `/bin/sh FILE ARGS...`, as glibc's
     /// `execvp` does (and with it tini, dumb-init and catatonit).
-    pub fn run_scripts_with_sh(mut self, on: bool) -> ChildSpec {
+    pub(crate) fn run_scripts_with_sh(mut self, on: bool) -> ChildSpec {
         self.scripts_with_sh = on;
         self
     }
 
     /// Starts the child; returns once its exec has succeeded or failed.
-    pub fn spawn(mut self) -> Result<Pid, SpawnError> {
+    pub(crate) fn spawn(mut self) -> Result<Pid, SpawnError> {
         // Under qemu-user (a foreign-architecture container), CLONE_VFORK
         // and CLONE_VM are dropped and the clone is a plain fork: the report
         // in memory would never reach rinit, which would not even wait for
@@ -294,7 +282,7 @@ impl ChildSpec {
         if self.listen_pid_at.is_some() {
             write_listen_pid(listen_pid, pid as u32);
         }
-        // Within the capacity reserved before the fork: no allocation.
+        // Within the capacity reserved before the clone: no allocation.
         envp.extend(self.env.iter().enumerate().map(|(at, entry)| {
             if Some(at) == self.listen_pid_at {
                 listen_pid.as_ptr().cast()
@@ -340,7 +328,7 @@ impl ChildSpec {
 const LISTEN_PID_ENTRY_LEN: usize = "LISTEN_PID=".len() + 10 + 1;
 
 /// Writes `LISTEN_PID=<pid>` and its NUL into `buf` without allocating (it
-/// runs in the forked child).
+/// runs in the child, between clone and exec).
 fn write_listen_pid(buf: &mut [u8; LISTEN_PID_ENTRY_LEN], pid: u32) {
     const KEY: &[u8] = b"LISTEN_PID=";
     buf[..KEY.len()].copy_from_slice(KEY);
@@ -409,7 +397,7 @@ fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
 
 /// `execvp`'s search: a name with a `/` is used as is; otherwise each PATH
 /// entry in turn, an empty entry meaning the current directory.
-pub fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
+fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
     let program = program.as_bytes();
     if program.contains(&b'/') {
         return vec![program.to_vec()];
@@ -429,7 +417,7 @@ pub fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> 
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum SearchStep {
+enum SearchStep {
     /// Not here: try the next PATH entry.
     Next,
     /// Here but not executable: try on, and report this if nothing else runs.
@@ -439,7 +427,7 @@ pub enum SearchStep {
 }
 
 /// How `execvp` reacts to each exec failure during its PATH search.
-pub fn search_continues_after(errno: Errno) -> SearchStep {
+fn search_continues_after(errno: Errno) -> SearchStep {
     match errno {
         Errno::ENOENT | Errno::ENOTDIR | Errno::ESTALE | Errno::ENODEV | Errno::ETIMEDOUT => {
             SearchStep::Next
@@ -452,7 +440,7 @@ pub fn search_continues_after(errno: Errno) -> SearchStep {
 /// The value of `name` in an environment given entry by entry, as the C
 /// library's `getenv` finds it: the first entry that starts with `name=`.
 /// An entry without `=` names no variable.
-pub fn lookup<'a>(env: &'a [CString], name: &str) -> Option<&'a OsStr> {
+pub(crate) fn lookup<'a>(env: &'a [CString], name: &str) -> Option<&'a OsStr> {
     env.iter().find_map(|entry| {
         let value = entry.as_bytes().strip_prefix(name.as_bytes())?;
         value.strip_prefix(b"=").map(OsStr::from_bytes)
@@ -629,8 +617,5 @@ mod tests {
                 .unwrap(),
             "[dumb-init] /bin/ok: No such file or directory"
         );
-        assert!(exec("x", "/x", Errno::E2BIG).is_exec_failure());
-        assert!(exec("x", "/x", Errno::ENOENT).is_not_found());
-        assert!(!exec("x", "/x", Errno::EACCES).is_not_found());
     }
 }

@@ -1,17 +1,17 @@
 //! The signal loop: wait on the signalfd, forward, reap, and shut down.
 
 use crate::cli::Config;
-use crate::exit_status::{Termination, exit_code, outcome};
+use crate::exit_status::{self, Termination, exit_code, outcome};
 use crate::forensics::Forensics;
 use crate::personality::AfterMainExit;
 use crate::policy::{
-    ChildStopped, Decision, ForwardTarget, Received, decide, is_stop_request, on_continue,
+    ChildStopped, Decision, ForwardTarget, decide, is_stop_request, on_continue,
     on_main_child_stopped, pause_ends_on,
 };
 use crate::procs::{self, Watch};
 use crate::reap::reap_exited;
 use crate::shutdown::{Drain, Hold, KillAfter, Scope, Step, StopDelay};
-use crate::signals::{Signal, SignalSet};
+use crate::signals::{Received, Signal, SignalSet};
 use crate::sys::{self, SignalReader};
 use log::{debug, info, trace, warn};
 use nix::errno::Errno;
@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 /// from outside: it checks again this often while the drain runs.
 const RECHECK_WITHOUT_PROC: Duration = Duration::from_millis(100);
 
-pub struct Supervisor {
+/// rinit once the child has started: what it was told, the signalfd, and
+/// the state the decisions in `policy`, `shutdown` and `forensics` need.
+pub(crate) struct Supervisor {
     config: Config,
     own_pid: libc::pid_t,
     is_pid1: bool,
@@ -58,7 +60,7 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
-    pub fn new(config: Config, signals: SignalReader, child: Option<Pid>) -> Supervisor {
+    pub(crate) fn new(config: Config, signals: SignalReader, child: Option<Pid>) -> Supervisor {
         let own_pid = sys::own_pid();
         let is_pid1 = own_pid == 1;
         Supervisor {
@@ -97,13 +99,13 @@ impl Supervisor {
     /// Handles `received` as if it had come from the signalfd, before
     /// anything else: a signal the kernel will never send (the parent died
     /// before `-p` was armed).
-    pub fn receive_first(&mut self, received: Received) {
+    pub(crate) fn receive_first(&mut self, received: Received) {
         self.pending.push(received);
     }
 
-    /// Runs until the main child has ended and nothing else is left; returns
-    /// the exit code.
-    pub fn run(mut self) -> io::Result<i32> {
+    /// Runs until the main child has ended and nothing else is left (under a
+    /// peer's name, until the peer would exit); returns the exit code.
+    pub(crate) fn run(mut self) -> io::Result<i32> {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);
         loop {
@@ -222,7 +224,7 @@ impl Supervisor {
             Decision::Forward(signal) if self.config.pause => {
                 if self.outcome.is_none() && pause_ends_on(received.signal) {
                     info!("{} received: ending pause", received.signal);
-                    self.outcome = Some(0);
+                    self.outcome = Some(exit_status::SUCCESS);
                     return true;
                 }
                 if self.config.forward_to == ForwardTarget::All {
@@ -298,11 +300,9 @@ impl Supervisor {
     /// reports the stop as it would without rinit.
     fn main_stopped(&mut self, signal: i32) {
         let Some(group) = self.group else { return };
-        let stops_with_child = self.config.personality.stops_with_its_child();
-        let in_foreground =
-            !self.is_pid1 && stops_with_child && sys::terminal_foreground() == Some(group.as_raw());
+        let in_foreground = !self.is_pid1 && sys::terminal_foreground() == Some(group.as_raw());
         let (signal, take_terminal) =
-            match on_main_child_stopped(signal, self.is_pid1, stops_with_child, in_foreground) {
+            match on_main_child_stopped(signal, self.is_pid1, in_foreground) {
                 ChildStopped::CarryOn => {
                     debug!("the child was stopped by signal {signal}: carrying on");
                     return;
@@ -345,13 +345,10 @@ impl Supervisor {
         let (Some(group), Some(_)) = (self.group, self.child) else {
             return;
         };
-        let stops_with_child = self.config.personality.stops_with_its_child();
-        let own_group_in_foreground = !self.is_pid1
-            && stops_with_child
-            && sys::terminal_foreground() == Some(sys::own_process_group());
+        let own_group_in_foreground =
+            !self.is_pid1 && sys::terminal_foreground() == Some(sys::own_process_group());
         let plan = on_continue(
             self.is_pid1,
-            stops_with_child,
             own_group_in_foreground,
             stopped_as_job,
             forwarding_reaches_group,

@@ -5,8 +5,7 @@
 //! signals the library reserves for itself, and nix's `Signal` cannot name
 //! real-time signals. Everything else goes through nix where it can.
 
-use crate::policy::Received;
-use crate::signals::{Signal, SignalSet};
+use crate::signals::{Received, Signal, SignalSet};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::io;
@@ -26,7 +25,7 @@ fn check(ret: libc::c_long) -> io::Result<libc::c_long> {
 
 /// `rt_sigprocmask(how, set)`, returning the previous mask. Async-signal-safe,
 /// so the forked child may call it before exec.
-pub fn change_signal_mask(how: libc::c_int, set: SignalSet) -> io::Result<SignalSet> {
+pub(crate) fn change_signal_mask(how: libc::c_int, set: SignalSet) -> io::Result<SignalSet> {
     let new = set.bits();
     let mut old: u64 = 0;
     // SAFETY: both pointers are to live u64s, exactly the 8-byte set the
@@ -44,7 +43,7 @@ pub fn change_signal_mask(how: libc::c_int, set: SignalSet) -> io::Result<Signal
 }
 
 /// A signalfd for the blocked signals, read in batches.
-pub struct SignalReader {
+pub(crate) struct SignalReader {
     fd: OwnedFd,
     /// Kept between reads: zeroing 8 KiB on every wake-up cost more than
     /// everything else rinit does to forward a signal.
@@ -57,7 +56,7 @@ const SIGINFO_SIZE: usize = 128;
 const BATCH: usize = 64;
 
 impl SignalReader {
-    pub fn new(set: SignalSet) -> io::Result<SignalReader> {
+    pub(crate) fn new(set: SignalSet) -> io::Result<SignalReader> {
         let bits = set.bits();
         // SAFETY: `bits` is the 8-byte kernel set; -1 asks for a new fd.
         let raw = check(unsafe {
@@ -82,7 +81,7 @@ impl SignalReader {
     /// returns every signal that was pending (none otherwise). With neither
     /// a deadline nor anything else to watch it sleeps in `read` and costs
     /// nothing while idle.
-    pub fn wait(
+    pub(crate) fn wait(
         &mut self,
         deadline: Option<Instant>,
         also: &[BorrowedFd<'_>],
@@ -158,7 +157,7 @@ fn keep_off_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
 /// cannot represent a death by a real-time signal: it reaps the process and
 /// then returns EINVAL, and the status is gone (see
 /// `Termination::from_wait_status`).
-pub fn wait_for(pid: libc::pid_t, block: bool) -> Result<Option<(libc::pid_t, i32)>, Errno> {
+pub(crate) fn wait_for(pid: libc::pid_t, block: bool) -> Result<Option<(libc::pid_t, i32)>, Errno> {
     let flags = if block { 0 } else { libc::WNOHANG };
     let mut status = 0;
     // SAFETY: status is a live c_int the kernel writes the status into.
@@ -170,7 +169,7 @@ pub fn wait_for(pid: libc::pid_t, block: bool) -> Result<Option<(libc::pid_t, i3
 
 /// Takes the stop report of `pid` (`waitpid(pid, WNOHANG | WUNTRACED)`),
 /// once `peek_changed` has shown it, so that it is not shown again.
-pub fn take_stop_report(pid: libc::pid_t) -> Result<(), Errno> {
+pub(crate) fn take_stop_report(pid: libc::pid_t) -> Result<(), Errno> {
     let mut status = 0;
     // SAFETY: status is a live c_int the kernel writes the status into.
     Errno::result(unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG | libc::WUNTRACED) })
@@ -185,7 +184,7 @@ pub fn take_stop_report(pid: libc::pid_t) -> Result<(), Errno> {
 /// stop is discarded. Returns once rinit runs again, with whether it was
 /// stopped: only SIGCONT ends a stop, and being blocked it is then pending
 /// (sending the stop signal discarded any SIGCONT pending before it).
-pub fn stop_like_a_job(signal: Signal) -> io::Result<bool> {
+pub(crate) fn stop_like_a_job(signal: Signal) -> io::Result<bool> {
     let only = SignalSet::EMPTY.with(signal);
     // SAFETY: getpid and gettid read no memory of ours.
     let (pid, tid) = unsafe { (libc::getpid(), libc::syscall(libc::SYS_gettid)) };
@@ -217,7 +216,7 @@ fn pending_signals() -> io::Result<SignalSet> {
 /// `process_name`). The status comes in `waitpid`'s raw encoding (see
 /// `exit_status`). The caller then reaps it with `wait_for(pid, false)`, or
 /// takes a stop report with `take_stop_report`.
-pub fn peek_changed() -> Result<Option<(libc::pid_t, i32)>, Errno> {
+pub(crate) fn peek_changed() -> Result<Option<(libc::pid_t, i32)>, Errno> {
     // SAFETY: an all-zero siginfo_t is a valid value (plain integers and unions of them).
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     let flags = libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT;
@@ -244,7 +243,7 @@ fn raw_wait_status(code: libc::c_int, status: libc::c_int) -> i32 {
 
 /// A process's name (`/proc/PID/comm`, at most 15 bytes), `None` once it
 /// is reaped or when /proc belongs to another PID namespace.
-pub fn process_name(pid: libc::pid_t) -> Option<String> {
+pub(crate) fn process_name(pid: libc::pid_t) -> Option<String> {
     if !proc_is_ours() {
         return None;
     }
@@ -275,7 +274,7 @@ fn proc_is_ours() -> bool {
 /// Writes `bytes` to `path` if it is an existing, writable, empty regular
 /// file; `Ok(false)` if it is not empty or not a regular file. Never creates
 /// the file, and never blocks on a FIFO (O_NONBLOCK).
-pub fn write_if_empty(path: &std::path::Path, bytes: &[u8]) -> io::Result<bool> {
+pub(crate) fn write_if_empty(path: &std::path::Path, bytes: &[u8]) -> io::Result<bool> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -291,26 +290,26 @@ pub fn write_if_empty(path: &std::path::Path, bytes: &[u8]) -> io::Result<bool> 
 }
 
 /// `kill(pid, signal)` for any signal, real-time ones included.
-pub fn send_signal(pid: libc::pid_t, signal: Signal) -> Result<(), Errno> {
+pub(crate) fn send_signal(pid: libc::pid_t, signal: Signal) -> Result<(), Errno> {
     // SAFETY: kill takes plain integers and touches no memory of ours.
     Errno::result(unsafe { libc::kill(pid, signal.number()) }).map(drop)
 }
 
-pub fn own_pid() -> libc::pid_t {
+pub(crate) fn own_pid() -> libc::pid_t {
     nix::unistd::getpid().as_raw()
 }
 
 /// getpid(2) from the kernel itself, never from a C library's cache: in a
 /// child made with `CLONE_VM` (see `spawn`), glibc before 2.25 would answer
 /// with the parent's pid.
-pub fn kernel_getpid() -> libc::pid_t {
+pub(crate) fn kernel_getpid() -> libc::pid_t {
     // SAFETY: getpid takes no argument, touches no memory and cannot fail.
     unsafe { libc::syscall(libc::SYS_getpid) as libc::pid_t }
 }
 
 /// The soft limit on open descriptors (`ulimit -n`), for messages about
 /// running out of them.
-pub fn open_file_limit() -> Option<u64> {
+pub(crate) fn open_file_limit() -> Option<u64> {
     nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
         .ok()
         // rlim_t is 32 bits wide on some 32-bit targets.
@@ -321,25 +320,26 @@ pub fn open_file_limit() -> Option<u64> {
         })
 }
 
-pub fn set_child_subreaper() -> io::Result<()> {
+pub(crate) fn set_child_subreaper() -> io::Result<()> {
     nix::sys::prctl::set_child_subreaper(true).map_err(Into::into)
 }
 
 /// Asks for `signal` when the parent dies. Returns whether `parent`, the
-/// parent rinit started with, was already gone by then: the kernel will never send the signal, and the
-/// caller must act on it itself (sending it to rinit would not do: a signal
-/// rinit raises on itself is not forwarded).
-pub fn set_parent_death_signal(signal: Signal, parent: nix::unistd::Pid) -> io::Result<bool> {
+/// parent rinit started with, was already gone by then: the kernel will
+/// never send the signal, and the caller must act on it itself (sending it
+/// to rinit would not do: a signal rinit raises on itself is not forwarded).
+pub(crate) fn set_parent_death_signal(
+    signal: Signal,
+    parent: nix::unistd::Pid,
+) -> io::Result<bool> {
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
-    check(
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong) }
-            as libc::c_long,
-    )?;
+    let ret = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong) };
+    check(ret.into())?;
     Ok(nix::unistd::getppid() != parent)
 }
 
 /// The process group of `pid`, `None` once it is gone.
-pub fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
+pub(crate) fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
     nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(pid)))
         .ok()
         .map(|group| group.as_raw())
@@ -347,7 +347,7 @@ pub fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
 
 /// Whether rinit's process group owns the terminal on stdin, in which case
 /// the child's group should own it instead.
-pub fn owns_terminal_foreground() -> bool {
+pub(crate) fn owns_terminal_foreground() -> bool {
     let stdin = std::io::stdin();
     nix::unistd::tcgetpgrp(stdin.as_fd()).is_ok_and(|group| group == nix::unistd::getpgrp())
 }
@@ -355,37 +355,37 @@ pub fn owns_terminal_foreground() -> bool {
 /// The process group in the foreground of the terminal on stdin; `None` if
 /// stdin is not rinit's controlling terminal (or no longer is: the session
 /// lost it).
-pub fn terminal_foreground() -> Option<libc::pid_t> {
+pub(crate) fn terminal_foreground() -> Option<libc::pid_t> {
     nix::unistd::tcgetpgrp(stdin_fd())
         .ok()
         .map(|group| group.as_raw())
 }
 
-pub fn own_process_group() -> libc::pid_t {
+pub(crate) fn own_process_group() -> libc::pid_t {
     nix::unistd::getpgrp().as_raw()
 }
 
 /// Puts `group` in the foreground of the terminal on stdin. rinit keeps
 /// SIGTTOU blocked, so it may do so even from the background.
-pub fn give_terminal_to(group: libc::pid_t) -> Result<(), Errno> {
+pub(crate) fn give_terminal_to(group: libc::pid_t) -> Result<(), Errno> {
     nix::unistd::tcsetpgrp(stdin_fd(), nix::unistd::Pid::from_raw(group))
 }
 
-pub fn stdin_fd() -> BorrowedFd<'static> {
+pub(crate) fn stdin_fd() -> BorrowedFd<'static> {
     // SAFETY: descriptor 0 is only borrowed for the terminal calls above and
     // tcsetpgrp in the child; if it is closed they fail harmlessly.
     unsafe { BorrowedFd::borrow_raw(0) }
 }
 
 /// Whether `fd` is readable now (for a pidfd: its process has exited).
-pub fn is_readable(fd: BorrowedFd<'_>) -> bool {
+pub(crate) fn is_readable(fd: BorrowedFd<'_>) -> bool {
     let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
     matches!(poll(&mut fds, PollTimeout::ZERO), Ok(1))
 }
 
 /// `pidfd_open(pid)`: a descriptor that names this process and no other,
 /// whatever happens to its pid later (Linux 5.3).
-pub fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
+pub(crate) fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
     // SAFETY: pidfd_open takes plain integers and returns a new descriptor.
     let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
     // SAFETY: the kernel just returned this descriptor and nothing else owns it.
@@ -394,7 +394,7 @@ pub fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
 
 /// `pidfd_send_signal`: `signal` to the process the pidfd names, or ESRCH
 /// once it has exited; never to a later process with the same pid (Linux 5.1).
-pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<(), Errno> {
+pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<(), Errno> {
     // SAFETY: plain integers; a null siginfo means "as kill() would send it".
     Errno::result(unsafe {
         libc::syscall(
@@ -409,7 +409,7 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<(), Er
 }
 
 /// Whether a process with this pid exists (a zombie counts).
-pub fn exists(pid: libc::pid_t) -> bool {
+pub(crate) fn exists(pid: libc::pid_t) -> bool {
     // SAFETY: kill takes plain integers; signal 0 only checks.
     Errno::result(unsafe { libc::kill(pid, 0) }) != Err(Errno::ESRCH)
 }
@@ -417,7 +417,7 @@ pub fn exists(pid: libc::pid_t) -> bool {
 /// Whether any process other than rinit exists that rinit could signal: as
 /// PID 1, `kill(-1, 0)` answers ESRCH once the namespace is empty. Zombies
 /// count too (they still exist), so a "yes" needs a closer look.
-pub fn anyone_else_left() -> bool {
+pub(crate) fn anyone_else_left() -> bool {
     // SAFETY: kill takes plain integers; signal 0 only checks.
     Errno::result(unsafe { libc::kill(-1, 0) }) != Err(Errno::ESRCH)
 }

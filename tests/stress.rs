@@ -144,10 +144,8 @@ fn in_flight_window() -> u64 {
         rlim_max: 0,
     };
     // SAFETY: valid out-pointer.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_SIGPENDING, &mut limit) },
-        0
-    );
+    let ret = unsafe { libc::getrlimit(libc::RLIMIT_SIGPENDING, &mut limit) };
+    assert_eq!(ret, 0);
     (limit.rlim_cur / 4).clamp(64, 4096)
 }
 

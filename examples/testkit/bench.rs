@@ -19,7 +19,7 @@ use super::say;
 use std::mem::{MaybeUninit, zeroed};
 use std::ptr;
 
-pub fn run(mode: &str, args: &[String]) {
+pub(crate) fn run(mode: &str, args: &[String]) {
     let number = |i: usize| -> usize {
         args.get(i)
             .and_then(|a| a.parse().ok())

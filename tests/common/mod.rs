@@ -4,19 +4,19 @@
 //! where cargo put rinit and the workload program.
 #![allow(dead_code, unused_imports)] // each test file uses its own part of this
 
-pub mod terminal;
-pub use terminal::Terminal;
+pub(crate) mod terminal;
+pub(crate) use terminal::Terminal;
 
-pub use rinit_harness::*;
+pub(crate) use rinit_harness::*;
 use std::path::PathBuf;
 use std::process::Command;
 
-pub fn rinit() -> PathBuf {
+pub(crate) fn rinit() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rinit"))
 }
 
 /// The multi-call workload program (`examples/testkit.rs`).
-pub fn testkit() -> String {
+pub(crate) fn testkit() -> String {
     let path = rinit().parent().unwrap().join("examples/testkit");
     assert!(
         path.exists(),
@@ -27,6 +27,6 @@ pub fn testkit() -> String {
 }
 
 /// rinit as PID 1 with these arguments.
-pub fn rinit_pid1(args: &[&str]) -> Command {
+pub(crate) fn rinit_pid1(args: &[&str]) -> Command {
     as_pid1(&rinit().to_string_lossy(), args)
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// A program on a pseudo-terminal, whose screen the test reads and whose
 /// keyboard it types on.
-pub struct Terminal {
+pub(crate) struct Terminal {
     master: nix::pty::PtyMaster,
     child: std::process::Child,
     seen: String,
@@ -16,7 +16,7 @@ pub struct Terminal {
 impl Terminal {
     /// rinit as PID 1 on the terminal, as in `docker run -it`: the terminal
     /// is the controlling terminal of rinit's session.
-    pub fn start(args: &[&str]) -> Terminal {
+    pub(crate) fn start(args: &[&str]) -> Terminal {
         Terminal::spawn(rinit_pid1(args), true)
     }
 
@@ -26,7 +26,7 @@ impl Terminal {
     /// reaped on the screen), and exits only once no process is left. The
     /// processes left behind by the session leader are re-parented to it,
     /// outside the session, as they would be to a real init.
-    pub fn session(command: &[&str]) -> Terminal {
+    pub(crate) fn session(command: &[&str]) -> Terminal {
         let mut args = vec!["terminal"];
         args.extend(command);
         Terminal::spawn(as_pid1(&testkit(), &args), false)
@@ -75,14 +75,14 @@ impl Terminal {
         }
     }
 
-    pub fn type_in(&mut self, text: &str) {
+    pub(crate) fn type_in(&mut self, text: &str) {
         use std::io::Write;
         self.master.write_all(text.as_bytes()).unwrap();
     }
 
     /// Starts an interactive bash under rinit, with a prompt that typed
     /// text cannot match (what is typed is echoed too).
-    pub fn bash() -> Terminal {
+    pub(crate) fn bash() -> Terminal {
         let mut terminal = Terminal::start(&["--", "bash", "--norc", "--noprofile", "-i"]);
         terminal.type_in("PS1='pro''mpt> '\n");
         terminal.wait_for("prompt> ");
@@ -113,7 +113,7 @@ impl Terminal {
 
     /// Reads the screen until `wanted` appears after what was already
     /// consumed; returns the text up to and including it.
-    pub fn wait_for(&mut self, wanted: &str) -> String {
+    pub(crate) fn wait_for(&mut self, wanted: &str) -> String {
         let deadline = std::time::Instant::now() + SAFETY_NET;
         while !self.seen.contains(wanted) {
             assert!(
@@ -135,7 +135,7 @@ impl Terminal {
 
     /// Waits (with the safety net) for rinit to exit; returns its code. The
     /// screen is read meanwhile, so no write of the app's can block.
-    pub fn exit_code(mut self) -> Option<i32> {
+    pub(crate) fn exit_code(mut self) -> Option<i32> {
         let deadline = std::time::Instant::now() + SAFETY_NET;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
