@@ -97,6 +97,10 @@ impl Orphans {
 
 /// Every contender's measurements of one value, in the order of the inits.
 type Samples = Vec<Vec<f64>>;
+/// The numbers a workload must report.
+type Check<'a> = &'a [(&'a str, usize)];
+/// The numbers wanted from a workload's report, and what to divide each by.
+type Keys<'a> = &'a [(&'a str, f64)];
 
 /// One row of the table.
 #[derive(Debug)]
@@ -110,11 +114,8 @@ pub struct Row {
 
 impl Row {
     pub fn label(&self) -> String {
-        let (text, (unit, _)) = (
-            self.kind.text().replace('#', &self.detail),
-            self.kind.unit(),
-        );
-        match unit {
+        let text = self.kind.text().replace('#', &self.detail);
+        match self.kind.unit().0 {
             "" => text,
             unit => format!("{text}, {unit}"),
         }
@@ -227,8 +228,8 @@ fn field(lines: &[String], key: &str) -> f64 {
     value.unwrap_or_else(|| panic!("the workload reported no number for {key:?}: {lines:?}"))
 }
 
-fn progress(text: &str) {
-    eprintln!("rinit-bench: {text}");
+macro_rules! progress {
+    ($($what:tt)*) => { eprintln!("rinit-bench: {}", format_args!($($what)*)) };
 }
 
 /// A process's context switches so far: each is a wake-up.
@@ -258,30 +259,19 @@ impl Bench<'_> {
     }
 
     /// Runs a workload under each init in turn, `rounds` times: every run
-    /// must exit 0 and report the numbers `expect`. Collects the numbers it
+    /// must exit 0 and report the numbers `want`. Collects the numbers it
     /// reported for `keys`, each divided by its divisor.
-    fn workload(
-        &self,
-        rounds: usize,
-        args: &[&str],
-        expect: &[(&str, usize)],
-        keys: &[(&str, f64)],
-    ) -> Vec<Samples> {
+    fn workload(&self, rounds: usize, args: &[&str], want: Check, keys: Keys) -> Vec<Samples> {
         interleave(self.inits.len(), rounds, |i| {
-            let init = &self.inits[i];
-            let mut running = self
-                .as_pid1(init, args)
-                .with_safety_net(Duration::from_secs(300));
+            let limit = Duration::from_secs(300);
+            let mut running = self.as_pid1(&self.inits[i], args).with_safety_net(limit);
             running.close_stdin();
             let done = running.finish();
-            let what = format!("{} -- testkit {}", init.name, args.join(" "));
+            let what = format!("{} -- testkit {}", self.inits[i].name, args.join(" "));
             assert_eq!(done.code, 0, "{what}: the exit code; {done:?}");
             let value = |key| field(&done.stdout, key);
-            let got: Vec<_> = expect
-                .iter()
-                .map(|&(k, _)| (k, value(k) as usize))
-                .collect();
-            assert_eq!(got, expect, "{what}: the numbers reported");
+            let got: Vec<_> = want.iter().map(|&(k, _)| (k, value(k) as usize)).collect();
+            assert_eq!(got, want, "{what}: the numbers reported");
             keys.iter()
                 .map(|&(key, divisor)| value(key) / divisor)
                 .collect()
@@ -292,17 +282,14 @@ impl Bench<'_> {
         let mut results = Results::default();
         let sizes = self.inits.iter().map(|i| vec![i.bytes as f64]);
         results.add(Kind::Size, "", sizes.collect());
-        type Figure<'b> = fn(&Bench<'b>, &mut Results);
-        let figures: [(&str, Figure); 5] = [
-            ("startup", Bench::startup),
-            ("idle", Bench::idle),
-            ("signals", Bench::signals),
-            ("reaping", Bench::reaping),
-            ("drain", Bench::drain),
-        ];
-        for (name, figure) in figures {
-            if self.plan.runs(name) {
-                figure(self, &mut results);
+        for figure in crate::FIGURES.into_iter().filter(|f| self.plan.runs(f)) {
+            match figure {
+                "startup" => self.startup(&mut results),
+                "idle" => self.idle(&mut results),
+                "signals" => self.signals(&mut results),
+                "reaping" => self.reaping(&mut results),
+                "drain" => self.drain(&mut results),
+                other => unreachable!("{other}: not a figure"),
             }
         }
         results.rows.sort_by_key(|row| row.kind.figure());
@@ -314,7 +301,7 @@ impl Bench<'_> {
     /// difference of the medians.
     fn startup(&self, results: &mut Results) {
         let runs = self.plan.rounds(30, 10) * if self.plan.quick { 5 } else { 10 };
-        progress(&format!("start-up: {runs} runs of each"));
+        progress!("start-up: {runs} runs of each");
         // The last contender is plain `true`.
         let mut wall = interleave(self.inits.len() + 1, runs, |i| {
             let (name, cmd) = match self.inits.get(i) {
@@ -336,22 +323,16 @@ impl Bench<'_> {
     /// Figures 2 and 4: every init at once, each with an idle child; count
     /// each init's context switches over the window and read its VmHWM.
     fn idle(&self, results: &mut Results) {
-        let (rounds, seconds, n) = (
-            self.plan.rounds(3, 1),
-            self.plan.idle_seconds,
-            self.inits.len(),
-        );
-        progress(&format!(
-            "idle and memory: {rounds} rounds of {seconds} s, all inits side by side"
-        ));
+        let (rounds, seconds) = (self.plan.rounds(3, 1), self.plan.idle_seconds);
+        progress!("idle and memory: {rounds} rounds of {seconds} s, all inits side by side");
+        let n = self.inits.len();
         let (mut wakeups, mut memory) = (vec![Vec::new(); n], vec![Vec::new(); n]);
         let limit = Duration::from_secs(seconds + 60);
         for round in 0..rounds {
             let start = |i: usize| {
                 // sigecho sleeps in sigwaitinfo until stdin closes.
-                let mut running = self
-                    .as_pid1(&self.inits[i], &["sigecho"])
-                    .with_safety_net(limit);
+                let running = self.as_pid1(&self.inits[i], &["sigecho"]);
+                let mut running = running.with_safety_net(limit);
                 running.expect("ready");
                 let pid = running.rinit_pid();
                 (i, running, pid, context_switches(pid))
@@ -363,12 +344,8 @@ impl Bench<'_> {
                 memory[*i].push(status_number(*pid, "VmHWM").expect("VmHWM") as f64);
             }
             for (i, running, ..) in runs {
-                let done = running.finish();
-                assert_eq!(
-                    done.code, 0,
-                    "idle: {}: the exit code; {done:?}",
-                    self.inits[i].name
-                );
+                let (done, name) = (running.finish(), &self.inits[i].name);
+                assert_eq!(done.code, 0, "idle: {name}: the exit code; {done:?}");
             }
         }
         results.add(Kind::Memory, "", memory);
@@ -380,86 +357,55 @@ impl Bench<'_> {
     /// and PID 1's CPU time (schedstat) across all its round trips.
     fn signals(&self, results: &mut Results) {
         let rounds = self.plan.rounds(9, 3);
-        progress(&format!(
-            "signal forwarding: {rounds} rounds of {SIGNALS} round trips"
-        ));
+        progress!("signal forwarding: {rounds} rounds of {SIGNALS} round trips");
         let args = ["bench-pingpong", &SIGNALS.to_string(), &WARMUP.to_string()];
-        let keys = [
-            ("latency_median_ns", 1e3),
-            ("init_cpu_ns", 1e3 * SIGNALS as f64),
-        ];
+        let cpu = ("init_cpu_ns", 1e3 * SIGNALS as f64);
+        let keys = [("latency_median_ns", 1e3), cpu];
         let values = self.workload(rounds, &args, &[("roundtrips", SIGNALS)], &keys);
         let [rtt, cpu] = values.try_into().unwrap();
         results.add(Kind::SignalRtt, "", rtt);
         results.add(Kind::SignalCpu, "", cpu);
         let signals = thousands(SIGNALS);
-        results
-            .method
-            .push(format!("{rounds} ping-pong runs of {signals} signals"));
+        let method = format!("{rounds} ping-pong runs of {signals} signals");
+        results.method.push(method);
     }
 
     /// Figure 6: N orphaned zombies handed to PID 1, `max_zombies` at a
     /// time, then one burst all at once; every one must be gone at the end.
     fn reaping(&self, results: &mut Results) {
-        let (base, max, quick) = (
-            self.plan.rounds(5, 2),
-            self.plan.max_zombies,
-            self.plan.quick,
-        );
-        let counts = [1_000, 10_000, 100_000]
-            .into_iter()
-            .take(if quick { 2 } else { 3 });
-        let waves = counts.map(|count| Orphans {
-            count,
-            wave: max.min(count),
-            burst: false,
-        });
-        let burst = Orphans {
-            count: BURST,
-            wave: BURST,
-            burst: true,
-        };
+        let (base, max) = (self.plan.rounds(5, 2), self.plan.max_zombies);
+        let counts = if self.plan.quick { 2 } else { 3 };
+        let counts = [1_000, 10_000, 100_000].into_iter().take(counts);
+        let waves = counts.map(|count| (count, max.min(count), false));
         let mut runs = Vec::new();
-        for orphans in waves.chain([burst]) {
-            let Orphans { count, wave, .. } = orphans;
+        for (count, wave, burst) in waves.chain([(BURST, BURST, true)]) {
             let rounds = reap_rounds(base, count);
-            progress(&format!(
-                "reaping: {rounds} rounds of {count} orphans, {wave} at a time"
-            ));
+            progress!("reaping: {rounds} rounds of {count} orphans, {wave} at a time");
             let args = ["bench-orphans", &count.to_string(), &wave.to_string()];
-            let expect = [
+            let want = [
                 ("orphans", count),
                 ("max_at_once", wave),
                 ("reaped", count),
                 ("zombies_left", 0),
             ];
-            let keys = [
-                ("init_cpu_ns", 1e3 * count as f64),
-                ("reap_wall_ns", 1e6),
-                ("init_hwm_kb", 1.0),
-            ];
-            runs.push((orphans, self.workload(rounds, &args, &expect, &keys)));
+            let cpu = ("init_cpu_ns", 1e3 * count as f64);
+            let keys = [cpu, ("reap_wall_ns", 1e6), ("init_hwm_kb", 1.0)];
+            let values = self.workload(rounds, &args, &want, &keys);
+            runs.push((Orphans { count, wave, burst }, values));
         }
         // The table groups these rows by figure, then by N.
-        for (k, kind) in [Kind::ReapCpu, Kind::ReapWall, Kind::ReapPeak]
-            .into_iter()
-            .enumerate()
-        {
+        let kinds = [Kind::ReapCpu, Kind::ReapWall, Kind::ReapPeak];
+        for (k, kind) in kinds.into_iter().enumerate() {
             for (orphans, values) in &runs {
-                results
-                    .add(kind, orphans.detail(), values[k].clone())
-                    .orphans = Some(*orphans);
+                let row = results.add(kind, orphans.detail(), values[k].clone());
+                row.orphans = Some(*orphans);
             }
         }
-        let (small, medium, max) = (
-            reap_rounds(base, 1_000),
-            reap_rounds(base, 10_000),
-            thousands(max),
-        );
-        results.method.push(format!(
-            "{small}/{medium}/{base} reaping runs for N up to 1,000/10,000/more (orphans handed over \
-             {max} at a time, plus one all-at-once row)"
-        ));
+        let (small, medium) = (reap_rounds(base, 1_000), reap_rounds(base, 10_000));
+        let rounds = format!("{small}/{medium}/{base} reaping runs for N up to 1,000/10,000/more");
+        let max = thousands(max);
+        let how = format!("orphans handed over {max} at a time, plus one all-at-once row");
+        results.method.push(format!("{rounds} ({how})"));
     }
 
     /// Figure 7: SIGTERM from outside (as `docker stop` sends it) to an init
@@ -469,24 +415,17 @@ impl Bench<'_> {
     fn drain(&self, results: &mut Results) {
         let (rounds, fleet) = (self.plan.rounds(9, 3), thousands(FLEET));
         let scratch = Scratch::in_memory("bench"); // the counter files only ever live in memory
-        let modes = [
-            ("own", "each in its own process group"),
-            ("group", "in the child's process group"),
-        ];
-        for (mode, groups) in modes {
-            progress(&format!(
-                "drain: {rounds} rounds, {FLEET} processes ({mode} process groups)"
-            ));
+        let own = ("own", "each in its own process group");
+        for (mode, groups) in [own, ("group", "in the child's process group")] {
+            progress!("drain: {rounds} rounds, {FLEET} processes ({mode} process groups)");
             let mut run = 0;
             let values = interleave(self.inits.len(), rounds, |i| {
                 run += 1;
                 let file = scratch.path(&format!("{mode}-{run}"));
                 let (took, exited) = self.drain_once(&self.inits[i], mode, &file);
-                let all = exited == FLEET || self.inits[i].name != "rinit";
-                assert!(
-                    all,
-                    "drain: rinit let only {exited} of {FLEET} processes exit on SIGTERM"
-                );
+                if exited < FLEET && self.inits[i].name == "rinit" {
+                    panic!("drain: rinit let only {exited} of {FLEET} processes exit on SIGTERM");
+                }
                 vec![took.as_secs_f64() * 1e3, exited as f64]
             });
             let [ms, graceful] = values.try_into().unwrap();
@@ -499,28 +438,17 @@ impl Bench<'_> {
     /// One drain: how long from SIGTERM to the end, and how many exited.
     fn drain_once(&self, init: &Init, mode: &str, file: &Path) -> (Duration, usize) {
         std::fs::write(file, [0u8; 8]).expect("the counter file");
-        let workload = [
-            "bench-fleet",
-            &FLEET.to_string(),
-            mode,
-            &file.to_string_lossy(),
-        ];
-        let mut running = self.as_pid1(init, &workload);
+        let (count, path) = (FLEET.to_string(), file.to_string_lossy());
+        let mut running = self.as_pid1(init, &["bench-fleet", &count, mode, &path]);
         running.expect("ready");
         let start = Instant::now();
         running.signal(libc::SIGTERM);
-        let done = running.finish();
-        assert_eq!(
-            done.code, 0,
-            "drain: {}: the exit code; {done:?}",
-            init.name
-        );
+        let (done, name) = (running.finish(), &init.name);
+        assert_eq!(done.code, 0, "drain: {name}: the exit code; {done:?}");
         let counter = std::fs::read(file).expect("the counter file");
-        let counter = counter
-            .get(..8)
-            .and_then(|c| c.try_into().ok())
-            .expect("8 bytes");
-        (done.ended - start, u64::from_ne_bytes(counter) as usize)
+        let counter = counter.get(..8).and_then(|c| c.try_into().ok());
+        let exited = u64::from_ne_bytes(counter.expect("a counter of 8 bytes"));
+        (done.ended - start, exited as usize)
     }
 }
 

@@ -154,11 +154,7 @@ fn init(name: &str, peer: bool, path: PathBuf) -> Result<Init, String> {
     if !is_executable(&path) {
         return Err(format!("{name}: {shown} is not executable"));
     }
-    let mut version = std::process::Command::new(&path);
-    let version = version
-        .arg("--version")
-        .stdin(std::process::Stdio::null())
-        .output();
+    let version = std::process::Command::new(&path).arg("--version").output();
     let version = version.map_or("?".to_owned(), |out| {
         let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
         text.lines().next().unwrap_or("?").trim().to_owned()
@@ -207,21 +203,19 @@ pub fn elf_facts(bytes: &[u8]) -> Option<(bool, bool)> {
 fn discover(plan: &Plan) -> Result<(Vec<Init>, Vec<String>), String> {
     let (mut found, mut notes) = (vec![("rinit", false, plan.rinit.clone())], Vec::new());
     for names in [&["tini-static", "tini"][..], &["dumb-init"], &["catatonit"]] {
-        match names
-            .iter()
-            .find_map(|&name| Some((name, find_in_path(name)?)))
-        {
+        let mut on_path = names.iter().map(|&name| (name, find_in_path(name)));
+        match on_path.find_map(|(name, path)| Some((name, path?))) {
             Some((name, path)) => found.push((name, true, path)),
             None => notes.push(format!("{} not found on PATH: skipped", names.join(" or "))),
         }
     }
-    found.extend(
-        plan.also
-            .iter()
-            .map(|(name, path)| (&**name, false, path.clone())),
-    );
+    let also = plan
+        .also
+        .iter()
+        .map(|(name, path)| (&**name, false, path.clone()));
     let inits = found
         .into_iter()
+        .chain(also)
         .map(|(name, peer, path)| init(name, peer, path));
     Ok((inits.collect::<Result<_, _>>()?, notes))
 }
@@ -246,20 +240,15 @@ fn main() {
 }
 
 fn run(plan: Plan) -> Result<(), String> {
-    let builds = [
-        (
-            &plan.rinit,
-            "cargo build --release --target x86_64-unknown-linux-musl",
-        ),
-        (
-            &plan.testkit,
-            "cargo build --profile measure --example testkit",
-        ),
-    ];
-    if let Some((path, how)) = builds.iter().find(|(path, _)| !is_executable(path)) {
+    let rinit = (&plan.rinit, "--release --target x86_64-unknown-linux-musl");
+    let testkit = (&plan.testkit, "--profile measure --example testkit");
+    if let Some((path, how)) = [rinit, testkit]
+        .iter()
+        .find(|(path, _)| !is_executable(path))
+    {
+        let path = path.display();
         return Err(format!(
-            "{} is missing: `{how}` (scripts/bench does)",
-            path.display()
+            "{path} is missing: `cargo build {how}` (scripts/bench does)"
         ));
     }
     if find_in_path("unshare").is_none() {
@@ -270,33 +259,26 @@ fn run(plan: Plan) -> Result<(), String> {
     eprintln!("rinit-bench: {machine}");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if load
-        .parse::<f64>()
-        .is_ok_and(|load| load > cores as f64 / 2.0)
+        .parse()
+        .is_ok_and(|load: f64| load > cores as f64 / 2.0)
     {
-        eprintln!(
-            "rinit-bench: warning: the machine is busy (1-minute load average {load} on {cores} \
-             cores): expect noisy figures"
-        );
+        let busy = format!("1-minute load average {load} on {cores} cores");
+        eprintln!("rinit-bench: warning: the machine is busy ({busy}): expect noisy figures");
     }
-    for Init {
-        name,
-        path,
-        version,
-        ..
-    } in &inits
-    {
-        eprintln!("  {name:<12} {} ({version})", path.display());
+    for init in &inits {
+        let (name, path, version) = (&init.name, init.path.display(), &init.version);
+        eprintln!("  {name:<12} {path} ({version})");
     }
     notes.iter().for_each(|note| eprintln!("  note: {note}"));
-    let testkit = plan.testkit.to_string_lossy();
-    let bench = figures::Bench {
+    let (testkit, plan) = (plan.testkit.to_string_lossy(), &plan);
+    let results = figures::Bench {
         inits: &inits,
         testkit: &testkit,
-        plan: &plan,
-    };
-    let results = bench.run_all();
+        plan,
+    }
+    .run_all();
     let load = format!("{load} before, {} after", report::loadavg());
-    let table = report::markdown(&machine, &load, &inits, &notes, &plan, &results);
+    let table = report::markdown(&machine, &load, &inits, &notes, plan, &results);
     println!("{table}");
     let Some(dir) = &plan.out else { return Ok(()) };
     let svg = report::svg(&machine, &inits, &results);
@@ -304,11 +286,9 @@ fn run(plan: Plan) -> Result<(), String> {
     let written = std::fs::create_dir_all(dir)
         .and_then(|()| write("results.md", &table))
         .and_then(|()| write("per-unit.svg", &svg));
-    written.map_err(|e| format!("{}: {e}", dir.display()))?;
-    eprintln!(
-        "rinit-bench: wrote results.md and per-unit.svg in {}",
-        dir.display()
-    );
+    let dir = dir.display();
+    written.map_err(|e| format!("{dir}: {e}"))?;
+    eprintln!("rinit-bench: wrote results.md and per-unit.svg in {dir}");
     Ok(())
 }
 

@@ -2,9 +2,8 @@
 //! targets checked) and as an SVG bar chart of the per-unit costs, each with
 //! the machine they were measured on.
 
-use crate::figures::{Kind, Results, Row, Spread};
+use crate::figures::{Kind, Orphans, Results, Row, Spread};
 use crate::{Init, Plan};
-use std::fmt::Write;
 
 /// "Flat": the per-orphan cost at the largest N within this factor of the smallest N's.
 const FLAT_FACTOR: f64 = 1.25;
@@ -67,10 +66,15 @@ fn number(value: f64, decimals: usize) -> String {
     }
 }
 
+/// rinit's figure (its median) in the row of this kind and these orphans.
+fn rinit(results: &Results, kind: Kind, orphans: Option<Orphans>) -> Option<f64> {
+    let mut rows = results.rows.iter().filter(|r| r.kind == kind);
+    Some(rows.find(|r| r.orphans == orphans)?.medians()[0])
+}
+
 /// Each target, met or not, with the numbers behind it.
 fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)> {
     let mut out = Vec::new();
-    let rows = |kind| results.rows.iter().filter(move |r: &&Row| r.kind == kind);
     for row in &results.rows {
         // rinit at or below the best peer.
         let what = match row.kind {
@@ -84,7 +88,7 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
         let peers = values
             .iter()
             .zip(inits)
-            .filter(|(v, init)| init.peer && v.is_finite());
+            .filter(|(v, i)| i.peer && v.is_finite());
         let Some(best) = peers.map(|(v, _)| *v).reduce(f64::min) else {
             continue;
         };
@@ -94,54 +98,41 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
             false => String::new(),
         };
         let (rinit, peer) = (number(values[0], d), number(best, d));
-        let change = (values[0] / best - 1.0) * 100.0;
-        out.push((
-            values[0] <= best,
-            format!(
-                "{what} at or below the best peer: rinit {rinit} {unit}, best peer {peer} {unit} \
-                 ({change:+.1}%{spread})"
-            ),
-        ));
+        let change = format!("{:+.1}%{spread}", (values[0] / best - 1.0) * 100.0);
+        let figures = format!("rinit {rinit} {unit}, best peer {peer} {unit} ({change})");
+        let text = format!("{what} at or below the best peer: {figures}");
+        out.push((values[0] <= best, text));
     }
-    if let Some(row) = rows(Kind::Wakeups).next() {
-        let (wakeups, seconds) = (row.medians()[0], plan.idle_seconds);
-        let text = format!("no idle wake-ups: rinit {wakeups} in {seconds} s");
+    if let Some(wakeups) = rinit(results, Kind::Wakeups, None) {
+        let text = format!(
+            "no idle wake-ups: rinit {wakeups} in {} s",
+            plan.idle_seconds
+        );
         out.push((wakeups == 0.0, text));
     }
     // The size budget: no larger than the binary Docker ships as docker-init.
     if let Some(tini) = inits.iter().find(|i| i.name == "tini-static") {
         let (size, tini) = (inits[0].bytes, tini.bytes);
         let (a, b) = (thousands(size), thousands(tini));
-        out.push((
-            size <= tini,
-            format!("no larger than tini-static: {a} vs {b} bytes"),
-        ));
+        let text = format!("no larger than tini-static: {a} vs {b} bytes");
+        out.push((size <= tini, text));
     }
-    let waves: Vec<_> = rows(Kind::ReapCpu)
-        .filter(|r| r.orphans.is_some_and(|o| !o.burst))
-        .collect();
-    if let (Some(first), Some(last)) = (waves.first(), waves.last())
-        && first.detail != last.detail
+    let all = results
+        .rows
+        .iter()
+        .filter_map(|r| r.orphans.filter(|_| r.kind == Kind::ReapCpu));
+    let waves: Vec<Orphans> = all.filter(|o| !o.burst).collect();
+    if let (Some(&first), Some(&last)) = (waves.first(), waves.last())
+        && first.count != last.count
     {
-        let [first, last] = [first, last].map(|r| r.orphans.unwrap());
-        let span = format!(
-            "from N = {} to {}",
-            thousands(first.count),
-            thousands(last.count)
-        );
-        let rinit = |kind, orphans| {
-            let row = rows(kind).find(|r| r.orphans == Some(orphans));
-            row.map_or(f64::NAN, |r| r.medians()[0])
-        };
-        let (a, b) = (rinit(Kind::ReapCpu, first), rinit(Kind::ReapCpu, last));
-        let text = format!(
-            "CPU per orphan flat {span}: {a:.2} → {b:.2} µs (×{:.2}; flat means ≤ ×{FLAT_FACTOR})",
-            b / a
-        );
+        let (n, m) = (thousands(first.count), thousands(last.count));
+        let [a, b] = [first, last].map(|o| rinit(results, Kind::ReapCpu, Some(o)).unwrap());
+        let flat = format!("(×{:.2}; flat means ≤ ×{FLAT_FACTOR})", b / a);
+        let text = format!("CPU per orphan flat from N = {n} to {m}: {a:.2} → {b:.2} µs {flat}");
         out.push((b <= a * FLAT_FACTOR, text));
-        let (a, b) = (rinit(Kind::ReapPeak, first), rinit(Kind::ReapPeak, last));
-        let limit = format!("flat means ≤ +{FLAT_MEMORY_KB:.0} KiB");
-        let text = format!("peak memory flat {span}: {a:.0} → {b:.0} KiB ({limit})");
+        let [a, b] = [first, last].map(|o| rinit(results, Kind::ReapPeak, Some(o)).unwrap());
+        let flat = format!("(flat means ≤ +{FLAT_MEMORY_KB:.0} KiB)");
+        let text = format!("peak memory flat from N = {n} to {m}: {a:.0} → {b:.0} KiB {flat}");
         out.push((b <= a + FLAT_MEMORY_KB, text));
     }
     out
@@ -155,37 +146,27 @@ pub fn markdown(
     plan: &Plan,
     results: &Results,
 ) -> String {
-    let mut md = format!("Measured {machine} (1-minute load average {load}).\n");
     let mode = match plan.quick {
         true => "Quick run (`scripts/bench --quick`)",
         false => "Full run (`scripts/bench`)",
     };
     let method = results.method.join(", ");
     let rotated = "contenders interleaved, their order rotated each round";
-    let _ = writeln!(md, "{mode}: medians of {method}; {rotated}.\n\nContenders:");
+    let mut md = format!("Measured {machine} (1-minute load average {load}).\n");
+    md += &format!("{mode}: medians of {method}; {rotated}.\n\nContenders:\n");
     for init in inits {
         let extra = (!init.peer && init.name != "rinit").then_some(" (extra build, not a peer)");
         let linked = if init.is_static { "static" } else { "dynamic" };
-        let stripped = if init.stripped {
-            "stripped"
-        } else {
-            "not stripped"
-        };
+        let not = if init.stripped { "" } else { "not " };
         let shared = " (its resident memory counts the shared C library pages it maps)";
         let shared = if init.is_static { "" } else { shared };
         let (name, version, extra) = (&init.name, &init.version, extra.unwrap_or_default());
-        let _ = writeln!(
-            md,
-            "- {name}{extra}: `{version}`, {linked}, {stripped}{shared}"
-        );
+        md += &format!("- {name}{extra}: `{version}`, {linked}, {not}stripped{shared}\n");
     }
     notes.iter().for_each(|note| md += &format!("- {note}\n"));
     let names: String = inits.iter().map(|i| format!(" {} |", i.name)).collect();
     let align = "---:|".repeat(inits.len());
-    let _ = writeln!(
-        md,
-        "\n| Figure (median; lower is better) |{names}\n|---|{align}"
-    );
+    md += &format!("\n| Figure (median; lower is better) |{names}\n|---|{align}\n");
     for row in &results.rows {
         let (values, (unit, decimals)) = (row.medians(), row.kind.unit());
         md += &format!("| {} |", row.label());
@@ -202,7 +183,7 @@ pub fn markdown(
     md += "\n(×) is the peer's figure divided by rinit's: above 1 means rinit does better.\n";
     md += "\nTargets for rinit:\n";
     for (met, text) in targets(results, inits, plan) {
-        let _ = writeln!(md, "- [{}] {text}", if met { "x" } else { " " });
+        md += &format!("- [{}] {text}\n", if met { "x" } else { " " });
     }
     md
 }
@@ -211,53 +192,53 @@ const COLOURS: [&str; 6] = [
     "#d1495b", "#00798c", "#edae49", "#66a182", "#8d96a3", "#2e4057",
 ];
 
+/// The chart's frame, and the look of its texts by class.
+const HEAD: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="960" height="420" viewBox="0 0 960 420">
+<style>text { font: 12px sans-serif; text-anchor: middle } .key { font-size: 13px; text-anchor: start }
+.title { font-size: 14px; font-weight: bold } .tick { font-size: 11px; text-anchor: end }
+.value { font-size: 10px } .note { font-size: 11px; fill: #555 }</style>
+<rect width="100%" height="100%" fill="white"/>"##;
+
 /// A step of 1, 2 or 5 times a power of ten giving about four grid lines.
 fn grid_step(max: f64) -> f64 {
     let raw = (max / 4.0).max(1e-9);
     let power = 10f64.powf(raw.log10().floor());
-    let steps = [1.0, 2.0, 5.0, 10.0].map(|m| m * power);
-    steps
-        .into_iter()
-        .find(|&s| s >= raw)
-        .unwrap_or(10.0 * power)
+    let mut steps = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power);
+    steps.find(|&s| s >= raw).unwrap_or(10.0 * power)
 }
 
-/// `<text>` at (x, y) with these attributes.
-fn text(x: f64, y: f64, attributes: &str, words: &str) -> String {
-    let words = words
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    format!(r#"<text x="{x:.1}" y="{y:.1}" {attributes}>{words}</text>"#)
+fn text(x: f64, y: f64, class: &str, words: &str) -> String {
+    let words = words.replace('&', "&amp;").replace('<', "&lt;");
+    format!(r#"<text x="{x:.1}" y="{y:.1}" class="{class}">{words}</text>"#)
 }
 
 fn rect(x: f64, y: f64, width: f64, height: f64, fill: &str) -> String {
-    format!(
-        r#"<rect x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{height:.1}" fill="{fill}"/>"#
-    )
+    let size = format!(r#"width="{width:.1}" height="{height:.1}""#);
+    format!(r#"<rect x="{x:.1}" y="{y:.1}" {size} fill="{fill}"/>"#)
+}
+
+fn line(x1: f64, y1: f64, x2: f64, y2: f64, colour: &str) -> String {
+    let ends = format!(r#"x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}""#);
+    format!(r#"<line {ends} stroke="{colour}"/>"#)
+}
+
+fn colour(i: usize) -> &'static str {
+    COLOURS[i % COLOURS.len()]
 }
 
 /// The chart of the per-unit costs: init CPU per forwarded signal, and per
 /// reaped orphan at each N, in two panels of grouped bars (one bar per
 /// init, with a whisker from its rounds' 25th to 75th percentile).
 pub fn svg(machine: &str, inits: &[Init], results: &Results) -> String {
-    let (width, height, top, plot) = (960.0, 420.0, 70.0, 260.0);
-    let mut svg = vec![
-        format!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif">"#
-        ),
-        rect(0.0, 0.0, width, height, "white"),
-    ];
+    let (top, bottom) = (70.0, 330.0);
+    let mut svg = vec![HEAD.to_owned()];
     for (i, init) in inits.iter().enumerate() {
         let x = 60.0 + i as f64 * 150.0;
-        let colour = COLOURS[i % COLOURS.len()];
-        svg.push(
-            rect(x, 14.0, 14.0, 14.0, colour)
-                + &text(x + 20.0, 26.0, r#"font-size="13""#, &init.name),
-        );
+        let key = text(x + 20.0, 26.0, "key", &init.name);
+        svg.push(rect(x, 14.0, 14.0, 14.0, colour(i)) + &key);
     }
-    let groups = |kind: Kind| -> Vec<(String, Vec<Spread>)> {
-        let rows = results.rows.iter().filter(|r| r.kind == kind);
+    let groups = |kind| -> Vec<(String, Vec<Spread>)> {
+        let rows = results.rows.iter().filter(|r: &&Row| r.kind == kind);
         let label = |row: &Row| match row.orphans {
             None => "SIGUSR1 round trip".into(),
             Some(o) if o.burst => format!("{} at once", thousands(o.count)),
@@ -265,110 +246,63 @@ pub fn svg(machine: &str, inits: &[Init], results: &Results) -> String {
         };
         rows.map(|r| (label(r), r.spreads())).collect()
     };
-    let panels = [
-        (
-            60.0,
-            230.0,
-            "Init CPU per forwarded signal (µs)",
-            groups(Kind::SignalCpu),
-        ),
-        (
-            380.0,
-            550.0,
-            "Init CPU per reaped orphan (µs)",
-            groups(Kind::ReapCpu),
-        ),
-    ];
-    for (x, span, title, groups) in panels.into_iter().filter(|p| !p.3.is_empty()) {
+    let signals = (
+        "Init CPU per forwarded signal (µs)",
+        groups(Kind::SignalCpu),
+    );
+    let orphans = ("Init CPU per reaped orphan (µs)", groups(Kind::ReapCpu));
+    for (x, span, (title, groups)) in [(60.0, 230.0, signals), (380.0, 550.0, orphans)] {
+        if groups.is_empty() {
+            continue;
+        }
+        // f64::max passes over the NaN quartiles of short runs.
         let all = groups.iter().flat_map(|(_, spreads)| spreads);
-        let max = all
-            .flat_map(|s| [s.median, s.p75])
-            .filter(|v| v.is_finite())
-            .fold(0.0, f64::max);
+        let max = all.flat_map(|s| [s.median, s.p75]).fold(0.0, f64::max);
         let step = grid_step(max);
         let ceiling = (max / step).ceil().max(1.0) * step;
-        let y_of = |v: f64| top + plot - v / ceiling * plot;
-        let bold = r#"font-size="14" font-weight="bold" text-anchor="middle""#;
-        svg.push(text(x + span / 2.0, top - 22.0, bold, title));
-        for tick in (0..)
-            .map(|k| k as f64 * step)
-            .take_while(|&t| t <= ceiling + step / 2.0)
-        {
+        let y_of = |v: f64| bottom - v / ceiling * (bottom - top);
+        svg.push(text(x + span / 2.0, top - 22.0, "title", title));
+        let ticks = (0..).map(|k| k as f64 * step);
+        for tick in ticks.take_while(|&t| t <= ceiling + step / 2.0) {
             let (y, label) = (y_of(tick), format!("{tick:.2}"));
             let label = label.trim_end_matches('0').trim_end_matches('.');
-            let line = format!(
-                r##"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/>"##,
-                x + span
-            );
-            svg.push(
-                line + &text(
-                    x - 6.0,
-                    y + 4.0,
-                    r#"font-size="11" text-anchor="end""#,
-                    label,
-                ),
-            );
+            svg.push(line(x, y, x + span, y, "#ddd") + &text(x - 6.0, y + 4.0, "tick", label));
         }
-        let group_width = span / groups.len() as f64;
-        let bar = group_width * 0.8 / inits.len() as f64;
+        let width = span / groups.len() as f64;
+        let bar = width * 0.8 / inits.len() as f64;
         for (g, (label, spreads)) in groups.iter().enumerate() {
-            let gx = x + g as f64 * group_width + group_width * 0.1;
-            for (i, s) in spreads
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.median.is_finite())
-            {
-                let (bx, y) = (gx + i as f64 * bar, y_of(s.median));
-                let cx = bx + bar * 0.45;
-                svg.push(rect(
-                    bx,
-                    y,
-                    bar * 0.9,
-                    top + plot - y,
-                    COLOURS[i % COLOURS.len()],
-                ));
-                // The value sits above the bar, or above its whisker if taller.
-                let mut label_y = y;
+            let gx = x + g as f64 * width + width * 0.1;
+            for (i, s) in spreads.iter().enumerate() {
+                let (bx, y, lo, hi) = (
+                    gx + i as f64 * bar,
+                    y_of(s.median),
+                    y_of(s.p25),
+                    y_of(s.p75),
+                );
+                svg.push(rect(bx, y, bar * 0.9, bottom - y, colour(i)));
+                let (cx, l, r) = (
+                    bx + bar * 0.45,
+                    bx + bar * 0.45 - 4.0,
+                    bx + bar * 0.45 + 4.0,
+                );
                 if s.iqr().is_finite() {
-                    let (lo, hi, l, r) = (y_of(s.p25), y_of(s.p75), cx - 4.0, cx + 4.0);
-                    label_y = label_y.min(hi);
                     let d = format!(
                         "M{cx:.1} {lo:.1}V{hi:.1}M{l:.1} {lo:.1}H{r:.1}M{l:.1} {hi:.1}H{r:.1}"
                     );
-                    svg.push(format!(
-                        r##"<path d="{d}" stroke="#222" stroke-width="1.2" fill="none"/>"##
-                    ));
+                    let style = r##"stroke="#222" stroke-width="1.2" fill="none""##;
+                    svg.push(format!(r#"<path d="{d}" {style}/>"#));
                 }
+                // The value sits above the bar, or above its whisker if taller.
                 let value = format!("{:.1}", s.median);
-                svg.push(text(
-                    cx,
-                    label_y - 3.0,
-                    r#"font-size="10" text-anchor="middle""#,
-                    &value,
-                ));
+                svg.push(text(cx, y.min(hi) - 3.0, "value", &value));
             }
-            let middle = r#"font-size="12" text-anchor="middle""#;
-            svg.push(text(
-                gx + group_width * 0.4,
-                top + plot + 18.0,
-                middle,
-                label,
-            ));
+            svg.push(text(gx + width * 0.4, bottom + 18.0, "", label));
         }
-        let (y, end) = (top + plot, x + span);
-        svg.push(format!(
-            r##"<line x1="{x:.1}" y1="{y:.1}" x2="{end:.1}" y2="{y:.1}" stroke="#333"/>"##
-        ));
+        svg.push(line(x, bottom, x + span, bottom, "#333"));
     }
     let note =
         "medians, whiskers from the 25th to the 75th percentile of the rounds; lower is better";
-    let grey = r##"font-size="11" fill="#555" text-anchor="middle""##;
-    svg.push(text(
-        width / 2.0,
-        height - 20.0,
-        grey,
-        &format!("{note}; {machine}"),
-    ));
+    svg.push(text(480.0, 400.0, "note", &format!("{note}; {machine}")));
     svg.push("</svg>\n".into());
     svg.join("\n")
 }

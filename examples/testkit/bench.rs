@@ -16,15 +16,16 @@
 //!                            "ready"; exit 0 on SIGTERM
 
 use super::say;
+use libc::SIGCHLD;
 use nix::errno::Errno;
-use nix::sched::{CloneFlags, CpuSet, sched_getaffinity, sched_setaffinity};
+use nix::sched::{CloneFlags, CpuSet, clone, sched_getaffinity, sched_setaffinity};
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::unistd::{ForkResult, Pid, fork, pipe, setpgid};
 use rinit_harness::{pidfd, pids, poll_fd, proc_state, status_number};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 pub fn run(mode: &str, args: &[String]) {
@@ -128,12 +129,17 @@ fn exists(pid: Pid) -> bool {
     kill(pid, None) != Err(Errno::ESRCH)
 }
 
-/// Blocks until `pid` has been reaped (its pidfd hangs up), if it exists.
-fn wait_reaped(pid: Pid) {
-    if let Some(fd) = pidfd(pid.as_raw()) {
+/// Blocks until the process of this pidfd has been reaped (it hangs up);
+/// `None` stands for a process already gone.
+fn wait_reaped(pidfd: Option<OwnedFd>) {
+    if let Some(fd) = pidfd {
         let reaped = poll_fd(fd.as_fd(), 0, Duration::from_secs(60));
         assert!(reaped, "an orphan was still a zombie after 60 s");
     }
+}
+
+fn pid_of(bytes: &[u8]) -> Pid {
+    Pid::from_raw(i32::from_ne_bytes(bytes.try_into().expect("4 bytes")))
 }
 
 /// Creates `count` zombies and hands them to PID 1 in waves of at most
@@ -157,7 +163,7 @@ fn orphans(count: usize, max_wave: usize) {
     let waves = count.div_ceil(max_wave);
     let wave_size = |i: usize| count / waves + usize::from(i < count % waves);
     let pinning = Pinning::new(false);
-    let (mut reaped, mut reap_wall_ns, mut init_cpu, mut exit_ns, mut create_ns) = (0, 0, 0, 0, 0);
+    let (mut reaped, mut reap_wall_ns, mut init_cpu) = (0, 0, 0);
     for wave in 0..waves {
         let size = wave_size(wave);
         let (mut ready_r, ready_w) = pipe_files();
@@ -171,35 +177,26 @@ fn orphans(count: usize, max_wave: usize) {
             ForkResult::Parent { child } => child,
         };
         drop((ready_w, go_r));
-        let created = Instant::now();
         let mut bytes = vec![0u8; size * 4];
         if ready_r.read_exact(&mut bytes).is_err() {
             let status = waitpid(middle, None);
             panic!("the middle process failed to create {size} zombies: {status:?}");
         }
-        create_ns += nanos(created);
-        let pids: Vec<Pid> = bytes
-            .chunks(4)
-            .map(|b| Pid::from_raw(i32::from_ne_bytes(b.try_into().unwrap())))
-            .collect();
-        let last = pidfd(pids[size - 1].as_raw()).expect("a zombie vanished before its orphaning");
+        let pids: Vec<Pid> = bytes.chunks(4).map(pid_of).collect();
+        let last = pidfd(pids[size - 1].as_raw());
+        assert!(last.is_some(), "a zombie vanished before its orphaning");
         pinning.pin_to_init_cpu(middle);
         let cpu_before = init_cpu_ns();
         drop(go_w); // the word
-        let released = Instant::now();
         let status = waitpid(middle, None).expect("waitpid");
         let t0 = Instant::now();
-        exit_ns += (t0 - released).as_nanos() as u64;
         assert_eq!(status, WaitStatus::Exited(middle, 0), "the middle process");
         // The inits reap in the order the orphans were adopted, so the last
         // one created is normally the last one gone; then check all of them.
-        assert!(
-            poll_fd(last.as_fd(), 0, Duration::from_secs(60)),
-            "still a zombie after 60 s"
-        );
-        pids.iter()
-            .filter(|&&pid| exists(pid))
-            .for_each(|&pid| wait_reaped(pid));
+        wait_reaped(last);
+        for &pid in pids.iter().filter(|&&pid| exists(pid)) {
+            wait_reaped(pidfd(pid.as_raw()));
+        }
         reap_wall_ns += nanos(t0);
         init_cpu += init_cpu_ns() - cpu_before;
         reaped += pids.iter().filter(|&&pid| !exists(pid)).count();
@@ -214,8 +211,6 @@ fn orphans(count: usize, max_wave: usize) {
     tell("zombies_left", zombies.count());
     tell("reap_wall_ns", reap_wall_ns);
     tell("init_cpu_ns", init_cpu);
-    tell("middle_exit_ns", exit_ns);
-    tell("create_ns", create_ns);
     tell("init_hwm_kb", status_number(1, "VmHWM").expect("VmHWM"));
 }
 
@@ -230,20 +225,13 @@ fn make_zombies(size: usize, mut ready: File, mut go: File) -> ! {
     for _ in 0..size {
         // SAFETY: the child runs only `leave` on its own stack, and we do
         // not touch that stack until it has exited.
-        let child = unsafe {
-            nix::sched::clone(
-                Box::new(|| -> isize { leave(0) }),
-                &mut stack,
-                flags,
-                Some(libc::SIGCHLD),
-            )
-        };
+        let child = unsafe { clone(Box::new(|| leave(0)), &mut stack, flags, Some(SIGCHLD)) };
         let Ok(child) = child else { leave(2) };
         pids.extend(child.as_raw().to_ne_bytes());
     }
-    for pid in pids.chunks(4) {
-        let pid = Pid::from_raw(i32::from_ne_bytes(pid.try_into().unwrap()));
-        if waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT).is_err() {
+    let (exited, no_reaping) = (WaitPidFlag::WEXITED, WaitPidFlag::WNOWAIT);
+    for pid in pids.chunks(4).map(pid_of) {
+        if waitid(Id::Pid(pid), exited | no_reaping).is_err() {
             leave(4);
         }
     }
@@ -278,17 +266,13 @@ impl Pinning {
         let cpus: Vec<usize> = (0..CpuSet::count())
             .filter(|&c| own.is_set(c).unwrap_or(false))
             .collect();
-        if cpus.len() < 2 && !together {
-            return Pinning {
-                init_cpu: None,
-                init_before,
-            };
+        let init_cpu = (together || cpus.len() >= 2).then(|| only(cpus[0]));
+        if let Some(set) = &init_cpu {
+            pin(1, set);
+            pin(0, &only(cpus[usize::from(!together)]));
         }
-        let init_cpu = only(cpus[0]);
-        pin(1, &init_cpu);
-        pin(0, &only(cpus[usize::from(!together)]));
         Pinning {
-            init_cpu: Some(init_cpu),
+            init_cpu,
             init_before,
         }
     }
@@ -314,10 +298,7 @@ impl Pinning {
 fn fleet(count: usize, own_group: bool, path: &str) {
     use std::os::fd::AsRawFd;
     use std::sync::atomic::{AtomicU64, Ordering};
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path);
+    let file = File::options().read(true).write(true).open(path);
     let file = file.unwrap_or_else(|e| panic!("{path}: {e}"));
     let (rw, shared) = (libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED);
     // (nix's mmap needs a feature of its own for this one call.)
