@@ -222,9 +222,8 @@ fn interleave(n: usize, rounds: usize, mut once: impl FnMut(usize) -> Vec<f64>) 
 
 /// The number on a workload's `KEY VALUE` line.
 fn field(lines: &[String], key: &str) -> f64 {
-    let value = lines
-        .iter()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(' ')?.parse().ok());
+    let number = |line: &String| line.strip_prefix(key)?.strip_prefix(' ')?.parse().ok();
+    let value = lines.iter().find_map(number);
     value.unwrap_or_else(|| panic!("the workload reported no number for {key:?}: {lines:?}"))
 }
 
@@ -272,9 +271,7 @@ impl Bench<'_> {
             let value = |key| field(&done.stdout, key);
             let got: Vec<_> = want.iter().map(|&(k, _)| (k, value(k) as usize)).collect();
             assert_eq!(got, want, "{what}: the numbers reported");
-            keys.iter()
-                .map(|&(key, divisor)| value(key) / divisor)
-                .collect()
+            keys.iter().map(|&(key, by)| value(key) / by).collect()
         })
     }
 

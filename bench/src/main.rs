@@ -209,13 +209,13 @@ fn discover(plan: &Plan) -> Result<(Vec<Init>, Vec<String>), String> {
             None => notes.push(format!("{} not found on PATH: skipped", names.join(" or "))),
         }
     }
-    let also = plan
-        .also
-        .iter()
-        .map(|(name, path)| (&**name, false, path.clone()));
+    found.extend(
+        plan.also
+            .iter()
+            .map(|(name, path)| (&**name, false, path.clone())),
+    );
     let inits = found
         .into_iter()
-        .chain(also)
         .map(|(name, peer, path)| init(name, peer, path));
     Ok((inits.collect::<Result<_, _>>()?, notes))
 }
@@ -242,14 +242,11 @@ fn main() {
 fn run(plan: Plan) -> Result<(), String> {
     let rinit = (&plan.rinit, "--release --target x86_64-unknown-linux-musl");
     let testkit = (&plan.testkit, "--profile measure --example testkit");
-    if let Some((path, how)) = [rinit, testkit]
-        .iter()
-        .find(|(path, _)| !is_executable(path))
-    {
-        let path = path.display();
-        return Err(format!(
-            "{path} is missing: `cargo build {how}` (scripts/bench does)"
-        ));
+    for (path, how) in [rinit, testkit] {
+        if !is_executable(path) {
+            let built = format!("`cargo build {how}` (scripts/bench does)");
+            return Err(format!("{} is missing: {built}", path.display()));
+        }
     }
     if find_in_path("unshare").is_none() {
         return Err("unshare (util-linux) is not on PATH".into());
@@ -258,10 +255,7 @@ fn run(plan: Plan) -> Result<(), String> {
     let (machine, load) = (report::machine(), report::loadavg());
     eprintln!("rinit-bench: {machine}");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if load
-        .parse()
-        .is_ok_and(|load: f64| load > cores as f64 / 2.0)
-    {
+    if load.parse().is_ok_and(|l: f64| l > cores as f64 / 2.0) {
         let busy = format!("1-minute load average {load} on {cores} cores");
         eprintln!("rinit-bench: warning: the machine is busy ({busy}): expect noisy figures");
     }
@@ -271,12 +265,12 @@ fn run(plan: Plan) -> Result<(), String> {
     }
     notes.iter().for_each(|note| eprintln!("  note: {note}"));
     let (testkit, plan) = (plan.testkit.to_string_lossy(), &plan);
-    let results = figures::Bench {
+    let bench = figures::Bench {
         inits: &inits,
         testkit: &testkit,
         plan,
-    }
-    .run_all();
+    };
+    let results = bench.run_all();
     let load = format!("{load} before, {} after", report::loadavg());
     let table = report::markdown(&machine, &load, &inits, &notes, plan, &results);
     println!("{table}");

@@ -20,23 +20,17 @@ fn proc_value(file: &str, name: &str) -> Option<String> {
 /// What the figures were measured on, for the record: when (UTC), the CPU,
 /// cores, memory and kernel.
 pub fn machine() -> String {
+    use std::process::Command;
     let read = |file| std::fs::read_to_string(file).unwrap_or("?".into());
     let memory = proc_value("/proc/meminfo", "MemTotal").unwrap_or_default();
     let gib = memory.trim_end_matches("kB").trim().parse().unwrap_or(0.0) / 1024.0 / 1024.0;
-    let date = std::process::Command::new("date")
-        .arg("-u")
-        .arg("+%F %H:%M")
-        .output();
-    let date = date.map_or("?".into(), |d| {
-        String::from_utf8_lossy(&d.stdout).into_owned()
-    });
+    let date = Command::new("date").args(["-u", "+%F %H:%M"]).output();
+    let date = String::from_utf8(date.map_or(Vec::new(), |d| d.stdout));
     let cpu = proc_value("/proc/cpuinfo", "model name").unwrap_or("unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let (date, kernel) = (date.trim(), read("/proc/sys/kernel/osrelease"));
-    format!(
-        "{date} UTC; {cpu}, {cores} cores, {gib:.0} GiB, Linux {}",
-        kernel.trim()
-    )
+    let (date, kernel) = (date.unwrap_or_default(), read("/proc/sys/kernel/osrelease"));
+    let (date, kernel) = (date.trim(), kernel.trim());
+    format!("{date} UTC; {cpu}, {cores} cores, {gib:.0} GiB, Linux {kernel}")
 }
 
 /// The 1-minute load average: the figures are only as quiet as the machine was.
@@ -85,10 +79,7 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
             _ => continue,
         };
         let (values, (unit, d)) = (row.medians(), row.kind.unit());
-        let peers = values
-            .iter()
-            .zip(inits)
-            .filter(|(v, i)| i.peer && v.is_finite());
+        let peers = values.iter().zip(inits).filter(|(_, i)| i.peer);
         let Some(best) = peers.map(|(v, _)| *v).reduce(f64::min) else {
             continue;
         };
@@ -104,10 +95,8 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
         out.push((values[0] <= best, text));
     }
     if let Some(wakeups) = rinit(results, Kind::Wakeups, None) {
-        let text = format!(
-            "no idle wake-ups: rinit {wakeups} in {} s",
-            plan.idle_seconds
-        );
+        let seconds = plan.idle_seconds;
+        let text = format!("no idle wake-ups: rinit {wakeups} in {seconds} s");
         out.push((wakeups == 0.0, text));
     }
     // The size budget: no larger than the binary Docker ships as docker-init.
@@ -117,11 +106,8 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
         let text = format!("no larger than tini-static: {a} vs {b} bytes");
         out.push((size <= tini, text));
     }
-    let all = results
-        .rows
-        .iter()
-        .filter_map(|r| r.orphans.filter(|_| r.kind == Kind::ReapCpu));
-    let waves: Vec<Orphans> = all.filter(|o| !o.burst).collect();
+    let cpu = results.rows.iter().filter(|r| r.kind == Kind::ReapCpu);
+    let waves: Vec<Orphans> = cpu.filter_map(|r| r.orphans.filter(|o| !o.burst)).collect();
     if let (Some(&first), Some(&last)) = (waves.first(), waves.last())
         && first.count != last.count
     {
@@ -273,22 +259,13 @@ pub fn svg(machine: &str, inits: &[Init], results: &Results) -> String {
         for (g, (label, spreads)) in groups.iter().enumerate() {
             let gx = x + g as f64 * width + width * 0.1;
             for (i, s) in spreads.iter().enumerate() {
-                let (bx, y, lo, hi) = (
-                    gx + i as f64 * bar,
-                    y_of(s.median),
-                    y_of(s.p25),
-                    y_of(s.p75),
-                );
+                let (bx, y) = (gx + i as f64 * bar, y_of(s.median));
                 svg.push(rect(bx, y, bar * 0.9, bottom - y, colour(i)));
-                let (cx, l, r) = (
-                    bx + bar * 0.45,
-                    bx + bar * 0.45 - 4.0,
-                    bx + bar * 0.45 + 4.0,
-                );
+                let (cx, lo, hi) = (bx + bar * 0.45, y_of(s.p25), y_of(s.p75));
                 if s.iqr().is_finite() {
-                    let d = format!(
-                        "M{cx:.1} {lo:.1}V{hi:.1}M{l:.1} {lo:.1}H{r:.1}M{l:.1} {hi:.1}H{r:.1}"
-                    );
+                    // A whisker: a vertical line and a short cap at each end.
+                    let cap = |y: f64| format!("M{:.1} {y:.1}h8", cx - 4.0);
+                    let d = format!("M{cx:.1} {lo:.1}V{hi:.1}{}{}", cap(lo), cap(hi));
                     let style = r##"stroke="#222" stroke-width="1.2" fill="none""##;
                     svg.push(format!(r#"<path d="{d}" {style}/>"#));
                 }
