@@ -30,10 +30,8 @@ use std::time::{Duration, Instant};
 
 pub fn run(mode: &str, args: &[String]) {
     let number = |i: usize| -> usize {
-        args.get(i)
-            .and_then(|a| a.parse().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or_else(|| panic!("{mode}: argument {} must be a number above 0", i + 1))
+        let n = args.get(i).and_then(|a| a.parse().ok()).filter(|&n| n > 0);
+        n.unwrap_or_else(|| panic!("{mode}: argument {} must be a number above 0", i + 1))
     };
     match mode {
         "bench-pingpong" => pingpong(number(0), number(1)),
@@ -264,7 +262,7 @@ impl Pinning {
         let affinity = |pid| sched_getaffinity(Pid::from_raw(pid)).expect("sched_getaffinity");
         let (own, init_before) = (affinity(0), affinity(1));
         let cpus: Vec<usize> = (0..CpuSet::count())
-            .filter(|&c| own.is_set(c).unwrap_or(false))
+            .filter(|&c| own.is_set(c) == Ok(true))
             .collect();
         let init_cpu = (together || cpus.len() >= 2).then(|| only(cpus[0]));
         if let Some(set) = &init_cpu {
