@@ -3,46 +3,152 @@
 //! lands on all of them alike. Every run is checked before its numbers
 //! count; a run that does not check out panics, which ends the benchmark.
 
+use crate::report::thousands;
 use crate::{Init, Plan};
 use rinit_harness::{Running, Scratch, run_timed, scrub_init_env, status_number};
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Medians, one entry per init (in the order of `Bench::inits`).
-#[derive(Debug, Default)]
-pub struct Results {
-    pub true_ms: f64,
-    pub startup_ms: Vec<f64>,
-    /// Interquartile range of the `INIT -- true` wall times, ms.
-    pub startup_iqr_ms: Vec<f64>,
-    pub memory_kb: Vec<f64>,
-    pub binaries: Vec<Binary>,
-    pub wakeups: Vec<f64>,
-    pub idle_seconds: u64,
-    pub signal_rtt_us: Vec<f64>,
-    /// Each init's CPU per forwarded signal: median, p25, p75 and IQR.
-    pub signal_cpu: Vec<Spread>,
-    pub reap: Vec<ReapRow>,
-    pub drain: Vec<DrainRow>,
-    /// How many measurements each median stands on.
+/// Signals per ping-pong run, after the warm-up round trips.
+const SIGNALS: usize = 20_000;
+const WARMUP: usize = 200;
+/// Orphans of the row that hands them all over at once.
+const BURST: usize = 10_000;
+/// Processes in the drain's fleet.
+const FLEET: usize = 1_000;
+
+/// Which figure a row shows: the targets and the chart look rows up by it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    Startup,
+    Memory,
+    Size,
+    Wakeups,
+    SignalRtt,
+    SignalCpu,
+    ReapCpu,
+    ReapWall,
+    ReapPeak,
+    Drain,
+    Graceful,
+}
+
+impl Kind {
+    /// The row's label: the figure's number (the README describes the
+    /// figures by number) and what it is; `#` stands for the row's detail.
+    fn text(self) -> &'static str {
+        use Kind::*;
+        match self {
+            Startup => "1. Start-up overhead of `INIT -- true` over plain `true` (# ms)",
+            Memory => "2. Resident memory as PID 1 with a sleeping child (VmHWM)",
+            Size => "3. Binary size",
+            Wakeups => "4. Idle wake-ups of the init in # s (context switches)",
+            SignalRtt => "5. Signal round trip child → PID 1 → child (median)",
+            SignalCpu => "5. Init CPU per forwarded signal",
+            ReapCpu => "6. Init CPU per reaped orphan, #",
+            ReapWall => "6. Time until no zombie is left, #",
+            ReapPeak => "6. Init peak memory (VmHWM) after reaping #",
+            Drain => "7. Drain: SIGTERM to exit, #",
+            Graceful => {
+                "7. … of which exited on SIGTERM (the rest were SIGKILLed by the kernel), of #"
+            }
+        }
+    }
+
+    /// The figure's number: the table is in its order.
+    pub fn figure(self) -> u8 {
+        self.text().as_bytes()[0] - b'0'
+    }
+
+    /// The unit (none for counts, which get no ratio to rinit) and decimals.
+    pub fn unit(self) -> (&'static str, usize) {
+        use Kind::*;
+        match self {
+            Startup => ("ms", 3),
+            Memory | ReapPeak => ("KiB", 0),
+            Size => ("bytes", 0),
+            Wakeups | Graceful => ("", 0),
+            SignalRtt => ("µs", 1),
+            SignalCpu | ReapCpu => ("µs", 2),
+            ReapWall | Drain => ("ms", 1),
+        }
+    }
+}
+
+/// How a reaping row's orphans were handed over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Orphans {
+    pub count: usize,
+    pub wave: usize,
+    /// The all-at-once row, beside the rows handed over in waves.
+    pub burst: bool,
+}
+
+impl Orphans {
+    pub fn detail(&self) -> String {
+        let (n, wave) = (thousands(self.count), thousands(self.wave));
+        match self.burst {
+            true => format!("N = {n} all at once"),
+            false if self.wave < self.count => format!("N = {n}, {wave} at a time"),
+            false => format!("N = {n}"),
+        }
+    }
+}
+
+/// Every contender's measurements of one value, in the order of the inits.
+type Samples = Vec<Vec<f64>>;
+/// The numbers a workload must report.
+type Check<'a> = &'a [(&'a str, usize)];
+/// The numbers wanted from a workload's report, and what to divide each by.
+type Keys<'a> = &'a [(&'a str, f64)];
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct Row {
+    pub kind: Kind,
+    /// What sets this row apart from others of its kind (`N = 1,000`...).
+    pub detail: String,
+    pub orphans: Option<Orphans>,
     pub samples: Samples,
 }
 
-#[derive(Debug, Default)]
-pub struct Samples {
-    pub startup: usize,
-    pub idle: usize,
-    pub signal: usize,
-    pub reap: usize,
-    pub drain: usize,
+impl Row {
+    pub fn label(&self) -> String {
+        let text = self.kind.text().replace('#', &self.detail);
+        match self.kind.unit().0 {
+            "" => text,
+            unit => format!("{text}, {unit}"),
+        }
+    }
+
+    pub fn spreads(&self) -> Vec<Spread> {
+        self.samples.iter().map(|s| Spread::of(s)).collect()
+    }
+
+    pub fn medians(&self) -> Vec<f64> {
+        self.samples.iter().map(|s| median(s)).collect()
+    }
 }
 
-#[derive(Debug)]
-pub struct Binary {
-    pub bytes: u64,
-    pub is_static: bool,
-    pub stripped: bool,
+#[derive(Debug, Default)]
+pub struct Results {
+    /// In the order of the table.
+    pub rows: Vec<Row>,
+    /// What the medians stand on ("300 start-up runs"...).
+    pub method: Vec<String>,
+}
+
+impl Results {
+    fn add(&mut self, kind: Kind, detail: impl ToString, samples: Samples) -> &mut Row {
+        let (detail, orphans) = (detail.to_string(), None);
+        self.rows.push(Row {
+            kind,
+            detail,
+            orphans,
+            samples,
+        });
+        self.rows.last_mut().unwrap()
+    }
 }
 
 /// The median of some measurements, and their first and third quartiles.
@@ -54,64 +160,34 @@ pub struct Spread {
 }
 
 impl Spread {
+    /// The quartiles are NaN for fewer than three values, where they mean nothing.
     pub fn of(values: &[f64]) -> Spread {
-        let (p25, p75) = quartiles(values);
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        // Between the two nearest ranks, in proportion.
+        let at = |q: f64| {
+            let pos = q * (v.len() as f64 - 1.0);
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            let low = v.get(lo).copied().unwrap_or(f64::NAN);
+            low + (v.get(hi).unwrap_or(&low) - low) * (pos - lo as f64)
+        };
+        let quartile = |q| if v.len() < 3 { f64::NAN } else { at(q) };
+        let (p25, p75) = (quartile(0.25), quartile(0.75));
         Spread {
-            median: median(values),
+            median: at(0.5),
             p25,
             p75,
         }
     }
 
-    /// The spread of the middle half: p75 - p25 (NaN for under three values).
+    /// The spread of the middle half: p75 - p25.
     pub fn iqr(&self) -> f64 {
         self.p75 - self.p25
     }
 }
 
-#[derive(Debug)]
-pub struct ReapRow {
-    pub count: usize,
-    pub at_once: usize,
-    /// The all-at-once row, beside the rows handed over in waves.
-    pub burst: bool,
-    pub cpu_per_orphan_us: Vec<Spread>,
-    pub wall_ms: Vec<f64>,
-    pub peak_kb: Vec<f64>,
-}
-
-#[derive(Debug)]
-pub struct DrainRow {
-    pub own_groups: bool,
-    pub count: usize,
-    pub ms: Vec<f64>,
-    pub graceful: Vec<f64>,
-}
-
 pub fn median(values: &[f64]) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-/// The first and third quartiles, p25 and p75 (NaN for fewer than three
-/// values, where they mean nothing).
-pub fn quartiles(values: &[f64]) -> (f64, f64) {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    if v.len() < 3 {
-        return (f64::NAN, f64::NAN);
-    }
-    let at = |q: f64| {
-        let pos = q * (v.len() - 1) as f64;
-        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-        v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
-    };
-    (at(0.25), at(0.75))
+    Spread::of(values).median
 }
 
 /// Small reaping runs last milliseconds, and a stray interrupt weighs more
@@ -129,22 +205,30 @@ fn rotation(n: usize, round: usize) -> impl Iterator<Item = usize> {
     (0..n).map(move |i| (i + round) % n)
 }
 
-/// The numbers of a workload's `key value` lines.
-fn parse_report(lines: &[String]) -> HashMap<&str, f64> {
-    let pairs = lines.iter().filter_map(|l| l.split_once(' '));
-    pairs
-        .filter_map(|(k, v)| Some((k, v.parse().ok()?)))
-        .collect()
+/// Runs `once(i)` for each of `n` contenders in every round, in rotation,
+/// and collects each of the values it returns: `[value][contender]`.
+fn interleave(n: usize, rounds: usize, mut once: impl FnMut(usize) -> Vec<f64>) -> Vec<Samples> {
+    let mut out = Vec::new();
+    for i in (0..rounds).flat_map(|round| rotation(n, round)) {
+        for (k, value) in once(i).into_iter().enumerate() {
+            if out.len() <= k {
+                out.push(vec![Vec::new(); n]);
+            }
+            out[k][i].push(value);
+        }
+    }
+    out
 }
 
-fn field(report: &HashMap<&str, f64>, key: &str) -> f64 {
-    *report
-        .get(key)
-        .unwrap_or_else(|| panic!("the workload reported no number for {key:?}: {report:?}"))
+/// The number on a workload's `KEY VALUE` line.
+fn field(lines: &[String], key: &str) -> f64 {
+    let number = |line: &String| line.strip_prefix(key)?.strip_prefix(' ')?.parse().ok();
+    let value = lines.iter().find_map(number);
+    value.unwrap_or_else(|| panic!("the workload reported no number for {key:?}: {lines:?}"))
 }
 
-fn progress(text: &str) {
-    eprintln!("rinit-bench: {text}");
+macro_rules! progress {
+    ($($what:tt)*) => { eprintln!("rinit-bench: {}", format_args!($($what)*)) };
 }
 
 /// A process's context switches so far: each is a wake-up.
@@ -153,54 +237,59 @@ fn context_switches(pid: i32) -> u64 {
     count("voluntary_ctxt_switches") + count("nonvoluntary_ctxt_switches")
 }
 
+/// `program args...` as PID 1, with none of the caller's settings for the inits.
+fn pid1(program: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = rinit_harness::as_pid1(&program.to_string_lossy(), args);
+    scrub_init_env(&mut cmd);
+    cmd
+}
+
 pub struct Bench<'a> {
     pub inits: &'a [Init],
     pub testkit: &'a str,
     pub plan: &'a Plan,
 }
 
-/// `program args...` as PID 1, with none of the caller's settings for the inits.
-fn pid1(program: &str, args: &[&str]) -> std::process::Command {
-    let mut cmd = rinit_harness::as_pid1(program, args);
-    scrub_init_env(&mut cmd);
-    cmd
-}
-
 impl Bench<'_> {
     /// `INIT -- testkit WORKLOAD...` as PID 1.
     fn as_pid1(&self, init: &Init, workload: &[&str]) -> Running {
-        let mut args = vec!["--", self.testkit];
-        args.extend(workload);
-        Running::start(pid1(&init.path.to_string_lossy(), &args))
+        let args = [&["--", self.testkit], workload].concat();
+        Running::start(pid1(&init.path, &args))
     }
 
-    /// Runs a workload to its end, checks the exit code, returns its report.
-    fn run_workload(&self, init: &Init, workload: &[&str], limit: Duration) -> Vec<String> {
-        let mut running = self.as_pid1(init, workload).with_safety_net(limit);
-        running.close_stdin();
-        let done = running.finish();
-        let what = format!("{} -- testkit {}", init.name, workload.join(" "));
-        assert_eq!(done.code, 0, "{what}: the exit code; {done:?}");
-        done.stdout
+    /// Runs a workload under each init in turn, `rounds` times: every run
+    /// must exit 0 and report the numbers `want`. Collects the numbers it
+    /// reported for `keys`, each divided by its divisor.
+    fn workload(&self, rounds: usize, args: &[&str], want: Check, keys: Keys) -> Vec<Samples> {
+        interleave(self.inits.len(), rounds, |i| {
+            let limit = Duration::from_secs(300);
+            let mut running = self.as_pid1(&self.inits[i], args).with_safety_net(limit);
+            running.close_stdin();
+            let done = running.finish();
+            let what = format!("{} -- testkit {}", self.inits[i].name, args.join(" "));
+            assert_eq!(done.code, 0, "{what}: the exit code; {done:?}");
+            let value = |key| field(&done.stdout, key);
+            let got: Vec<_> = want.iter().map(|&(k, _)| (k, value(k) as usize)).collect();
+            assert_eq!(got, want, "{what}: the numbers reported");
+            keys.iter().map(|&(key, by)| value(key) / by).collect()
+        })
     }
 
     pub fn run_all(&self) -> Results {
         let mut results = Results::default();
-        self.binaries(&mut results);
-        type Figure<'b> = fn(&Bench<'b>, &mut Results);
-        let figures: [(&str, Figure); 5] = [
-            ("startup", Bench::startup),
-            ("idle", Bench::idle),
-            ("signals", Bench::signals),
-            ("reaping", Bench::reaping),
-            ("drain", Bench::drain),
-        ];
-        for (name, figure) in figures {
-            let only = self.plan.only.as_ref();
-            if only.is_none_or(|only| only.iter().any(|o| o == name)) {
-                figure(self, &mut results);
+        let sizes = self.inits.iter().map(|i| vec![i.bytes as f64]);
+        results.add(Kind::Size, "", sizes.collect());
+        for figure in crate::FIGURES.into_iter().filter(|f| self.plan.runs(f)) {
+            match figure {
+                "startup" => self.startup(&mut results),
+                "idle" => self.idle(&mut results),
+                "signals" => self.signals(&mut results),
+                "reaping" => self.reaping(&mut results),
+                "drain" => self.drain(&mut results),
+                other => unreachable!("{other}: not a figure"),
             }
         }
+        results.rows.sort_by_key(|row| row.kind.figure());
         results
     }
 
@@ -208,177 +297,112 @@ impl Bench<'_> {
     /// `unshare ... true`, many times, interleaved; the overhead is the
     /// difference of the medians.
     fn startup(&self, results: &mut Results) {
-        let plan = self.plan;
-        progress(&format!(
-            "start-up: {} rounds x {} runs of each",
-            plan.startup_rounds, plan.startup_per_round
-        ));
-        let n = self.inits.len() + 1; // the last one is plain `true`
-        let mut samples = vec![Vec::new(); n];
-        for round in 0..plan.startup_rounds {
-            for _ in 0..plan.startup_per_round {
-                for i in rotation(n, round) {
-                    let (name, cmd) = match self.inits.get(i) {
-                        Some(init) => (
-                            &*init.name,
-                            pid1(&init.path.to_string_lossy(), &["--", "true"]),
-                        ),
-                        None => ("plain", pid1("true", &[])),
-                    };
-                    let (code, wall) = run_timed(cmd, Duration::from_secs(10));
-                    assert_eq!(code, 0, "start-up: {name} -- true: the exit code");
-                    samples[i].push(wall.as_secs_f64() * 1e3);
-                }
-            }
-        }
-        let inits = &samples[..n - 1];
-        results.true_ms = median(&samples[n - 1]);
-        results.startup_ms = inits.iter().map(|s| median(s)).collect();
-        results.startup_iqr_ms = inits.iter().map(|s| Spread::of(s).iqr()).collect();
-        results.samples.startup = samples[0].len();
+        let runs = self.plan.rounds(30, 10) * if self.plan.quick { 5 } else { 10 };
+        progress!("start-up: {runs} runs of each");
+        // The last contender is plain `true`.
+        let mut wall = interleave(self.inits.len() + 1, runs, |i| {
+            let (name, cmd) = match self.inits.get(i) {
+                Some(init) => (&*init.name, pid1(&init.path, &["--", "true"])),
+                None => ("plain", pid1(Path::new("true"), &[])),
+            };
+            let (code, took) = run_timed(cmd, Duration::from_secs(10));
+            assert_eq!(code, 0, "start-up: {name} -- true: the exit code");
+            vec![took.as_secs_f64() * 1e3]
+        })
+        .remove(0);
+        let plain = median(&wall.pop().unwrap());
+        // Every run less the same amount: each median and spread moves alike.
+        let overhead = wall.iter().map(|s| s.iter().map(|t| t - plain).collect());
+        results.add(Kind::Startup, format!("{plain:.2}"), overhead.collect());
+        results.method.push(format!("{runs} start-up runs"));
     }
 
     /// Figures 2 and 4: every init at once, each with an idle child; count
     /// each init's context switches over the window and read its VmHWM.
     fn idle(&self, results: &mut Results) {
-        let plan = self.plan;
-        progress(&format!(
-            "idle and memory: {} rounds of {} s, all inits side by side",
-            plan.idle_rounds, plan.idle_seconds
-        ));
+        let (rounds, seconds) = (self.plan.rounds(3, 1), self.plan.idle_seconds);
+        progress!("idle and memory: {rounds} rounds of {seconds} s, all inits side by side");
         let n = self.inits.len();
         let (mut wakeups, mut memory) = (vec![Vec::new(); n], vec![Vec::new(); n]);
-        let limit = Duration::from_secs(plan.idle_seconds + 60);
-        for round in 0..plan.idle_rounds {
-            let mut runs = Vec::new();
-            for i in rotation(n, round) {
+        let limit = Duration::from_secs(seconds + 60);
+        for round in 0..rounds {
+            let start = |i: usize| {
                 // sigecho sleeps in sigwaitinfo until stdin closes.
-                let mut running = self
-                    .as_pid1(&self.inits[i], &["sigecho"])
-                    .with_safety_net(limit);
+                let running = self.as_pid1(&self.inits[i], &["sigecho"]);
+                let mut running = running.with_safety_net(limit);
                 running.expect("ready");
                 let pid = running.rinit_pid();
-                runs.push((i, running, pid, context_switches(pid)));
-            }
-            // The measurement window itself.
-            std::thread::sleep(Duration::from_secs(plan.idle_seconds));
+                (i, running, pid, context_switches(pid))
+            };
+            let runs: Vec<_> = rotation(n, round).map(start).collect();
+            std::thread::sleep(Duration::from_secs(seconds)); // the measurement window itself
             for (i, _, pid, before) in &runs {
                 wakeups[*i].push((context_switches(*pid) - before) as f64);
                 memory[*i].push(status_number(*pid, "VmHWM").expect("VmHWM") as f64);
             }
-            for (i, running, _, _) in runs {
-                let done = running.finish();
-                assert_eq!(
-                    done.code, 0,
-                    "idle: {}: the exit code; {done:?}",
-                    self.inits[i].name
-                );
+            for (i, running, ..) in runs {
+                let (done, name) = (running.finish(), &self.inits[i].name);
+                assert_eq!(done.code, 0, "idle: {name}: the exit code; {done:?}");
             }
         }
-        results.wakeups = wakeups.iter().map(|s| median(s)).collect();
-        results.memory_kb = memory.iter().map(|s| median(s)).collect();
-        results.idle_seconds = plan.idle_seconds;
-        results.samples.idle = plan.idle_rounds;
-    }
-
-    /// Figure 3: file sizes, and whether each is static and stripped.
-    fn binaries(&self, results: &mut Results) {
-        for init in self.inits {
-            let path = init.path.display();
-            let bytes = std::fs::read(&init.path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            let (is_static, stripped) =
-                elf_facts(&bytes).unwrap_or_else(|| panic!("{path} is not a 64-bit ELF file"));
-            results.binaries.push(Binary {
-                bytes: bytes.len() as u64,
-                is_static,
-                stripped,
-            });
-        }
+        results.add(Kind::Memory, "", memory);
+        results.add(Kind::Wakeups, seconds, wakeups);
+        results.method.push(format!("{rounds} idle windows"));
     }
 
     /// Figure 5: the ping-pong child; the workload measures the round trip
     /// and PID 1's CPU time (schedstat) across all its round trips.
     fn signals(&self, results: &mut Results) {
-        let plan = self.plan;
-        progress(&format!(
-            "signal forwarding: {} rounds of {} round trips",
-            plan.signal_rounds, plan.signal_count
-        ));
-        let n = self.inits.len();
-        let (mut rtt, mut cpu) = (vec![Vec::new(); n], vec![Vec::new(); n]);
-        let (count, warmup) = (
-            plan.signal_count.to_string(),
-            plan.signal_warmup.to_string(),
-        );
-        for round in 0..plan.signal_rounds {
-            for i in rotation(n, round) {
-                let workload = ["bench-pingpong", &count, &warmup];
-                let lines = self.run_workload(&self.inits[i], &workload, Duration::from_secs(120));
-                let report = parse_report(&lines);
-                let done = field(&report, "roundtrips");
-                assert_eq!(
-                    done as usize, plan.signal_count,
-                    "signals: {}: signals that came back",
-                    self.inits[i].name
-                );
-                rtt[i].push(field(&report, "latency_median_ns") / 1e3);
-                cpu[i].push(field(&report, "init_cpu_ns") / 1e3 / done);
-            }
-        }
-        results.signal_rtt_us = rtt.iter().map(|s| median(s)).collect();
-        results.signal_cpu = cpu.iter().map(|s| Spread::of(s)).collect();
-        results.samples.signal = plan.signal_rounds;
+        let rounds = self.plan.rounds(9, 3);
+        progress!("signal forwarding: {rounds} rounds of {SIGNALS} round trips");
+        let args = ["bench-pingpong", &SIGNALS.to_string(), &WARMUP.to_string()];
+        let cpu = ("init_cpu_ns", 1e3 * SIGNALS as f64);
+        let keys = [("latency_median_ns", 1e3), cpu];
+        let values = self.workload(rounds, &args, &[("roundtrips", SIGNALS)], &keys);
+        let [rtt, cpu] = values.try_into().unwrap();
+        results.add(Kind::SignalRtt, "", rtt);
+        results.add(Kind::SignalCpu, "", cpu);
+        let signals = thousands(SIGNALS);
+        let method = format!("{rounds} ping-pong runs of {signals} signals");
+        results.method.push(method);
     }
 
     /// Figure 6: N orphaned zombies handed to PID 1, `max_zombies` at a
     /// time, then one burst all at once; every one must be gone at the end.
     fn reaping(&self, results: &mut Results) {
-        let plan = self.plan;
-        let n = self.inits.len();
-        let waves = plan
-            .reap_counts
-            .iter()
-            .map(|&c| (c, plan.max_zombies.min(c), false));
-        for (count, wave, burst) in waves.chain([(plan.burst, plan.burst, true)]) {
-            let rounds = reap_rounds(plan.reap_rounds, count);
-            progress(&format!(
-                "reaping: {rounds} rounds of {count} orphans, {wave} at a time"
-            ));
-            let (mut cpu, mut wall, mut peak) = (
-                vec![Vec::new(); n],
-                vec![Vec::new(); n],
-                vec![Vec::new(); n],
-            );
-            let args = [count.to_string(), wave.to_string()];
-            for round in 0..rounds {
-                for i in rotation(n, round) {
-                    let workload = ["bench-orphans", &args[0], &args[1]];
-                    let lines =
-                        self.run_workload(&self.inits[i], &workload, Duration::from_secs(300));
-                    let report = parse_report(&lines);
-                    let got = ["orphans", "max_at_once", "reaped", "zombies_left"]
-                        .map(|key| field(&report, key) as usize);
-                    assert_eq!(
-                        got,
-                        [count, wave, count, 0],
-                        "reaping: {}: orphans made (at most at once), reaped, zombies left",
-                        self.inits[i].name
-                    );
-                    cpu[i].push(field(&report, "init_cpu_ns") / 1e3 / count as f64);
-                    wall[i].push(field(&report, "reap_wall_ns") / 1e6);
-                    peak[i].push(field(&report, "init_hwm_kb"));
-                }
-            }
-            results.reap.push(ReapRow {
-                count,
-                at_once: wave,
-                burst,
-                cpu_per_orphan_us: cpu.iter().map(|s| Spread::of(s)).collect(),
-                wall_ms: wall.iter().map(|s| median(s)).collect(),
-                peak_kb: peak.iter().map(|s| median(s)).collect(),
-            });
+        let (base, max) = (self.plan.rounds(5, 2), self.plan.max_zombies);
+        let counts = if self.plan.quick { 2 } else { 3 };
+        let counts = [1_000, 10_000, 100_000].into_iter().take(counts);
+        let waves = counts.map(|count| (count, max.min(count), false));
+        let mut runs = Vec::new();
+        for (count, wave, burst) in waves.chain([(BURST, BURST, true)]) {
+            let rounds = reap_rounds(base, count);
+            progress!("reaping: {rounds} rounds of {count} orphans, {wave} at a time");
+            let args = ["bench-orphans", &count.to_string(), &wave.to_string()];
+            let want = [
+                ("orphans", count),
+                ("max_at_once", wave),
+                ("reaped", count),
+                ("zombies_left", 0),
+            ];
+            let cpu = ("init_cpu_ns", 1e3 * count as f64);
+            let keys = [cpu, ("reap_wall_ns", 1e6), ("init_hwm_kb", 1.0)];
+            let values = self.workload(rounds, &args, &want, &keys);
+            runs.push((Orphans { count, wave, burst }, values));
         }
-        results.samples.reap = plan.reap_rounds;
+        // The table groups these rows by figure, then by N.
+        let kinds = [Kind::ReapCpu, Kind::ReapWall, Kind::ReapPeak];
+        for (k, kind) in kinds.into_iter().enumerate() {
+            for (orphans, values) in &runs {
+                let row = results.add(kind, orphans.detail(), values[k].clone());
+                row.orphans = Some(*orphans);
+            }
+        }
+        let (small, medium) = (reap_rounds(base, 1_000), reap_rounds(base, 10_000));
+        let rounds = format!("{small}/{medium}/{base} reaping runs for N up to 1,000/10,000/more");
+        let max = thousands(max);
+        let how = format!("orphans handed over {max} at a time, plus one all-at-once row");
+        results.method.push(format!("{rounds} ({how})"));
     }
 
     /// Figure 7: SIGTERM from outside (as `docker stop` sends it) to an init
@@ -386,86 +410,43 @@ impl Bench<'_> {
     /// the namespace being gone, and how many fleet members exited on their
     /// own (rinit must let every one of them do so).
     fn drain(&self, results: &mut Results) {
-        let plan = self.plan;
-        let n = self.inits.len();
-        // The counter files only ever live in memory.
-        let scratch = Scratch::in_memory("bench");
-        for own_groups in [true, false] {
-            let mode = if own_groups { "own" } else { "group" };
-            progress(&format!(
-                "drain: {} rounds, {} processes ({mode} process groups)",
-                plan.drain_rounds, plan.drain_count
-            ));
-            let (mut ms, mut graceful) = (vec![Vec::new(); n], vec![Vec::new(); n]);
-            for round in 0..plan.drain_rounds {
-                for i in rotation(n, round) {
-                    let file = scratch.path(&format!("{mode}-{round}-{i}"));
-                    std::fs::write(&file, [0u8; 8]).expect("the counter file");
-                    let (took, exited) = self.drain_once(&self.inits[i], mode, &file);
-                    if self.inits[i].name == "rinit" {
-                        assert_eq!(
-                            exited, plan.drain_count,
-                            "drain: rinit let only some of the processes exit on SIGTERM"
-                        );
-                    }
-                    ms[i].push(took.as_secs_f64() * 1e3);
-                    graceful[i].push(exited as f64);
+        let (rounds, fleet) = (self.plan.rounds(9, 3), thousands(FLEET));
+        let scratch = Scratch::in_memory("bench"); // the counter files only ever live in memory
+        let own = ("own", "each in its own process group");
+        for (mode, groups) in [own, ("group", "in the child's process group")] {
+            progress!("drain: {rounds} rounds, {FLEET} processes ({mode} process groups)");
+            let mut run = 0;
+            let values = interleave(self.inits.len(), rounds, |i| {
+                run += 1;
+                let file = scratch.path(&format!("{mode}-{run}"));
+                let (took, exited) = self.drain_once(&self.inits[i], mode, &file);
+                if exited < FLEET && self.inits[i].name == "rinit" {
+                    panic!("drain: rinit let only {exited} of {FLEET} processes exit on SIGTERM");
                 }
-            }
-            results.drain.push(DrainRow {
-                own_groups,
-                count: plan.drain_count,
-                ms: ms.iter().map(|s| median(s)).collect(),
-                graceful: graceful.iter().map(|s| median(s)).collect(),
+                vec![took.as_secs_f64() * 1e3, exited as f64]
             });
+            let [ms, graceful] = values.try_into().unwrap();
+            results.add(Kind::Drain, format!("{fleet} processes {groups}"), ms);
+            results.add(Kind::Graceful, &fleet, graceful);
         }
-        results.samples.drain = plan.drain_rounds;
+        results.method.push(format!("{rounds} drain runs per row"));
     }
 
     /// One drain: how long from SIGTERM to the end, and how many exited.
     fn drain_once(&self, init: &Init, mode: &str, file: &Path) -> (Duration, usize) {
-        let count = self.plan.drain_count.to_string();
-        let workload = ["bench-fleet", &count, mode, &file.to_string_lossy()];
-        let mut running = self.as_pid1(init, &workload);
+        std::fs::write(file, [0u8; 8]).expect("the counter file");
+        let (count, path) = (FLEET.to_string(), file.to_string_lossy());
+        let mut running = self.as_pid1(init, &["bench-fleet", &count, mode, &path]);
         running.expect("ready");
         let start = Instant::now();
         running.signal(libc::SIGTERM);
-        let done = running.finish();
-        assert_eq!(
-            done.code, 0,
-            "drain: {}: the exit code; {done:?}",
-            init.name
-        );
+        let (done, name) = (running.finish(), &init.name);
+        assert_eq!(done.code, 0, "drain: {name}: the exit code; {done:?}");
         let counter = std::fs::read(file).expect("the counter file");
-        let counter = counter.get(..8).expect("a counter file of 8 bytes");
-        let exited = u64::from_ne_bytes(counter.try_into().expect("8 bytes"));
+        let counter = counter.get(..8).and_then(|c| c.try_into().ok());
+        let exited = u64::from_ne_bytes(counter.expect("a counter of 8 bytes"));
         (done.ended - start, exited as usize)
     }
-}
-
-/// Whether a 64-bit ELF file is static (no PT_INTERP program header) and
-/// stripped (no SHT_SYMTAB section). `None` if it is not such a file.
-pub fn elf_facts(bytes: &[u8]) -> Option<(bool, bool)> {
-    if bytes.get(..5)? != b"\x7fELF\x02" {
-        return None;
-    }
-    let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
-    let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
-    let u64_at = |at: usize| Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?));
-    let (phoff, shoff) = (u64_at(0x20)? as usize, u64_at(0x28)? as usize);
-    let (phentsize, phnum) = (u16_at(0x36)? as usize, u16_at(0x38)? as usize);
-    let (shentsize, shnum) = (u16_at(0x3a)? as usize, u16_at(0x3c)? as usize);
-    const PT_INTERP: u32 = 3;
-    const SHT_SYMTAB: u32 = 2;
-    let mut is_static = true;
-    for i in 0..phnum {
-        is_static &= u32_at(phoff + i * phentsize)? != PT_INTERP;
-    }
-    let mut stripped = true;
-    for i in 0..shnum {
-        stripped &= u32_at(shoff + i * shentsize + 4)? != SHT_SYMTAB;
-    }
-    Some((is_static, stripped))
 }
 
 #[cfg(test)]
@@ -482,23 +463,48 @@ mod tests {
     }
 
     #[test]
-    fn rotation_starts_each_round_elsewhere() {
-        assert_eq!(rotation(3, 0).collect::<Vec<_>>(), [0, 1, 2]);
-        assert_eq!(rotation(3, 4).collect::<Vec<_>>(), [1, 2, 0]);
+    fn rounds_rotate_and_collect_each_value() {
+        let mut order = Vec::new();
+        let values = interleave(2, 2, |i| {
+            order.push(i);
+            vec![i as f64, 10.0 * i as f64]
+        });
+        assert_eq!(order, [0, 1, 1, 0]);
+        assert_eq!(
+            values,
+            [[[0.0, 0.0], [1.0, 1.0]], [[0.0, 0.0], [10.0, 10.0]]]
+        );
     }
 
     #[test]
     fn reports_parse_into_numbers() {
-        let lines = ["reaped 1000".to_owned(), "zombies_left 0".to_owned()];
-        let report = parse_report(&lines);
-        assert_eq!(field(&report, "reaped"), 1000.0);
-        assert!(std::panic::catch_unwind(|| field(&report, "missing")).is_err());
+        let lines = ["reaped 1000".to_owned(), "reaped_more 3".to_owned()];
+        assert_eq!(field(&lines, "reaped"), 1000.0);
+        assert!(std::panic::catch_unwind(|| field(&lines, "missing")).is_err());
     }
 
     #[test]
-    fn this_test_binary_is_a_dynamic_elf_with_symbols() {
-        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        assert_eq!(elf_facts(&exe), Some((false, false)));
-        assert_eq!(elf_facts(b"#!/bin/sh\n"), None);
+    fn rows_are_labelled_from_the_table_of_figures() {
+        let rows = [
+            (1_000, 1_000, false),
+            (100_000, 1_000, false),
+            (10_000, 10_000, true),
+        ];
+        let details = rows.map(|(count, wave, burst)| Orphans { count, wave, burst }.detail());
+        let want = [
+            "N = 1,000",
+            "N = 100,000, 1,000 at a time",
+            "N = 10,000 all at once",
+        ];
+        assert_eq!(details, want);
+        let mut results = Results::default();
+        results.add(Kind::ReapPeak, &details[2], vec![]);
+        results.add(Kind::Wakeups, 10, vec![]);
+        let labels: Vec<_> = results.rows.iter().map(Row::label).collect();
+        let want = [
+            "6. Init peak memory (VmHWM) after reaping N = 10,000 all at once, KiB",
+            "4. Idle wake-ups of the init in 10 s (context switches)",
+        ];
+        assert_eq!(labels, want);
     }
 }

@@ -39,7 +39,7 @@ usage: rinit-bench [--quick] [--rinit PATH] [--testkit PATH] [--out DIR]
 /// The figures `--only` can pick.
 const FIGURES: [&str; 5] = ["startup", "idle", "signals", "reaping", "drain"];
 
-/// One contender.
+/// One contender, with the facts about its file.
 #[derive(Clone, Debug)]
 pub struct Init {
     pub name: String,
@@ -47,87 +47,57 @@ pub struct Init {
     /// `--also` builds do not.
     pub peer: bool,
     pub path: PathBuf,
+    /// The first line it prints for `--version`, for the record.
     pub version: String,
+    pub bytes: usize,
+    pub is_static: bool,
+    pub stripped: bool,
 }
 
-/// How much of everything to run.
+/// What to run, and how much of it: the command line.
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub quick: bool,
-    pub startup_rounds: usize,
-    pub startup_per_round: usize,
-    pub idle_rounds: usize,
+    /// `--rounds`: every figure's rounds, instead of its defaults.
+    pub rounds: Option<usize>,
     pub idle_seconds: u64,
-    pub signal_rounds: usize,
-    pub signal_count: usize,
-    pub signal_warmup: usize,
-    pub reap_rounds: usize,
-    /// Orphan counts, each handed over in waves of `max_zombies`.
-    pub reap_counts: Vec<usize>,
+    /// Orphans handed to PID 1 at once, at most.
     pub max_zombies: usize,
-    /// One more row: this many orphans all at once (coalesced SIGCHLDs).
-    pub burst: usize,
-    pub drain_rounds: usize,
-    pub drain_count: usize,
     /// Run only these figures (`--only`); all when `None`.
     pub only: Option<Vec<String>>,
-}
-
-impl Plan {
-    fn new(quick: bool) -> Plan {
-        let (rounds, idle_rounds) = if quick { (3, 1) } else { (9, 3) };
-        Plan {
-            quick,
-            startup_rounds: if quick { 10 } else { 30 },
-            startup_per_round: if quick { 5 } else { 10 },
-            idle_rounds,
-            idle_seconds: if quick { 2 } else { 10 },
-            signal_rounds: rounds,
-            signal_count: 20_000,
-            signal_warmup: 200,
-            reap_rounds: if quick { 2 } else { 5 },
-            reap_counts: if quick {
-                vec![1_000, 10_000]
-            } else {
-                vec![1_000, 10_000, 100_000]
-            },
-            max_zombies: 1_000,
-            burst: 10_000,
-            drain_rounds: rounds,
-            drain_count: 1_000,
-            only: None,
-        }
-    }
-
-    fn set_rounds(&mut self, rounds: usize) {
-        self.startup_rounds = rounds;
-        self.idle_rounds = rounds;
-        self.signal_rounds = rounds;
-        self.reap_rounds = rounds;
-        self.drain_rounds = rounds;
-    }
-}
-
-struct Options {
-    plan: Plan,
     rinit: PathBuf,
     testkit: PathBuf,
     out: Option<PathBuf>,
     also: Vec<(String, PathBuf)>,
 }
 
-fn parse_options() -> Result<Options, String> {
-    let mut args = std::env::args().skip(1);
-    let mut options = Options {
-        plan: Plan::new(std::env::args().any(|a| a == "--quick")),
+impl Plan {
+    /// A figure's rounds: `--rounds`, or its default for a full or quick run.
+    pub fn rounds(&self, full: usize, quick: usize) -> usize {
+        self.rounds.unwrap_or(if self.quick { quick } else { full })
+    }
+
+    pub fn runs(&self, figure: &str) -> bool {
+        let only = self.only.as_ref();
+        only.is_none_or(|only| only.iter().any(|o| o == figure))
+    }
+}
+
+fn parse_options() -> Result<Plan, String> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let mut plan = Plan {
+        quick,
+        rounds: None,
+        idle_seconds: if quick { 2 } else { 10 },
+        max_zombies: 1_000,
+        only: None,
         rinit: PathBuf::from("target/x86_64-unknown-linux-musl/release/rinit"),
-        testkit: std::env::current_exe()
-            .map_err(|e| format!("cannot find this program: {e}"))?
-            .with_file_name("examples/testkit"),
+        testkit: exe.with_file_name("examples/testkit"),
         out: None,
         also: Vec::new(),
     };
-    let plan = &mut options.plan;
+    let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or(format!("{arg} needs a value"));
         let mut number = || -> Result<usize, String> {
@@ -136,16 +106,16 @@ fn parse_options() -> Result<Options, String> {
         };
         match arg.as_str() {
             "--quick" => {}
-            "--rinit" => options.rinit = value()?.into(),
-            "--testkit" => options.testkit = value()?.into(),
-            "--out" => options.out = Some(value()?.into()),
-            "--rounds" => plan.set_rounds(number()?),
+            "--rinit" => plan.rinit = value()?.into(),
+            "--testkit" => plan.testkit = value()?.into(),
+            "--out" => plan.out = Some(value()?.into()),
+            "--rounds" => plan.rounds = Some(number()?),
             "--idle-seconds" => plan.idle_seconds = number()? as u64,
             "--max-zombies" => plan.max_zombies = number()?,
             "--also" => {
                 let spec = value()?;
                 let (name, path) = spec.split_once('=').ok_or("--also needs NAME=PATH")?;
-                options.also.push((name.to_owned(), PathBuf::from(path)));
+                plan.also.push((name.to_owned(), PathBuf::from(path)));
             }
             "--only" => {
                 let names: Vec<String> = value()?.split(',').map(str::to_owned).collect();
@@ -163,82 +133,101 @@ fn parse_options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    Ok(options)
+    Ok(plan)
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
+    let mut candidates = std::env::split_paths(&path).map(|dir| dir.join(name));
+    candidates.find(|candidate| is_executable(candidate))
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    let meta = std::fs::metadata(path);
+    meta.is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// A contender, with the first line it prints for `--version`, for the record.
-fn init(name: &str, peer: bool, path: PathBuf) -> Init {
-    let output = std::process::Command::new(&path)
-        .arg("--version")
-        .stdin(std::process::Stdio::null())
-        .output();
-    let version = output.map_or("?".to_owned(), |out| {
+/// A contender: its `--version` line, and its file read for the size figure.
+fn init(name: &str, peer: bool, path: PathBuf) -> Result<Init, String> {
+    let shown = path.display();
+    if !is_executable(&path) {
+        return Err(format!("{name}: {shown} is not executable"));
+    }
+    let version = std::process::Command::new(&path).arg("--version").output();
+    let version = version.map_or("?".to_owned(), |out| {
         let text = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
         text.lines().next().unwrap_or("?").trim().to_owned()
     });
-    Init {
-        name: name.to_owned(),
+    let file = std::fs::read(&path).map_err(|e| format!("{shown}: {e}"))?;
+    let (is_static, stripped) =
+        elf_facts(&file).ok_or(format!("{shown} is not a 64-bit ELF file"))?;
+    let (name, bytes) = (name.to_owned(), file.len());
+    Ok(Init {
+        name,
         peer,
         path,
         version,
+        bytes,
+        is_static,
+        stripped,
+    })
+}
+
+/// Whether a 64-bit ELF file is static (no PT_INTERP program header) and
+/// stripped (no SHT_SYMTAB section). `None` if it is not such a file.
+pub fn elf_facts(bytes: &[u8]) -> Option<(bool, bool)> {
+    if bytes.get(..5)? != b"\x7fELF\x02" {
+        return None;
     }
+    let int = |at: usize, len: usize| {
+        let mut le = [0u8; 8];
+        le[..len].copy_from_slice(bytes.get(at..at + len)?);
+        Some(u64::from_le_bytes(le) as usize)
+    };
+    // A table (from the header: its offset, its entries' size and number)
+    // has no entry of this type (at this offset in an entry).
+    let none_of = |table: usize, size: usize, count: usize, field: usize, kind: usize| {
+        let (at, size, count) = (int(table, 8)?, int(size, 2)?, int(count, 2)?);
+        let mut types = (0..count).map(|i| int(at + i * size + field, 4));
+        types.try_fold(true, |none, t| Some(none && t? != kind))
+    };
+    const PT_INTERP: usize = 3;
+    const SHT_SYMTAB: usize = 2;
+    let is_static = none_of(0x20, 0x36, 0x38, 0, PT_INTERP)?;
+    Some((is_static, none_of(0x28, 0x3a, 0x3c, 4, SHT_SYMTAB)?))
 }
 
 /// rinit first, then each peer found on PATH, then the `--also` builds; the
 /// notes name the peers missing.
-fn discover(options: &Options) -> Result<(Vec<Init>, Vec<String>), String> {
-    let rinit = &options.rinit;
-    if !is_executable(rinit) {
-        return Err(format!(
-            "rinit's static build {} is missing: build it with \
-             `cargo build --release --target x86_64-unknown-linux-musl` (scripts/bench does)",
-            rinit.display()
-        ));
-    }
-    let rinit = rinit
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", rinit.display()))?;
-    let mut inits = vec![init("rinit", false, rinit)];
-    let mut notes = Vec::new();
-    let peers: [&[&str]; 3] = [&["tini-static", "tini"], &["dumb-init"], &["catatonit"]];
-    for names in peers {
-        match names.iter().find_map(|n| Some((n, find_in_path(n)?))) {
-            Some((name, path)) => inits.push(init(name, true, path)),
+fn discover(plan: &Plan) -> Result<(Vec<Init>, Vec<String>), String> {
+    let (mut found, mut notes) = (vec![("rinit", false, plan.rinit.clone())], Vec::new());
+    for names in [&["tini-static", "tini"][..], &["dumb-init"], &["catatonit"]] {
+        let mut on_path = names.iter().map(|&name| (name, find_in_path(name)));
+        match on_path.find_map(|(name, path)| Some((name, path?))) {
+            Some((name, path)) => found.push((name, true, path)),
             None => notes.push(format!("{} not found on PATH: skipped", names.join(" or "))),
         }
     }
-    for (name, path) in &options.also {
-        if !is_executable(path) {
-            return Err(format!(
-                "--also {name}: {} is not executable",
-                path.display()
-            ));
-        }
-        inits.push(init(name, false, path.clone()));
-    }
-    Ok((inits, notes))
+    found.extend(
+        plan.also
+            .iter()
+            .map(|(name, path)| (&**name, false, path.clone())),
+    );
+    let inits = found
+        .into_iter()
+        .map(|(name, peer, path)| init(name, peer, path));
+    Ok((inits.collect::<Result<_, _>>()?, notes))
 }
 
 fn main() {
-    let options = parse_options().unwrap_or_else(|e| {
+    let plan = parse_options().unwrap_or_else(|e| {
         eprintln!("rinit-bench: {e}");
         std::process::exit(2);
     });
     // A run that fails a check panics, with what it saw; the harness kills
     // its namespace as the panic unwinds.
-    match std::panic::catch_unwind(|| run(options)) {
+    match std::panic::catch_unwind(|| run(plan)) {
         Ok(Ok(())) => {}
         outcome => {
             if let Ok(Err(e)) = outcome {
@@ -250,64 +239,59 @@ fn main() {
     }
 }
 
-fn run(options: Options) -> Result<(), String> {
-    if !is_executable(&options.testkit) {
-        return Err(format!(
-            "the workload program {} is missing \
-             (cargo build --profile measure --example testkit; scripts/bench does)",
-            options.testkit.display()
-        ));
+fn run(plan: Plan) -> Result<(), String> {
+    let rinit = (&plan.rinit, "--release --target x86_64-unknown-linux-musl");
+    let testkit = (&plan.testkit, "--profile measure --example testkit");
+    for (path, how) in [rinit, testkit] {
+        if !is_executable(path) {
+            let built = format!("`cargo build {how}` (scripts/bench does)");
+            return Err(format!("{} is missing: {built}", path.display()));
+        }
     }
     if find_in_path("unshare").is_none() {
         return Err("unshare (util-linux) is not on PATH".into());
     }
-    let (inits, notes) = discover(&options)?;
-    let mut machine = report::Machine::describe();
-    let plan = &options.plan;
-    eprintln!("rinit-bench: {}", machine.line());
-    if let Ok(load) = machine.load.parse::<f64>()
-        && load > machine.cores as f64 / 2.0
-    {
-        eprintln!(
-            "rinit-bench: warning: the machine is busy (1-minute load average {load} on {} cores): \
-             expect noisy figures",
-            machine.cores
-        );
+    let (inits, notes) = discover(&plan)?;
+    let (machine, load) = (report::machine(), report::loadavg());
+    eprintln!("rinit-bench: {machine}");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if load.parse().is_ok_and(|l: f64| l > cores as f64 / 2.0) {
+        let busy = format!("1-minute load average {load} on {cores} cores");
+        eprintln!("rinit-bench: warning: the machine is busy ({busy}): expect noisy figures");
     }
     for init in &inits {
-        eprintln!(
-            "  {:<12} {} ({})",
-            init.name,
-            init.path.display(),
-            init.version
-        );
+        let (name, path, version) = (&init.name, init.path.display(), &init.version);
+        eprintln!("  {name:<12} {path} ({version})");
     }
-    for note in &notes {
-        eprintln!("  note: {note}");
-    }
+    notes.iter().for_each(|note| eprintln!("  note: {note}"));
+    let (testkit, plan) = (plan.testkit.to_string_lossy(), &plan);
     let bench = figures::Bench {
         inits: &inits,
-        testkit: &options.testkit.to_string_lossy(),
+        testkit: &testkit,
         plan,
     };
     let results = bench.run_all();
-    machine.load = format!("{} before, {} after", machine.load, report::loadavg());
-    let table = report::markdown(&machine, &inits, &notes, plan, &results);
+    let load = format!("{load} before, {} after", report::loadavg());
+    let table = report::markdown(&machine, &load, &inits, &notes, plan, &results);
     println!("{table}");
-    if let Some(dir) = &options.out {
-        let write = |path: PathBuf, text: &str| {
-            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
-        };
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        write(dir.join("results.md"), &table)?;
-        write(
-            dir.join("per-unit.svg"),
-            &report::svg(&machine, &inits, &results),
-        )?;
-        eprintln!(
-            "rinit-bench: wrote results.md and per-unit.svg in {}",
-            dir.display()
-        );
-    }
+    let Some(dir) = &plan.out else { return Ok(()) };
+    let svg = report::svg(&machine, &inits, &results);
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text);
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| write("results.md", &table))
+        .and_then(|()| write("per-unit.svg", &svg));
+    let dir = dir.display();
+    written.map_err(|e| format!("{dir}: {e}"))?;
+    eprintln!("rinit-bench: wrote results.md and per-unit.svg in {dir}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn this_test_binary_is_a_dynamic_elf_with_symbols() {
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert_eq!(super::elf_facts(&exe), Some((false, false)));
+        assert_eq!(super::elf_facts(b"#!/bin/sh\n"), None);
+    }
 }

@@ -6,7 +6,7 @@
 //! passing it fails the caller with a panic that says what was seen.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -55,21 +55,31 @@ fn code_of(status: ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }
 
-/// Waits for `child` to exit, at most `limit` (`None` then). The exit is
-/// the event: a pidfd becomes readable when its process exits.
-fn wait_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    if let Some(status) = child.try_wait().expect("try_wait") {
-        return Some(status);
-    }
-    // The child is not reaped yet, so its pid is still its own.
+/// A pidfd for `pid`: readable once the process has exited, hung up
+/// (POLLHUP) once it has been reaped; `None` if there is no such process.
+pub fn pidfd(pid: i32) -> Option<OwnedFd> {
     // SAFETY: pidfd_open takes plain integers and returns a new descriptor or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id(), 0) };
-    assert!(fd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        let e = std::io::Error::last_os_error();
+        assert_eq!(
+            e.raw_os_error(),
+            Some(libc::ESRCH),
+            "pidfd_open({pid}): {e}"
+        );
+        return None;
+    }
     // SAFETY: the descriptor was just opened and nothing else owns it.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Waits at most `limit` for `fd` to report one of `events` (`POLLIN`...)
+/// or a hang-up; false if the time ran out. With a pidfd and no events,
+/// this waits for the process to be reaped.
+pub fn poll_fd(fd: BorrowedFd, events: i16, limit: Duration) -> bool {
     let mut poll = libc::pollfd {
-        fd: std::os::fd::AsRawFd::as_raw_fd(&fd),
-        events: libc::POLLIN,
+        fd: fd.as_raw_fd(),
+        events,
         revents: 0,
     };
     let deadline = Instant::now() + limit;
@@ -78,15 +88,26 @@ fn wait_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
         let ms = left.as_millis().min(i32::MAX as u128) as i32;
         // SAFETY: one valid pollfd, for the duration of the call.
         match unsafe { libc::poll(&mut poll, 1, ms) } {
-            0 => return None,
-            n if n > 0 => return Some(child.wait().expect("wait")),
+            0 => return false,
+            n if n > 0 => return true,
             _ => assert_eq!(
                 std::io::Error::last_os_error().raw_os_error(),
                 Some(libc::EINTR),
-                "poll on a pidfd"
+                "poll"
             ),
         }
     }
+}
+
+/// Waits for `child` to exit, at most `limit` (`None` then). The exit is
+/// the event: a pidfd becomes readable when its process exits.
+fn wait_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    if let Some(status) = child.try_wait().expect("try_wait") {
+        return Some(status);
+    }
+    // The child is not reaped yet, so its pid is still its own.
+    let fd = pidfd(child.id() as i32).expect("a pidfd for an unreaped child");
+    poll_fd(fd.as_fd(), libc::POLLIN, limit).then(|| child.wait().expect("wait"))
 }
 
 /// Runs `cmd` with no input or output and times it from just before the
@@ -385,25 +406,24 @@ pub fn children(pid: i32) -> Vec<i32> {
         .collect()
 }
 
+/// Every process in this PID namespace, from /proc.
+pub fn pids() -> Vec<i32> {
+    let entries = std::fs::read_dir("/proc").expect("/proc").flatten();
+    entries
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
 /// Live processes and zombies below `root`, as seen from outside the namespace.
 pub fn descendants(root: i32) -> (Vec<i32>, Vec<i32>) {
-    let mut table = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        // A process may vanish between listing and reading: skip it.
-        let Some(fields) = proc_stat(pid) else {
-            continue;
-        };
-        let state = fields[0].clone();
-        let parent: i32 = fields[1].parse().unwrap_or(0);
-        table.push((pid, parent, state));
-    }
+    // A process may vanish between listing and reading: it is skipped.
+    let table: Vec<(i32, i32, String)> = pids()
+        .into_iter()
+        .filter_map(|pid| {
+            let fields = proc_stat(pid)?;
+            Some((pid, fields[1].parse().unwrap_or(0), fields[0].clone()))
+        })
+        .collect();
     let (mut live, mut zombies) = (Vec::new(), Vec::new());
     let mut frontier = vec![root];
     while let Some(parent) = frontier.pop() {
