@@ -293,6 +293,9 @@ fn merged(cmd: &Command) -> Command {
             sh.env(key, value);
         }
     }
+    if let Some(dir) = cmd.get_current_dir() {
+        sh.current_dir(dir);
+    }
     sh
 }
 
