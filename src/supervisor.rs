@@ -146,11 +146,12 @@ impl Supervisor {
             let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
             let names = self.forensics.wants_names();
             let reaped = reap_exited(self.child, names, &mut |pid, termination| {
-                let how = format!("{termination:?}");
+                // Formatted only when it is logged: this runs for every orphan.
                 if warn_on_reap {
+                    let how = format!("{termination:?}");
                     warn!("{}", personality.reap_warning(pid.as_raw(), &how));
                 } else {
-                    debug!("reaped process {pid}: {how}");
+                    debug!("reaped process {pid}: {termination:?}");
                 }
             });
             let main = reaped.main.map(|t| (t, reaped.main_name.clone()));
