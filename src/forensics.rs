@@ -468,18 +468,26 @@ struct MemoryCgroup {
 impl MemoryCgroup {
     /// Finds the first candidate whose counter can be read; `None` without a
     /// memory controller (rinit then says nothing about OOM kills).
-    fn find() -> Option<MemoryCgroup> {
+    /// `counted_from`: the count to attribute rises from; `None` to take
+    /// the counter as it reads now.
+    fn find(counted_from: Option<u64>) -> Option<MemoryCgroup> {
         let own = parse_proc_cgroup(&read_text(Path::new("/proc/self/cgroup")).ok()?);
         let mounts = parse_cgroup_mounts(&read_text(Path::new("/proc/self/mountinfo")).ok()?);
         memory_cgroup_candidates(&own, &mounts)
             .into_iter()
             .find_map(|(version, dir)| {
                 let count = read_oom_kill_count(version, &dir)?;
-                Some(MemoryCgroup {
+                let memory = MemoryCgroup {
                     version,
                     dir,
-                    count: OomCount::new(count),
-                })
+                    count: OomCount::new(counted_from.unwrap_or(count)),
+                };
+                debug!(
+                    "watching the OOM kill count of {} (cgroup {:?}, {count} now)",
+                    memory.dir.display(),
+                    memory.version,
+                );
+                Some(memory)
             })
     }
 
@@ -511,6 +519,27 @@ fn read_oom_kill_count(version: CgroupVersion, dir: &Path) -> Option<u64> {
 /// OOM kills of processes rinit did not reap, and the memory limit.
 type UnreapedOom = (u64, Option<u64>);
 
+/// The memory cgroup's counter, found at start or when first needed.
+#[derive(Debug)]
+enum Memory {
+    NotYet,
+    Found(Option<MemoryCgroup>),
+}
+
+impl Memory {
+    /// The counter, found now if it was not yet (its count taken as 0:
+    /// see `Forensics::new`); `None` without a memory controller.
+    fn get(&mut self) -> Option<&mut MemoryCgroup> {
+        if let Memory::NotYet = self {
+            *self = Memory::Found(MemoryCgroup::find(Some(0)));
+        }
+        match self {
+            Memory::Found(found) => found.as_mut(),
+            Memory::NotYet => None,
+        }
+    }
+}
+
 /// What the supervisor tells, and what it keeps between events.
 #[derive(Debug)]
 pub(crate) struct Forensics {
@@ -521,7 +550,7 @@ pub(crate) struct Forensics {
     /// Signals rinit forwarded on request: a death by one of them is what
     /// the user asked for.
     forwarded: SignalSet,
-    memory: Option<MemoryCgroup>,
+    memory: Memory,
     /// How the main child ended, once it has, and whether the OOM killer did it.
     /// With OOM kills of processes rinit did not reap (grandchildren, say)
     /// and the memory limit, if there were any.
@@ -546,16 +575,17 @@ impl Forensics {
                 c.rsplit('/').next().unwrap_or_default().to_owned()
             })
             .unwrap_or_default();
-        let memory = MemoryCgroup::find();
-        match &memory {
-            Some(m) => debug!(
-                "watching the OOM kill count of {} (cgroup {:?}, now {})",
-                m.dir.display(),
-                m.version,
-                m.count.accounted
-            ),
-            None => debug!("no memory cgroup counter: OOM kills cannot be told apart"),
-        }
+        // Finding the counter costs about 0.2 ms of kernel time on a
+        // hybrid cgroup host (/proc/self/cgroup and mountinfo), too much for
+        // every start. As PID 1, rinit is the first process of a container
+        // whose cgroup is new, so its count starts at 0: the counter is found
+        // only once a death could be an OOM kill. Not as PID 1, rinit shares
+        // a cgroup with a history, and reads its count now.
+        let memory = if sys::own_pid() == 1 {
+            Memory::NotYet
+        } else {
+            Memory::Found(MemoryCgroup::find(None))
+        };
         Forensics {
             started: Instant::now(),
             main,
@@ -577,7 +607,7 @@ impl Forensics {
     /// Whether names of processes killed by SIGKILL are worth reading before
     /// they are reaped (only an OOM kill makes them news).
     pub(crate) fn wants_names(&self) -> bool {
-        self.memory.is_some()
+        !matches!(self.memory, Memory::Found(None))
     }
 
     /// After a reaping pass: `main` is the main child's end if it was
@@ -598,16 +628,32 @@ impl Forensics {
         let is_sigkill = |d: &Death| matches!(d.termination, Termination::Killed { signal, .. } if signal == libc::SIGKILL);
         let sigkilled = main.iter().chain(others).filter(|d| is_sigkill(d)).count();
         let (mut oom, mut unexplained) = (Oom::No, None);
-        // Read only when it can matter: a death by SIGKILL, or the main
-        // child's end (which also reports OOM kills rinit did not reap).
-        if let Some(memory) = self
-            .memory
-            .as_mut()
-            .filter(|_| sigkilled > 0 || main.is_some())
+        // Read only when it can matter: a death by SIGKILL, or a main child
+        // that failed (its end also reports OOM kills rinit did not reap; a
+        // clean exit stays silent whatever happened meanwhile).
+        let main_failed = main
+            .as_ref()
+            .is_some_and(|d| d.termination != Termination::Exited(0));
+        if let Some(memory) = (sigkilled > 0 || main_failed)
+            .then(|| self.memory.get())
+            .flatten()
         {
             if let Some(count) = read_oom_kill_count(memory.version, &memory.dir) {
-                let limit = memory.limit();
-                oom = match memory.count.attribute(count, sigkilled) {
+                let attribution = memory.count.attribute(count, sigkilled);
+                let rest = if main.is_some() {
+                    memory.count.take_rest(count)
+                } else {
+                    0
+                };
+                // The limit is read only when there is an OOM kill to tell:
+                // the common case, a main child that simply ended, reads the
+                // counter alone.
+                let limit = if attribution != Attribution::None || rest > 0 {
+                    memory.limit()
+                } else {
+                    None
+                };
+                oom = match attribution {
                     Attribution::All => Oom::Yes { limit },
                     Attribution::Some(kills) => Oom::Maybe {
                         kills,
@@ -617,7 +663,7 @@ impl Forensics {
                     Attribution::None => Oom::No,
                 };
                 if main.is_some() {
-                    unexplained = Some((memory.count.take_rest(count), limit));
+                    unexplained = Some((rest, limit));
                 }
             }
         }

@@ -39,7 +39,8 @@ pub(crate) struct Reaped {
 ///
 /// Each child is first looked at without being reaped (`sys::peek_changed`),
 /// because once reaped its name is gone from /proc: the main child's name
-/// is always read, another's when it died of a signal and `names` is set.
+/// is read unless it exited 0, another's when it died of a signal and
+/// `names` is set.
 pub(crate) fn reap_exited(
     main: Option<Pid>,
     names: bool,
@@ -73,7 +74,10 @@ pub(crate) fn reap_exited(
             continue;
         };
         let by_signal = matches!(seen, Termination::Killed { .. });
-        let name = if is_main || (names && by_signal) {
+        // A clean exit of the main child is no news: its name is not read
+        // (forensics then falls back to the command's name if it must).
+        let main_news = is_main && seen != Termination::Exited(0);
+        let name = if main_news || (names && by_signal) {
             sys::process_name(pid)
         } else {
             None
