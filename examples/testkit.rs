@@ -56,6 +56,7 @@
 //!
 //! The benchmark's workloads, `testkit bench-*`, are in testkit/bench.rs.
 
+use rinit_harness::monotonic_micros;
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -620,20 +621,6 @@ fn exec_env(args: &[std::ffi::OsString]) -> ! {
 }
 
 // ---- Workload of the stop suite (tests/stop.rs).
-
-/// CLOCK_MONOTONIC in microseconds: the clock `std::time::Instant` reads,
-/// and the same in every PID namespace, so a test can compare its own
-/// readings with the app's.
-fn monotonic_micros() -> u128 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into a live timespec.
-    let ret = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-    assert_eq!(ret, 0, "clock_gettime");
-    now.tv_sec as u128 * 1_000_000 + now.tv_nsec as u128 / 1_000
-}
 
 /// An app that records when each signal arrives, and stops (or not) on the
 /// signals apps stop on.

@@ -342,12 +342,7 @@ fn a_stalled_stderr_stalls_nothing_as_a_subreaper() {
 #[test]
 fn pdeathsig_when_the_parent_died_before_it_was_armed() {
     let scratch = Scratch::new("pdeathsig");
-    let fifo = scratch.file("trace");
-    nix::unistd::mkfifo(
-        fifo.as_str(),
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    )
-    .unwrap();
+    let fifo = scratch.fifo("trace");
     let tk = testkit();
     // With -D, strace runs as a detached grandchild and rinit stays the
     // direct child of this shell. strace reports rinit's first getppid()

@@ -109,6 +109,20 @@ fn start_with_pid(pid: i32) -> std::process::Child {
     panic!("could not get pid {pid} back");
 }
 
+/// Ends a test whose drain a process ignoring SIGTERM keeps going: the
+/// stranger goes, rinit's remaining descendants get SIGKILL, and rinit's end
+/// is collected.
+fn end_the_drain(mut stranger: std::process::Child, running: Running) -> Finished {
+    let _ = stranger.kill();
+    let _ = stranger.wait();
+    let (live, _) = descendants(running.outer_pid());
+    for pid in live {
+        // SAFETY: kill takes plain integers.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    running.finish()
+}
+
 /// Not PID 1: the main child (leader of its process group) exits while a
 /// daemon in its own session keeps rinit draining. An unrelated process
 /// then gets the main child's number and makes it its own group (`setsid`).
@@ -136,20 +150,12 @@ fn a_reused_group_number_never_receives_a_signal() {
     running.expect_stderr_line("the child's exit", |l| {
         l.contains("child exited with status 5")
     });
-    let mut stranger = start_with_pid(group);
+    let stranger = start_with_pid(group);
     // SAFETY: kill takes plain integers.
     assert_eq!(unsafe { libc::kill(running.outer_pid(), libc::SIGUSR1) }, 0);
     running.expect_stderr_line("the forward", |l| l.contains("SIGUSR1"));
     let reached = has_pending(group, libc::SIGUSR1);
-    let _ = stranger.kill();
-    let _ = stranger.wait();
-    // End the drain: SIGKILL the daemon that ignores SIGTERM.
-    let (live, _) = descendants(running.outer_pid());
-    for pid in live {
-        // SAFETY: kill takes plain integers.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-    }
-    let done = running.finish();
+    let done = end_the_drain(stranger, running);
     assert!(
         !reached,
         "the stranger with pid {group} got SIGUSR1: {done:?}"
@@ -170,12 +176,7 @@ fn a_reused_pid_never_receives_the_drain() {
         "this test needs root (ns_last_pid): run the suite as root"
     );
     let scratch = Scratch::new("reused-pid");
-    let fifo = scratch.file("trace");
-    nix::unistd::mkfifo(
-        fifo.as_str(),
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    )
-    .unwrap();
+    let fifo = scratch.fifo("trace");
     let tk = testkit();
     // The main child exits 6 at once and leaves a middle process that
     // ignores SIGTERM (so the drain goes on), with a helper of its own that
@@ -213,17 +214,10 @@ fn a_reused_pid_never_receives_the_drain() {
     // SAFETY: kill takes plain integers.
     unsafe { libc::kill(helper, libc::SIGKILL) };
     running.expect("helper gone");
-    let mut stranger = start_with_pid(helper);
+    let stranger = start_with_pid(helper);
     running.expect_stderr_line("the drain", |l| l.contains("sending SIGTERM to"));
     let reached = has_pending(helper, libc::SIGTERM);
-    let _ = stranger.kill();
-    let _ = stranger.wait();
-    let (live, _) = descendants(running.outer_pid());
-    for pid in live {
-        // SAFETY: kill takes plain integers.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-    }
-    let done = running.finish();
+    let done = end_the_drain(stranger, running);
     assert!(
         !reached,
         "the stranger with pid {helper} got SIGTERM ({report:?}): {done:?}"

@@ -12,18 +12,6 @@ use std::time::{Duration, Instant};
 type Opts = &'static [&'static str];
 type Vars = &'static [(&'static str, &'static str)];
 
-/// CLOCK_MONOTONIC in microseconds, as `testkit stop-app` prints it.
-fn monotonic_micros() -> u128 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into a live timespec.
-    let ret = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-    assert_eq!(ret, 0, "clock_gettime");
-    now.tv_sec as u128 * 1_000_000 + now.tv_nsec as u128 / 1_000
-}
-
 /// The time in a "signal N at MICROS" line.
 fn stamp(line: &str) -> u128 {
     line.rsplit(' ')

@@ -477,6 +477,21 @@ impl Scratch {
         self.path(name).to_string_lossy().into_owned()
     }
 
+    /// Makes a named pipe `name` (for a tracer's report, say); returns its path.
+    pub fn fifo(&self, name: &str) -> String {
+        let path = self.file(name);
+        let c_path = std::ffi::CString::new(path.as_str()).expect("no NUL in a scratch path");
+        // SAFETY: mkfifo reads a NUL-terminated path that outlives the call.
+        let made = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
+        assert_eq!(
+            made,
+            0,
+            "mkfifo {path}: {}",
+            std::io::Error::last_os_error()
+        );
+        path
+    }
+
     /// Writes `text` to `name` with this mode; returns its path.
     pub fn write(&self, name: &str, text: &str, mode: u32) -> String {
         use std::os::unix::fs::PermissionsExt;
@@ -501,6 +516,20 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// CLOCK_MONOTONIC in microseconds: the clock `std::time::Instant` reads,
+/// and the same in every PID namespace, so a test and the workload it runs
+/// can compare their readings.
+pub fn monotonic_micros() -> u128 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into a live timespec.
+    let ret = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    assert_eq!(ret, 0, "clock_gettime");
+    now.tv_sec as u128 * 1_000_000 + now.tv_nsec as u128 / 1_000
 }
 
 #[cfg(test)]
