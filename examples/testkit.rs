@@ -112,8 +112,14 @@ fn main() {
 /// Waits for signals synchronously, so real-time signals come out in the
 /// order the kernel queued them.
 fn sigecho() {
-    // Every signal the C library lets us block (all but 32 and 33, which
-    // glibc keeps for itself) goes to sigwaitinfo.
+    echo_signals(|n| say(&format!("signal {n}")));
+}
+
+/// Blocks every signal the C library lets us block (all but 32 and 33,
+/// which glibc keeps for itself), prints "ready", and hands each signal to
+/// `on_signal` as sigwaitinfo returns it; exits 0 ("stdin closed") when
+/// stdin closes.
+fn echo_signals(mut on_signal: impl FnMut(i32)) -> ! {
     let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
     // SAFETY: sigfillset initialises the set; pthread_sigmask reads it.
     let set = unsafe {
@@ -133,7 +139,7 @@ fn sigecho() {
         // SAFETY: valid set and out-pointer.
         let n = unsafe { libc::sigwaitinfo(&set, info.as_mut_ptr()) };
         if n > 0 {
-            say(&format!("signal {n}"));
+            on_signal(n);
         }
     }
 }
@@ -629,27 +635,7 @@ fn stop_app(action: &str) {
         eprintln!("testkit: stop-app takes stay, die or exit, not {action:?}");
         std::process::exit(64);
     }
-    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
-    // SAFETY: sigfillset initialises the set; pthread_sigmask reads it.
-    let set = unsafe {
-        libc::sigfillset(set.as_mut_ptr());
-        libc::pthread_sigmask(libc::SIG_BLOCK, set.as_ptr(), std::ptr::null_mut());
-        set.assume_init()
-    };
-    std::thread::spawn(|| {
-        let mut sink = [0u8; 256];
-        while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
-        say("stdin closed");
-        std::process::exit(0);
-    });
-    say("ready");
-    loop {
-        let mut info = std::mem::MaybeUninit::<libc::siginfo_t>::uninit();
-        // SAFETY: valid set and out-pointer.
-        let n = unsafe { libc::sigwaitinfo(&set, info.as_mut_ptr()) };
-        if n <= 0 {
-            continue;
-        }
+    echo_signals(|n| {
         say(&format!("signal {n} at {}", monotonic_micros()));
         if [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT].contains(&n) {
             match action {
@@ -658,7 +644,7 @@ fn stop_app(action: &str) {
                 _ => {}
             }
         }
-    }
+    });
 }
 
 fn job(code: i32) {
