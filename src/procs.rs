@@ -67,7 +67,9 @@ fn read_stat(pid: libc::pid_t) -> Option<Stat> {
 }
 
 /// Every process in /proc. `None` when /proc is missing or belongs to
-/// another PID namespace (its numbers would then name the wrong processes).
+/// another PID namespace (its numbers would then name the wrong processes),
+/// or when a process could not be read for want of a file descriptor: a
+/// table with holes would pass for a tree with fewer processes in it.
 pub(crate) fn snapshot() -> Option<Vec<Entry>> {
     let own = std::fs::read_link("/proc/self").ok()?;
     if own.to_str()?.parse::<libc::pid_t>().ok()? != sys::own_pid() {
@@ -83,8 +85,16 @@ pub(crate) fn snapshot() -> Option<Vec<Entry>> {
             continue;
         };
         // A process may vanish between listing and reading: skip it.
-        if let Some(stat) = read_stat(pid) {
-            table.push(Entry { pid, stat });
+        match std::fs::read(format!("/proc/{pid}/stat")) {
+            Ok(raw) => {
+                if let Some(stat) = parse_stat(&raw) {
+                    table.push(Entry { pid, stat });
+                }
+            }
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                return None;
+            }
+            Err(_) => {}
         }
     }
     Some(table)

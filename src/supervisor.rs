@@ -200,7 +200,7 @@ impl Supervisor {
                         }
                         if !self.signal_remaining(signal) && self.drain.is_killing() {
                             warn!(
-                                "cannot see the remaining descendants (no usable /proc): leaving them to the init above"
+                                "cannot list the remaining descendants (no /proc, another namespace's /proc, or no file descriptor left to read it): leaving them to the init above"
                             );
                             return Ok(code);
                         }
