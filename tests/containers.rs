@@ -83,23 +83,6 @@ fn podman_in(state: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// Runs a command to completion: its stdout, or its output as the error.
-fn output_of(mut cmd: Command) -> Result<String, String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
-        Ok(stdout)
-    } else {
-        Err(format!(
-            "{cmd:?} failed ({}):\n{stdout}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
 impl Engine {
     fn set_up() -> Result<Engine, String> {
         let rinit = build_static_rinit()?;

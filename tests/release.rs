@@ -73,25 +73,6 @@ fn file_name(arch: &Arch) -> String {
     format!("rinit-{VERSION}-{}", arch.name)
 }
 
-/// Runs a command to completion: its stdout, or everything it said as the
-/// error.
-fn output_of(mut cmd: Command) -> Result<String, String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
-        Ok(stdout)
-    } else {
-        Err(format!(
-            "{cmd:?} failed ({}):\n{stdout}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
 /// `scripts/release --out OUT [ARGS...]`, building in a target directory of
 /// its own so as not to wait on the lock of the `cargo test` that runs this.
 fn release_command(out: &Path, args: &[&str]) -> Command {

@@ -532,6 +532,25 @@ pub fn monotonic_micros() -> u128 {
     now.tv_sec as u128 * 1_000_000 + now.tv_nsec as u128 / 1_000
 }
 
+/// Runs a command to completion, stdin closed: its stdout, or, if it
+/// fails, everything it said as the error.
+pub fn output_of(mut cmd: Command) -> Result<String, String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!(
+            "{cmd:?} failed ({}):\n{stdout}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
