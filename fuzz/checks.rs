@@ -88,7 +88,7 @@ pub(crate) fn check_command_line(data: &[u8]) {
             assert_eq!(tail, &config.command[..]);
         }
         Ok(Invocation::Help(text)) => assert!(text.contains("usage:")),
-        Ok(Invocation::Version(line)) => assert!(!line.contains('\n')),
+        Ok(Invocation::Version { line, .. }) => assert!(!line.contains('\n')),
         Ok(Invocation::License) => {}
     }
 }

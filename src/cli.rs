@@ -71,7 +71,12 @@ pub struct Config {
 pub enum Invocation {
     Run(Box<Config>),
     Help(String),
-    Version(String),
+    /// The version line, and whether it goes to stderr (dumb-init's way)
+    /// rather than stdout.
+    Version {
+        line: String,
+        to_stderr: bool,
+    },
     License,
 }
 
@@ -614,8 +619,10 @@ fn read_with_clap(personality: Personality, argv: &[OsString]) -> Result<Command
         return Ok(CommandLine::Print(Invocation::Help(help)));
     }
     if matches.get_flag("version") {
-        let line = personality.version_line();
-        return Ok(CommandLine::Print(Invocation::Version(line)));
+        return Ok(CommandLine::Print(Invocation::Version {
+            line: personality.version_line(),
+            to_stderr: personality.version_on_stderr(),
+        }));
     }
     if matches.get_flag("license") {
         return Ok(CommandLine::Print(Invocation::License));
@@ -1151,10 +1158,13 @@ mod tests {
         ));
         assert_eq!(
             parse_plain(&["rinit", "-V"]),
-            Invocation::Version(format!("rinit {}", env!("CARGO_PKG_VERSION")))
+            Invocation::Version {
+                line: format!("rinit {}", env!("CARGO_PKG_VERSION")),
+                to_stderr: false
+            }
         );
         assert!(
-            matches!(parse_plain(&["docker-init", "--version"]), Invocation::Version(v) if v.starts_with("tini version "))
+            matches!(parse_plain(&["docker-init", "--version"]), Invocation::Version { line, to_stderr: false } if line.starts_with("tini version "))
         );
         assert_eq!(parse_plain(&["rinit", "-L"]), Invocation::License);
         assert_eq!(parse_plain(&["rinit", "-l"]), Invocation::License);
@@ -1514,7 +1524,10 @@ mod tests {
         assert_eq!(parse_plain(&["catatonit", "-L"]), Invocation::License);
         assert!(matches!(
             parse_plain(&["dumb-init", "-V"]),
-            Invocation::Version(_)
+            Invocation::Version {
+                to_stderr: true,
+                ..
+            }
         ));
     }
 

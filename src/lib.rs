@@ -52,7 +52,6 @@ use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
 use std::ffi::{CString, OsString};
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 
 /// Runs rinit with these arguments (`argv[0]` first) and this environment
 /// (the C runtime's `envp`, entry by entry); returns the exit code.
@@ -66,9 +65,8 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
     let config = match cli::parse(&argv, &lookup) {
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
-        Ok(Invocation::Version(line)) => {
-            let name = argv.first().map(|a| a.as_bytes()).unwrap_or_default();
-            if personality::Personality::from_argv0(name).version_on_stderr() {
+        Ok(Invocation::Version { line, to_stderr }) => {
+            if to_stderr {
                 let _ = writeln!(std::io::stderr(), "{line}");
                 return exit_status::SUCCESS;
             }
