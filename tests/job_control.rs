@@ -72,6 +72,19 @@ fn start_job(terminal: &mut Terminal, rinit: &str) -> (i32, i32) {
     (pids[0], pids[1])
 }
 
+/// The resumed job reads a line from the terminal (so it has the terminal),
+/// then exits 7 at the end of input, and the shell reports that status;
+/// then the shell exits.
+fn finish_the_job(terminal: &mut Terminal) {
+    terminal.type_in("two\n");
+    terminal.wait_for("got two");
+    terminal.type_in("\x04");
+    terminal.wait_for("prompt> ");
+    terminal.type_in("echo status-$?\n");
+    terminal.wait_for("status-7");
+    terminal.type_in("exit 0\n");
+}
+
 /// Ctrl-Z stops the program and rinit with it, so bash reports the job
 /// stopped and prints its prompt; `fg` continues it with the terminal
 /// handed back (it reads the next line typed), and its exit status comes
@@ -89,14 +102,7 @@ fn ctrl_z_gives_the_prompt_back_and_fg_resumes_the_program() {
         terminal.wait_for("prompt> ");
         terminal.type_in("fg\n");
         terminal.wait_for("continued");
-        terminal.type_in("two\n");
-        terminal.wait_for("got two");
-        // End of input: the job exits 7.
-        terminal.type_in("\x04");
-        terminal.wait_for("prompt> ");
-        terminal.type_in("echo status-$?\n");
-        terminal.wait_for("status-7");
-        terminal.type_in("exit 0\n");
+        finish_the_job(&mut terminal);
         assert_eq!(terminal.exit_code(), Some(0), "{name}");
     }
 }
@@ -119,13 +125,7 @@ fn bg_leaves_the_terminal_to_the_shell() {
     terminal.wait_for("Stopped");
     terminal.type_in("fg\n");
     terminal.wait_for("continued");
-    terminal.type_in("two\n");
-    terminal.wait_for("got two");
-    terminal.type_in("\x04");
-    terminal.wait_for("prompt> ");
-    terminal.type_in("echo status-$?\n");
-    terminal.wait_for("status-7");
-    terminal.type_in("exit 0\n");
+    finish_the_job(&mut terminal);
     assert_eq!(terminal.exit_code(), Some(0));
 }
 
