@@ -705,9 +705,23 @@ impl MemoryCgroup {
     }
 }
 
-/// A small text file (std::fs::read, which the rest of rinit links anyway).
+/// A small text file of the kernel's. These report a size of 0, so
+/// `std::fs::read` asks for the size (statx, lseek) and then reads in small
+/// growing steps (a dozen calls for mountinfo); the start-up path reads
+/// three such files, so each is read a page at a time: open, one read for
+/// the text, one that finds the end, close.
 fn read_text(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let (mut bytes, mut page) = (Vec::new(), [0u8; 4096]);
+    loop {
+        match file.read(&mut page) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&page[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
 }
 
