@@ -843,10 +843,12 @@ fn the_termination_log_is_refused_unless_a_regular_file() {
 /// `/proc/sys/kernel/hostname` looks like an empty regular file. In a UTS
 /// namespace of its own, a process left behind reads the hostname when the
 /// drain's SIGTERM reaches it, after rinit would have written the message.
+/// (Its `sleep` is started before the trap is set: a child forked with the
+/// shell's handler in place, and not yet exec'd, would lose the SIGTERM.)
 #[test]
 fn the_termination_log_never_writes_into_procfs() {
     let script = r#"echo before >/proc/sys/kernel/hostname
-(trap 'cat /proc/sys/kernel/hostname; exit 0' TERM; sleep 1000 & echo ready; wait) &
+(sleep 1000 & trap 'cat /proc/sys/kernel/hostname; exit 0' TERM; echo ready; wait) &
 read -r _ || true
 exit 1"#;
     let mut cmd = scrubbed(Command::new("unshare"));
