@@ -7,8 +7,10 @@
 //! - the main child died of a signal nobody asked for through rinit
 //!   (`'app' (pid 7) was killed by SIGSEGV (core dumped) after 3.2s`);
 //! - a process was killed by the kernel's OOM killer: the memory cgroup's
-//!   `oom_kill` counter, read at start and again only after a process that
-//!   died of SIGKILL was reaped, has risen;
+//!   `oom_kill` counter, read before the child starts and again only after
+//!   a process that died of SIGKILL was reaped, has risen, and rinit did not
+//!   send a SIGKILL that explains the death itself;
+//! - the main child outlived `--kill-after` and rinit SIGKILLed it;
 //! - processes outlived the grace period and rinit SIGKILLed them.
 //!
 //! An ordinary exit, or a death by a signal rinit forwarded, says nothing.
@@ -32,6 +34,11 @@ const TERMINATION_LOG_MAX: usize = 4096;
 
 /// How many processes the SIGKILL line names before it only counts.
 const NAMED_VICTIMS: usize = 5;
+
+/// How many lines about other processes the termination message keeps
+/// word for word; the rest are counted (bounded memory for the container's
+/// whole life, and room for the main child's line in 4,096 bytes).
+const KEPT_NOTES: usize = 8;
 
 /// A process that died, as rinit knows it when it reaps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,6 +183,68 @@ fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
     )
 }
 
+/// The main child outlived `--kill-after` and died of the SIGKILL rinit
+/// sent: a stop that took too long, not a crash and not an OOM kill.
+fn kill_after_line(death: &Death, delay: Duration, after: Option<Duration>) -> String {
+    let mut line = format!(
+        "'{}' (pid {}) did not exit within --kill-after {}: sent SIGKILL",
+        printable_name(&death.name),
+        death.pid,
+        format_duration(delay)
+    );
+    if let Some(after) = after {
+        line.push_str(&format!(" after {}", format_duration(after)));
+    }
+    line
+}
+
+/// Who rinit itself has sent SIGKILL to. A death by SIGKILL there is
+/// rinit's doing and never an OOM kill. Two flags whatever happens: bounded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct SentKill {
+    main: bool,
+    others: bool,
+}
+
+/// Where a SIGKILL of rinit's went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KillTarget {
+    /// The main child alone (`--forward-to child`).
+    MainChild,
+    /// The main child's process group.
+    Group,
+    /// Every process rinit can reach (`--forward-to all`, the drain).
+    Everyone,
+}
+
+impl SentKill {
+    fn record(&mut self, target: KillTarget) {
+        self.main = true;
+        // Which group a process was in is not known when it is reaped, so
+        // after a SIGKILL to a group any later death by SIGKILL may be
+        // rinit's: an OOM kill then goes unnamed (it is still counted at the
+        // main child's end), which beats naming rinit's kill as one.
+        if target != KillTarget::MainChild {
+            self.others = true;
+        }
+    }
+
+    /// Whether rinit's own SIGKILL may explain a death by SIGKILL.
+    fn explains(&self, is_main: bool) -> bool {
+        if is_main { self.main } else { self.others }
+    }
+}
+
+fn is_sigkill(death: &Death) -> bool {
+    matches!(death.termination, Termination::Killed { signal, .. } if signal == libc::SIGKILL)
+}
+
+/// Whether the OOM killer may explain `death`: it died of SIGKILL, and not
+/// of one rinit may have sent itself.
+fn oom_candidate(death: &Death, is_main: bool, sent: SentKill) -> bool {
+    is_sigkill(death) && !sent.explains(is_main)
+}
+
 /// Whether the main child's end deserves the crash line at the default
 /// level: a death by a signal that rinit did not forward on request, unless
 /// `-e` made its code a success. An OOM kill always does.
@@ -195,10 +264,9 @@ fn main_end_is_news(
     }
 }
 
-/// The SIGKILL line's list: the first few by pid, then a count of the rest.
-fn victims_text(victims: &[(i32, String)]) -> String {
-    // The lowest pids, in order, without sorting the whole list (a sort
-    // would link several KB of code for a list of five).
+/// The `NAMED_VICTIMS` lowest pids, in order, without sorting the whole
+/// list (a sort would link several KB of code for a list of five).
+fn lowest_pids(victims: &[(i32, String)]) -> Vec<&(i32, String)> {
     let mut first: Vec<&(i32, String)> = Vec::with_capacity(NAMED_VICTIMS + 1);
     for victim in victims {
         let at = first.partition_point(|(pid, _)| *pid < victim.0);
@@ -207,8 +275,13 @@ fn victims_text(victims: &[(i32, String)]) -> String {
             first.truncate(NAMED_VICTIMS);
         }
     }
+    first
+}
+
+/// The SIGKILL line's list: the first few by pid, then a count of the rest.
+fn victims_text(victims: &[(i32, String)]) -> String {
     let mut text = String::new();
-    for (pid, name) in first {
+    for (pid, name) in lowest_pids(victims) {
         if !text.is_empty() {
             text.push_str(", ");
         }
@@ -218,6 +291,17 @@ fn victims_text(victims: &[(i32, String)]) -> String {
         text.push_str(&format!(", and {} more", victims.len() - NAMED_VICTIMS));
     }
     text
+}
+
+/// The SIGKILL line's `pids` field: the pids the text names, no more (a
+/// line of thousands would be split by Docker and CRI at 16 KiB); `count`
+/// says how many there were.
+fn victim_pids(victims: &[(i32, String)]) -> String {
+    let pids: Vec<String> = lowest_pids(victims)
+        .iter()
+        .map(|(pid, _)| pid.to_string())
+        .collect();
+    pids.join(",")
 }
 
 /// `N processes outlived the 5s grace period: sending SIGKILL to ...`.
@@ -236,11 +320,82 @@ fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
     }
 }
 
-/// The termination message: the lines, cut to Kubernetes' 4,096 bytes at a
-/// character boundary.
-fn termination_message(lines: &[String]) -> String {
-    let mut text = lines.join("\n");
+/// Lines about other processes for the termination message: the first
+/// `KEPT_NOTES` word for word, the rest counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Notes {
+    /// A line, and whether it says "maybe".
+    kept: Vec<(String, bool)>,
+    more_oom: u64,
+    more_maybe: u64,
+}
+
+impl Notes {
+    fn push(&mut self, line: String, maybe: bool) {
+        if self.kept.len() < KEPT_NOTES {
+            self.kept.push((line, maybe));
+        } else if maybe {
+            self.more_maybe += 1;
+        } else {
+            self.more_oom += 1;
+        }
+    }
+}
+
+/// `and 42 more processes killed by the OOM killer`.
+fn more_text(oom: u64, maybe: u64) -> String {
+    let plural = |n: u64| if n == 1 { "process" } else { "processes" };
+    let mut text = String::new();
+    if oom > 0 {
+        text.push_str(&format!(
+            "and {oom} more {} killed by the OOM killer\n",
+            plural(oom)
+        ));
+    }
+    if maybe > 0 {
+        text.push_str(&format!(
+            "and {maybe} more {} killed by SIGKILL, maybe by the OOM killer\n",
+            plural(maybe)
+        ));
+    }
+    text
+}
+
+/// The longest `more_text` can be: two lines with 20-digit counts.
+const MORE_TEXT_MAX: usize = 160;
+
+/// The termination message within Kubernetes' 4,096 bytes: the main
+/// child's line first (what `kubectl describe` must show), then whole lines
+/// about other processes while they fit, then a count of the rest.
+fn termination_message(main: &str, notes: &Notes) -> String {
+    let mut text = String::with_capacity(TERMINATION_LOG_MAX);
+    text.push_str(main);
     text.push('\n');
+    if text.len() > TERMINATION_LOG_MAX - MORE_TEXT_MAX {
+        // Only a start failure's line, which holds the command, is so long;
+        // there are no other lines then.
+        cut_to_fit(&mut text);
+        return text;
+    }
+    let (mut oom, mut maybe) = (notes.more_oom, notes.more_maybe);
+    let room = TERMINATION_LOG_MAX - MORE_TEXT_MAX;
+    for (line, is_maybe) in &notes.kept {
+        if text.len() + line.len() < room {
+            text.push_str(line);
+            text.push('\n');
+        } else if *is_maybe {
+            maybe += 1;
+        } else {
+            oom += 1;
+        }
+    }
+    text.push_str(&more_text(oom, maybe));
+    cut_to_fit(&mut text);
+    text
+}
+
+/// Cuts `text` to `TERMINATION_LOG_MAX` bytes at a character boundary.
+fn cut_to_fit(text: &mut String) {
     if text.len() > TERMINATION_LOG_MAX {
         let mut end = TERMINATION_LOG_MAX;
         while !text.is_char_boundary(end) {
@@ -248,7 +403,64 @@ fn termination_message(lines: &[String]) -> String {
         }
         text.truncate(end);
     }
-    text
+}
+
+/// What becomes of the termination log once it is open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Verdict {
+    Write,
+    /// The app wrote its own message: it is kept, silently.
+    NotEmpty,
+    /// Not a file to write a message into: why, for the one warning.
+    Refuse(String),
+}
+
+/// The file systems whose files are the kernel's settings and state (by
+/// `statfs` magic): each of their files looks like an empty regular file,
+/// and writing one changes the system (`/proc/sys/kernel/hostname`).
+fn kernel_file_system(fs_type: i64) -> Option<&'static str> {
+    Some(match fs_type {
+        0x9fa0 => "procfs",
+        0x6265_6572 => "sysfs",
+        0x0027_e0eb | 0x6367_7270 => "cgroupfs",
+        0x6462_6720 => "debugfs",
+        0x7472_6163 => "tracefs",
+        0x7363_6673 => "securityfs",
+        0x6265_6570 => "configfs",
+        0xcafe_4a11 => "bpffs",
+        0xde5e_81e4 => "efivarfs",
+        _ => return None,
+    })
+}
+
+/// Whether to write into the opened termination log: a regular file, on a
+/// file system that is not the kernel's, and still empty.
+fn judge_message_file(kind: sys::FileKind, len: u64, fs_type: i64) -> Verdict {
+    if let Some(fs) = kernel_file_system(fs_type) {
+        return Verdict::Refuse(format!(
+            "it is on {fs}, whose files are the kernel's settings, not a message file"
+        ));
+    }
+    if kind != sys::FileKind::Regular {
+        return Verdict::Refuse(format!("it is a {}, not a regular file", kind.name()));
+    }
+    if len != 0 {
+        return Verdict::NotEmpty;
+    }
+    Verdict::Write
+}
+
+/// An `open` error that means rinit refuses the file, rather than that it
+/// is missing or not writable (which stays quiet: most containers have no
+/// `/dev/termination-log`).
+fn open_refusal(errno: Option<i32>) -> Option<&'static str> {
+    match errno? {
+        libc::ELOOP => Some("it is a symbolic link, which rinit does not follow there"),
+        // O_NONBLOCK: a FIFO nobody reads, or a socket.
+        libc::ENXIO => Some("it is a FIFO or a socket, not a regular file"),
+        libc::EISDIR => Some("it is a directory, not a regular file"),
+        _ => None,
+    }
 }
 
 // ---- Memory cgroups ------------------------------------------------------
@@ -466,28 +678,21 @@ struct MemoryCgroup {
 }
 
 impl MemoryCgroup {
-    /// Finds the first candidate whose counter can be read; `None` without a
-    /// memory controller (rinit then says nothing about OOM kills).
-    /// `counted_from`: the count to attribute rises from; `None` to take
-    /// the counter as it reads now.
-    fn find(counted_from: Option<u64>) -> Option<MemoryCgroup> {
+    /// Finds the first candidate whose counter can be read, and takes its
+    /// count as the baseline; `None` without a memory controller (rinit
+    /// then says nothing about OOM kills).
+    fn find() -> Option<MemoryCgroup> {
         let own = parse_proc_cgroup(&read_text(Path::new("/proc/self/cgroup")).ok()?);
         let mounts = parse_cgroup_mounts(&read_text(Path::new("/proc/self/mountinfo")).ok()?);
         memory_cgroup_candidates(&own, &mounts)
             .into_iter()
             .find_map(|(version, dir)| {
                 let count = read_oom_kill_count(version, &dir)?;
-                let memory = MemoryCgroup {
+                Some(MemoryCgroup {
                     version,
                     dir,
-                    count: OomCount::new(counted_from.unwrap_or(count)),
-                };
-                debug!(
-                    "watching the OOM kill count of {} (cgroup {:?}, {count} now)",
-                    memory.dir.display(),
-                    memory.version,
-                );
-                Some(memory)
+                    count: OomCount::new(count),
+                })
             })
     }
 
@@ -500,9 +705,23 @@ impl MemoryCgroup {
     }
 }
 
-/// A small text file (std::fs::read, which the rest of rinit links anyway).
+/// A small text file of the kernel's. These report a size of 0, so
+/// `std::fs::read` asks for the size (statx, lseek) and then reads in small
+/// growing steps (a dozen calls for mountinfo); the start-up path reads
+/// three such files, so each is read a page at a time: open, one read for
+/// the text, one that finds the end, close.
 fn read_text(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let (mut bytes, mut page) = (Vec::new(), [0u8; 4096]);
+    loop {
+        match file.read(&mut page) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&page[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
 }
 
@@ -519,25 +738,32 @@ fn read_oom_kill_count(version: CgroupVersion, dir: &Path) -> Option<u64> {
 /// OOM kills of processes rinit did not reap, and the memory limit.
 type UnreapedOom = (u64, Option<u64>);
 
-/// The memory cgroup's counter, found at start or when first needed.
+/// The memory cgroup's OOM kill counter as it read before the main child
+/// was started: only a rise from there is news. A container's cgroup may be
+/// reused or shared (a pod's, a `docker run --cgroup-parent`), so even as
+/// PID 1 rinit cannot assume it starts at 0.
 #[derive(Debug)]
-enum Memory {
-    NotYet,
-    Found(Option<MemoryCgroup>),
+pub(crate) struct OomBaseline(Option<MemoryCgroup>);
+
+impl OomBaseline {
+    /// Reads the counter now; to be called before the child can run, so
+    /// that none of its OOM kills is taken for history.
+    #[inline(never)]
+    pub(crate) fn take() -> OomBaseline {
+        OomBaseline(MemoryCgroup::find())
+    }
 }
 
-impl Memory {
-    /// The counter, found now if it was not yet (its count taken as 0:
-    /// see `Forensics::new`); `None` without a memory controller.
-    fn get(&mut self) -> Option<&mut MemoryCgroup> {
-        if let Memory::NotYet = self {
-            *self = Memory::Found(MemoryCgroup::find(Some(0)));
-        }
-        match self {
-            Memory::Found(found) => found.as_mut(),
-            Memory::NotYet => None,
-        }
-    }
+/// How the main child ended, as `main_ended` will tell it.
+#[derive(Clone, Debug)]
+struct MainEnd {
+    death: Death,
+    oom: Oom,
+    /// OOM kills of processes rinit did not reap (grandchildren, say), and
+    /// the memory limit, if there were any.
+    unexplained: Option<UnreapedOom>,
+    /// It died of the SIGKILL `--kill-after` sent after this delay.
+    kill_after: Option<Duration>,
 }
 
 /// What the supervisor tells, and what it keeps between events.
@@ -550,24 +776,27 @@ pub(crate) struct Forensics {
     /// Signals rinit forwarded on request: a death by one of them is what
     /// the user asked for.
     forwarded: SignalSet,
-    memory: Memory,
-    /// How the main child ended, once it has, and whether the OOM killer did it.
-    /// With OOM kills of processes rinit did not reap (grandchildren, say)
-    /// and the memory limit, if there were any.
-    main_death: Option<(Death, Oom, Option<UnreapedOom>)>,
+    memory: Option<MemoryCgroup>,
+    /// Where rinit sent SIGKILL itself.
+    sent_kill: SentKill,
+    /// `--kill-after`'s delay, once it has fired.
+    kill_after: Option<Duration>,
+    main_end: Option<MainEnd>,
     /// Lines for the termination message: OOM kills of other processes.
-    notes: Vec<String>,
+    notes: Notes,
     termination_log: Option<PathBuf>,
     kill_reported: bool,
 }
 
 impl Forensics {
-    /// `main`: the main child (none in pause mode), started just now.
+    /// `main`: the main child (none in pause mode), started just now;
+    /// `baseline`: the OOM kill counter as it read before.
     #[inline(never)]
     pub(crate) fn new(
         main: Option<i32>,
         command: Option<&std::ffi::OsStr>,
         termination_log: Option<PathBuf>,
+        baseline: OomBaseline,
     ) -> Forensics {
         let command_name = command
             .map(|c| {
@@ -575,28 +804,41 @@ impl Forensics {
                 c.rsplit('/').next().unwrap_or_default().to_owned()
             })
             .unwrap_or_default();
-        // Finding the counter costs about 0.2 ms of kernel time on a
-        // hybrid cgroup host (/proc/self/cgroup and mountinfo), too much for
-        // every start. As PID 1, rinit is the first process of a container
-        // whose cgroup is new, so its count starts at 0: the counter is found
-        // only once a death could be an OOM kill. Not as PID 1, rinit shares
-        // a cgroup with a history, and reads its count now.
-        let memory = if sys::own_pid() == 1 {
-            Memory::NotYet
-        } else {
-            Memory::Found(MemoryCgroup::find(None))
-        };
+        // Said only now: a log line before the child is started would
+        // start the log thread first.
+        if let Some(memory) = &baseline.0 {
+            debug!(
+                "watching the OOM kill count of {} (cgroup {:?}, {} before the child started)",
+                memory.dir.display(),
+                memory.version,
+                memory.count.accounted,
+            );
+        }
         Forensics {
             started: Instant::now(),
             main,
             command_name,
             forwarded: SignalSet::EMPTY,
-            memory,
-            main_death: None,
-            notes: Vec::new(),
+            memory: baseline.0,
+            sent_kill: SentKill::default(),
+            kill_after: None,
+            main_end: None,
+            notes: Notes::default(),
             termination_log,
             kill_reported: false,
         }
+    }
+
+    /// rinit is about to send SIGKILL to `target` (`--kill-after`, a
+    /// rewrite rule, the drain): deaths by it are not OOM kills.
+    pub(crate) fn sending_sigkill(&mut self, target: KillTarget) {
+        self.sent_kill.record(target);
+    }
+
+    /// `--kill-after` fired: the SIGKILL that follows ends the main child
+    /// because it outlived `delay`.
+    pub(crate) fn kill_after_fired(&mut self, delay: Duration) {
+        self.kill_after = Some(delay);
     }
 
     /// rinit forwarded `signal` because it received it.
@@ -607,7 +849,7 @@ impl Forensics {
     /// Whether names of processes killed by SIGKILL are worth reading before
     /// they are reaped (only an OOM kill makes them news).
     pub(crate) fn wants_names(&self) -> bool {
-        !matches!(self.memory, Memory::Found(None))
+        self.memory.is_some()
     }
 
     /// After a reaping pass: `main` is the main child's end if it was
@@ -625,8 +867,13 @@ impl Forensics {
             name: name.unwrap_or_else(|| self.command_name.clone()),
             termination,
         });
-        let is_sigkill = |d: &Death| matches!(d.termination, Termination::Killed { signal, .. } if signal == libc::SIGKILL);
-        let sigkilled = main.iter().chain(others).filter(|d| is_sigkill(d)).count();
+        let sent = self.sent_kill;
+        let main_is_candidate = main.as_ref().is_some_and(|d| oom_candidate(d, true, sent));
+        let candidates: Vec<&Death> = others
+            .iter()
+            .filter(|d| oom_candidate(d, false, sent))
+            .collect();
+        let sigkilled = candidates.len() + usize::from(main_is_candidate);
         let (mut oom, mut unexplained) = (Oom::No, None);
         // Read only when it can matter: a death by SIGKILL, or a main child
         // that failed (its end also reports OOM kills rinit did not reap; a
@@ -634,9 +881,10 @@ impl Forensics {
         let main_failed = main
             .as_ref()
             .is_some_and(|d| d.termination != Termination::Exited(0));
-        if let Some(memory) = (sigkilled > 0 || main_failed)
-            .then(|| self.memory.get())
-            .flatten()
+        if let Some(memory) = self
+            .memory
+            .as_mut()
+            .filter(|_| sigkilled > 0 || main_failed)
         {
             if let Some(count) = read_oom_kill_count(memory.version, &memory.dir) {
                 let attribution = memory.count.attribute(count, sigkilled);
@@ -667,8 +915,8 @@ impl Forensics {
                 }
             }
         }
-        for death in others.iter().filter(|d| is_sigkill(d)) {
-            if oom != Oom::No {
+        if oom != Oom::No {
+            for death in candidates {
                 let line = death_line(death, oom, None);
                 warn!(
                     pid = death.pid,
@@ -678,13 +926,17 @@ impl Forensics {
                     memory_limit = limit_of(oom);
                     "{line}"
                 );
-                self.notes.push(line);
+                self.notes.push(line, matches!(oom, Oom::Maybe { .. }));
             }
         }
         if let Some(death) = main {
-            let oom = if is_sigkill(&death) { oom } else { Oom::No };
-            let unexplained = unexplained.filter(|&(kills, _)| kills > 0);
-            self.main_death = Some((death, oom, unexplained));
+            let rinits_kill = is_sigkill(&death) && sent.explains(true);
+            self.main_end = Some(MainEnd {
+                oom: if main_is_candidate { oom } else { Oom::No },
+                unexplained: unexplained.filter(|&(kills, _)| kills > 0),
+                kill_after: self.kill_after.filter(|_| rinits_kill),
+                death,
+            });
         }
     }
 
@@ -693,11 +945,20 @@ impl Forensics {
     /// message if the exit is a failure.
     #[inline(never)]
     pub(crate) fn main_ended(&mut self, code: i32, remapped_to_success: bool) {
-        let Some((death, oom, unexplained)) = self.main_death.clone() else {
+        let Some(MainEnd {
+            death,
+            oom,
+            unexplained,
+            kill_after,
+        }) = self.main_end.take()
+        else {
             return;
         };
         let after = self.started.elapsed();
-        let mut line = death_line(&death, oom, Some(after));
+        let mut line = match kill_after {
+            Some(delay) => kill_after_line(&death, delay, Some(after)),
+            None => death_line(&death, oom, Some(after)),
+        };
         if let Some((kills, limit)) = unexplained {
             line.push_str(&unreaped_oom_text(kills, limit));
         }
@@ -718,15 +979,16 @@ impl Forensics {
                 oom = oom != Oom::No,
                 memory_limit = limit_of(oom).or(unexplained.and_then(|(_, limit)| limit)),
                 other_oom_kills = unexplained.map(|(kills, _)| kills),
+                kill_after_ms = kill_after.map(|d| d.as_millis() as u64),
                 exit_code = code,
                 after_ms = after.as_millis() as u64;
                 "{line}"
             );
         }
         if code != 0 {
-            let mut lines = std::mem::take(&mut self.notes);
-            lines.push(line);
-            self.write_termination_log(&lines);
+            if let Some(path) = &self.termination_log {
+                write_message(path, &termination_message(&line, &self.notes));
+            }
         }
     }
 
@@ -734,6 +996,7 @@ impl Forensics {
     /// below it (`root`): says who, once.
     #[inline(never)]
     pub(crate) fn grace_ran_out(&mut self, root: i32, grace: Duration) {
+        self.sent_kill.record(KillTarget::Everyone);
         if std::mem::replace(&mut self.kill_reported, true) {
             return;
         }
@@ -759,38 +1022,47 @@ impl Forensics {
                 )
             })
             .collect();
-        let pids: Vec<String> = victims.iter().map(|(pid, _)| pid.to_string()).collect();
         warn!(
             count = victims.len() as u64,
-            pids = pids.join(",").as_str(),
+            pids = victim_pids(&victims).as_str(),
             signal = "SIGKILL";
             "{}",
             kill_line(&victims, grace)
         );
     }
-
-    /// Writes the termination message if the file is there, writable and
-    /// still empty (an app that wrote its own keeps it).
-    pub(crate) fn write_termination_log(&self, lines: &[String]) {
-        if let Some(path) = &self.termination_log {
-            write_termination_log(path, lines);
-        }
-    }
 }
 
-/// See `Forensics::write_termination_log`; also used before there is a
+/// Writes a termination message with `lines` alone; used before there is a
 /// supervisor (the command could not be started).
 pub(crate) fn write_termination_log(path: &Path, lines: &[String]) {
-    match sys::write_if_empty(path, termination_message(lines).as_bytes()) {
-        Ok(true) => debug!("wrote the termination message to {}", path.display()),
-        Ok(false) => debug!(
-            "{} is not an empty regular file: left as it is",
-            path.display()
-        ),
-        Err(e) => debug!(
-            "not writing the termination message to {}: {e}",
-            path.display()
-        ),
+    write_message(
+        path,
+        &termination_message(&lines.join("\n"), &Notes::default()),
+    );
+}
+
+/// Writes `message` to the termination log if the file is there, is a
+/// regular file outside the kernel's file systems, and is still empty (an
+/// app that wrote its own keeps it). A file rinit refuses gets one warning:
+/// the user asked for it, and the message is lost.
+fn write_message(path: &Path, message: &str) {
+    let shown = crate::logging::printable(path.as_os_str().as_encoded_bytes());
+    let refuse = |why: &str| warn!("not writing the termination message to {shown}: {why}");
+    let mut opened = match sys::open_for_message(path) {
+        Ok(opened) => opened,
+        Err(e) => match open_refusal(e.raw_os_error()) {
+            Some(why) => return refuse(why),
+            None => return debug!("not writing the termination message to {shown}: {e}"),
+        },
+    };
+    match judge_message_file(opened.kind, opened.len, opened.fs_type) {
+        Verdict::Write => {}
+        Verdict::NotEmpty => return debug!("{shown} is not empty: left as it is"),
+        Verdict::Refuse(why) => return refuse(&why),
+    }
+    match std::io::Write::write_all(&mut opened.file, message.as_bytes()) {
+        Ok(()) => debug!("wrote the termination message to {shown}"),
+        Err(e) => debug!("cannot write the termination message to {shown}: {e}"),
     }
 }
 
@@ -940,12 +1212,126 @@ mod tests {
 
     #[test]
     fn the_termination_message_fits_kubernetes() {
-        assert_eq!(termination_message(&["a".into(), "b".into()]), "a\nb\n");
+        assert_eq!(termination_message("a", &Notes::default()), "a\n");
         let long = "é".repeat(3000);
-        let message = termination_message(&[long]);
+        let message = termination_message(&long, &Notes::default());
         assert!(message.len() <= TERMINATION_LOG_MAX);
         assert!(message.len() >= TERMINATION_LOG_MAX - 1);
         assert!(message.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn the_main_reason_comes_first_and_the_rest_is_counted() {
+        let mut notes = Notes::default();
+        for pid in 0..50 {
+            notes.push(
+                format!("'tail' (pid {pid}) was killed by the OOM killer"),
+                false,
+            );
+        }
+        notes.push("'x' (pid 99) was killed by SIGKILL, maybe".into(), true);
+        // Bounded whatever the container's life brings.
+        assert_eq!(notes.kept.len(), KEPT_NOTES);
+        assert_eq!((notes.more_oom, notes.more_maybe), (42, 1));
+        let message = termination_message("'app' (pid 2) exited with status 1", &notes);
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines[0], "'app' (pid 2) exited with status 1");
+        assert_eq!(lines[1], "'tail' (pid 0) was killed by the OOM killer");
+        assert_eq!(lines.len(), 1 + KEPT_NOTES + 2, "{message}");
+        assert_eq!(
+            &lines[KEPT_NOTES + 1..],
+            [
+                "and 42 more processes killed by the OOM killer",
+                "and 1 more process killed by SIGKILL, maybe by the OOM killer"
+            ]
+        );
+        // Kept lines too long to fit whole are counted, never cut.
+        let mut notes = Notes::default();
+        for _ in 0..KEPT_NOTES {
+            notes.push("x".repeat(1000), false);
+        }
+        let message = termination_message("main", &notes);
+        assert!(message.len() <= TERMINATION_LOG_MAX, "{}", message.len());
+        assert!(message.starts_with("main\n"));
+        assert!(message.ends_with("\nand 5 more processes killed by the OOM killer\n"));
+        assert!(more_text(u64::MAX, u64::MAX).len() <= MORE_TEXT_MAX);
+    }
+
+    #[test]
+    fn the_drains_sigkill_line_and_field_name_the_same_few() {
+        let many: Vec<(i32, String)> = (0..2500).map(|i| (3000 - i, "w".to_owned())).collect();
+        assert_eq!(victim_pids(&many), "501,502,503,504,505");
+        assert!(kill_line(&many, Duration::ZERO).ends_with(", and 2495 more"));
+        assert_eq!(victim_pids(&[]), "");
+    }
+
+    #[test]
+    fn rinits_own_sigkill_is_never_an_oom_kill() {
+        let main = death("app", 2, killed(9, false));
+        let other = death("worker", 9, killed(9, false));
+        let segv = death("worker", 9, killed(11, false));
+        let mut sent = SentKill::default();
+        assert!(oom_candidate(&main, true, sent));
+        assert!(oom_candidate(&other, false, sent));
+        assert!(!oom_candidate(&segv, false, sent));
+        sent.record(KillTarget::MainChild);
+        assert!(!oom_candidate(&main, true, sent));
+        assert!(oom_candidate(&other, false, sent));
+        for target in [KillTarget::Group, KillTarget::Everyone] {
+            let mut sent = SentKill::default();
+            sent.record(target);
+            assert!(!oom_candidate(&main, true, sent));
+            assert!(!oom_candidate(&other, false, sent));
+        }
+    }
+
+    #[test]
+    fn a_kill_after_sigkill_is_worded_as_what_it_is() {
+        assert_eq!(
+            kill_after_line(
+                &death("app", 2, killed(9, false)),
+                Duration::from_millis(300),
+                Some(Duration::from_millis(1_340))
+            ),
+            "'app' (pid 2) did not exit within --kill-after 300ms: sent SIGKILL after 1.3s"
+        );
+    }
+
+    #[test]
+    fn the_termination_log_is_only_a_regular_file_outside_the_kernels() {
+        use sys::FileKind::*;
+        const EXT4: i64 = 0xef53;
+        const TMPFS: i64 = 0x0102_1994;
+        assert_eq!(judge_message_file(Regular, 0, EXT4), Verdict::Write);
+        assert_eq!(judge_message_file(Regular, 0, TMPFS), Verdict::Write);
+        assert_eq!(judge_message_file(Regular, 3, EXT4), Verdict::NotEmpty);
+        for (magic, name) in [
+            (0x9fa0, "procfs"),
+            (0x6265_6572, "sysfs"),
+            (0x0027_e0eb, "cgroupfs"),
+            (0x6367_7270, "cgroupfs"),
+        ] {
+            assert_eq!(
+                judge_message_file(Regular, 0, magic),
+                Verdict::Refuse(format!(
+                    "it is on {name}, whose files are the kernel's settings, not a message file"
+                ))
+            );
+        }
+        assert_eq!(
+            judge_message_file(Fifo, 0, TMPFS),
+            Verdict::Refuse("it is a FIFO, not a regular file".into())
+        );
+        assert_eq!(
+            judge_message_file(CharDevice, 0, TMPFS),
+            Verdict::Refuse("it is a character device, not a regular file".into())
+        );
+        assert!(open_refusal(Some(libc::ELOOP)).is_some());
+        assert!(open_refusal(Some(libc::ENXIO)).is_some());
+        // Missing or read-only: quiet, as most containers have no such file.
+        assert_eq!(open_refusal(Some(libc::ENOENT)), None);
+        assert_eq!(open_refusal(Some(libc::EROFS)), None);
+        assert_eq!(open_refusal(None), None);
     }
 
     /// Captured on this machine (hybrid layout: podman puts a container with

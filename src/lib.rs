@@ -143,6 +143,8 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             }
         }
     }
+    // Before the child can run: none of its OOM kills is taken for history.
+    let baseline = forensics::OomBaseline::take();
     let child = if config.pause {
         None
     } else {
@@ -170,7 +172,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Ok(()) => debug!("left the working directory for /"),
         Err(e) => debug!("cannot change directory to /: {}", io_error(&e)),
     }
-    let mut supervisor = supervisor::Supervisor::new(config, signals, child);
+    let mut supervisor = supervisor::Supervisor::new(config, signals, child, baseline);
     if let Some(signal) = parent_died_early {
         info!("the parent died before {signal} could be armed: acting on it now");
         supervisor.receive_first(signals::Received { signal, sender: 0 });

@@ -2,7 +2,7 @@
 
 use crate::cli::Config;
 use crate::exit_status::{self, Termination, exit_code, outcome};
-use crate::forensics::Forensics;
+use crate::forensics::{Forensics, KillTarget, OomBaseline};
 use crate::personality::AfterMainExit;
 use crate::policy::{
     ChildStopped, Decision, ForwardTarget, decide, is_stop_request, on_continue,
@@ -60,7 +60,13 @@ pub(crate) struct Supervisor {
 }
 
 impl Supervisor {
-    pub(crate) fn new(config: Config, signals: SignalReader, child: Option<Pid>) -> Supervisor {
+    /// `baseline`: the OOM kill counter, read before the child started.
+    pub(crate) fn new(
+        config: Config,
+        signals: SignalReader,
+        child: Option<Pid>,
+        baseline: OomBaseline,
+    ) -> Supervisor {
         let own_pid = sys::own_pid();
         let is_pid1 = own_pid == 1;
         Supervisor {
@@ -80,6 +86,7 @@ impl Supervisor {
                 child.map(Pid::as_raw),
                 config.command.first().map(|c| c.as_os_str()),
                 config.termination_log.clone(),
+                baseline,
             ),
             config,
             own_pid,
@@ -137,6 +144,9 @@ impl Supervisor {
             }
             if self.kill_after.fire_if_due(now) {
                 info!("the child outlived --kill-after: sending SIGKILL");
+                if let Some(delay) = self.config.kill_after {
+                    self.forensics.kill_after_fired(delay);
+                }
                 self.forward(Signal::KILL);
             }
             // Once the main child is gone, every pass checks what is left.
@@ -418,6 +428,14 @@ impl Supervisor {
 
     /// Sends a signal to the forward target.
     fn forward(&mut self, signal: Signal) {
+        if signal == Signal::KILL {
+            self.forensics
+                .sending_sigkill(match self.config.forward_to {
+                    ForwardTarget::Child => KillTarget::MainChild,
+                    ForwardTarget::Group => KillTarget::Group,
+                    ForwardTarget::All => KillTarget::Everyone,
+                });
+        }
         let result = match self.config.forward_to {
             // The pid of an exited child may be reused: never signal it.
             ForwardTarget::Child => self.child.map(|pid| sys::send_signal(pid.as_raw(), signal)),

@@ -271,22 +271,79 @@ fn proc_is_ours() -> bool {
     }
 }
 
-/// Writes `bytes` to `path` if it is an existing, writable, empty regular
-/// file; `Ok(false)` if it is not empty or not a regular file. Never creates
-/// the file, and never blocks on a FIFO (O_NONBLOCK).
-pub(crate) fn write_if_empty(path: &std::path::Path, bytes: &[u8]) -> io::Result<bool> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
+/// What kind of file an open descriptor is, from `fstat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    Regular,
+    Directory,
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+    Other,
+}
+
+impl FileKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            FileKind::Regular => "regular file",
+            FileKind::Directory => "directory",
+            FileKind::Fifo => "FIFO",
+            FileKind::Socket => "socket",
+            FileKind::CharDevice => "character device",
+            FileKind::BlockDevice => "block device",
+            FileKind::Other => "special file",
+        }
+    }
+}
+
+/// A file opened to write a message into, with what `fstat` and `fstatfs`
+/// say about it; the caller decides whether to write.
+pub(crate) struct MessageFile {
+    pub(crate) file: std::fs::File,
+    pub(crate) kind: FileKind,
+    pub(crate) len: u64,
+    /// The `statfs` magic of its file system.
+    pub(crate) fs_type: i64,
+}
+
+/// Opens an existing `path` for writing without following a final symbolic
+/// link (ELOOP), without blocking (a FIFO nobody reads fails with ENXIO, one
+/// that is read opens at once and is then seen in `kind`), and without
+/// making it the controlling terminal. Never creates the file.
+pub(crate) fn open_for_message(path: &std::path::Path) -> io::Result<MessageFile> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
         .write(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
         .open(path)?;
     let meta = file.metadata()?;
-    if !meta.file_type().is_file() || meta.len() != 0 {
-        return Ok(false);
-    }
-    file.write_all(bytes)?;
-    Ok(true)
+    let t = meta.file_type();
+    let kind = if t.is_file() {
+        FileKind::Regular
+    } else if t.is_dir() {
+        FileKind::Directory
+    } else if t.is_fifo() {
+        FileKind::Fifo
+    } else if t.is_socket() {
+        FileKind::Socket
+    } else if t.is_char_device() {
+        FileKind::CharDevice
+    } else if t.is_block_device() {
+        FileKind::BlockDevice
+    } else {
+        FileKind::Other
+    };
+    let fs_type = nix::sys::statfs::fstatfs(&file)?.filesystem_type().0;
+    // The magic's C type differs between architectures (long, int, unsigned).
+    #[allow(clippy::unnecessary_cast)]
+    let fs_type = fs_type as i64;
+    Ok(MessageFile {
+        file,
+        kind,
+        len: meta.len(),
+        fs_type,
+    })
 }
 
 /// `kill(pid, signal)` for any signal, real-time ones included.
