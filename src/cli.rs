@@ -18,6 +18,7 @@
 //! `RINIT_*` variable, then the peer's variable (`TINI_*`, `DUMB_INIT_*`),
 //! then the default of the name rinit was run as (see `personality`).
 
+use crate::env_files::EnvSources;
 use crate::exit_status::parse_exit_code;
 use crate::forensics::TERMINATION_LOG;
 use crate::logging::LogFormat;
@@ -64,6 +65,9 @@ pub struct Config {
     /// Where the reason of a failed exit goes, if the file is there and
     /// empty (Kubernetes' termination message); `None`: nowhere.
     pub(crate) termination_log: Option<PathBuf>,
+    /// `--env-file` and `--env-from-files`: what the command's environment
+    /// gets from files (see `env_files`).
+    pub(crate) env_sources: EnvSources,
 }
 
 /// What the command line asks for.
@@ -112,6 +116,8 @@ enum Opt {
     StopSuccess,
     TerminationLog,
     LogFormat,
+    EnvFile,
+    EnvFromFiles,
 }
 
 /// What an option takes on the command line. Its variable, if it has one,
@@ -290,6 +296,24 @@ const OPTIONS: &[Spec] = &[
         help: "text or json: json writes each log line as one JSON object [text]",
     },
     Spec {
+        opt: Opt::EnvFile,
+        short: None,
+        more_shorts: &[],
+        long: "env-file",
+        takes: Takes::List("PATH"),
+        env: Some("RINIT_ENV_FILE"),
+        help: "add the variables of this file (KEY=VALUE lines) to the command's environment; the environment wins",
+    },
+    Spec {
+        opt: Opt::EnvFromFiles,
+        short: None,
+        more_shorts: &[],
+        long: "env-from-files",
+        takes: Takes::Nothing,
+        env: Some("RINIT_ENV_FROM_FILES"),
+        help: "set NAME to the content of the file that NAME_FILE or FILE__NAME names (secrets)",
+    },
+    Spec {
         opt: Opt::Verbose,
         short: Some('v'),
         more_shorts: &[],
@@ -436,6 +460,8 @@ struct Layer {
     /// `Some(None)`: turned off.
     termination_log: Option<Option<PathBuf>>,
     log_format: Option<LogFormat>,
+    env_files: Option<Vec<PathBuf>>,
+    env_from_files: Option<bool>,
 }
 
 impl Layer {
@@ -457,6 +483,8 @@ impl Layer {
             verbosity: self.verbosity.or(weaker.verbosity),
             termination_log: self.termination_log.or(weaker.termination_log),
             log_format: self.log_format.or(weaker.log_format),
+            env_files: self.env_files.or(weaker.env_files),
+            env_from_files: self.env_from_files.or(weaker.env_from_files),
         }
     }
 
@@ -476,6 +504,10 @@ impl Layer {
                 .rewrites
                 .get_or_insert_with(Vec::new)
                 .push(Rewrites::parse_rule(text)?),
+            Opt::EnvFile => self
+                .env_files
+                .get_or_insert_with(Vec::new)
+                .push(parse_env_file_path(text)?),
             Opt::RemapExit => self
                 .success_codes
                 .get_or_insert_with(Vec::new)
@@ -493,6 +525,7 @@ impl Layer {
             Opt::WarnOnReap => self.warn_on_reap = Some(on),
             Opt::Pause => self.pause = Some(on),
             Opt::StopSuccess => self.stop_success = Some(on),
+            Opt::EnvFromFiles => self.env_from_files = Some(on),
             // Answered before any layer matters.
             Opt::Help | Opt::Version | Opt::License => {}
             _ => unreachable!("{opt:?} is not a plain flag"),
@@ -578,6 +611,10 @@ pub fn parse(
         termination_log: merged
             .termination_log
             .unwrap_or_else(|| Some(PathBuf::from(TERMINATION_LOG))),
+        env_sources: EnvSources {
+            files: merged.env_files.unwrap_or_default(),
+            from_files: merged.env_from_files.unwrap_or(false),
+        },
     })))
 }
 
@@ -891,6 +928,15 @@ fn parse_termination_log(text: &str) -> Result<Option<PathBuf>, String> {
         path if path.starts_with('/') => Ok(Some(PathBuf::from(path))),
         _ => Err(format!("'{text}' is neither an absolute path nor off")),
     }
+}
+
+/// `--env-file`: any path, relative ones from where rinit was started (the
+/// files are read before rinit moves to `/`).
+fn parse_env_file_path(text: &str) -> Result<PathBuf, String> {
+    if text.is_empty() {
+        return Err("an empty path names no file".to_owned());
+    }
+    Ok(PathBuf::from(text))
 }
 
 /// `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds. At most a day:

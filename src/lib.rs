@@ -24,6 +24,7 @@
 //! state as input and make no system call.
 
 mod cli;
+mod env_files;
 mod exit_status;
 mod forensics;
 mod logging;
@@ -41,6 +42,7 @@ mod sys;
 // fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
 // Everything else is the crate's own; `unreachable_pub` keeps it that way.
 pub use cli::{Config, Invocation, UsageError, parse, parse_bool, parse_duration};
+pub use env_files::{Variables, parse_env_file};
 pub use exit_status::{parse_exit_code, usage_exit_code};
 pub use personality::Personality;
 pub use policy::{ForwardTarget, Rewrites};
@@ -86,9 +88,48 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
         config.log_filter.as_deref(),
         config.log_format,
     );
+    let env = match command_environment(&config, env) {
+        Ok(env) => env,
+        Err(code) => {
+            logging::flush();
+            return code;
+        }
+    };
     let code = supervise(config, env, parent);
     logging::flush();
     code
+}
+
+/// The environment the command starts with: rinit's own, plus what
+/// `--env-file` and `--env-from-files` ask for. A file that cannot be read
+/// or parsed stops rinit before the command starts: an app started without
+/// its password fails later and less clearly. Only names are logged, never
+/// a value.
+fn command_environment(config: &Config, env: Vec<CString>) -> Result<Vec<CString>, i32> {
+    if config.env_sources.is_empty() {
+        return Ok(env);
+    }
+    match env_files::apply(&config.env_sources, env, &env_files::read_bounded) {
+        Ok(outcome) => {
+            for (name, source) in outcome.set {
+                debug!("set {name} for the command, from {source}");
+            }
+            for (variable, path) in outcome.too_large {
+                warn!(
+                    "{variable}: {} is larger than any variable can be: left as it is (--env-from-files)",
+                    logging::printable(path.as_bytes())
+                );
+            }
+            Ok(outcome.env)
+        }
+        Err(e) => {
+            error!("{e}; the command was not started");
+            if let Some(path) = &config.termination_log {
+                forensics::write_termination_log(path, &[e.to_string()]);
+            }
+            Err(exit_status::FAILURE)
+        }
+    }
 }
 
 /// Prints help, version or licence; a closed stdout is not an error worth a
