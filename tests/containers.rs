@@ -1063,3 +1063,39 @@ fn forensics_the_termination_log_gets_the_reason_of_a_crash() {
     assert_eq!(done.code, 0, "{done:?}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
 }
+
+/// A podman secret (file driver) reaches the app as a variable through
+/// `DB_PASSWORD_FILE`, with rinit as the entrypoint and no shell between
+/// it and the app: the README's Secrets section, under a real engine.
+#[test]
+fn a_secret_file_becomes_a_variable_without_a_shell() {
+    let secret_name = format!("rinit-e2e-db-password-{}", std::process::id());
+    let source = engine().data_dir("secret").join("db_password.txt");
+    std::fs::write(&source, "s3cret value\n").expect("write the secret");
+    podman_ok(&["secret", "create", &secret_name, path_str(&source)]);
+    let _cleanup = Cleanup::new(&[&["secret", "rm", &secret_name]]);
+    let target = format!("/run/secrets/{secret_name}");
+    let variable = format!("DB_PASSWORD_FILE={target}");
+    let output = podman_ok(&[
+        "run",
+        "--rm",
+        "--secret",
+        &secret_name,
+        "--env",
+        &variable,
+        "--entrypoint",
+        r#"["/rinit", "--env-from-files", "--"]"#,
+        TEST_IMAGE,
+        "env",
+    ]);
+    let mut lines: Vec<&str> = output
+        .lines()
+        .filter(|line| line.starts_with("DB_PASSWORD"))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        ["DB_PASSWORD=s3cret value", variable.as_str()],
+        "{output}"
+    );
+}
