@@ -2,6 +2,8 @@
 //!
 //! The modules, each with one job:
 //! - `cli`: the command line and environment, into a `Config`;
+//! - `env_files`: the command's environment from `--env-file` and
+//!   `--env-from-files` (secrets);
 //! - `personality`: the defaults of the peer rinit may be standing in for;
 //! - `signals`: signal numbers, names and sets, and a received signal;
 //! - `policy`: what to do with each received signal, and with a stop of the
