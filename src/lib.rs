@@ -32,7 +32,9 @@ mod forensics;
 mod logging;
 mod personality;
 mod policy;
+mod probe;
 mod procs;
+mod readiness;
 mod reap;
 mod shutdown;
 mod signals;
@@ -48,6 +50,7 @@ pub use env_files::{Variables, parse_env_file};
 pub use exit_status::{parse_exit_code, usage_exit_code};
 pub use personality::Personality;
 pub use policy::{ForwardTarget, Rewrites};
+pub use probe::Target;
 pub use signals::{MAX_SIGNAL, RTMIN, Signal};
 
 use log::{debug, error, info, warn};
@@ -67,6 +70,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
     // source, so what configures rinit is what the child sees.
     let lookup = |name: &str| spawn::lookup(&env, name).map(ToOwned::to_owned);
     let config = match cli::parse(&argv, &lookup) {
+        Ok(Invocation::Run(config)) if !config.probes.is_empty() => return probe_once(&config),
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
         Ok(Invocation::Version { line, to_stderr }) => {
@@ -99,6 +103,27 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
     };
     let code = supervise(config, env, parent);
     logging::flush();
+    code
+}
+
+/// `--probe`: checks every target once and says what failed, one line
+/// each; no logger, no signal handling, nothing started. The engine may
+/// kill it at any time: it leaves nothing behind but its own threads.
+fn probe_once(config: &Config) -> i32 {
+    let name = config.personality.name();
+    let probe::Checked::Done(results) =
+        probe::check_all(&config.probes, config.probe_timeout, None)
+    else {
+        return exit_status::FAILURE;
+    };
+    let mut stderr = std::io::stderr();
+    let mut code = exit_status::SUCCESS;
+    for (target, result) in config.probes.iter().zip(results) {
+        if let Err(failure) = result {
+            let _ = writeln!(stderr, "{name}: {target}: {failure}");
+            code = exit_status::UNHEALTHY;
+        }
+    }
     code
 }
 
@@ -154,7 +179,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     // The signalfd is the one descriptor rinit needs (starting the child
     // needs none, see `spawn`). It is made before the child, so that running
     // out of descriptors stops rinit before there is a child to abandon.
-    let signals = match sys::SignalReader::new(SignalSet::blockable()) {
+    let mut signals = match sys::SignalReader::new(SignalSet::blockable()) {
         Ok(reader) => reader,
         Err(e) => return fail(&format!("cannot create a signalfd: {}", io_error(&e))),
     };
@@ -186,6 +211,20 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             }
         }
     }
+    if !config.wait_for.is_empty() {
+        if let Err(code) = gate(&config, &mut signals) {
+            return code;
+        }
+    }
+    // Read before the environment goes to the child: `NOTIFY_SOCKET` is
+    // passed on untouched, for an app that notifies by itself.
+    let notifier = match (&config.ready_when, spawn::lookup(&env, cli::NOTIFY_SOCKET)) {
+        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
+            Ok(notifier) => Some(std::sync::Arc::new(notifier)),
+            Err(e) => return fail(&format!("--ready-when: NOTIFY_SOCKET: {}", io_error(&e))),
+        },
+        _ => None,
+    };
     let child = if config.pause {
         None
     } else {
@@ -213,7 +252,10 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Ok(()) => debug!("left the working directory for /"),
         Err(e) => debug!("cannot change directory to /: {}", io_error(&e)),
     }
-    let mut supervisor = supervisor::Supervisor::new(config, signals, child);
+    if let (Some(target), Some(notifier)) = (&config.ready_when, &notifier) {
+        readiness::watch(target.clone(), config.probe_timeout, notifier.clone());
+    }
+    let mut supervisor = supervisor::Supervisor::new(config, signals, child, notifier);
     if let Some(signal) = parent_died_early {
         info!("the parent died before {signal} could be armed: acting on it now");
         supervisor.receive_first(signals::Received { signal, sender: 0 });
@@ -221,6 +263,41 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     match supervisor.run() {
         Ok(code) => code,
         Err(e) => fail(&format!("cannot read signals: {}", io_error(&e))),
+    }
+}
+
+/// `--wait-for`: the command starts only once every target passes. Gives
+/// rinit's exit code when it must not start at all.
+fn gate(config: &Config, signals: &mut sys::SignalReader) -> Result<(), i32> {
+    let gate = readiness::wait_for(
+        &config.wait_for,
+        config.probe_timeout,
+        config.wait_timeout,
+        signals,
+    )
+    .map_err(|e| fail(&format!("cannot read signals: {}", io_error(&e))))?;
+    match gate {
+        readiness::Gate::Open => Ok(()),
+        readiness::Gate::Stopped(signal) => {
+            info!("{signal} received while waiting for --wait-for: the command was not started");
+            Err(exit_status::killed_by(signal))
+        }
+        readiness::Gate::TimedOut(failing) => {
+            let list: Vec<String> = failing
+                .iter()
+                .map(|(target, failure)| format!("{target} ({failure})"))
+                .collect();
+            let message = format!(
+                "--wait-for gave up after {:?}: {}; the command was not started",
+                config.wait_timeout,
+                list.join(", ")
+            );
+            error!("{message}");
+            if let Some(path) = &config.termination_log {
+                forensics::write_termination_log(path, &[message]);
+            }
+            Err(exit_status::FAILURE)
+        }
     }
 }
 
