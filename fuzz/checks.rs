@@ -11,8 +11,8 @@
 #![allow(dead_code)] // each fuzz target uses one half
 
 use rinit::{
-    ForwardTarget, Invocation, MAX_SIGNAL, Personality, RTMIN, Rewrites, Signal, parse, parse_bool,
-    parse_duration, parse_env_file, parse_exit_code, usage_exit_code,
+    ForwardTarget, Invocation, MAX_SIGNAL, Personality, RTMIN, Rewrites, Signal, Target, parse,
+    parse_bool, parse_duration, parse_env_file, parse_exit_code, usage_exit_code,
 };
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -135,6 +135,14 @@ pub(crate) fn check_values(data: &[u8]) {
     }
     if let Ok(target) = ForwardTarget::parse(text) {
         assert!(["child", "group", "all"].contains(&text), "{target:?}");
+    }
+    match Target::parse(text) {
+        // A target prints as one that parses to itself.
+        Ok(target) => {
+            let shown = target.to_string();
+            assert_eq!(Target::parse(&shown), Ok(target), "{text:?} -> {shown:?}");
+        }
+        Err(e) => assert!(!e.is_empty(), "{text:?}"),
     }
     if let Ok(on) = parse_bool(text) {
         let lower = text.to_ascii_lowercase();
