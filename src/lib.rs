@@ -4,6 +4,8 @@
 //! - `cli`: the command line and environment, into a `Config`;
 //! - `env_files`: the command's environment from `--env-file` and
 //!   `--env-from-files` (secrets);
+//! - `probe`: the probe engine behind `--probe`, `--wait-for` and
+//!   `--ready-when`; `readiness`: the start gate and sd_notify;
 //! - `personality`: the defaults of the peer rinit may be standing in for;
 //! - `signals`: signal numbers, names and sets, and a received signal;
 //! - `policy`: what to do with each received signal, and with a stop of the
