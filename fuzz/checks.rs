@@ -6,12 +6,13 @@
 //!   split on `\n` into words. A word starting with `$` is an environment
 //!   variable `$NAME=VALUE`; every other word is an argument.
 //! - `values`: the whole input, as text, is handed to every value parser.
+//! - `env_file`: the whole input is an env file (`--env-file`).
 
 #![allow(dead_code)] // each fuzz target uses one half
 
 use rinit::{
-    ForwardTarget, Invocation, MAX_SIGNAL, Personality, RTMIN, Rewrites, Signal, parse, parse_bool,
-    parse_duration, parse_exit_code, usage_exit_code,
+    ForwardTarget, Invocation, MAX_SIGNAL, Personality, RTMIN, Rewrites, Signal, Target, parse,
+    parse_bool, parse_duration, parse_env_file, parse_exit_code, usage_exit_code,
 };
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -135,9 +136,50 @@ pub(crate) fn check_values(data: &[u8]) {
     if let Ok(target) = ForwardTarget::parse(text) {
         assert!(["child", "group", "all"].contains(&text), "{target:?}");
     }
+    match Target::parse(text) {
+        // A target prints as one that parses to itself.
+        Ok(target) => {
+            let shown = target.to_string();
+            assert_eq!(Target::parse(&shown), Ok(target), "{text:?} -> {shown:?}");
+        }
+        Err(e) => assert!(!e.is_empty(), "{text:?}"),
+    }
     if let Ok(on) = parse_bool(text) {
         let lower = text.to_ascii_lowercase();
         let expected = ["1", "true", "yes"].contains(&lower.as_str());
         assert_eq!(on, expected, "{text:?}");
+    }
+}
+
+/// An env file never panics the parser; what it yields is usable as
+/// variables (a name of letters, digits and `_`, no NUL in a value), an
+/// error points at a line of the file, and a variable written back in
+/// single quotes parses to itself.
+pub(crate) fn check_env_file(data: &[u8]) {
+    let result = parse_env_file(data);
+    assert_eq!(result, parse_env_file(data), "parsing is not deterministic");
+    match result {
+        Err((line, reason)) => {
+            let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
+            assert!(
+                (1..=lines).contains(&line),
+                "line {line} of {lines}: {reason}"
+            );
+            assert!(!reason.is_empty());
+        }
+        Ok(variables) => {
+            for (name, value) in variables {
+                assert!(!name.is_empty() && !name[0].is_ascii_digit(), "{name:?}");
+                assert!(name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_'));
+                assert!(!value.contains(&0), "{value:?}");
+                if !value.contains(&b'\'') && !value.contains(&b'\r') {
+                    let mut line = name.clone();
+                    line.extend_from_slice(b"='");
+                    line.extend_from_slice(&value);
+                    line.extend_from_slice(b"'\n");
+                    assert_eq!(parse_env_file(&line), Ok(vec![(name, value)]));
+                }
+            }
+        }
     }
 }

@@ -18,11 +18,13 @@
 //! `RINIT_*` variable, then the peer's variable (`TINI_*`, `DUMB_INIT_*`),
 //! then the default of the name rinit was run as (see `personality`).
 
+use crate::env_files::EnvSources;
 use crate::exit_status::parse_exit_code;
 use crate::forensics::TERMINATION_LOG;
 use crate::logging::LogFormat;
 use crate::personality::Personality;
 use crate::policy::{ForwardTarget, Rewrites};
+use crate::probe::Target;
 use crate::signals::Signal;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::parser::ValueSource;
@@ -64,6 +66,17 @@ pub struct Config {
     /// Where the reason of a failed exit goes, if the file is there and
     /// empty (Kubernetes' termination message); `None`: nowhere.
     pub(crate) termination_log: Option<PathBuf>,
+    /// `--env-file` and `--env-from-files`: what the command's environment
+    /// gets from files (see `env_files`).
+    pub(crate) env_sources: EnvSources,
+    /// `--probe`: check these and exit, running no command.
+    pub(crate) probes: Vec<Target>,
+    pub(crate) probe_timeout: Duration,
+    /// `--wait-for`: the command starts once all of these pass.
+    pub(crate) wait_for: Vec<Target>,
+    pub(crate) wait_timeout: Duration,
+    /// `--ready-when`: READY=1 goes to `NOTIFY_SOCKET` once this passes.
+    pub(crate) ready_when: Option<Target>,
 }
 
 /// What the command line asks for.
@@ -112,6 +125,13 @@ enum Opt {
     StopSuccess,
     TerminationLog,
     LogFormat,
+    EnvFile,
+    EnvFromFiles,
+    Probe,
+    ProbeTimeout,
+    WaitFor,
+    WaitTimeout,
+    ReadyWhen,
 }
 
 /// What an option takes on the command line. Its variable, if it has one,
@@ -290,6 +310,71 @@ const OPTIONS: &[Spec] = &[
         help: "text or json: json writes each log line as one JSON object [text]",
     },
     Spec {
+        opt: Opt::Probe,
+        short: None,
+        more_shorts: &[],
+        long: "probe",
+        takes: Takes::List("TARGET"),
+        // No variable: one set in an image's environment would turn the
+        // app's own rinit into a probe.
+        env: None,
+        help: "run no command: check TARGET once, exit 0 if it passes, 1 if not (HEALTHCHECK); repeatable",
+    },
+    Spec {
+        opt: Opt::ProbeTimeout,
+        short: None,
+        more_shorts: &[],
+        long: "probe-timeout",
+        takes: Takes::Value("DURATION"),
+        env: Some("RINIT_PROBE_TIMEOUT"),
+        help: "how long one check of the targets may take [800ms]",
+    },
+    Spec {
+        opt: Opt::WaitFor,
+        short: None,
+        more_shorts: &[],
+        long: "wait-for",
+        takes: Takes::List("TARGET"),
+        env: Some("RINIT_WAIT_FOR"),
+        help: "start the command only once TARGET passes; repeatable",
+    },
+    Spec {
+        opt: Opt::WaitTimeout,
+        short: None,
+        more_shorts: &[],
+        long: "wait-timeout",
+        takes: Takes::Value("DURATION"),
+        env: Some("RINIT_WAIT_TIMEOUT"),
+        help: "how long --wait-for waits before giving up with exit 1 [60s]",
+    },
+    Spec {
+        opt: Opt::ReadyWhen,
+        short: None,
+        more_shorts: &[],
+        long: "ready-when",
+        takes: Takes::Value("TARGET"),
+        env: Some("RINIT_READY_WHEN"),
+        help: "send READY=1 to $NOTIFY_SOCKET once TARGET passes (systemd, podman --sdnotify)",
+    },
+    Spec {
+        opt: Opt::EnvFile,
+        short: None,
+        more_shorts: &[],
+        long: "env-file",
+        takes: Takes::List("PATH"),
+        env: Some("RINIT_ENV_FILE"),
+        help: "add the variables of this file (KEY=VALUE lines) to the command's environment; the environment wins",
+    },
+    Spec {
+        opt: Opt::EnvFromFiles,
+        short: None,
+        more_shorts: &[],
+        long: "env-from-files",
+        takes: Takes::Nothing,
+        env: Some("RINIT_ENV_FROM_FILES"),
+        help: "set NAME to the content of the file that NAME_FILE or FILE__NAME names (secrets)",
+    },
+    Spec {
         opt: Opt::Verbose,
         short: Some('v'),
         more_shorts: &[],
@@ -326,6 +411,19 @@ const OPTIONS: &[Spec] = &[
         help: "print the licence",
     },
 ];
+
+/// `--probe-timeout`'s default: inside Kubernetes' default probe time-out
+/// (1 s) with room for starting rinit, so that rinit's own line saying
+/// what failed is what the probe reports, not the engine's "timed out".
+/// Docker's default (30 s) is far above it.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// `--wait-timeout`'s default: long enough for a database to start, short
+/// enough that a typo in a target fails the container within a minute.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where systemd and podman name the socket that takes READY=1.
+pub(crate) const NOTIFY_SOCKET: &str = "NOTIFY_SOCKET";
 
 /// The one variable with no option: it takes an `env_logger` filter.
 const LOG_VARIABLE: &str = "RINIT_LOG";
@@ -436,6 +534,13 @@ struct Layer {
     /// `Some(None)`: turned off.
     termination_log: Option<Option<PathBuf>>,
     log_format: Option<LogFormat>,
+    env_files: Option<Vec<PathBuf>>,
+    env_from_files: Option<bool>,
+    probes: Option<Vec<Target>>,
+    probe_timeout: Option<Duration>,
+    wait_for: Option<Vec<Target>>,
+    wait_timeout: Option<Duration>,
+    ready_when: Option<Target>,
 }
 
 impl Layer {
@@ -457,6 +562,13 @@ impl Layer {
             verbosity: self.verbosity.or(weaker.verbosity),
             termination_log: self.termination_log.or(weaker.termination_log),
             log_format: self.log_format.or(weaker.log_format),
+            env_files: self.env_files.or(weaker.env_files),
+            env_from_files: self.env_from_files.or(weaker.env_from_files),
+            probes: self.probes.or(weaker.probes),
+            probe_timeout: self.probe_timeout.or(weaker.probe_timeout),
+            wait_for: self.wait_for.or(weaker.wait_for),
+            wait_timeout: self.wait_timeout.or(weaker.wait_timeout),
+            ready_when: self.ready_when.or(weaker.ready_when),
         }
     }
 
@@ -476,6 +588,21 @@ impl Layer {
                 .rewrites
                 .get_or_insert_with(Vec::new)
                 .push(Rewrites::parse_rule(text)?),
+            Opt::Probe => self
+                .probes
+                .get_or_insert_with(Vec::new)
+                .push(parse_target(text)?),
+            Opt::WaitFor => self
+                .wait_for
+                .get_or_insert_with(Vec::new)
+                .push(parse_target(text)?),
+            Opt::ReadyWhen => self.ready_when = Some(parse_target(text)?),
+            Opt::ProbeTimeout => self.probe_timeout = Some(parse_positive_duration(text)?),
+            Opt::WaitTimeout => self.wait_timeout = Some(parse_positive_duration(text)?),
+            Opt::EnvFile => self
+                .env_files
+                .get_or_insert_with(Vec::new)
+                .push(parse_env_file_path(text)?),
             Opt::RemapExit => self
                 .success_codes
                 .get_or_insert_with(Vec::new)
@@ -493,6 +620,7 @@ impl Layer {
             Opt::WarnOnReap => self.warn_on_reap = Some(on),
             Opt::Pause => self.pause = Some(on),
             Opt::StopSuccess => self.stop_success = Some(on),
+            Opt::EnvFromFiles => self.env_from_files = Some(on),
             // Answered before any layer matters.
             Opt::Help | Opt::Version | Opt::License => {}
             _ => unreachable!("{opt:?} is not a plain flag"),
@@ -529,12 +657,24 @@ pub fn parse(
     let merged = cli.over(rinit_env).over(peer_env);
 
     let pause = merged.pause.unwrap_or(false);
+    let probes = merged.probes.unwrap_or_default();
+    if !probes.is_empty() && (pause || !command.is_empty()) {
+        return Err(fail(
+            "--probe checks its targets and exits: it runs no command and cannot --pause"
+                .to_owned(),
+        ));
+    }
+    if merged.ready_when.is_some() && env(NOTIFY_SOCKET).is_none_or(|s| s.is_empty()) {
+        return Err(fail(format!(
+            "--ready-when has nowhere to send READY=1: {NOTIFY_SOCKET} is not set (systemd and podman --sdnotify=container set it)"
+        )));
+    }
     if pause && !command.is_empty() {
         return Err(fail(
             "--pause runs no command, but one was given".to_owned(),
         ));
     }
-    if !pause && command.is_empty() {
+    if !pause && probes.is_empty() && command.is_empty() {
         return Err(fail(format!(
             "no command given (usage: {} [OPTIONS] [--] COMMAND [ARGS...]; try --help)",
             personality.name()
@@ -578,6 +718,15 @@ pub fn parse(
         termination_log: merged
             .termination_log
             .unwrap_or_else(|| Some(PathBuf::from(TERMINATION_LOG))),
+        env_sources: EnvSources {
+            files: merged.env_files.unwrap_or_default(),
+            from_files: merged.env_from_files.unwrap_or(false),
+        },
+        probes,
+        probe_timeout: merged.probe_timeout.unwrap_or(PROBE_TIMEOUT),
+        wait_for: merged.wait_for.unwrap_or_default(),
+        wait_timeout: merged.wait_timeout.unwrap_or(WAIT_TIMEOUT),
+        ready_when: merged.ready_when,
     })))
 }
 
@@ -585,7 +734,7 @@ pub fn parse(
 /// to print instead of running.
 #[derive(Debug, PartialEq)]
 enum CommandLine {
-    Run(Layer, Vec<OsString>),
+    Run(Box<Layer>, Vec<OsString>),
     Print(Invocation),
 }
 
@@ -599,10 +748,10 @@ fn read_command_line(personality: Personality, argv: &[OsString]) -> Result<Comm
     let words = argv.get(1..).unwrap_or_default();
     match words.split_first() {
         Some((first, command)) if first == "--" => {
-            Ok(CommandLine::Run(Layer::default(), command.to_vec()))
+            Ok(CommandLine::Run(Box::default(), command.to_vec()))
         }
         Some((first, _)) if !first.as_bytes().starts_with(b"-") => {
-            Ok(CommandLine::Run(Layer::default(), words.to_vec()))
+            Ok(CommandLine::Run(Box::default(), words.to_vec()))
         }
         _ => read_with_clap(personality, argv),
     }
@@ -631,7 +780,7 @@ fn read_with_clap(personality: Personality, argv: &[OsString]) -> Result<Command
         .get_many::<OsString>(COMMAND)
         .map(|words| words.cloned().collect())
         .unwrap_or_default();
-    Ok(CommandLine::Run(layer, command))
+    Ok(CommandLine::Run(Box::new(layer), command))
 }
 
 /// The options clap found, applied in the order they were given, so that
@@ -891,6 +1040,29 @@ fn parse_termination_log(text: &str) -> Result<Option<PathBuf>, String> {
         path if path.starts_with('/') => Ok(Some(PathBuf::from(path))),
         _ => Err(format!("'{text}' is neither an absolute path nor off")),
     }
+}
+
+/// A probe target; the message quotes it.
+fn parse_target(text: &str) -> Result<Target, String> {
+    Target::parse(text).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// A time-out: a duration, and not zero (a check that may take no time at
+/// all could never pass).
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err(format!("{text:?}: a time-out must be longer than zero")),
+        d => Ok(d),
+    }
+}
+
+/// `--env-file`: any path, relative ones from where rinit was started (the
+/// files are read before rinit moves to `/`).
+fn parse_env_file_path(text: &str) -> Result<PathBuf, String> {
+    if text.is_empty() {
+        return Err("an empty path names no file".to_owned());
+    }
+    Ok(PathBuf::from(text))
 }
 
 /// `500ms`, `5s`, `2m`, `1h`, or a bare number of seconds. At most a day:

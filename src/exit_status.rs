@@ -19,6 +19,18 @@ pub(crate) const SUCCESS: i32 = 0;
 /// fork, or become a subreaper when `-s` asked for it): under every name.
 pub(crate) const FAILURE: i32 = 1;
 
+/// `--probe`: a target failed (Docker's HEALTHCHECK reads 1 as unhealthy).
+pub(crate) const UNHEALTHY: i32 = 1;
+
+/// rinit ended by `signal` before any child ran (a SIGTERM during
+/// `--wait-for`): the code a shell gives a process killed by it.
+pub(crate) fn killed_by(signal: Signal) -> i32 {
+    exit_code(Termination::Killed {
+        signal: signal.number(),
+        core_dumped: false,
+    })
+}
+
 /// A malformed command line or variable: 2, the usual code for bad usage;
 /// the peers exit 1.
 pub fn usage_exit_code(personality: Personality) -> i32 {

@@ -2,6 +2,10 @@
 //!
 //! The modules, each with one job:
 //! - `cli`: the command line and environment, into a `Config`;
+//! - `env_files`: the command's environment from `--env-file` and
+//!   `--env-from-files` (secrets);
+//! - `probe`: the probe engine behind `--probe`, `--wait-for` and
+//!   `--ready-when`; `readiness`: the start gate and sd_notify;
 //! - `personality`: the defaults of the peer rinit may be standing in for;
 //! - `signals`: signal numbers, names and sets, and a received signal;
 //! - `policy`: what to do with each received signal, and with a stop of the
@@ -24,12 +28,15 @@
 //! state as input and make no system call.
 
 mod cli;
+mod env_files;
 mod exit_status;
 mod forensics;
 mod logging;
 mod personality;
 mod policy;
+mod probe;
 mod procs;
+mod readiness;
 mod reap;
 mod shutdown;
 mod signals;
@@ -41,9 +48,11 @@ mod sys;
 // fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
 // Everything else is the crate's own; `unreachable_pub` keeps it that way.
 pub use cli::{Config, Invocation, UsageError, parse, parse_bool, parse_duration};
+pub use env_files::{Variables, parse_env_file};
 pub use exit_status::{parse_exit_code, usage_exit_code};
 pub use personality::Personality;
 pub use policy::{ForwardTarget, Rewrites};
+pub use probe::Target;
 pub use signals::{MAX_SIGNAL, RTMIN, Signal};
 
 use log::{debug, error, info, warn};
@@ -63,6 +72,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
     // source, so what configures rinit is what the child sees.
     let lookup = |name: &str| spawn::lookup(&env, name).map(ToOwned::to_owned);
     let config = match cli::parse(&argv, &lookup) {
+        Ok(Invocation::Run(config)) if !config.probes.is_empty() => return probe_once(&config),
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
         Ok(Invocation::Version { line, to_stderr }) => {
@@ -86,9 +96,69 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
         config.log_filter.as_deref(),
         config.log_format,
     );
+    let env = match command_environment(&config, env) {
+        Ok(env) => env,
+        Err(code) => {
+            logging::flush();
+            return code;
+        }
+    };
     let code = supervise(config, env, parent);
     logging::flush();
     code
+}
+
+/// `--probe`: checks every target once and says what failed, one line
+/// each; no logger, no signal handling, nothing started. The engine may
+/// kill it at any time: it leaves nothing behind but its own threads.
+fn probe_once(config: &Config) -> i32 {
+    let name = config.personality.name();
+    let probe::Checked::Done(results) =
+        probe::check_all(&config.probes, config.probe_timeout, None)
+    else {
+        return exit_status::FAILURE;
+    };
+    let mut stderr = std::io::stderr();
+    let mut code = exit_status::SUCCESS;
+    for (target, result) in config.probes.iter().zip(results) {
+        if let Err(failure) = result {
+            let _ = writeln!(stderr, "{name}: {target}: {failure}");
+            code = exit_status::UNHEALTHY;
+        }
+    }
+    code
+}
+
+/// The environment the command starts with: rinit's own, plus what
+/// `--env-file` and `--env-from-files` ask for. A file that cannot be read
+/// or parsed stops rinit before the command starts: an app started without
+/// its password fails later and less clearly. Only names are logged, never
+/// a value.
+fn command_environment(config: &Config, env: Vec<CString>) -> Result<Vec<CString>, i32> {
+    if config.env_sources.is_empty() {
+        return Ok(env);
+    }
+    match env_files::apply(&config.env_sources, env, &env_files::read_bounded) {
+        Ok(outcome) => {
+            for (name, source) in outcome.set {
+                debug!("set {name} for the command, from {source}");
+            }
+            for (variable, path) in outcome.too_large {
+                warn!(
+                    "{variable}: {} is larger than any variable can be: left as it is (--env-from-files)",
+                    logging::printable(path.as_bytes())
+                );
+            }
+            Ok(outcome.env)
+        }
+        Err(e) => {
+            error!("{e}; the command was not started");
+            if let Some(path) = &config.termination_log {
+                forensics::write_termination_log(path, &[e.to_string()]);
+            }
+            Err(exit_status::FAILURE)
+        }
+    }
 }
 
 /// Prints help, version or licence; a closed stdout is not an error worth a
@@ -111,7 +181,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     // The signalfd is the one descriptor rinit needs (starting the child
     // needs none, see `spawn`). It is made before the child, so that running
     // out of descriptors stops rinit before there is a child to abandon.
-    let signals = match sys::SignalReader::new(SignalSet::blockable()) {
+    let mut signals = match sys::SignalReader::new(SignalSet::blockable()) {
         Ok(reader) => reader,
         Err(e) => return fail(&format!("cannot create a signalfd: {}", io_error(&e))),
     };
@@ -143,6 +213,20 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             }
         }
     }
+    if !config.wait_for.is_empty() {
+        if let Err(code) = gate(&config, &mut signals) {
+            return code;
+        }
+    }
+    // Read before the environment goes to the child: `NOTIFY_SOCKET` is
+    // passed on untouched, for an app that notifies by itself.
+    let notifier = match (&config.ready_when, spawn::lookup(&env, cli::NOTIFY_SOCKET)) {
+        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
+            Ok(notifier) => Some(std::sync::Arc::new(notifier)),
+            Err(e) => return fail(&format!("--ready-when: NOTIFY_SOCKET: {}", io_error(&e))),
+        },
+        _ => None,
+    };
     // Before the child can run: none of its OOM kills is taken for history.
     let baseline = forensics::OomBaseline::take();
     let child = if config.pause {
@@ -172,7 +256,10 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Ok(()) => debug!("left the working directory for /"),
         Err(e) => debug!("cannot change directory to /: {}", io_error(&e)),
     }
-    let mut supervisor = supervisor::Supervisor::new(config, signals, child, baseline);
+    if let (Some(target), Some(notifier)) = (&config.ready_when, &notifier) {
+        readiness::watch(target.clone(), config.probe_timeout, notifier.clone());
+    }
+    let mut supervisor = supervisor::Supervisor::new(config, signals, child, baseline, notifier);
     if let Some(signal) = parent_died_early {
         info!("the parent died before {signal} could be armed: acting on it now");
         supervisor.receive_first(signals::Received { signal, sender: 0 });
@@ -180,6 +267,41 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     match supervisor.run() {
         Ok(code) => code,
         Err(e) => fail(&format!("cannot read signals: {}", io_error(&e))),
+    }
+}
+
+/// `--wait-for`: the command starts only once every target passes. Gives
+/// rinit's exit code when it must not start at all.
+fn gate(config: &Config, signals: &mut sys::SignalReader) -> Result<(), i32> {
+    let gate = readiness::wait_for(
+        &config.wait_for,
+        config.probe_timeout,
+        config.wait_timeout,
+        signals,
+    )
+    .map_err(|e| fail(&format!("cannot read signals: {}", io_error(&e))))?;
+    match gate {
+        readiness::Gate::Open => Ok(()),
+        readiness::Gate::Stopped(signal) => {
+            info!("{signal} received while waiting for --wait-for: the command was not started");
+            Err(exit_status::killed_by(signal))
+        }
+        readiness::Gate::TimedOut(failing) => {
+            let list: Vec<String> = failing
+                .iter()
+                .map(|(target, failure)| format!("{target} ({failure})"))
+                .collect();
+            let message = format!(
+                "--wait-for gave up after {:?}: {}; the command was not started",
+                config.wait_timeout,
+                list.join(", ")
+            );
+            error!("{message}");
+            if let Some(path) = &config.termination_log {
+                forensics::write_termination_log(path, &[message]);
+            }
+            Err(exit_status::FAILURE)
+        }
     }
 }
 

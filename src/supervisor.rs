@@ -9,6 +9,7 @@ use crate::policy::{
     on_main_child_stopped, pause_ends_on,
 };
 use crate::procs::{self, Watch};
+use crate::readiness::Notifier;
 use crate::reap::reap_exited;
 use crate::shutdown::{Drain, Hold, KillAfter, Scope, Step, StopDelay};
 use crate::signals::{Received, Signal, SignalSet};
@@ -17,6 +18,7 @@ use log::{debug, info, trace, warn};
 use nix::errno::Errno;
 use nix::unistd::Pid;
 use std::io;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Without /proc, PID 1 cannot watch processes that entered the namespace
@@ -57,15 +59,19 @@ pub(crate) struct Supervisor {
     stopped_as_job: bool,
     /// Says why things died (see `forensics`).
     forensics: Forensics,
+    /// `--ready-when`: told STOPPING=1 when a stop begins.
+    notifier: Option<Arc<Notifier>>,
 }
 
 impl Supervisor {
-    /// `baseline`: the OOM kill counter, read before the child started.
+    /// `baseline`: the OOM kill counter, read before the child started;
+    /// `notifier`: where `--ready-when` says STOPPING=1.
     pub(crate) fn new(
         config: Config,
         signals: SignalReader,
         child: Option<Pid>,
         baseline: OomBaseline,
+        notifier: Option<Arc<Notifier>>,
     ) -> Supervisor {
         let own_pid = sys::own_pid();
         let is_pid1 = own_pid == 1;
@@ -100,6 +106,7 @@ impl Supervisor {
             entered: Watch::default(),
             recheck: None,
             stopped_as_job: false,
+            notifier,
         }
     }
 
@@ -222,6 +229,9 @@ impl Supervisor {
 
     /// Handles one signal; returns whether it calls for reaping.
     fn on_signal(&mut self, received: Received) -> bool {
+        if is_stop_request(received.signal) {
+            self.stopping();
+        }
         let decision = decide(received, self.own_pid, &self.config.rewrites);
         if received.signal == Signal::CONT && decision != Decision::Ignore {
             // Before the child runs on, so that it finds the terminal its own.
@@ -278,6 +288,13 @@ impl Supervisor {
             }
         }
         false
+    }
+
+    /// A stop has begun: the service manager hears it (`--ready-when`).
+    fn stopping(&self) {
+        if let Some(notifier) = &self.notifier {
+            notifier.stopping();
+        }
     }
 
     /// Forwards `signal`, which a SIGTERM or SIGINT from outside became:
@@ -420,6 +437,7 @@ impl Supervisor {
         self.forensics.main_ended(code, remapped_to_success);
         self.child = None;
         self.outcome = Some(code);
+        self.stopping();
         self.kill_after.disarm();
         if let Some(held) = self.stop_delay.cancel() {
             info!("the child ended during --stop-delay: the held {held} is not forwarded");

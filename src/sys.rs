@@ -55,6 +55,13 @@ pub(crate) struct SignalReader {
 const SIGINFO_SIZE: usize = 128;
 const BATCH: usize = 64;
 
+impl AsFd for SignalReader {
+    /// For a wait elsewhere that a signal must end (`--wait-for`).
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
 impl SignalReader {
     pub(crate) fn new(set: SignalSet) -> io::Result<SignalReader> {
         let bits = set.bits();

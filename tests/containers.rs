@@ -1063,3 +1063,132 @@ fn forensics_the_termination_log_gets_the_reason_of_a_crash() {
     assert_eq!(done.code, 0, "{done:?}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
 }
+
+/// A podman secret (file driver) reaches the app as a variable through
+/// `DB_PASSWORD_FILE`, with rinit as the entrypoint and no shell between
+/// it and the app: the README's Secrets section, under a real engine.
+#[test]
+fn a_secret_file_becomes_a_variable_without_a_shell() {
+    let secret_name = format!("rinit-e2e-db-password-{}", std::process::id());
+    let source = engine().data_dir("secret").join("db_password.txt");
+    std::fs::write(&source, "s3cret value\n").expect("write the secret");
+    podman_ok(&["secret", "create", &secret_name, path_str(&source)]);
+    let _cleanup = Cleanup::new(&[&["secret", "rm", &secret_name]]);
+    let target = format!("/run/secrets/{secret_name}");
+    let variable = format!("DB_PASSWORD_FILE={target}");
+    let output = podman_ok(&[
+        "run",
+        "--rm",
+        "--secret",
+        &secret_name,
+        "--env",
+        &variable,
+        "--entrypoint",
+        r#"["/rinit", "--env-from-files", "--"]"#,
+        TEST_IMAGE,
+        "env",
+    ]);
+    let mut lines: Vec<&str> = output
+        .lines()
+        .filter(|line| line.starts_with("DB_PASSWORD"))
+        .collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        ["DB_PASSWORD=s3cret value", variable.as_str()],
+        "{output}"
+    );
+}
+
+/// The README's HEALTHCHECK line under podman: rinit probing busybox httpd
+/// is healthy while httpd serves, unhealthy once it is gone.
+#[test]
+fn a_rinit_probe_healthcheck_follows_the_app() {
+    let name = format!("rinit-e2e-health-{}", std::process::id());
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", &name]]);
+    // httpd's end leaves a file behind, for rinit's gate to wait on.
+    let app = "mkdir -p /www && echo ok > /www/index.html && \
+               (httpd -f -p 127.0.0.1:8080 -h /www; touch /tmp/httpd-gone) & exec sleep 600";
+    podman_ok(&[
+        "run",
+        "--detach",
+        "--name",
+        &name,
+        "--health-cmd",
+        r#"["/rinit", "--probe", "http://127.0.0.1:8080/"]"#,
+        "--health-interval",
+        "disable",
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        app,
+    ]);
+    // rinit's own gate waits until httpd answers: no polling here.
+    podman_ok(&[
+        "exec",
+        &name,
+        "/rinit",
+        "--wait-for",
+        "http://127.0.0.1:8080/",
+        "--wait-timeout",
+        "30s",
+        "--",
+        "true",
+    ]);
+    podman_ok(&["healthcheck", "run", &name]);
+    podman_ok(&["exec", &name, "killall", "httpd"]);
+    // killall returns once the signal is sent: wait until httpd is gone.
+    podman_ok(&[
+        "exec",
+        &name,
+        "/rinit",
+        "--wait-for",
+        "file:/tmp/httpd-gone",
+        "--wait-timeout",
+        "30s",
+        "--",
+        "true",
+    ]);
+    let unhealthy = output_of(engine().podman(&["healthcheck", "run", &name]));
+    let error = unhealthy.expect_err("healthy after httpd was killed");
+    assert!(error.contains("unhealthy"), "{error}");
+}
+
+/// `podman run --sdnotify=container` with `--ready-when`: conmon relays
+/// rinit's READY=1 to the NOTIFY_SOCKET podman was given (bound here).
+#[test]
+fn ready_when_under_podman_sdnotify_reaches_the_host() {
+    let name = format!("rinit-e2e-notify-{}", std::process::id());
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", &name]]);
+    let dir = engine().data_dir("notify");
+    let socket_path = dir.join("notify.sock");
+    let _ = std::fs::remove_file(&socket_path);
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_read_timeout(Some(SAFETY_NET)).unwrap();
+    let mut cmd = engine().podman(&[
+        "run",
+        "--detach",
+        "--name",
+        &name,
+        "--sdnotify=container",
+        "--entrypoint",
+        r#"["/rinit", "--ready-when", "file:/tmp/ready", "--"]"#,
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "touch /tmp/ready; exec sleep 600",
+    ]);
+    cmd.env("NOTIFY_SOCKET", &socket_path);
+    output_of(cmd).unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !seen
+        .iter()
+        .any(|m: &String| m.lines().any(|l| l == "READY=1"))
+    {
+        let n = socket
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("no READY=1 within the safety net ({e}); got {seen:?}"));
+        seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+}

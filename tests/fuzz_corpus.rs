@@ -37,3 +37,8 @@ fn command_line_corpus() {
 fn value_corpus() {
     replay("parse_values", checks::check_values);
 }
+
+#[test]
+fn env_file_corpus() {
+    replay("parse_env_file", checks::check_env_file);
+}
