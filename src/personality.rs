@@ -23,9 +23,13 @@ pub(crate) enum AfterMainExit {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Personality {
+    /// rinit itself, under any name not listed below; `docker-init` (the
+    /// name Docker mounts its `--init` binary under) is rinit too: choosing
+    /// rinit in `daemon.json` gives the same behaviour as choosing it in
+    /// podman, whose `/run/podman-init` was never a peer's name.
     Rinit,
-    /// `tini`, `tini-static`, and `docker-init` (the name Docker mounts its
-    /// `--init` binary under).
+    /// `tini` and `tini-static`: what a Dockerfile that replaces tini, and
+    /// tini's own suite, run.
     Tini,
     DumbInit,
     Catatonit,
@@ -36,7 +40,7 @@ impl Personality {
     pub fn from_argv0(argv0: &[u8]) -> Personality {
         let name = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
         match name {
-            b"tini" | b"tini-static" | b"docker-init" => Personality::Tini,
+            b"tini" | b"tini-static" => Personality::Tini,
             b"dumb-init" => Personality::DumbInit,
             b"catatonit" => Personality::Catatonit,
             _ => Personality::Rinit,
@@ -233,7 +237,7 @@ mod tests {
         assert_eq!(Personality::from_argv0(b"rinit"), Personality::Rinit);
         assert_eq!(
             Personality::from_argv0(b"/sbin/docker-init"),
-            Personality::Tini
+            Personality::Rinit
         );
         assert_eq!(Personality::from_argv0(b"/usr/bin/tini"), Personality::Tini);
         assert_eq!(Personality::from_argv0(b"tini-static"), Personality::Tini);
