@@ -1328,15 +1328,14 @@ mod tests {
             parse_plain(&["rinit", "-vh", "x"]),
             Invocation::Help(_)
         ));
-        assert_eq!(
-            parse_plain(&["rinit", "-V"]),
-            Invocation::Version {
-                line: format!("rinit {}", env!("CARGO_PKG_VERSION")),
-                to_stderr: false
-            }
-        );
+        let rinit_version = format!("rinit version {}", env!("CARGO_PKG_VERSION"));
+        for name in ["rinit", "docker-init"] {
+            assert!(
+                matches!(parse_plain(&[name, "-V"]), Invocation::Version { line, to_stderr: false } if line.starts_with(&rinit_version))
+            );
+        }
         assert!(
-            matches!(parse_plain(&["docker-init", "--version"]), Invocation::Version { line, to_stderr: false } if line.starts_with("tini version "))
+            matches!(parse_plain(&["tini", "--version"]), Invocation::Version { line, to_stderr: false } if line.starts_with("tini version "))
         );
         assert_eq!(parse_plain(&["rinit", "-L"]), Invocation::License);
         assert_eq!(parse_plain(&["rinit", "-l"]), Invocation::License);
@@ -1496,8 +1495,13 @@ mod tests {
 
     #[test]
     fn personalities_change_defaults_only() {
-        let tini = run(&["/sbin/docker-init", "--", "x"]);
+        let tini = run(&["/usr/bin/tini", "--", "x"]);
         assert_eq!(tini.forward_to, ForwardTarget::Child);
+        // Docker's name for its init is rinit's own.
+        let docker_init = run(&["/sbin/docker-init", "--", "x"]);
+        assert_eq!(docker_init.forward_to, ForwardTarget::Group);
+        assert_eq!(docker_init.grace, Duration::from_secs(5));
+        assert_eq!(docker_init.rewrites.apply(Signal::TTIN), Some(Signal::TTIN));
         assert_eq!(tini.grace, Duration::ZERO);
         assert_eq!(tini.rewrites.apply(Signal::TTIN), None);
         assert_eq!(tini.rewrites.apply(Signal::TSTP), Some(Signal::TSTP));
@@ -1518,10 +1522,9 @@ mod tests {
             Duration::from_secs(3)
         );
         assert_eq!(error(&["tini", "--grace", "x", "y"], &[]).exit_code, 1);
-        assert_eq!(
-            error(&["/sbin/docker-init", "--bogus"], &[]).program,
-            "tini"
-        );
+        assert_eq!(error(&["tini-static", "--bogus"], &[]).program, "tini");
+        let docker_init = error(&["/sbin/docker-init", "--bogus"], &[]);
+        assert_eq!((docker_init.program, docker_init.exit_code), ("rinit", 2));
         assert_eq!(error(&["rinit", "--bogus"], &[]).program, "rinit");
         assert_eq!(error(&["catatonit"], &[]).exit_code, 1);
     }

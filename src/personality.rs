@@ -23,9 +23,13 @@ pub(crate) enum AfterMainExit {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Personality {
+    /// rinit itself, under any name not listed below; `docker-init` (the
+    /// name Docker mounts its `--init` binary under) is rinit too: choosing
+    /// rinit in `daemon.json` gives the same behaviour as choosing it in
+    /// podman, whose `/run/podman-init` was never a peer's name.
     Rinit,
-    /// `tini`, `tini-static`, and `docker-init` (the name Docker mounts its
-    /// `--init` binary under).
+    /// `tini` and `tini-static`: what a Dockerfile that replaces tini, and
+    /// tini's own suite, run.
     Tini,
     DumbInit,
     Catatonit,
@@ -36,7 +40,7 @@ impl Personality {
     pub fn from_argv0(argv0: &[u8]) -> Personality {
         let name = argv0.rsplit(|&b| b == b'/').next().unwrap_or(argv0);
         match name {
-            b"tini" | b"tini-static" | b"docker-init" => Personality::Tini,
+            b"tini" | b"tini-static" => Personality::Tini,
             b"dumb-init" => Personality::DumbInit,
             b"catatonit" => Personality::Catatonit,
             _ => Personality::Rinit,
@@ -171,8 +175,10 @@ impl Personality {
         }
     }
 
-    /// The `--version` line. Docker's `docker info` expects its init to
-    /// answer with a line starting `tini version `.
+    /// The `--version` line: each peer's own format under its name, which
+    /// scripts match on. dockerd runs the binary at its host path, whatever
+    /// its name, and reads `NAME version X - git.COMMIT` (its
+    /// `parseInitVersion`): rinit's own line is in that format.
     pub(crate) fn version_line(self) -> String {
         let version = env!("CARGO_PKG_VERSION");
         match self {
@@ -181,7 +187,7 @@ impl Personality {
             Personality::Catatonit => format!("tini version 0.1.7_catatonit - rinit {version}"),
             // dumb-init's own format, which scripts match on.
             Personality::DumbInit => format!("dumb-init v1.2.5 - rinit {version}"),
-            Personality::Rinit => format!("rinit {version}"),
+            Personality::Rinit => rinit_version_line(version, env!("RINIT_COMMIT")),
         }
     }
 
@@ -195,6 +201,18 @@ impl Personality {
     /// dumb-init prints its version on stderr; the others on stdout.
     pub(crate) fn version_on_stderr(self) -> bool {
         self == Personality::DumbInit
+    }
+}
+
+/// `rinit version X - git.COMMIT`, or without the commit when the build
+/// knew none (`build.rs`). dockerd takes a version only after `tini version `
+/// and otherwise shows the commit in `docker info`; a line with neither is
+/// a warning in its log and `N/A`, which a build without a commit cannot
+/// avoid without naming a commit it does not have.
+fn rinit_version_line(version: &str, commit: &str) -> String {
+    match commit {
+        "" => format!("rinit version {version}"),
+        commit => format!("rinit version {version} - git.{commit}"),
     }
 }
 
@@ -219,7 +237,7 @@ mod tests {
         assert_eq!(Personality::from_argv0(b"rinit"), Personality::Rinit);
         assert_eq!(
             Personality::from_argv0(b"/sbin/docker-init"),
-            Personality::Tini
+            Personality::Rinit
         );
         assert_eq!(Personality::from_argv0(b"/usr/bin/tini"), Personality::Tini);
         assert_eq!(Personality::from_argv0(b"tini-static"), Personality::Tini);
@@ -246,7 +264,20 @@ mod tests {
                 .version_line()
                 .starts_with("tini version ")
         );
-        assert!(Personality::Rinit.version_line().starts_with("rinit "));
+        assert!(
+            Personality::Rinit
+                .version_line()
+                .starts_with("rinit version ")
+        );
+    }
+
+    #[test]
+    fn rinit_names_its_commit_as_dockerd_reads_it() {
+        assert_eq!(
+            rinit_version_line("0.1.0", "0123456789ab"),
+            "rinit version 0.1.0 - git.0123456789ab"
+        );
+        assert_eq!(rinit_version_line("0.1.0", ""), "rinit version 0.1.0");
     }
 
     #[test]

@@ -182,7 +182,12 @@ impl Supervisor {
                 if let Some(code) = self.end_as_the_peer(code) {
                     return Ok(code);
                 }
-                let anyone_left = reaped.children_left || self.others_left(now);
+                // Looked for even while children are left: a process that
+                // entered from outside must be known before the drain's
+                // kill(-1) reaches it, or it would later count as a
+                // newcomer and get the drain signal a second time.
+                let others_left = self.others_left(now);
+                let anyone_left = reaped.children_left || others_left;
                 match self.drain.advance(now, anyone_left) {
                     Step::Wait => {}
                     Step::Exit => {

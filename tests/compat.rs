@@ -20,6 +20,14 @@ const SIGRTMIN: i32 = 34;
 type Opts = &'static [&'static str];
 type Vars = &'static [(&'static str, &'static str)];
 
+/// The variables the README gives for tini's behaviour under Docker's name,
+/// `docker-init`, which is rinit's own.
+const TINI_BACK: Vars = &[
+    ("RINIT_FORWARD_TO", "child"),
+    ("RINIT_GRACE", "0"),
+    ("RINIT_REWRITE", "TTIN:0,TTOU:0"),
+];
+
 // ---------------------------------------------------------------------------
 // Helpers
 
@@ -233,7 +241,10 @@ fn personalities_keep_their_forward_target() {
     let links = Links::new();
     let cases: &[(&str, Opts, Vars, bool)] = &[
         ("tini", &[], &[], false),
-        ("docker-init", &[], &[], false),
+        // Docker's name for its init is rinit itself; one variable gives
+        // tini's target back.
+        ("docker-init", &[], &[], true),
+        ("docker-init", &[], &[("RINIT_FORWARD_TO", "child")], false),
         ("catatonit", &[], &[], false),
         ("dumb-init", &[], &[], true),
         // The peers' own switches, under their names.
@@ -259,8 +270,7 @@ fn personalities_keep_their_forward_target() {
 // Exit codes: command not found, not executable, bad usage
 
 fn peer_binary(name: &str) -> Option<String> {
-    let real = if name == "docker-init" { "tini" } else { name };
-    let path = format!("/usr/bin/{real}");
+    let path = format!("/usr/bin/{name}");
     Path::new(&path).exists().then_some(path)
 }
 
@@ -415,7 +425,9 @@ fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
             done.stderr
         );
         assert!(done.stdout.is_empty(), "rinit {args:?}: {done:?}");
-        for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
+        let done = run(pid1(&links.path("docker-init"), args, &[]));
+        assert_eq!(done.code, 2, "docker-init {args:?}: {done:?}");
+        for name in ["tini", "dumb-init", "catatonit"] {
             let done = run(pid1(&links.path(name), args, &[]));
             assert_eq!(done.code, 1, "{name} {args:?}: {done:?}");
             assert!(done.stderr.contains(needle), "{name} {args:?}: {done:?}");
@@ -584,7 +596,7 @@ fn tini_words_the_reap_warning_its_way() {
     let lines = |done: &Finished, needle: &str| -> usize {
         done.stderr.lines().filter(|l| l.contains(needle)).count()
     };
-    for program in [links.path("tini"), links.path("docker-init")] {
+    for program in [links.path("tini")] {
         let args = ["-w", "--", &tk, "orphans", "3"];
         for done in [
             run(pid1(&program, &args, &[])),
@@ -643,6 +655,25 @@ fn warn_on_reap_by_flag_and_variable() {
 }
 
 // ---------------------------------------------------------------------------
+/// Docker's name for its init is rinit's own, and tini's variables, which
+/// Docker users may already pass, still count there.
+#[test]
+fn docker_init_is_rinit_and_reads_tinis_variables() {
+    let links = Links::new();
+    let docker_init = links.path("docker-init");
+    let done = run(pid1(&docker_init, &["true"], &[("TINI_VERBOSITY", "3")]));
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(count(&done.stderr, "rinit: debug:") > 0, "{done:?}");
+    let done = run(pid1(
+        &docker_init,
+        &["-vv", "true"],
+        &[("TINI_SUBREAPER", "")],
+    ));
+    assert!(done.stderr.contains("subreaper"), "{done:?}");
+    let done = run(pid1(&docker_init, &["-vv", "true"], &[]));
+    assert!(!done.stderr.contains("subreaper"), "{done:?}");
+}
+
 // Verbosity: -v, RINIT_VERBOSITY, TINI_VERBOSITY, DUMB_INIT_DEBUG
 
 #[test]
@@ -900,11 +931,16 @@ fn version_line_under_each_peer_name() {
         assert_eq!(done.stdout.len(), 1, "{name} {flag}: {done:?}");
         done.stdout[0].clone()
     };
-    for name in ["docker-init", "tini"] {
-        for flag in ["--version", "-V"] {
-            let line = version(name, flag);
-            assert!(line.starts_with("tini version "), "{name} {flag}: {line}");
-        }
+    for flag in ["--version", "-V"] {
+        let line = version("tini", flag);
+        assert!(line.starts_with("tini version "), "tini {flag}: {line}");
+        // dockerd reads the line of the binary at its host path, whatever
+        // its name; inside the container it is rinit's too.
+        let line = version("docker-init", flag);
+        assert!(
+            line.starts_with("rinit version "),
+            "docker-init {flag}: {line}"
+        );
     }
     for flag in ["--version", "-V"] {
         let line = version("catatonit", flag);
@@ -999,7 +1035,7 @@ fn job_control_signals_under_each_name() {
     for (name, expected) in [
         ("rinit", job.to_vec()),
         ("tini", vec![libc::SIGTSTP]),
-        ("docker-init", vec![libc::SIGTSTP]),
+        ("docker-init", job.to_vec()),
         ("catatonit", vec![]),
     ] {
         assert_eq!(
@@ -1012,6 +1048,28 @@ fn job_control_signals_under_each_name() {
     assert_eq!(
         forwarded(&links.path("catatonit"), &["-r", "TSTP:TSTP"], &[], &job),
         vec![libc::SIGTSTP]
+    );
+    // Under Docker's name, the README's variables give tini's handling back.
+    assert_eq!(
+        forwarded(&links.path("docker-init"), &[], TINI_BACK, &job),
+        vec![libc::SIGTSTP]
+    );
+    // Under tini's name, the drain and the group (RINIT_GRACE,
+    // RINIT_FORWARD_TO) come back without touching job control, which
+    // only a rewrite changes (docs/compatibility.md).
+    let drain_and_group = [("RINIT_GRACE", "5s"), ("RINIT_FORWARD_TO", "group")];
+    assert_eq!(
+        forwarded(&links.path("tini"), &[], &drain_and_group, &job),
+        vec![libc::SIGTSTP]
+    );
+    let all_back = [
+        ("RINIT_GRACE", "5s"),
+        ("RINIT_FORWARD_TO", "group"),
+        ("RINIT_REWRITE", "TTIN:TTIN,TTOU:TTOU"),
+    ];
+    assert_eq!(
+        forwarded(&links.path("tini"), &[], &all_back, &job),
+        job.to_vec()
     );
     // Side by side with the real peers.
     for name in ["tini", "catatonit"] {
@@ -1142,9 +1200,20 @@ fn when_the_main_child_exits() {
     assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
     // The peers exit at once and what is left is killed outright: no grace
     // period (and for tini and catatonit, no SIGTERM either).
-    for name in ["tini", "docker-init", "catatonit", "dumb-init"] {
+    // Docker's name is rinit's: it drains too.
+    let (done, _) =
+        main_child_exits_leaving_a_process(&links, &links.path("docker-init"), &[], &[], true);
+    assert_eq!(done.code, 7, "{done:?}");
+    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
+    for (name, vars) in [
+        ("tini", &[][..]),
+        ("catatonit", &[]),
+        ("dumb-init", &[]),
+        // The README's variables for tini's behaviour under Docker.
+        ("docker-init", TINI_BACK),
+    ] {
         let (done, took) =
-            main_child_exits_leaving_a_process(&links, &links.path(name), &[], &[], false);
+            main_child_exits_leaving_a_process(&links, &links.path(name), &[], vars, false);
         assert_eq!(done.code, 7, "{name}: {done:?}");
         assert!(
             !done.stdout.contains(&"stdin closed".to_owned()),
@@ -1257,7 +1326,7 @@ fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
         );
     }
     // tini and catatonit send nothing either.
-    for name in ["tini", "docker-init", "catatonit"] {
+    for name in ["tini", "catatonit"] {
         assert_eq!(
             others_after_the_main_child_not_pid1(&links.path(name), &[], &[]),
             vec![marker],
@@ -1458,7 +1527,7 @@ fn a_script_without_a_shebang_line_runs_with_sh_under_the_peers_names() {
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let script = script.to_string_lossy().into_owned();
     let expected = format!("script {script} one");
-    for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
+    for name in ["tini", "dumb-init", "catatonit"] {
         let ours = run(pid1(&links.path(name), &["--", &script, "one"], &[]));
         assert_eq!(ours.code, 7, "{name}: {ours:?}");
         assert_eq!(
@@ -1475,7 +1544,9 @@ fn a_script_without_a_shebang_line_runs_with_sh_under_the_peers_names() {
             );
         }
     }
-    let ours = run(pid1(&links.path("rinit"), &["--", &script, "one"], &[]));
-    assert_eq!(ours.code, 126, "{ours:?}");
-    assert!(ours.stdout.is_empty(), "{ours:?}");
+    for name in ["rinit", "docker-init"] {
+        let ours = run(pid1(&links.path(name), &["--", &script, "one"], &[]));
+        assert_eq!(ours.code, 126, "{name}: {ours:?}");
+        assert!(ours.stdout.is_empty(), "{name}: {ours:?}");
+    }
 }

@@ -327,10 +327,13 @@ fn help_and_version() {
     );
     let version = run(rinit_pid1(&["-V"]));
     assert_eq!(version.code, 0);
-    assert_eq!(
-        version.stdout,
-        vec![format!("rinit {}", env!("CARGO_PKG_VERSION"))]
-    );
+    // The format dockerd parses for `docker info`: the commit after
+    // ` - git.`, when the build knew one (build.rs).
+    let expected = match env!("RINIT_COMMIT") {
+        "" => format!("rinit version {}", env!("CARGO_PKG_VERSION")),
+        commit => format!("rinit version {} - git.{commit}", env!("CARGO_PKG_VERSION")),
+    };
+    assert_eq!(version.stdout, vec![expected]);
 }
 
 #[test]

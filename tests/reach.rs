@@ -14,6 +14,8 @@ use std::process::{Command, Stdio};
 struct Entered {
     child: std::process::Child,
     lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    /// Held open: `sigecho` ends when its stdin closes.
+    _stdin: std::process::ChildStdin,
 }
 
 impl Entered {
@@ -23,11 +25,16 @@ impl Entered {
         cmd.args(["--target", &target, "--pid", "--"])
             .arg(testkit())
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped());
         let mut child = cmd.spawn().expect("start nsenter");
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Entered { child, lines }
+        let _stdin = child.stdin.take().unwrap();
+        Entered {
+            child,
+            lines,
+            _stdin,
+        }
     }
 
     fn expect(&mut self, wanted: &str) {
@@ -59,6 +66,33 @@ fn a_process_entered_from_outside_is_drained_and_waited_for() {
     );
     let status = entered.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// A process that entered from outside gets the drain signal once, also
+/// when rinit still had a child of its own as the drain began: it was
+/// there for the drain's `kill(-1)`, so it is no newcomer to signal again
+/// once that child is gone (a SIGTERM handler run twice, as
+/// tests/docker.rs saw under load, starts its work over).
+#[test]
+fn a_process_entered_from_outside_gets_the_drain_signal_once() {
+    let tk = testkit();
+    // The main child leaves rinit an orphan (`sleep`) when it ends.
+    let script = r#"sleep 1000 & exec "$1" sigecho"#;
+    let mut running = Running::start(rinit_pid1(&[
+        "--grace", "1s", "--", "sh", "-c", script, "sh", &tk,
+    ]));
+    running.expect("ready");
+    let mut entered = Entered::start(running.rinit_pid(), &["sigecho"]);
+    entered.expect("ready");
+    running.close_stdin();
+    let done = running.finish();
+    // rinit's exit after the grace ends the entered process too.
+    let lines: Vec<String> = entered.lines.map_while(Result::ok).collect();
+    let terms = lines
+        .iter()
+        .filter(|l| *l == &format!("signal {}", libc::SIGTERM))
+        .count();
+    assert_eq!(terms, 1, "{lines:?}; {done:?}");
 }
 
 /// With nothing but the main child, rinit still exits at once: looking for

@@ -507,7 +507,7 @@ fn bad_stop_delays_exit_2_naming_the_option_or_variable() {
             &[],
             &[("RINIT_STOP_DELAY", "")],
             "RINIT_STOP_DELAY",
-            1,
+            2,
         ),
     ] {
         let mut args = opts.to_vec();
