@@ -34,7 +34,7 @@ use nix::sched::{CloneCb, CloneFlags, clone};
 use nix::unistd::Pid;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -198,8 +198,12 @@ impl ChildSpec {
         // in memory would never reach rinit, which would not even wait for
         // the exec. A close-on-exec pipe carries the report there, as in
         // musl's posix_spawn; it is only taken if two descriptors are free,
-        // since rinit must start with one (see the module notes).
-        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
+        // since rinit must start with one (see the module notes). Never on
+        // descriptors 0-2 (`sys::hold_closed_stdio` keeps them taken; should
+        // that have failed, a line written to stderr would read as a report).
+        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .ok()
+            .filter(|(read, write)| read.as_raw_fd() > 2 && write.as_raw_fd() > 2);
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
         let mut sh_argv = Vec::with_capacity(self.argv.len() + 2);
