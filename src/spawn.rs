@@ -18,10 +18,11 @@
 //!   report, for emulators that turn this clone into a plain fork.
 //!
 //! Between clone and exec the child neither allocates nor takes a lock: it
-//! runs in rinit's memory, beside rinit's second thread (the log writer, see
-//! `logging`), which may hold the allocator's or the log queue's lock at any
-//! moment. Only async-signal-safe calls are sound there, and the child
-//! writes nothing of rinit's but the buffers made for it before the clone.
+//! runs in rinit's memory, and only async-signal-safe calls are sound
+//! there. (rinit's second thread, the log writer, is not started before the
+//! child, so that it takes no process slot the child needs, see `logging`;
+//! the child must not rely on that.) It writes nothing of rinit's but the
+//! buffers made for it before the clone.
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
