@@ -61,12 +61,20 @@ use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
 use std::ffi::{CString, OsString};
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 /// Runs rinit with these arguments (`argv[0]` first) and this environment
 /// (the C runtime's `envp`, entry by entry); returns the exit code.
 pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
     // First thing: `-p` must know whether the parent died before it was armed.
     let parent = nix::unistd::getppid();
+    // Before anything can open a descriptor: one of 0, 1, 2 left closed by
+    // whoever started rinit is held by a close-on-exec placeholder, so that
+    // nothing rinit opens (the exec-report pipe, a termination log, a pidfd)
+    // takes that number and receives what was meant for stdin, stdout or
+    // stderr; the child still finds it closed.
+    let stdio = sys::hold_closed_stdio();
+    logging::remember_stderr(stdio.stderr);
     // rinit's own variables come from the same list the child gets, read as
     // the C library's getenv (and std::env::var_os) would read it: one
     // source, so what configures rinit is what the child sees.
@@ -77,7 +85,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
         Ok(Invocation::Help(text)) => return print_stdout(&text),
         Ok(Invocation::Version { line, to_stderr }) => {
             if to_stderr {
-                let _ = writeln!(std::io::stderr(), "{line}");
+                logging::write_stderr(&(line + "\n"));
                 return exit_status::SUCCESS;
             }
             return print_stdout(&(line + "\n"));
@@ -86,7 +94,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
         Err(usage) => {
             // Not eprintln!: it panics when stderr cannot be written (a full
             // disk, a pipe nobody reads), and a panic of PID 1 ends in SIGSEGV.
-            let _ = writeln!(std::io::stderr(), "{}: {}", usage.program, usage.message);
+            logging::write_stderr(&format!("{}: {}\n", usage.program, usage.message));
             return usage.exit_code;
         }
     };
@@ -230,17 +238,19 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     // Before the child can run: none of its OOM kills is taken for history.
     let baseline = forensics::OomBaseline::take();
     let child = if config.pause {
+        logging::release();
         None
     } else {
-        match start_child(&config, env, own_pid, inherited_mask) {
+        let started = start_child(&config, env, own_pid, inherited_mask);
+        // Only now may the log writer thread take a process slot.
+        logging::release();
+        match started {
             Ok(pid) => Some(pid),
             Err(e) => {
                 let line = e.peer_line(config.personality);
                 match &line {
                     // Under a peer's name, the peer's exact line: scripts grep for it.
-                    Some(line) => {
-                        let _ = writeln!(std::io::stderr(), "{line}");
-                    }
+                    Some(line) => logging::write_stderr(&format!("{line}\n")),
                     None => error!("{e}"),
                 }
                 if let Some(path) = &config.termination_log {
@@ -322,8 +332,8 @@ fn start_child(
     .run_scripts_with_sh(config.personality.runs_scripts_with_sh());
     let pid = spec.spawn()?;
     debug!(
-        "started {:?} as pid {pid}{}",
-        config.command[0],
+        "started '{}' as pid {pid}{}",
+        logging::printable(config.command[0].as_bytes()),
         if take_terminal {
             ", in the terminal's foreground"
         } else {

@@ -9,6 +9,24 @@
 //! and the count is reported once stderr moves again. The main thread only
 //! ever takes the queue's lock for a push, never across a write.
 //!
+//! The writer thread does not exist before the child is started: a thread
+//! counts against the user's process limit (`ulimit -u`), and in debug mode
+//! it would take the slot the app needs. Lines logged before then wait in
+//! the queue (`release` lets them go). If the thread cannot be started, the
+//! lines stay queued (overflow dropped and counted) and the start is
+//! retried at a later line, at most once a second, and at exit, when the
+//! child's slot is free again; writing them synchronously instead could
+//! block PID 1 on a pipe nobody reads. At exit, if there is still no
+//! thread, the queue is written only while stderr has room for a line.
+//!
+//! rinit writes only to the stderr it started with. If descriptor 2 was
+//! closed then, rinit's messages go nowhere: no logger is installed, and
+//! the placeholder that holds the number (see `sys::hold_closed_stdio`)
+//! takes no write. A message is always one line: in text lines, control
+//! characters and the characters that move or reorder text (U+2028,
+//! U+2029, the bidirectional controls) are escaped (`escape_char`), the
+//! same in names and paths from outside (`printable`) and in JSON.
+//!
 //! The wording of system errors is here too (`os_error`), so that each
 //! message reads the same whatever C library rinit is built with.
 
@@ -16,8 +34,10 @@ use crate::signals::SignalSet;
 use crate::sys;
 use log::LevelFilter;
 use nix::errno::Errno;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -28,6 +48,28 @@ const QUEUE_BYTES: usize = 256 * 1024;
 
 /// How long rinit waits, at exit, for queued lines to reach stderr.
 const FLUSH_WAIT: Duration = Duration::from_millis(500);
+
+/// How long after a failed start of the writer thread it is tried again.
+const RETRY_WRITER: Duration = Duration::from_secs(1);
+
+/// The size up to which a write to a pipe with room never blocks.
+const PIPE_BUF: usize = 4096;
+
+/// Whether descriptor 2 was open when rinit started (`remember_stderr`).
+static STDERR_OPEN: AtomicBool = AtomicBool::new(true);
+
+/// Records, first thing at start, whether rinit has a stderr to write to.
+pub(crate) fn remember_stderr(open: bool) {
+    STDERR_OPEN.store(open, Ordering::Relaxed);
+}
+
+/// Writes `text` straight to stderr (a usage error, a peer's exact line), if
+/// rinit started with one. A failed write is not worth a panic.
+pub(crate) fn write_stderr(text: &str) {
+    if STDERR_OPEN.load(Ordering::Relaxed) {
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+}
 
 /// How each log line is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,6 +95,11 @@ impl LogFormat {
 /// 4 trace. `filter`, from `RINIT_LOG`, is an `env_logger` filter that
 /// overrides it.
 pub(crate) fn init(name: &'static str, verbosity: u8, filter: Option<&str>, format: LogFormat) {
+    if !STDERR_OPEN.load(Ordering::Relaxed) {
+        // Nowhere to write: no logger, and `log` leaves every level off.
+        return;
+    }
+    let _ = SETTINGS.set((name, format));
     let level = match verbosity {
         0 => LevelFilter::Error,
         1 => LevelFilter::Warn,
@@ -66,14 +113,14 @@ pub(crate) fn init(name: &'static str, verbosity: u8, filter: Option<&str>, form
         builder.parse_filters(filter);
     }
     builder
-        .target(env_logger::Target::Pipe(Box::new(QueueWriter {
-            name,
-            format,
-        })))
+        .target(env_logger::Target::Pipe(Box::new(QueueWriter)))
         .format(move |out, record| {
             let level = record.level().as_str().to_ascii_lowercase();
             match format {
-                LogFormat::Text => writeln!(out, "{name}: {level}: {}", record.args()),
+                LogFormat::Text => {
+                    let message = record.args().to_string();
+                    writeln!(out, "{name}: {level}: {}", one_line(&message))
+                }
                 LogFormat::Json => {
                     let since_epoch = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
@@ -87,14 +134,35 @@ pub(crate) fn init(name: &'static str, verbosity: u8, filter: Option<&str>, form
     let _ = builder.try_init();
 }
 
+/// The child has been started (or will not be): the writer thread may take
+/// a process slot now, at the first line, or at once for lines waiting.
+pub(crate) fn release() {
+    let mut state = lock();
+    if state.writer == Writer::Held {
+        state.writer = Writer::Idle;
+        if !state.lines.is_empty() {
+            start(&mut state);
+        }
+    }
+}
+
 /// Waits up to `FLUSH_WAIT` for the queued lines to be written, so that the
 /// last lines before exit are not lost; gives up on a stalled stderr.
 pub(crate) fn flush() {
-    if WRITER.get() != Some(&true) {
-        return;
+    if SETTINGS.get().is_none() {
+        return; // no logger, no lines
     }
+    release();
     let deadline = Instant::now() + FLUSH_WAIT;
     let mut state = lock();
+    if matches!(state.writer, Writer::Refused(_)) {
+        // The child has exited: its process slot may be free now.
+        start(&mut state);
+    }
+    if matches!(state.writer, Writer::Refused(_)) {
+        write_while_room(state, deadline);
+        return;
+    }
     while !state.lines.is_empty() || state.writing {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -107,27 +175,37 @@ pub(crate) fn flush() {
     }
 }
 
-/// What env_logger writes to: each record arrives as one `write_all`.
-struct QueueWriter {
-    name: &'static str,
-    format: LogFormat,
+/// Without a writer thread at exit: writes the queued lines while stderr
+/// takes a line without blocking (a pipe with room takes up to `PIPE_BUF`
+/// bytes whole), until `deadline`; the rest is dropped.
+fn write_while_room(mut state: MutexGuard<'static, QueueState>, deadline: Instant) {
+    let mut stderr = std::io::stderr();
+    while let Some(line) = state.lines.pop_front() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if line.len() > PIPE_BUF || !sys::writable_within(2, left) {
+            return;
+        }
+        let _ = stderr.write_all(&line);
+    }
 }
+
+/// What env_logger writes to: each record arrives as one `write_all`.
+struct QueueWriter;
 
 impl Write for QueueWriter {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        if !*WRITER.get_or_init(|| start_writer(self.name, self.format)) {
-            // No thread could be started (at the process limit, say): a
-            // line that might block is better than silence.
-            let _ = std::io::stderr().write_all(line);
-            return Ok(line.len());
-        }
         let mut state = lock();
         if state.bytes + line.len() > QUEUE_BYTES {
             state.dropped += 1;
         } else {
             state.bytes += line.len();
             state.lines.push_back(line.to_vec());
-            WORK.notify_one();
+        }
+        match state.writer {
+            Writer::Running => WORK.notify_one(),
+            Writer::Idle => start(&mut state),
+            Writer::Refused(at) if at.elapsed() >= RETRY_WRITER => start(&mut state),
+            Writer::Held | Writer::Refused(_) => {}
         }
         Ok(line.len())
     }
@@ -144,6 +222,19 @@ struct QueueState {
     dropped: u64,
     /// The writer is in `write` with a line taken off the queue.
     writing: bool,
+    writer: Writer,
+}
+
+/// Whether the writer thread runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Writer {
+    /// Not before the child is started (see the module notes).
+    Held,
+    /// Allowed, and started by the next line.
+    Idle,
+    Running,
+    /// Could not be started at this moment; tried again a second later.
+    Refused(Instant),
 }
 
 static QUEUE: Mutex<QueueState> = Mutex::new(QueueState {
@@ -151,18 +242,33 @@ static QUEUE: Mutex<QueueState> = Mutex::new(QueueState {
     bytes: 0,
     dropped: 0,
     writing: false,
+    writer: Writer::Held,
 });
 /// A line was queued.
 static WORK: Condvar = Condvar::new();
 /// The queue is empty and nothing is being written.
 static IDLE: Condvar = Condvar::new();
-/// Whether the writer thread runs; set by the first log line.
-static WRITER: OnceLock<bool> = OnceLock::new();
+/// The program name and format the lines are written with; set by `init`
+/// when there is a stderr to write to.
+static SETTINGS: OnceLock<(&'static str, LogFormat)> = OnceLock::new();
 
 fn lock() -> MutexGuard<'static, QueueState> {
     // Nothing panics while holding the lock, but a poisoned lock must not
     // silence rinit either.
     QUEUE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts the writer thread, holding the queue's lock (the thread waits for
+/// it); records whether it could be started.
+fn start(state: &mut QueueState) {
+    let Some(&(name, format)) = SETTINGS.get() else {
+        return;
+    };
+    state.writer = if start_writer(name, format) {
+        Writer::Running
+    } else {
+        Writer::Refused(Instant::now())
+    };
 }
 
 /// Starts the writer thread; false if it could not be started.
@@ -221,27 +327,65 @@ fn write_forever(name: &'static str, format: LogFormat) {
     }
 }
 
-/// Text from outside (a command name, a value typed by the user) made safe
-/// to echo in a message: control characters are escaped as Rust escapes
-/// them (`\n`, `\u{1b}`), so that a newline cannot split the line and a
-/// terminal escape sequence cannot reach the terminal; bytes that are not
-/// UTF-8 are shown as `\xff`. Everything else, ordinary names included,
-/// comes out as it went in.
+/// Text from outside (a command name, a path, a process name, a value
+/// typed by the user) made safe to echo in a message: what `escape_char`
+/// escapes is escaped, and bytes that are not UTF-8 are shown as `\xff`.
+/// Everything else, ordinary names included, comes out as it went in.
 pub(crate) fn printable(text: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
     for chunk in text.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if c.is_control() {
-                out.extend(c.escape_debug());
-            } else {
-                out.push(c);
-            }
+            push_char(&mut out, c);
         }
         for byte in chunk.invalid() {
             out.push_str(&format!("\\x{byte:02x}"));
         }
     }
     out
+}
+
+/// Whether `c` is escaped in a message: control characters (a newline would
+/// split the line, an ESC reach the terminal), the line and paragraph
+/// separators (line breaks to editors, browsers and JavaScript), and the
+/// bidirectional controls, which reorder what is shown around them (a name
+/// could make a line read as something else).
+fn escape_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+        )
+}
+
+/// Appends `c`, escaped as Rust escapes it (`\n`, `\u{1b}`, `\u{202e}`)
+/// if `escape_char` says so.
+fn push_char(out: &mut String, c: char) {
+    if !escape_char(c) {
+        out.push(c);
+    } else if c.is_control() {
+        out.extend(c.escape_debug());
+    } else {
+        out.extend(c.escape_unicode());
+    }
+}
+
+/// A message as one text line: everything `escape_char` names escaped,
+/// whatever part of rinit wrote the message and whatever it quoted.
+fn one_line(message: &str) -> Cow<'_, str> {
+    if !message.chars().any(escape_char) {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 16);
+    for c in message.chars() {
+        push_char(&mut out, c);
+    }
+    Cow::Owned(out)
 }
 
 /// A system error in rinit's words: nix's text for the errno and its
@@ -312,8 +456,9 @@ fn push_json_string(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            // U+2028 and U+2029 are valid JSON but end lines in JavaScript.
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+            // U+2028 and U+2029 are valid JSON but end lines in JavaScript;
+            // the bidirectional controls reorder what a viewer shows.
+            c if escape_char(c) => {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),
@@ -431,6 +576,31 @@ mod tests {
         assert_eq!(p(b"bad\xff\xfeend"), "bad\\xff\\xfeend");
         // Quotes and backslashes are ordinary characters.
         assert_eq!(p(br"it's a\b"), r"it's a\b");
+        // What breaks or reorders a line without being a control character.
+        assert_eq!(p("a\u{2028}b\u{2029}c".as_bytes()), r"a\u{2028}b\u{2029}c");
+        for bidi in [
+            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}',
+        ] {
+            let text = format!("x{bidi}y");
+            assert_eq!(p(text.as_bytes()), format!("x\\u{{{:x}}}y", bidi as u32));
+        }
+        // Right next to them, ordinary characters stay.
+        assert_eq!(
+            p("\u{2027}\u{202f}\u{2065}".as_bytes()),
+            "\u{2027}\u{202f}\u{2065}"
+        );
+    }
+
+    #[test]
+    fn a_text_message_is_one_line_whoever_wrote_it() {
+        assert!(matches!(one_line("plain 'name' (pid 3)"), Cow::Borrowed(_)));
+        assert_eq!(
+            one_line("wrote to /x\nrinit: error: forged\u{202e}"),
+            r"wrote to /x\nrinit: error: forged\u{202e}"
+        );
+        // What `printable` made of a name passes unchanged.
+        let shown = printable(b"a\nb\x1b\xff");
+        assert_eq!(one_line(&shown), shown);
     }
 
     #[test]
@@ -488,8 +658,8 @@ mod tests {
     #[test]
     fn strings_are_escaped() {
         let mut out = String::new();
-        push_json_string(&mut out, "a\"b\\c\nd\te\u{1}\u{7f}\u{2028}é");
-        assert_eq!(out, r#""a\"b\\c\nd\te\u0001\u007f\u2028é""#);
+        push_json_string(&mut out, "a\"b\\c\nd\te\u{1}\u{7f}\u{2028}\u{202e}é");
+        assert_eq!(out, r#""a\"b\\c\nd\te\u0001\u007f\u2028\u202eé""#);
         let text = line("x\ny", &[("name", "\"q\"".into())]);
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(

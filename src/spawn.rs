@@ -18,10 +18,11 @@
 //!   report, for emulators that turn this clone into a plain fork.
 //!
 //! Between clone and exec the child neither allocates nor takes a lock: it
-//! runs in rinit's memory, beside rinit's second thread (the log writer, see
-//! `logging`), which may hold the allocator's or the log queue's lock at any
-//! moment. Only async-signal-safe calls are sound there, and the child
-//! writes nothing of rinit's but the buffers made for it before the clone.
+//! runs in rinit's memory, and only async-signal-safe calls are sound
+//! there. (rinit's second thread, the log writer, is not started before the
+//! child, so that it takes no process slot the child needs, see `logging`;
+//! the child must not rely on that.) It writes nothing of rinit's but the
+//! buffers made for it before the clone.
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
@@ -34,7 +35,7 @@ use nix::sched::{CloneCb, CloneFlags, clone};
 use nix::unistd::Pid;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -198,8 +199,12 @@ impl ChildSpec {
         // in memory would never reach rinit, which would not even wait for
         // the exec. A close-on-exec pipe carries the report there, as in
         // musl's posix_spawn; it is only taken if two descriptors are free,
-        // since rinit must start with one (see the module notes).
-        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok();
+        // since rinit must start with one (see the module notes). Never on
+        // descriptors 0-2 (`sys::hold_closed_stdio` keeps them taken; should
+        // that have failed, a line written to stderr would read as a report).
+        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .ok()
+            .filter(|(read, write)| read.as_raw_fd() > 2 && write.as_raw_fd() > 2);
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
         let mut sh_argv = Vec::with_capacity(self.argv.len() + 2);

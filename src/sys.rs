@@ -447,6 +447,19 @@ pub(crate) fn is_readable(fd: BorrowedFd<'_>) -> bool {
     matches!(poll(&mut fds, PollTimeout::ZERO), Ok(1))
 }
 
+/// Whether descriptor `fd` takes a write without blocking within `limit`.
+pub(crate) fn writable_within(fd: libc::c_int, limit: std::time::Duration) -> bool {
+    // SAFETY: the descriptor is only borrowed for this poll; a closed one
+    // reports POLLNVAL, which is not POLLOUT.
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    let ms = u16::try_from(limit.as_millis()).unwrap_or(u16::MAX);
+    let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
+    matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(1))
+        && fds[0]
+            .revents()
+            .is_some_and(|r| r.contains(PollFlags::POLLOUT))
+}
+
 /// `pidfd_open(pid)`: a descriptor that names this process and no other,
 /// whatever happens to its pid later (Linux 5.3).
 pub(crate) fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
@@ -484,6 +497,75 @@ pub(crate) fn exists(pid: libc::pid_t) -> bool {
 pub(crate) fn anyone_else_left() -> bool {
     // SAFETY: kill takes plain integers; signal 0 only checks.
     Errno::result(unsafe { libc::kill(-1, 0) }) != Err(Errno::ESRCH)
+}
+
+/// Which of descriptors 0, 1 and 2 were open when rinit started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StdioAtStart {
+    pub(crate) stderr: bool,
+}
+
+/// Fills whichever of descriptors 0, 1 and 2 is closed with a close-on-exec
+/// placeholder, so that no descriptor rinit (or a library under it) opens
+/// later can take one of those numbers: a log line meant for stderr would
+/// land in it, or a read of stdin come from it. The child still finds them
+/// closed, since the placeholder goes at its exec.
+///
+/// The placeholder is an epoll instance: it needs no file system (FROM
+/// scratch, no /dev/null), and a read or write on it fails (EINVAL) instead
+/// of going anywhere. One is made and duplicated for the other slots. When
+/// all three are open, as almost always, this costs one `poll`.
+pub(crate) fn hold_closed_stdio() -> StdioAtStart {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: three valid pollfds for the duration of the call; a zero
+    // timeout never blocks.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
+    if ready == 0 {
+        return StdioAtStart { stderr: true }; // all three open
+    }
+    let closed: Vec<libc::c_int> = if ready < 0 {
+        // Cannot fail with three entries, but if it did: ask one by one.
+        (0..3)
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0)
+            .collect()
+    } else {
+        fds.iter()
+            .filter(|p| p.revents & libc::POLLNVAL != 0)
+            .map(|p| p.fd)
+            .collect()
+    };
+    let at_start = StdioAtStart {
+        stderr: !closed.contains(&2),
+    };
+    let mut first: Option<libc::c_int> = None;
+    for _ in &closed {
+        // A new descriptor takes the lowest free number: the closed slots
+        // fill in order.
+        let fd = match first {
+            // SAFETY: epoll_create1 takes a flag and returns a new descriptor or -1.
+            None => unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) },
+            // SAFETY: F_DUPFD_CLOEXEC duplicates a descriptor rinit holds.
+            Some(held) => unsafe { libc::fcntl(held, libc::F_DUPFD_CLOEXEC, 0) },
+        };
+        if fd < 0 {
+            // Out of memory or descriptors: nothing else could be opened
+            // either. rinit goes on; its logger knows stderr was closed.
+            break;
+        }
+        if fd > 2 {
+            // SAFETY: the descriptor was just made and nothing else has it.
+            unsafe { libc::close(fd) };
+            break;
+        }
+        first.get_or_insert(fd);
+    }
+    // The placeholders are never closed: they hold their numbers for good.
+    at_start
 }
 
 #[cfg(test)]
