@@ -222,6 +222,10 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         }
     }
     if !config.wait_for.is_empty() {
+        // A wait may last a minute, and what it waits for must show while
+        // it waits: the log writer starts now, before the child, the one
+        // case where it may take a process slot the child would need.
+        logging::release();
         if let Err(code) = gate(&config, &mut signals) {
             return code;
         }

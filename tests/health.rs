@@ -208,25 +208,94 @@ fn probe_usage_errors_exit_2_naming_the_target() {
     assert!(run(cmd).stderr.contains("\"tcp://db\""));
 }
 
-/// rinit as PID 1 at debug level, so that each failed attempt is a line
-/// the test can wait for.
-fn gated(args: &[&str]) -> Running {
-    let mut all = vec!["-vv"];
-    all.extend_from_slice(args);
-    let mut cmd = rinit_pid1(&all);
+/// An HTTP server on loopback that answers 503 until told otherwise, and
+/// reports each request it answers: a test knows a check was made, and
+/// failed, without reading rinit's log.
+struct Backend {
+    address: String,
+    requests: std::sync::mpsc::Receiver<()>,
+    healthy: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Backend {
+    fn start() -> Backend {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let healthy = std::sync::Arc::new(AtomicBool::new(false));
+        let (tx, requests) = std::sync::mpsc::channel();
+        let state = healthy.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let status = if state.load(Ordering::SeqCst) {
+                    "200 OK"
+                } else {
+                    "503 Service Unavailable"
+                };
+                let answer = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n");
+                let _ = stream.write_all(answer.as_bytes());
+                drop(stream);
+                if tx.send(()).is_err() {
+                    return;
+                }
+            }
+        });
+        Backend {
+            address,
+            requests,
+            healthy,
+        }
+    }
+
+    fn target(&self) -> String {
+        format!("http://{}/", self.address)
+    }
+
+    /// Waits until a check has been answered (unhealthy, until `heal`).
+    fn answered(&self) {
+        self.requests
+            .recv_timeout(SAFETY_NET)
+            .expect("a check within the safety net");
+    }
+
+    fn heal(&self) {
+        self.healthy
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn rinit_as_pid1(args: &[&str]) -> Running {
+    let mut cmd = rinit_pid1(args);
     scrub_init_env(&mut cmd);
     Running::start(cmd)
 }
 
 #[test]
-fn wait_for_starts_the_command_once_a_listener_appears() {
+fn wait_for_starts_the_command_once_the_target_passes() {
+    let backend = Backend::start();
+    let target = backend.target();
+    let mut run = rinit_as_pid1(&["--wait-for", &target, "--", "echo", "started"]);
+    // A check was made and failed, and the command has not started.
+    backend.answered();
+    assert!(children(run.rinit_pid()).is_empty());
+    assert!(run.seen.is_empty(), "{:?}", run.seen);
+    backend.heal();
+    run.expect("started");
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+}
+
+#[test]
+fn wait_for_a_unix_listener_that_appears_later() {
     let scratch = Scratch::new("wait-for");
     let socket = scratch.file("db.sock");
     let target = format!("unix:{socket}");
-    let mut run = gated(&["--wait-for", &target, "--", "echo", "started"]);
-    // A failed attempt was made, and the command has not started.
-    run.expect_stderr_line("with a failed attempt", |l| l.contains(&target));
-    assert!(run.seen.is_empty(), "{:?}", run.seen);
+    // -vv: each failed check is a line, shown while rinit waits.
+    let mut run = rinit_as_pid1(&["-vv", "--wait-for", &target, "--", "echo", "started"]);
+    run.expect_stderr_line("about a failed check", |l| l.contains(&target));
     assert!(children(run.rinit_pid()).is_empty());
     let _listener = UnixListener::bind(&socket).unwrap();
     run.expect("started");
@@ -258,16 +327,16 @@ fn wait_for_gives_up_after_its_timeout_without_starting_the_command() {
 
 #[test]
 fn sigterm_during_the_wait_ends_it_at_once_with_143() {
+    let backend = Backend::start();
     let scratch = Scratch::new("wait-term");
-    let missing = format!("file:{}", scratch.file("never"));
     let marker = scratch.file("started");
-    let mut run = gated(&["--wait-for", &missing, "--", "touch", &marker]);
-    run.expect_stderr_line("with a failed attempt", |l| l.contains(&missing));
+    let mut run = rinit_as_pid1(&["--wait-for", &backend.target(), "--", "touch", &marker]);
+    backend.answered();
     let sent = Instant::now();
     run.signal(libc::SIGTERM);
     let code = run.wait_for_exit();
     assert_eq!(code, 143);
-    // Well within the default 60 s wait: at most one backoff (1 s).
+    // Well within the default 60 s wait: at most one pause (1 s) or check.
     assert!(
         sent.elapsed() < Duration::from_secs(5),
         "{:?}",
