@@ -375,7 +375,7 @@ impl Supervisor {
         let config = &self.config;
         match config
             .personality
-            .after_main_exit(config.grace, config.forward_to)
+            .after_main_exit(config.grace, config.forward_to, &config.rewrites)
         {
             AfterMainExit::Drain => None,
             AfterMainExit::Exit => {
