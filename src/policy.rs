@@ -126,6 +126,15 @@ pub(crate) fn pause_ends_on(signal: Signal) -> bool {
     is_stop_request(signal)
 }
 
+/// Whether the main child's death by `signal` is the user's own doing at a
+/// terminal: Ctrl-C (SIGINT) or Ctrl-\\ (SIGQUIT) typed while the child's
+/// process group held the terminal's foreground. The terminal sends those to
+/// that group and not to rinit, so rinit forwarded nothing, yet nobody needs
+/// to be told who killed the app.
+pub(crate) fn typed_at_the_terminal(signal: i32, child_group_in_foreground: bool) -> bool {
+    child_group_in_foreground && (signal == libc::SIGINT || signal == libc::SIGQUIT)
+}
+
 /// What rinit does when its main child has stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ChildStopped {
@@ -206,6 +215,16 @@ pub(crate) fn on_continue(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_ctrl_c_and_ctrl_backslash_at_the_childs_terminal_are_the_users() {
+        assert!(typed_at_the_terminal(libc::SIGINT, true));
+        assert!(typed_at_the_terminal(libc::SIGQUIT, true));
+        assert!(!typed_at_the_terminal(libc::SIGINT, false));
+        for other in [libc::SIGTERM, libc::SIGKILL, libc::SIGSEGV, libc::SIGHUP] {
+            assert!(!typed_at_the_terminal(other, true), "{other}");
+        }
+    }
 
     fn sig(name: &str) -> Signal {
         Signal::parse(name).unwrap()

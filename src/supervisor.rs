@@ -6,7 +6,7 @@ use crate::forensics::Forensics;
 use crate::personality::AfterMainExit;
 use crate::policy::{
     ChildStopped, Decision, ForwardTarget, decide, is_stop_request, on_continue,
-    on_main_child_stopped, pause_ends_on,
+    on_main_child_stopped, pause_ends_on, typed_at_the_terminal,
 };
 use crate::procs::{self, Watch};
 use crate::reap::reap_exited;
@@ -405,6 +405,16 @@ impl Supervisor {
                 "child was killed by {}",
                 Signal::from_number(signal).map_or(signal.to_string(), |s| s.to_string())
             ),
+        }
+        if let (Termination::Killed { signal, .. }, Some(group)) = (termination, self.group) {
+            let in_foreground = sys::terminal_foreground() == Some(group.as_raw());
+            if typed_at_the_terminal(signal, in_foreground) {
+                debug!("the child died of signal {signal} typed at its terminal");
+                if let Some(signal) = Signal::from_number(signal) {
+                    // As if forwarded: the user asked for it.
+                    self.forensics.forwarded(signal);
+                }
+            }
         }
         let remapped_to_success = code == 0 && exit_code(termination) != 0;
         self.forensics.main_ended(code, remapped_to_success);
