@@ -6,7 +6,7 @@ use crate::forensics::Forensics;
 use crate::personality::AfterMainExit;
 use crate::policy::{
     ChildStopped, Decision, ForwardTarget, decide, is_stop_request, on_continue,
-    on_main_child_stopped, pause_ends_on, typed_at_the_terminal,
+    on_main_child_stopped, pause_ends_on, stop_delay_defeated, typed_at_the_terminal,
 };
 use crate::procs::{self, Watch};
 use crate::reap::reap_exited;
@@ -422,7 +422,13 @@ impl Supervisor {
         self.outcome = Some(code);
         self.kill_after.disarm();
         if let Some(held) = self.stop_delay.cancel() {
-            info!("the child ended during --stop-delay: the held {held} is not forwarded");
+            if stop_delay_defeated(termination) {
+                warn!(
+                    "the child ended of a SIGTERM while rinit still held the one it received (--stop-delay): it was sent SIGTERM directly, not only through rinit, so the delay held nothing back (under systemd, KillMode=mixed sends the stop signal to rinit alone)"
+                );
+            } else {
+                info!("the child ended during --stop-delay: the held {held} is not forwarded");
+            }
         }
     }
 

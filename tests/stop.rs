@@ -496,6 +496,44 @@ fn stop_success_ignores_a_sigterm_still_held() {
     assert_eq!(signals_seen(&done.stdout), [libc::SIGTERM], "{done:?}");
 }
 
+/// Under systemd's default `KillMode=control-group` every process of the
+/// unit gets the stop signal, the app too, so `--stop-delay` holds back
+/// nothing: rinit says so, once, as a warning (the app dying of SIGTERM, or
+/// exiting 143, while rinit holds its own). An app that ends on its own
+/// during the hold is no such case and gets no warning.
+#[test]
+fn a_sigterm_that_reaches_the_app_directly_during_the_hold_is_reported_once() {
+    let warnings = |stderr: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.contains(": warn:") && l.contains("--stop-delay"))
+            .count()
+    };
+    for action in ["die", "exit"] {
+        let mut running = rinit_stop_app(&["-v", "--stop-delay", "1h"], action);
+        // As systemd does: the main process, then the rest of the cgroup.
+        running.signal(libc::SIGTERM);
+        expect_hold(&mut running);
+        let app = children(running.rinit_pid());
+        assert_eq!(app.len(), 1, "{app:?}");
+        // SAFETY: kill takes plain integers.
+        assert_eq!(unsafe { libc::kill(app[0], libc::SIGTERM) }, 0);
+        let code = running.wait_for_exit();
+        let done = running.finish();
+        assert_eq!(code, 143, "{action}: {done:?}");
+        assert_eq!(warnings(&done.stderr), 1, "{action}: {}", done.stderr);
+        assert!(done.stderr.contains("KillMode=mixed"), "{}", done.stderr);
+    }
+    // The app ends by itself during the hold: nothing to warn about.
+    let mut running = rinit_stop_app(&["-v", "--stop-delay", "1h"], "stay");
+    running.signal(libc::SIGTERM);
+    expect_hold(&mut running);
+    running.close_stdin();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(warnings(&done.stderr), 0, "{}", done.stderr);
+}
+
 /// Context switches of a process so far: it counts one every time it wakes.
 fn switches(pid: i32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
