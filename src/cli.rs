@@ -804,10 +804,6 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
     None
 }
 
-/// clap's error in one line that names the option, in rinit's words. clap's
-/// own rendering spans several lines and ends with a usage block. `argv` is
-/// what clap read: an unknown option is quoted from it, byte for byte (clap
-/// has made bytes that are not UTF-8 into U+FFFD).
 /// The long option a mistyped `--word` most likely meant: the one at the
 /// fewest single-character edits, if there are at most two and fewer than a
 /// third of the name's length (`--gracee` → `grace`, `--bogus` → nothing).
@@ -841,6 +837,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// clap's error in one line that names the option, in rinit's words. clap's
+/// own rendering spans several lines and ends with a usage block. `argv` is
+/// what clap read: an unknown option is quoted from it, byte for byte (clap
+/// has made bytes that are not UTF-8 into U+FFFD).
 fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     let context = |kind| match error.get(kind) {
         Some(ContextValue::String(text)) => Some(text.as_str()),
@@ -1579,6 +1579,74 @@ mod tests {
         for bad in ["", "-1", "+1", "3x", " 3", "loud"] {
             assert!(parse_verbosity(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn unclear_command_lines_get_a_clear_message() {
+        let message = |list: &[&str]| error(list, &[]).message;
+        assert_eq!(
+            message(&["rinit", "--verbose=3", "x"]),
+            "option -v/--verbose takes no value; repeat it for more (-vv debug, -vvv trace), or set RINIT_VERBOSITY=N"
+        );
+        assert!(
+            message(&["rinit", "-v=3", "x"])
+                .starts_with("option -v/--verbose takes no value ('-v=3')")
+        );
+        assert_eq!(
+            message(&["rinit", "-gc=1", "x"]),
+            "option -c/--single-child takes no value ('-gc=1')"
+        );
+        assert_eq!(
+            message(&["rinit", "--=x", "y"]),
+            "'--=x' names no option (a long option is --NAME or --NAME=VALUE)"
+        );
+        for (list, long) in [
+            (&["rinit", "-pause"][..], "pause"),
+            (&["rinit", "-grace", "5s", "x"], "grace"),
+            (&["rinit", "-p", "KILL", "-subreaper", "x"], "subreaper"),
+            (
+                &["rinit", "--grace", "5s", "-forward-to=all", "x"],
+                "forward-to",
+            ),
+        ] {
+            let text = message(list);
+            assert!(
+                text.contains(&format!("did you mean '--{long}'?")),
+                "{list:?}: {text}"
+            );
+        }
+        // A one-dash word in the command is the command's business.
+        assert!(!message(&["rinit", "-Z", "ls", "-pause"]).contains("did you mean"));
+        // Clusters that parse stay what they are.
+        assert_eq!(run(&["rinit", "-gvv", "x"]).verbosity, 3);
+        let e = error(&["rinit", "x"], &[("RINIT_PAUSE", "1")]);
+        assert!(
+            e.message.starts_with("RINIT_PAUSE runs no command"),
+            "{}",
+            e.message
+        );
+        let e = error(&["rinit", "-P", "x"], &[]);
+        assert!(
+            e.message.starts_with("--pause runs no command"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn help_speaks_for_the_name_rinit_runs_as() {
+        let help = |name: &str| match parse(&args(&[name, "--help"]), &|_| None).unwrap() {
+            Invocation::Help(text) => text,
+            other => panic!("{other:?}"),
+        };
+        let rinit = help("rinit");
+        assert!(rinit.contains("[default: 5s]") && rinit.contains("126 not executable"));
+        let tini = help("tini");
+        assert!(!tini.starts_with("tini 0."), "{tini}");
+        assert!(tini.contains("1 other exec errors") && tini.contains("1 bad usage"));
+        assert!(tini.contains("[default: child]") && !tini.contains("[default: 5s]"));
+        assert!(help("catatonit").contains("1 the command cannot be run"));
+        assert!(help("dumb-init").contains("2 the command cannot be run"));
     }
 
     #[test]
