@@ -377,87 +377,90 @@ impl Spec {
 }
 
 /// The default `--help` shows for an option under `personality`'s name:
-/// the one that applies there, not rinit's own (see `personality`).
-fn default_shown(opt: Opt, personality: Personality) -> Option<String> {
-    let forward_to = personality.default_forward_target();
+/// the one that applies there, not rinit's own (see `personality`; a unit
+/// test holds the two together).
+fn default_shown(opt: Opt, personality: Personality) -> Option<&'static str> {
+    let rinit = personality == Personality::Rinit;
+    let groups = personality.default_forward_target() == ForwardTarget::Group;
     Some(match opt {
-        Opt::Group if forward_to == ForwardTarget::Group => "yes".to_owned(),
-        Opt::SingleChild if forward_to == ForwardTarget::Child => "yes".to_owned(),
-        Opt::ForwardTo => format!("{forward_to:?}").to_ascii_lowercase(),
-        Opt::Grace => match personality.default_grace() {
-            zero if zero.is_zero() => format!(
-                "0, exit at once as {} does; a non-zero grace drains",
-                personality.name()
-            ),
-            grace => format!("{grace:?}"),
-        },
-        Opt::DrainSignal => Signal::TERM.to_string(),
-        Opt::KillAfter | Opt::StopDelay => "off".to_owned(),
-        Opt::TerminationLog => TERMINATION_LOG.to_owned(),
-        Opt::LogFormat => "text".to_owned(),
+        Opt::Group if groups => "yes",
+        Opt::SingleChild if !groups => "yes",
+        Opt::ForwardTo if groups => "group",
+        Opt::ForwardTo => "child",
+        Opt::Grace if rinit => "5s",
+        Opt::Grace => "0: exit at once, as the peer does",
+        Opt::DrainSignal => "SIGTERM",
+        Opt::KillAfter | Opt::StopDelay => "off",
+        Opt::TerminationLog => TERMINATION_LOG,
+        Opt::LogFormat => "text",
         _ => return None,
     })
 }
 
-/// The exit codes `--help` lists under `personality`'s name, from
-/// `exit_status`, which decides them.
-fn exit_codes_shown(personality: Personality) -> String {
-    use crate::exit_status::exec_failure_exit_code;
-    use nix::errno::Errno;
-    let not_found = exec_failure_exit_code(personality, Errno::ENOENT);
-    let denied = exec_failure_exit_code(personality, Errno::EACCES);
-    let other = exec_failure_exit_code(personality, Errno::E2BIG);
-    let usage = crate::exit_status::usage_exit_code(personality);
-    let exec = if not_found == denied && denied == other {
-        format!("{not_found} the command cannot be run")
-    } else if denied == other {
-        format!("{not_found} command not found; {denied} not executable")
-    } else {
-        format!("{not_found} command not found; {denied} not executable; {other} other exec errors")
-    };
-    format!(
-        "Exit codes: the child's (128+N if signal N killed it); {exec};\n\
-         {usage} bad usage; {} any other failure of {} itself.",
-        crate::exit_status::FAILURE,
-        personality.name()
-    )
+/// The header and exit codes of `--help` under `personality`'s name. Under
+/// a peer's name the header must not pass rinit's version off as the
+/// peer's; the codes are those `exit_status` decides there (a unit test
+/// holds the two together).
+fn help_header_and_codes(personality: Personality) -> (&'static str, &'static str) {
+    macro_rules! run_as {
+        ($name:literal) => {
+            concat!(
+                $name,
+                ": rinit ",
+                env!("CARGO_PKG_VERSION"),
+                ", a minimal init for containers, run as ",
+                $name,
+                " (with its defaults and exit codes)"
+            )
+        };
+    }
+    match personality {
+        Personality::Rinit => (
+            concat!(
+                "rinit ",
+                env!("CARGO_PKG_VERSION"),
+                ": a minimal init for containers"
+            ),
+            "127 command not found; 126 not executable;\n2 bad usage",
+        ),
+        Personality::Tini => (
+            run_as!("tini"),
+            "127 command not found; 126 not executable; 1 other exec errors;\n1 bad usage",
+        ),
+        Personality::DumbInit => (
+            run_as!("dumb-init"),
+            "2 the command cannot be run;\n1 bad usage",
+        ),
+        Personality::Catatonit => (
+            run_as!("catatonit"),
+            "1 the command cannot be run;\n1 bad usage",
+        ),
+    }
 }
 
 /// The command line's definition under the name rinit runs as, built from
 /// `OPTIONS`.
 fn command(personality: Personality) -> Command {
     let name = personality.name();
-    let version = env!("CARGO_PKG_VERSION");
-    // Under a peer's name the header must not pass rinit's version off as
-    // the peer's.
-    let header = match personality {
-        Personality::Rinit => format!("rinit {version}: a minimal init for containers"),
-        _ => format!(
-            "{name}: rinit {version}, a minimal init for containers, run as {name} \
-             (with {name}'s defaults and exit codes)"
-        ),
-    };
+    let (header, codes) = help_header_and_codes(personality);
     let command = Command::new(name)
-        .version(version)
+        .version(env!("CARGO_PKG_VERSION"))
         .override_usage(format!(
             "{name} [OPTIONS] [--] COMMAND [ARGS...]\n       {name} --pause [OPTIONS]"
         ))
-        .about(match personality {
-            Personality::Rinit => "Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
-                 and when COMMAND exits, stops the processes left over and exits with\n\
-                 COMMAND's status (128+N if signal N killed it)."
-                .to_owned(),
-            _ => format!(
-                "Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
-                 and when COMMAND exits, exits with COMMAND's status (128+N if signal N\n\
-                 killed it) as {name} does; a non-zero --grace stops the processes left over first."
-            ),
+        .about(if personality == Personality::Rinit {
+            "Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
+             and when COMMAND exits, stops the processes left over and exits with\n\
+             COMMAND's status (128+N if signal N killed it)."
+        } else {
+            "Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
+             and when COMMAND exits, exits with its status (128+N if signal N killed it)\n\
+             as the peer does; a non-zero --grace stops the processes left over first."
         })
         .after_help(format!(
             "DURATION: 500ms, 5s, 2m, or a number of seconds. SIG: 15, TERM, SIGTERM, RTMIN+3.\n\
              Booleans in variables: 1/0, true/false, yes/no. RINIT_LOG takes an env_logger filter.\n\
-             {}",
-            exit_codes_shown(personality)
+             Exit codes: the child's (128+N if signal N killed it); {codes}; 1 any other failure."
         ))
         .help_template(format!(
             "{header}\n\nusage: {{usage}}\n\n{{about}}\n\nOptions:\n{{options}}{{after-help}}"
@@ -593,23 +596,19 @@ pub fn parse(
     let rinit_env = rinit_variables(env).map_err(fail)?;
     let peer_env = peer_variables(env).map_err(fail)?;
     // Which of the two asked for pause mode, for the message below.
-    let pause_source = match cli.pause {
-        Some(_) => "--pause",
-        None => "RINIT_PAUSE",
-    };
+    let pause_by_variable = cli.pause.is_none();
     let merged = cli.over(rinit_env).over(peer_env);
 
     let pause = merged.pause.unwrap_or(false);
     if pause && !command.is_empty() {
-        return Err(fail(format!(
-            "{pause_source} runs no command, but one was given ('{}'); {}",
-            crate::logging::printable(command[0].as_bytes()),
-            if pause_source == "--pause" {
-                "give one or the other"
+        return Err(fail(
+            if pause_by_variable {
+                "RINIT_PAUSE asks for no command, but one was given (unset RINIT_PAUSE to run it)"
             } else {
-                "unset RINIT_PAUSE to run it"
+                "--pause runs no command, but one was given"
             }
-        )));
+            .to_owned(),
+        ));
     }
     if !pause && command.is_empty() {
         return Err(fail(format!(
@@ -764,10 +763,25 @@ fn command_line_layer(matches: &ArgMatches) -> Result<Layer, String> {
 /// says so rather than complain about `ause`. Only the options before the
 /// command are looked at.
 fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
-    let mut takes_value = false;
+    // Whether the word before takes the next one as its value: the letter
+    // of an option with a value, alone (`-p KILL`), or a long option
+    // without `=` (`--grace 5s`; a long flag there makes this skip one word
+    // of the command, which only ever costs the hint).
+    let takes_value = |letter: u8| {
+        OPTIONS.iter().any(|spec| {
+            spec.short == Some(char::from(letter))
+                && matches!(spec.takes, Takes::Value(_) | Takes::List(_))
+        })
+    };
+    let mut value_next = false;
     for word in argv.iter().skip(1).map(|w| w.as_bytes()) {
+        let after_value = std::mem::replace(
+            &mut value_next,
+            matches!(word, [b'-', letter] if takes_value(*letter))
+                || (word.starts_with(b"--") && !word.contains(&b'=')),
+        );
         let Some(body) = word.strip_prefix(b"-") else {
-            if std::mem::take(&mut takes_value) {
+            if after_value {
                 continue;
             }
             return None;
@@ -775,31 +789,16 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
         if body.is_empty() || body == b"-" {
             return None;
         }
-        let body = String::from_utf8_lossy(body);
-        // `--grace 5s`: its value is the next word.
-        let long_spec = |long: &str| OPTIONS.iter().find(|spec| spec.long == long);
-        if let Some(long) = body.strip_prefix('-') {
-            takes_value = !long.contains('=')
-                && long_spec(long)
-                    .is_some_and(|spec| matches!(spec.takes, Takes::Value(_) | Takes::List(_)));
-            continue;
-        }
-        let name = body.split('=').next().unwrap_or_default();
-        if name.chars().count() >= 3 {
-            if let Some(long) = closest_long_option(&format!("--{name}")) {
+        let name = body.split(|&b| b == b'=').next().unwrap_or_default();
+        if name.len() >= 3 && !name.starts_with(b"-") {
+            let typed = format!("--{}", String::from_utf8_lossy(name));
+            if let Some(long) = closest_long_option(&typed) {
                 return Some(format!(
                     "unknown option '{}'; did you mean '--{long}'? (long options take two dashes)",
                     crate::logging::printable(word)
                 ));
             }
         }
-        // `-p KILL`: a short option that takes a value, given last in its
-        // cluster, takes the next word.
-        takes_value = body.chars().count() == 1
-            && OPTIONS.iter().any(|spec| {
-                spec.short.is_some_and(|c| body.starts_with(c))
-                    && matches!(spec.takes, Takes::Value(_) | Takes::List(_))
-            });
     }
     None
 }
@@ -809,6 +808,7 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
 /// third of the name's length (`--gracee` → `grace`, `--bogus` → nothing).
 /// rinit's own, not clap's `suggestions` feature: that one cost 8 KB of the
 /// static binary for the same answer.
+#[inline(never)]
 fn closest_long_option(typed: &str) -> Option<&'static str> {
     let word = typed.strip_prefix("--")?.split('=').next()?;
     OPTIONS
@@ -850,7 +850,7 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     // clap names a known option as `--grace <DURATION>`.
     // A counted flag shows as `--verbose...`.
     let culprit_name = culprit.split(' ').next().unwrap_or_default();
-    let culprit_name = culprit_name.trim_end_matches("...");
+    let culprit_name = culprit_name.strip_suffix("...").unwrap_or(culprit_name);
     let known = OPTIONS.iter().find(|spec| {
         culprit_name == format!("--{}", spec.long)
             || spec
@@ -1035,22 +1035,31 @@ fn log_filter(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<String>, 
 }
 
 /// One `RINIT_LOG` directive: a level, a module path (`rinit`,
-/// `rinit::spawn`), or both as `MODULE=LEVEL`. env_filter itself takes any
-/// text as a module name (`bogus!` would quietly match nothing) and `=` or
-/// `=debug` as a level for every module; rinit refuses both, so that a typo
-/// is an error rather than a silently different log.
+/// `rinit::spawn`), or both as `MODULE=LEVEL`. env_filter checks the levels,
+/// but takes any other text as a module name (`bogus!` would quietly match
+/// nothing) and `=` or `=debug` as a level for every module; rinit refuses
+/// those, so that a typo is an error rather than a silently different log.
+/// A bare level passes as a module name here (both are plain words).
 fn is_log_directive(directive: &str) -> bool {
-    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
-    let is_level = |text: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(text.trim()));
-    let is_module = |text: &str| {
-        text.trim().split("::").all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
+    let (module, level) = match directive.split_once('=') {
+        Some((module, level)) => (module.trim(), level.trim()),
+        None => (directive, "any"),
     };
-    match directive.split_once('=') {
-        Some((module, level)) => is_module(module) && is_level(level),
-        None => is_level(directive) || is_module(directive),
-    }
+    // Names separated by `::`: split at each `:`, every second part must be
+    // the empty one between two colons. (Splitting at a character, not at a
+    // string, keeps a string-search routine out of the binary.)
+    let mut parts = 0;
+    let names = module.split(':').all(|part| {
+        parts += 1;
+        let is_name =
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if parts % 2 == 1 {
+            is_name
+        } else {
+            part.is_empty()
+        }
+    });
+    names && parts % 2 == 1 && !level.is_empty()
 }
 
 /// `RINIT_VERBOSITY`: a number of any size; above 4 (trace, the most there
@@ -1621,7 +1630,7 @@ mod tests {
         assert_eq!(run(&["rinit", "-gvv", "x"]).verbosity, 3);
         let e = error(&["rinit", "x"], &[("RINIT_PAUSE", "1")]);
         assert!(
-            e.message.starts_with("RINIT_PAUSE runs no command"),
+            e.message.starts_with("RINIT_PAUSE asks for no command"),
             "{}",
             e.message
         );
@@ -1631,6 +1640,45 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn help_lists_the_exit_codes_exit_status_decides() {
+        use crate::exit_status::{exec_failure_exit_code, usage_exit_code};
+        use nix::errno::Errno;
+        for personality in [
+            Personality::Rinit,
+            Personality::Tini,
+            Personality::DumbInit,
+            Personality::Catatonit,
+        ] {
+            let (header, codes) = help_header_and_codes(personality);
+            assert!(header.starts_with(personality.name()), "{header}");
+            let code = |errno| exec_failure_exit_code(personality, errno);
+            let (not_found, denied, other) =
+                (code(Errno::ENOENT), code(Errno::EACCES), code(Errno::E2BIG));
+            let expected = if not_found == denied && denied == other {
+                format!("{not_found} the command cannot be run;")
+            } else if denied == other {
+                format!("{not_found} command not found; {denied} not executable;")
+            } else {
+                format!(
+                    "{not_found} command not found; {denied} not executable; {other} other exec errors;"
+                )
+            };
+            assert!(codes.starts_with(&expected), "{personality:?}: {codes}");
+            let usage = format!("\n{} bad usage", usage_exit_code(personality));
+            assert!(codes.ends_with(&usage), "{personality:?}: {codes}");
+            // The defaults shown are the ones that apply.
+            let grace = personality.default_grace();
+            let shown = default_shown(Opt::Grace, personality).unwrap();
+            assert_eq!(shown.starts_with("0:"), grace.is_zero(), "{personality:?}");
+            assert!(grace.is_zero() || shown == format!("{grace:?}"));
+            let target = format!("{:?}", personality.default_forward_target());
+            assert!(
+                target.eq_ignore_ascii_case(default_shown(Opt::ForwardTo, personality).unwrap())
+            );
+        }
     }
 
     #[test]
@@ -1800,6 +1848,10 @@ mod tests {
             "bogus!",
             "rinit=debug,x y",
             "info,",
+            "a:b",
+            "a:::b",
+            "a::",
+            "::a",
         ] {
             let e = error(&["rinit", "x"], &[("RINIT_LOG", bad)]);
             assert!(e.message.contains("RINIT_LOG"), "{bad:?}: {}", e.message);
@@ -1819,6 +1871,7 @@ mod tests {
             "rinit=debug,info",
             "rinit",
             "rinit::spawn=trace",
+            "a::b::c",
             "OFF",
             " rinit = info ",
             "info/exec",

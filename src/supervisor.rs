@@ -409,7 +409,6 @@ impl Supervisor {
         if let (Termination::Killed { signal, .. }, Some(group)) = (termination, self.group) {
             let in_foreground = sys::terminal_foreground() == Some(group.as_raw());
             if typed_at_the_terminal(signal, in_foreground) {
-                debug!("the child died of signal {signal} typed at its terminal");
                 if let Some(signal) = Signal::from_number(signal) {
                     // As if forwarded: the user asked for it.
                     self.forensics.forwarded(signal);
@@ -424,7 +423,7 @@ impl Supervisor {
         if let Some(held) = self.stop_delay.cancel() {
             if stop_delay_defeated(termination) {
                 warn!(
-                    "the child ended of a SIGTERM while rinit still held the one it received (--stop-delay): it was sent SIGTERM directly, not only through rinit, so the delay held nothing back (under systemd, KillMode=mixed sends the stop signal to rinit alone)"
+                    "--stop-delay held nothing back: the child got a SIGTERM directly and ended of it (under systemd, set KillMode=mixed)"
                 );
             } else {
                 info!("the child ended during --stop-delay: the held {held} is not forwarded");
