@@ -92,6 +92,76 @@ pub(crate) fn check_command_line(data: &[u8]) {
         Ok(Invocation::Version { line, .. }) => assert!(!line.contains('\n')),
         Ok(Invocation::License) => {}
     }
+    check_peer_variables(&argv, &env);
+}
+
+/// The peers' variables, as the peers read them (their C code, run here):
+/// `TINI_VERBOSITY` is `atoi`'d into an unsigned level, the others count when
+/// set (`TINI_SUBREAPER`, `TINI_KILL_PROCESS_GROUP`, `CATATONIT_DEBUG`) or
+/// when equal to one string (`DUMB_INIT_DEBUG=1`, `DUMB_INIT_SETSID=0`). No
+/// value of theirs stops the peer, so none may stop rinit: with or without
+/// them, a command line parses the same way or fails the same way.
+pub(crate) fn check_peer_variables(argv: &[OsString], env: &HashMap<String, OsString>) {
+    const PEERS: [&str; 6] = [
+        "TINI_VERBOSITY",
+        "TINI_SUBREAPER",
+        "TINI_KILL_PROCESS_GROUP",
+        "DUMB_INIT_DEBUG",
+        "DUMB_INIT_SETSID",
+        "CATATONIT_DEBUG",
+    ];
+    let lookup = |name: &str| env.get(name).cloned();
+    let without = |name: &str| {
+        if PEERS.contains(&name) {
+            None
+        } else {
+            env.get(name).cloned()
+        }
+    };
+    assert_eq!(
+        parse(argv, &lookup).is_err(),
+        parse(argv, &without).is_err(),
+        "a peer's variable changed whether {argv:?} parses"
+    );
+    // Each peer variable alone, under rinit's own name, on a plain command:
+    // its effect is the peer's.
+    let plain = [OsString::from("rinit"), OsString::from("app")];
+    for name in PEERS {
+        // getenv sees the value up to its first NUL (there is none in a
+        // real environment).
+        let Some(raw) = env.get(name) else { continue };
+        let bytes = raw.as_bytes();
+        let bytes = &bytes[..bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len())];
+        let value = OsString::from_vec(bytes.to_vec());
+        let only = |n: &str| (n == name).then(|| value.clone());
+        let config = match parse(&plain, &only) {
+            Ok(Invocation::Run(config)) => config,
+            other => panic!("{name}={value:?} stops rinit: {other:?}"),
+        };
+        let expected_verbosity = match name {
+            "TINI_VERBOSITY" => {
+                let c = std::ffi::CString::new(bytes).unwrap();
+                // SAFETY: a valid NUL-terminated string; atoi only reads it.
+                let level = unsafe { libc::atoi(c.as_ptr()) } as u32;
+                level.min(4) as u8
+            }
+            "DUMB_INIT_DEBUG" if bytes == b"1" => 3,
+            "CATATONIT_DEBUG" => 3,
+            _ => 1,
+        };
+        assert_eq!(config.verbosity, expected_verbosity, "{name}={value:?}");
+        let expected_target = match name {
+            "TINI_KILL_PROCESS_GROUP" => ForwardTarget::Group,
+            "DUMB_INIT_SETSID" if bytes == b"0" => ForwardTarget::Child,
+            _ => ForwardTarget::Group,
+        };
+        assert_eq!(config.forward_to, expected_target, "{name}={value:?}");
+        assert_eq!(
+            config.subreaper,
+            name == "TINI_SUBREAPER",
+            "{name}={value:?}"
+        );
+    }
 }
 
 /// Every value parser, given the same text: no panic, results in range,

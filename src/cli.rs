@@ -42,8 +42,8 @@ pub struct Config {
     pub(crate) personality: Personality,
     /// The command and its arguments; empty in pause mode.
     pub command: Vec<OsString>,
-    pub(crate) forward_to: ForwardTarget,
-    pub(crate) subreaper: bool,
+    pub forward_to: ForwardTarget,
+    pub subreaper: bool,
     pub pdeathsig: Option<Signal>,
     pub(crate) warn_on_reap: bool,
     pub(crate) success_codes: BTreeSet<u8>,
@@ -172,7 +172,7 @@ const OPTIONS: &[Spec] = &[
         long: "group",
         takes: Takes::Nothing,
         env: None,
-        help: "forward signals to the child's process group (default; same as --forward-to group)",
+        help: "forward signals to the child's process group (same as --forward-to group)",
     },
     Spec {
         opt: Opt::SingleChild,
@@ -199,7 +199,7 @@ const OPTIONS: &[Spec] = &[
         long: "grace",
         takes: Takes::Value("DURATION"),
         env: Some("RINIT_GRACE"),
-        help: "after the child exits, how long the others get to exit before SIGKILL [5s]",
+        help: "after the child exits, how long the others get to exit before SIGKILL",
     },
     Spec {
         opt: Opt::DrainSignal,
@@ -208,7 +208,7 @@ const OPTIONS: &[Spec] = &[
         long: "drain-signal",
         takes: Takes::Value("SIG"),
         env: Some("RINIT_DRAIN_SIGNAL"),
-        help: "signal sent to the others when the child exits [SIGTERM]",
+        help: "signal sent to the others when the child exits",
     },
     Spec {
         opt: Opt::KillAfter,
@@ -217,7 +217,7 @@ const OPTIONS: &[Spec] = &[
         long: "kill-after",
         takes: Takes::Value("DURATION"),
         env: Some("RINIT_KILL_AFTER"),
-        help: "SIGKILL the target if the child outlives a forwarded SIGTERM/SIGINT by this long [off]",
+        help: "SIGKILL the target if the child still runs this long after a SIGTERM/SIGINT from outside was forwarded (as -r rewrote it); 0: off",
     },
     Spec {
         opt: Opt::StopDelay,
@@ -226,7 +226,7 @@ const OPTIONS: &[Spec] = &[
         long: "stop-delay",
         takes: Takes::Value("DURATION"),
         env: Some("RINIT_STOP_DELAY"),
-        help: "hold the first SIGTERM this long before forwarding it (a 2nd SIGTERM or a SIGINT ends the hold) [off]",
+        help: "hold the first SIGTERM this long before forwarding it (a 2nd SIGTERM or a SIGINT ends the hold); 0: off",
     },
     Spec {
         opt: Opt::Rewrite,
@@ -298,7 +298,7 @@ const OPTIONS: &[Spec] = &[
         long: "termination-log",
         takes: Takes::Value("PATH"),
         env: Some("RINIT_TERMINATION_LOG"),
-        help: "on a failed exit, write why to PATH if it exists and is empty; off: never [/dev/termination-log]",
+        help: "on a failed exit, write why to PATH if it exists and is empty; off: never",
     },
     Spec {
         opt: Opt::LogFormat,
@@ -307,7 +307,7 @@ const OPTIONS: &[Spec] = &[
         long: "log-format",
         takes: Takes::Value("FORMAT"),
         env: Some("RINIT_LOG_FORMAT"),
-        help: "text or json: json writes each log line as one JSON object [text]",
+        help: "text or json: json writes each log line as one JSON object",
     },
     Spec {
         opt: Opt::Probe,
@@ -432,12 +432,16 @@ const LOG_VARIABLE: &str = "RINIT_LOG";
 const COMMAND: &str = "command";
 
 impl Spec {
-    /// This option as clap sees it; its id is its long name.
-    fn arg(&self) -> Arg {
-        let help = match self.env {
-            Some(var) => format!("{} [env {var}]", self.help),
-            None => self.help.to_owned(),
-        };
+    /// This option as clap sees it under `personality`'s name; its id is its
+    /// long name.
+    fn arg(&self, personality: Personality) -> Arg {
+        let mut help = self.help.to_owned();
+        if let Some(default) = default_shown(self.opt, personality) {
+            help.push_str(&format!(" [default: {default}]"));
+        }
+        if let Some(var) = self.env {
+            help.push_str(&format!(" [env {var}]"));
+        }
         let arg = Arg::new(self.long)
             .long(self.long)
             .short(self.short)
@@ -470,30 +474,95 @@ impl Spec {
     }
 }
 
+/// The default `--help` shows for an option under `personality`'s name:
+/// the one that applies there, not rinit's own (see `personality`; a unit
+/// test holds the two together).
+fn default_shown(opt: Opt, personality: Personality) -> Option<&'static str> {
+    let rinit = personality == Personality::Rinit;
+    let groups = personality.default_forward_target() == ForwardTarget::Group;
+    Some(match opt {
+        Opt::Group if groups => "yes",
+        Opt::SingleChild if !groups => "yes",
+        Opt::ForwardTo if groups => "group",
+        Opt::ForwardTo => "child",
+        Opt::Grace if rinit => "5s",
+        Opt::Grace => "0: exit at once, as the peer does",
+        Opt::DrainSignal => "SIGTERM",
+        Opt::KillAfter | Opt::StopDelay => "off",
+        Opt::TerminationLog => TERMINATION_LOG,
+        Opt::LogFormat => "text",
+        _ => return None,
+    })
+}
+
+/// The header and exit codes of `--help` under `personality`'s name. Under
+/// a peer's name the header must not pass rinit's version off as the
+/// peer's; the codes are those `exit_status` decides there (a unit test
+/// holds the two together).
+fn help_header_and_codes(personality: Personality) -> (&'static str, &'static str) {
+    macro_rules! run_as {
+        ($name:literal) => {
+            concat!(
+                $name,
+                ": rinit ",
+                env!("CARGO_PKG_VERSION"),
+                ", a minimal init for containers, run as ",
+                $name,
+                " (with its defaults and exit codes)"
+            )
+        };
+    }
+    match personality {
+        Personality::Rinit => (
+            concat!(
+                "rinit ",
+                env!("CARGO_PKG_VERSION"),
+                ": a minimal init for containers"
+            ),
+            "127 command not found; 126 not executable;\n2 bad usage",
+        ),
+        Personality::Tini => (
+            run_as!("tini"),
+            "127 command not found; 126 not executable; 1 other exec errors;\n1 bad usage",
+        ),
+        Personality::DumbInit => (
+            run_as!("dumb-init"),
+            "2 the command cannot be run;\n1 bad usage",
+        ),
+        Personality::Catatonit => (
+            run_as!("catatonit"),
+            "1 the command cannot be run;\n1 bad usage",
+        ),
+    }
+}
+
 /// The command line's definition under the name rinit runs as, built from
 /// `OPTIONS`.
 fn command(personality: Personality) -> Command {
     let name = personality.name();
+    let (header, codes) = help_header_and_codes(personality);
     let command = Command::new(name)
         .version(env!("CARGO_PKG_VERSION"))
         .override_usage(format!(
             "{name} [OPTIONS] [--] COMMAND [ARGS...]\n       {name} --pause [OPTIONS]"
         ))
-        .about(
+        .about(if personality == Personality::Rinit {
             "Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
              and when COMMAND exits, stops the processes left over and exits with\n\
-             COMMAND's status (128+N if signal N killed it).",
-        )
-        .after_help(
+             COMMAND's status (128+N if signal N killed it)."
+        } else {
+            "Runs COMMAND as its only child, forwards signals to it, reaps every zombie,\n\
+             and when COMMAND exits, exits with its status (128+N if signal N killed it)\n\
+             as the peer does; a non-zero --grace stops the processes left over first."
+        })
+        .after_help(format!(
             "DURATION: 500ms, 5s, 2m, or a number of seconds. SIG: 15, TERM, SIGTERM, RTMIN+3.\n\
              Booleans in variables: 1/0, true/false, yes/no. RINIT_LOG takes an env_logger filter.\n\
-             Exit codes: the child's; 127 command not found; 126 not executable;\n\
-             2 bad usage; 1 any other failure of rinit itself.",
-        )
-        .help_template(
-            "{name} {version}: a minimal init for containers (rinit)\n\n\
-             usage: {usage}\n\n{about}\n\nOptions:\n{options}{after-help}",
-        )
+             Exit codes: the child's (128+N if signal N killed it); {codes}; 1 any other failure."
+        ))
+        .help_template(format!(
+            "{header}\n\nusage: {{usage}}\n\n{{about}}\n\nOptions:\n{{options}}{{after-help}}"
+        ))
         // -h, -V and -l are rows of OPTIONS: what they print depends on the
         // name rinit runs as, and they must not cut the parse short.
         .disable_help_flag(true)
@@ -512,7 +581,7 @@ fn command(personality: Personality) -> Command {
         );
     OPTIONS
         .iter()
-        .fold(command, |command, spec| command.arg(spec.arg()))
+        .fold(command, |command, spec| command.arg(spec.arg(personality)))
 }
 
 /// One layer of settings: the command line, or one family of variables.
@@ -654,6 +723,8 @@ pub fn parse(
 
     let rinit_env = rinit_variables(env).map_err(fail)?;
     let peer_env = peer_variables(env).map_err(fail)?;
+    // Which of the two asked for pause mode, for the message below.
+    let pause_by_variable = cli.pause.is_none();
     let merged = cli.over(rinit_env).over(peer_env);
 
     let pause = merged.pause.unwrap_or(false);
@@ -671,7 +742,12 @@ pub fn parse(
     }
     if pause && !command.is_empty() {
         return Err(fail(
-            "--pause runs no command, but one was given".to_owned(),
+            if pause_by_variable {
+                "RINIT_PAUSE asks for no command, but one was given (unset RINIT_PAUSE to run it)"
+            } else {
+                "--pause runs no command, but one was given"
+            }
+            .to_owned(),
         ));
     }
     if !pause && probes.is_empty() && command.is_empty() {
@@ -709,7 +785,9 @@ pub fn parse(
         pause,
         grace: merged.grace.unwrap_or(personality.default_grace()),
         drain_signal: merged.drain_signal.unwrap_or(Signal::TERM),
-        kill_after: merged.kill_after,
+        // Zero is off, as for --stop-delay and `timeout -k 0`: a SIGKILL
+        // together with the SIGTERM is never what anyone asks for.
+        kill_after: merged.kill_after.filter(|delay| !delay.is_zero()),
         stop_delay: merged.stop_delay.filter(|delay| !delay.is_zero()),
         stop_success: merged.stop_success.unwrap_or(false),
         verbosity: merged.verbosity.unwrap_or(1),
@@ -761,8 +839,10 @@ fn read_with_clap(personality: Personality, argv: &[OsString]) -> Result<Command
     let mut definition = command(personality);
     let matches = definition
         .try_get_matches_from_mut(argv)
-        .map_err(|e| describe(&e, argv))?;
-    let layer = command_line_layer(&matches)?;
+        .map_err(|e| describe(&e, argv))
+        .map_err(|e| single_dash_long_option(argv).unwrap_or(e))?;
+    let layer =
+        command_line_layer(&matches).map_err(|e| single_dash_long_option(argv).unwrap_or(e))?;
     if matches.get_flag("help") {
         let help = definition.render_help().to_string();
         return Ok(CommandLine::Print(Invocation::Help(help)));
@@ -826,15 +906,58 @@ fn command_line_layer(matches: &ArgMatches) -> Result<Layer, String> {
     Ok(layer)
 }
 
-/// clap's error in one line that names the option, in rinit's words. clap's
-/// own rendering spans several lines and ends with a usage block. `argv` is
-/// what clap read: an unknown option is quoted from it, byte for byte (clap
-/// has made bytes that are not UTF-8 into U+FFFD).
+/// A long option typed with one dash (`-pause`, `-grace 5s`), which getopt's
+/// rules read as a cluster of short options (`-p ause`, `-g -r ace`): when
+/// the command line is wrong, that is the likely reason, and the message
+/// says so rather than complain about `ause`. Only the options before the
+/// command are looked at.
+fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
+    // Whether the word before takes the next one as its value: the letter
+    // of an option with a value, alone (`-p KILL`), or a long option
+    // without `=` (`--grace 5s`; a long flag there makes this skip one word
+    // of the command, which only ever costs the hint).
+    let takes_value = |letter: u8| {
+        OPTIONS.iter().any(|spec| {
+            spec.short == Some(char::from(letter))
+                && matches!(spec.takes, Takes::Value(_) | Takes::List(_))
+        })
+    };
+    let mut value_next = false;
+    for word in argv.iter().skip(1).map(|w| w.as_bytes()) {
+        let after_value = std::mem::replace(
+            &mut value_next,
+            matches!(word, [b'-', letter] if takes_value(*letter))
+                || (word.starts_with(b"--") && !word.contains(&b'=')),
+        );
+        let Some(body) = word.strip_prefix(b"-") else {
+            if after_value {
+                continue;
+            }
+            return None;
+        };
+        if body.is_empty() || body == b"-" {
+            return None;
+        }
+        let name = body.split(|&b| b == b'=').next().unwrap_or_default();
+        if name.len() >= 3 && !name.starts_with(b"-") {
+            let typed = format!("--{}", String::from_utf8_lossy(name));
+            if let Some(long) = closest_long_option(&typed) {
+                return Some(format!(
+                    "unknown option '{}'; did you mean '--{long}'? (long options take two dashes)",
+                    crate::logging::printable(word)
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// The long option a mistyped `--word` most likely meant: the one at the
 /// fewest single-character edits, if there are at most two and fewer than a
 /// third of the name's length (`--gracee` → `grace`, `--bogus` → nothing).
 /// rinit's own, not clap's `suggestions` feature: that one cost 8 KB of the
 /// static binary for the same answer.
+#[inline(never)]
 fn closest_long_option(typed: &str) -> Option<&'static str> {
     let word = typed.strip_prefix("--")?.split('=').next()?;
     OPTIONS
@@ -863,6 +986,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// clap's error in one line that names the option, in rinit's words. clap's
+/// own rendering spans several lines and ends with a usage block. `argv` is
+/// what clap read: an unknown option is quoted from it, byte for byte (clap
+/// has made bytes that are not UTF-8 into U+FFFD).
 fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     let context = |kind| match error.get(kind) {
         Some(ContextValue::String(text)) => Some(text.as_str()),
@@ -870,23 +997,62 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     };
     let culprit = context(ContextKind::InvalidArg).unwrap_or_default();
     // clap names a known option as `--grace <DURATION>`.
+    // A counted flag shows as `--verbose...`.
+    let culprit_name = culprit.split(' ').next().unwrap_or_default();
+    let culprit_name = culprit_name.strip_suffix("...").unwrap_or(culprit_name);
     let known = OPTIONS.iter().find(|spec| {
-        culprit.split(' ').next() == Some(&format!("--{}", spec.long))
+        culprit_name == format!("--{}", spec.long)
             || spec
                 .short
                 .is_some_and(|letter| culprit == format!("-{letter}"))
     });
     let option = known.map_or_else(|| format!("'{culprit}'"), Spec::name);
     match error.kind() {
+        // `-v=3`: after a flag, clap reads `=` as one more short option.
+        ErrorKind::UnknownArgument if culprit == "-=" => {
+            let word = argv
+                .iter()
+                .skip(1)
+                .map(|w| w.as_bytes())
+                .find(|w| w.starts_with(b"-") && !w.starts_with(b"--") && w.contains(&b'='));
+            let Some(word) = word else {
+                return "unknown option '-='".to_owned();
+            };
+            let typed = crate::logging::printable(word);
+            let letter = word.split(|&b| b == b'=').next().and_then(|l| l.last());
+            let flag = OPTIONS.iter().find(|spec| {
+                letter.is_some_and(|&l| spec.short.is_some_and(|c| c as u32 == u32::from(l)))
+            });
+            match flag {
+                Some(spec) => format!(
+                    "option {} takes no value ('{typed}'){}",
+                    spec.name(),
+                    no_value_hint(spec)
+                ),
+                None => format!("unknown option '{typed}'"),
+            }
+        }
         ErrorKind::UnknownArgument => {
             let typed = argv
                 .iter()
                 .skip(1)
-                .find(|word| word.to_string_lossy() == culprit)
+                .find(|word| {
+                    let word = word.to_string_lossy();
+                    word == culprit
+                        || (culprit.starts_with("--")
+                            && word
+                                .strip_prefix(culprit)
+                                .is_some_and(|v| v.starts_with('=')))
+                })
                 .map_or_else(
                     || culprit.to_owned(),
                     |word| crate::logging::printable(word.as_bytes()),
                 );
+            if culprit == "--" {
+                return format!(
+                    "'{typed}' names no option (a long option is --NAME or --NAME=VALUE)"
+                );
+            }
             let mut message = format!("unknown option '{typed}'");
             if let Some(long) = closest_long_option(culprit) {
                 message.push_str(&format!("; did you mean '--{long}'?"));
@@ -898,7 +1064,10 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
         {
             format!("option {option} needs a value")
         }
-        ErrorKind::TooManyValues => format!("option {option} takes no value"),
+        ErrorKind::TooManyValues => format!(
+            "option {option} takes no value{}",
+            known.map(no_value_hint).unwrap_or_default()
+        ),
         kind => {
             let what = kind.as_str().unwrap_or("malformed command line");
             match known {
@@ -906,6 +1075,16 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
                 None => what.to_owned(),
             }
         }
+    }
+}
+
+/// What to do instead of giving a flag a value.
+fn no_value_hint(spec: &Spec) -> String {
+    match (spec.takes, spec.env) {
+        (Takes::Count, Some(var)) => {
+            format!("; repeat it for more (-vv debug, -vvv trace), or set {var}=N")
+        }
+        _ => String::new(),
     }
 }
 
@@ -942,7 +1121,12 @@ fn rinit_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Stri
     Ok(layer)
 }
 
-/// The peers' variables, with the meaning the peers give them.
+/// The peers' variables, read exactly as the peers read them: none of them
+/// can make rinit refuse to start, since none stops the peer (templated
+/// compose files and Helm values often leave them empty). Only `RINIT_*` are
+/// strict. catatonit's `CATATONIT_LOG`, which makes catatonit refuse to
+/// start ("reserved for future use"), is not read: that refusal is a quirk,
+/// not a setting.
 fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, String> {
     let mut layer = Layer::default();
     // tini checks only that these are set, whatever their value.
@@ -953,12 +1137,7 @@ fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Strin
         layer.forward_to = Some(ForwardTarget::Group);
     }
     if let Some(raw) = env("TINI_VERBOSITY") {
-        let level = raw
-            .to_str()
-            .ok_or_else(|| "TINI_VERBOSITY: the value is not valid UTF-8".to_owned())
-            .and_then(parse_verbosity)
-            .map_err(|e| format!("TINI_VERBOSITY: {e}"))?;
-        layer.set_verbosity(level);
+        layer.set_verbosity(tini_verbosity(raw.as_bytes()));
     }
     if env("DUMB_INIT_SETSID").is_some_and(|v| v == "0") {
         layer.forward_to.get_or_insert(ForwardTarget::Child);
@@ -989,15 +1168,13 @@ fn log_filter(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<String>, 
             "{LOG_VARIABLE} is set but empty; unset it or give a value"
         ));
     }
-    // Directives come before an optional `/regex`, separated by commas.
+    // Directives come before an optional `/filter`, separated by commas.
     let directives = text.split('/').next().unwrap_or_default();
     for directive in directives.split(',').map(str::trim) {
-        if let Some((module, level)) = directive.split_once('=') {
-            if module.trim().is_empty() || level.trim().is_empty() {
-                return Err(format!(
-                    "{LOG_VARIABLE}: '{directive}' is not MODULE=LEVEL (e.g. rinit=debug)"
-                ));
-            }
+        if !is_log_directive(directive) {
+            return Err(format!(
+                "{LOG_VARIABLE}: '{directive}' is not LEVEL, MODULE or MODULE=LEVEL (e.g. rinit=debug; levels: off, error, warn, info, debug, trace)"
+            ));
         }
     }
     env_filter::Builder::new()
@@ -1006,9 +1183,79 @@ fn log_filter(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<String>, 
     Ok(Some(text.to_owned()))
 }
 
+/// One `RINIT_LOG` directive: a level, a module path (`rinit`,
+/// `rinit::spawn`), or both as `MODULE=LEVEL`. env_filter checks the levels,
+/// but takes any other text as a module name (`bogus!` would quietly match
+/// nothing) and `=` or `=debug` as a level for every module; rinit refuses
+/// those, so that a typo is an error rather than a silently different log.
+/// A bare level passes as a module name here (both are plain words).
+fn is_log_directive(directive: &str) -> bool {
+    let (module, level) = match directive.split_once('=') {
+        Some((module, level)) => (module.trim(), level.trim()),
+        None => (directive, "any"),
+    };
+    // Names separated by `::`: split at each `:`, every second part must be
+    // the empty one between two colons. (Splitting at a character, not at a
+    // string, keeps a string-search routine out of the binary.)
+    let mut parts = 0;
+    let names = module.split(':').all(|part| {
+        parts += 1;
+        let is_name =
+            !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if parts % 2 == 1 {
+            is_name
+        } else {
+            part.is_empty()
+        }
+    });
+    names && parts % 2 == 1 && !level.is_empty()
+}
+
+/// `RINIT_VERBOSITY`: a number of any size; above 4 (trace, the most there
+/// is) counts as 4, as any number of `-v` flags does.
 fn parse_verbosity(text: &str) -> Result<u8, String> {
-    text.parse::<u8>()
-        .map_err(|_| format!("'{text}' is not a verbosity level (0-4)"))
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{text}' is not a verbosity level (0-4)"));
+    }
+    let digits = text.trim_start_matches('0');
+    Ok(match digits.parse::<u8>() {
+        Ok(level) => level.min(4),
+        // Empty (all zeros) is 0; too long for a u8 is more than 4.
+        Err(_) if digits.is_empty() => 0,
+        Err(_) => 4,
+    })
+}
+
+/// `TINI_VERBOSITY` as tini reads it: `verbosity = atoi(value)` into an
+/// `unsigned int`, compared with 0 to 3 (so a negative number is huge and
+/// turns everything on). glibc's `atoi` is `(int) strtol(value, NULL, 10)`:
+/// leading white space, an optional sign, then digits up to the first other
+/// byte; nothing is an error (`''`, `x` are 0, `3x` is 3), an overflow
+/// saturates to a `long` and is then cut to its low 32 bits. tini's levels
+/// are rinit's (0 quiet but fatal errors, 1 warnings ... 4 trace).
+fn tini_verbosity(value: &[u8]) -> u8 {
+    let start = value
+        .iter()
+        .position(|&b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        .unwrap_or(value.len());
+    let mut rest = &value[start..];
+    let negative = rest.first() == Some(&b'-');
+    if matches!(rest.first(), Some(b'-' | b'+')) {
+        rest = &rest[1..];
+    }
+    // strtol's value, saturated at LONG_MIN and LONG_MAX (64-bit `long`).
+    let mut long: i64 = 0;
+    for &b in rest.iter().take_while(|b| b.is_ascii_digit()) {
+        let digit = i64::from(b - b'0');
+        long = if negative {
+            long.saturating_mul(10).saturating_sub(digit)
+        } else {
+            long.saturating_mul(10).saturating_add(digit)
+        };
+    }
+    // `(int)` keeps the low 32 bits; tini stores it in an `unsigned int`.
+    let level = long as i32 as u32;
+    level.min(4) as u8
 }
 /// `1/0/true/false/yes/no`, in any case.
 pub fn parse_bool(text: &str) -> Result<bool, String> {
@@ -1427,12 +1674,214 @@ mod tests {
             ("RINIT_STOP_SUCCESS", ""),
             ("RINIT_TERMINATION_LOG", "relative"),
             ("RINIT_LOG_FORMAT", "xml"),
-            ("TINI_VERBOSITY", "x"),
+            ("RINIT_VERBOSITY", ""),
+            ("RINIT_VERBOSITY", "-1"),
+            ("RINIT_VERBOSITY", "3x"),
+            ("RINIT_KILL_AFTER", ""),
         ] {
             let e = error(&["rinit", "x"], &[(var, value)]);
             assert!(e.message.contains(var), "{var}={value}: {}", e.message);
             assert_eq!(e.exit_code, 2);
         }
+    }
+
+    #[test]
+    fn tini_verbosity_is_read_as_tini_reads_it() {
+        for (value, level) in [
+            ("", 0),
+            ("x", 0),
+            ("0", 0),
+            ("1", 1),
+            ("3x", 3),
+            ("  +2", 2),
+            ("\t\n 3", 3),
+            ("- 3", 0),
+            ("4", 4),
+            ("256", 4),
+            // Negative: huge as tini's unsigned int, so trace.
+            ("-1", 4),
+            ("-0", 0),
+            // strtol's value cut to 32 bits: 2^32 + 2 is 2.
+            ("4294967298", 2),
+            ("4294967296", 0),
+            // Saturated at LONG_MAX, whose low 32 bits are all ones.
+            ("99999999999999999999999", 4),
+            // LONG_MIN's low 32 bits are zero.
+            ("-99999999999999999999999", 0),
+        ] {
+            assert_eq!(tini_verbosity(value.as_bytes()), level, "{value:?}");
+        }
+        assert_eq!(tini_verbosity(b"\xff3"), 0);
+        assert_eq!(tini_verbosity(b"3\xff"), 3);
+    }
+
+    #[test]
+    fn peer_variables_never_stop_rinit() {
+        use std::os::unix::ffi::OsStringExt;
+        for name in ["rinit", "tini", "dumb-init", "catatonit"] {
+            for var in [
+                "TINI_VERBOSITY",
+                "TINI_SUBREAPER",
+                "TINI_KILL_PROCESS_GROUP",
+                "DUMB_INIT_DEBUG",
+                "DUMB_INIT_SETSID",
+                "CATATONIT_DEBUG",
+            ] {
+                for value in [&b""[..], b"x", b"-1", b"256", b"3x", b"\xff\xfe"] {
+                    let value = OsString::from_vec(value.to_vec());
+                    let result = parse(&args(&[name, "x"]), &|n| (n == var).then(|| value.clone()));
+                    assert!(result.is_ok(), "{name} {var}={value:?}: {result:?}");
+                }
+            }
+        }
+        assert_eq!(
+            run_with(&["x", "x"], &[("TINI_VERBOSITY", "")])
+                .unwrap()
+                .verbosity,
+            0
+        );
+    }
+
+    #[test]
+    fn rinit_verbosity_above_4_is_4() {
+        for (value, level) in [
+            ("0", 0),
+            ("4", 4),
+            ("5", 4),
+            ("255", 4),
+            ("256", 4),
+            ("0003", 3),
+        ] {
+            assert_eq!(parse_verbosity(value), Ok(level), "{value}");
+        }
+        let huge = "9".repeat(100);
+        assert_eq!(parse_verbosity(&huge), Ok(4));
+        for bad in ["", "-1", "+1", "3x", " 3", "loud"] {
+            assert!(parse_verbosity(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unclear_command_lines_get_a_clear_message() {
+        let message = |list: &[&str]| error(list, &[]).message;
+        assert_eq!(
+            message(&["rinit", "--verbose=3", "x"]),
+            "option -v/--verbose takes no value; repeat it for more (-vv debug, -vvv trace), or set RINIT_VERBOSITY=N"
+        );
+        assert!(
+            message(&["rinit", "-v=3", "x"])
+                .starts_with("option -v/--verbose takes no value ('-v=3')")
+        );
+        assert_eq!(
+            message(&["rinit", "-gc=1", "x"]),
+            "option -c/--single-child takes no value ('-gc=1')"
+        );
+        assert_eq!(
+            message(&["rinit", "--=x", "y"]),
+            "'--=x' names no option (a long option is --NAME or --NAME=VALUE)"
+        );
+        for (list, long) in [
+            (&["rinit", "-pause"][..], "pause"),
+            (&["rinit", "-grace", "5s", "x"], "grace"),
+            (&["rinit", "-p", "KILL", "-subreaper", "x"], "subreaper"),
+            (
+                &["rinit", "--grace", "5s", "-forward-to=all", "x"],
+                "forward-to",
+            ),
+        ] {
+            let text = message(list);
+            assert!(
+                text.contains(&format!("did you mean '--{long}'?")),
+                "{list:?}: {text}"
+            );
+        }
+        // A one-dash word in the command is the command's business.
+        assert!(!message(&["rinit", "-Z", "ls", "-pause"]).contains("did you mean"));
+        // Clusters that parse stay what they are.
+        assert_eq!(run(&["rinit", "-gvv", "x"]).verbosity, 3);
+        let e = error(&["rinit", "x"], &[("RINIT_PAUSE", "1")]);
+        assert!(
+            e.message.starts_with("RINIT_PAUSE asks for no command"),
+            "{}",
+            e.message
+        );
+        let e = error(&["rinit", "-P", "x"], &[]);
+        assert!(
+            e.message.starts_with("--pause runs no command"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn help_lists_the_exit_codes_exit_status_decides() {
+        use crate::exit_status::{exec_failure_exit_code, usage_exit_code};
+        use nix::errno::Errno;
+        for personality in [
+            Personality::Rinit,
+            Personality::Tini,
+            Personality::DumbInit,
+            Personality::Catatonit,
+        ] {
+            let (header, codes) = help_header_and_codes(personality);
+            assert!(header.starts_with(personality.name()), "{header}");
+            let code = |errno| exec_failure_exit_code(personality, errno);
+            let (not_found, denied, other) =
+                (code(Errno::ENOENT), code(Errno::EACCES), code(Errno::E2BIG));
+            let expected = if not_found == denied && denied == other {
+                format!("{not_found} the command cannot be run;")
+            } else if denied == other {
+                format!("{not_found} command not found; {denied} not executable;")
+            } else {
+                format!(
+                    "{not_found} command not found; {denied} not executable; {other} other exec errors;"
+                )
+            };
+            assert!(codes.starts_with(&expected), "{personality:?}: {codes}");
+            let usage = format!("\n{} bad usage", usage_exit_code(personality));
+            assert!(codes.ends_with(&usage), "{personality:?}: {codes}");
+            // The defaults shown are the ones that apply.
+            let grace = personality.default_grace();
+            let shown = default_shown(Opt::Grace, personality).unwrap();
+            assert_eq!(shown.starts_with("0:"), grace.is_zero(), "{personality:?}");
+            assert!(grace.is_zero() || shown == format!("{grace:?}"));
+            let target = format!("{:?}", personality.default_forward_target());
+            assert!(
+                target.eq_ignore_ascii_case(default_shown(Opt::ForwardTo, personality).unwrap())
+            );
+        }
+    }
+
+    #[test]
+    fn help_speaks_for_the_name_rinit_runs_as() {
+        let help = |name: &str| match parse(&args(&[name, "--help"]), &|_| None).unwrap() {
+            Invocation::Help(text) => text,
+            other => panic!("{other:?}"),
+        };
+        let rinit = help("rinit");
+        assert!(rinit.contains("[default: 5s]") && rinit.contains("126 not executable"));
+        let tini = help("tini");
+        assert!(!tini.starts_with("tini 0."), "{tini}");
+        assert!(tini.contains("1 other exec errors") && tini.contains("1 bad usage"));
+        assert!(tini.contains("[default: child]") && !tini.contains("[default: 5s]"));
+        assert!(help("catatonit").contains("1 the command cannot be run"));
+        assert!(help("dumb-init").contains("2 the command cannot be run"));
+    }
+
+    #[test]
+    fn kill_after_zero_is_off() {
+        assert_eq!(run(&["rinit", "--kill-after", "0", "x"]).kill_after, None);
+        assert_eq!(run(&["rinit", "--kill-after=0ms", "x"]).kill_after, None);
+        let vars = [("RINIT_KILL_AFTER", "0s")];
+        assert_eq!(run_with(&["rinit", "x"], &vars).unwrap().kill_after, None);
+        // Zero on the command line turns off the variable's delay.
+        let vars = [("RINIT_KILL_AFTER", "5s")];
+        assert_eq!(
+            run_with(&["rinit", "--kill-after", "0", "x"], &vars)
+                .unwrap()
+                .kill_after,
+            None
+        );
     }
 
     #[test]
@@ -1567,7 +2016,18 @@ mod tests {
     fn rinit_log_is_checked_up_front() {
         let ok = run_with(&["rinit", "x"], &[("RINIT_LOG", "rinit=debug")]).unwrap();
         assert_eq!(ok.log_filter.as_deref(), Some("rinit=debug"));
-        for bad in ["", "garbage===", "rinit=loud"] {
+        for bad in [
+            "",
+            "garbage===",
+            "rinit=loud",
+            "bogus!",
+            "rinit=debug,x y",
+            "info,",
+            "a:b",
+            "a:::b",
+            "a::",
+            "::a",
+        ] {
             let e = error(&["rinit", "x"], &[("RINIT_LOG", bad)]);
             assert!(e.message.contains("RINIT_LOG"), "{bad:?}: {}", e.message);
         }
@@ -1581,7 +2041,16 @@ mod tests {
             let e = error(&["rinit", "x"], &[("RINIT_LOG", bad)]);
             assert!(e.message.contains("RINIT_LOG"), "{bad:?}: {}", e.message);
         }
-        for good in ["debug", "rinit=debug,info", "rinit"] {
+        for good in [
+            "debug",
+            "rinit=debug,info",
+            "rinit",
+            "rinit::spawn=trace",
+            "a::b::c",
+            "OFF",
+            " rinit = info ",
+            "info/exec",
+        ] {
             assert!(
                 run_with(&["rinit", "x"], &[("RINIT_LOG", good)]).is_ok(),
                 "{good}"

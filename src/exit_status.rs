@@ -40,19 +40,30 @@ pub fn usage_exit_code(personality: Personality) -> i32 {
     }
 }
 
-/// The command could not be started. A failed exec is the shell's 127 when
-/// the command was not found (a dangling symbolic link included) and 126
-/// when it was found but could not be executed, as under tini; dumb-init
-/// exits 2 and catatonit 1 for both. Anything else (the fork failed) is a
-/// failure of rinit itself.
+/// The command could not be started: a failed exec (see
+/// `exec_failure_exit_code`), or anything else (the fork failed), which is
+/// a failure of rinit itself.
 pub(crate) fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> i32 {
-    let SpawnError::Exec { errno, .. } = error else {
-        return FAILURE;
-    };
-    let not_found = matches!(errno, Errno::ENOENT | Errno::ENOTDIR);
+    match error {
+        SpawnError::Exec { errno, .. } => exec_failure_exit_code(personality, *errno),
+        _ => FAILURE,
+    }
+}
+
+/// A failed exec. rinit's own: the shell's 127 when the command was not
+/// found (a dangling symbolic link, a file used as a directory in the path)
+/// and 126 when it was found but could not be executed. tini switches on
+/// `execvp`'s errno: ENOENT 127, EACCES 126, anything else 1 (ENOTDIR, E2BIG,
+/// ELOOP...); dumb-init exits 2 and catatonit 1 whatever the error.
+pub(crate) fn exec_failure_exit_code(personality: Personality, errno: Errno) -> i32 {
     match personality {
-        Personality::Rinit | Personality::Tini if not_found => 127,
-        Personality::Rinit | Personality::Tini => 126,
+        Personality::Rinit if matches!(errno, Errno::ENOENT | Errno::ENOTDIR) => 127,
+        Personality::Rinit => 126,
+        Personality::Tini => match errno {
+            Errno::ENOENT => 127,
+            Errno::EACCES => 126,
+            _ => FAILURE,
+        },
         Personality::DumbInit => 2,
         Personality::Catatonit => 1,
     }
@@ -376,8 +387,8 @@ mod tests {
                 Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOENT))),
             ),
             (
-                "127: a directory in the path is a file",
-                [127, 127, 2, 1],
+                "127: a directory in the path is a file (tini: 1)",
+                [127, 1, 2, 1],
                 Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOTDIR))),
             ),
             (
@@ -386,13 +397,13 @@ mod tests {
                 Box::new(|p| start_failure_exit_code(p, &exec(Errno::EACCES))),
             ),
             (
-                "126: not a binary for this machine, or a script without #!",
-                [126, 126, 2, 1],
+                "126: not a binary for this machine, or a script without #! (tini: 1)",
+                [126, 1, 2, 1],
                 Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOEXEC))),
             ),
             (
-                "126: argument list too long",
-                [126, 126, 2, 1],
+                "126: argument list too long (tini: 1)",
+                [126, 1, 2, 1],
                 Box::new(|p| start_failure_exit_code(p, &exec(Errno::E2BIG))),
             ),
             ("2: bad usage", [2, 1, 1, 1], Box::new(usage_exit_code)),

@@ -5,8 +5,9 @@
 //! file or daemon configuration keeps behaving as it did. Only defaults
 //! change: every rinit option and variable still works under any name.
 
-use crate::policy::ForwardTarget;
+use crate::policy::{ForwardTarget, Rewrites};
 use crate::signals::{Signal, SignalSet};
+use nix::errno::Errno;
 use std::time::Duration;
 
 /// What happens between the main child's exit and rinit's.
@@ -77,18 +78,26 @@ impl Personality {
     /// `grace` is the configured one: under a peer's name, a non-zero grace
     /// (`--grace`, `RINIT_GRACE`) asks for rinit's drain instead of the
     /// peer's way.
+    /// `rewrites` are the `-r` rules in force.
     pub(crate) fn after_main_exit(
         self,
         grace: Duration,
         forward_to: ForwardTarget,
+        rewrites: &Rewrites,
     ) -> AfterMainExit {
         match self {
             Personality::Rinit => AfterMainExit::Drain,
             _ if !grace.is_zero() => AfterMainExit::Drain,
             // dumb-init's setsid mode: one SIGTERM to the child's group, as
-            // it does; in single-child mode it sends nothing.
+            // it does; in single-child mode it sends nothing. dumb-init
+            // sends it as it forwards any signal, through its rewrite rules:
+            // `-r 15:3` sends SIGQUIT (nginx's graceful stop), `-r 15:0`
+            // nothing.
             Personality::DumbInit if forward_to != ForwardTarget::Child => {
-                AfterMainExit::SignalGroupAndExit(Signal::TERM)
+                match rewrites.apply(Signal::TERM) {
+                    Some(signal) => AfterMainExit::SignalGroupAndExit(signal),
+                    None => AfterMainExit::Exit,
+                }
             }
             // tini and catatonit just exit. As PID 1 the kernel then kills
             // what is left; otherwise what is left is re-parented, as it
@@ -134,13 +143,16 @@ impl Personality {
     /// word (scripts grep for it); `None` for rinit's own message.
     /// `program` is the command as given, made printable by the caller
     /// (`logging::printable`), `child` the pid of the process that failed to
-    /// exec (tini and catatonit print that one).
+    /// exec (tini and catatonit print that one). The error is worded by the
+    /// C library's `strerror`, as the peers word it (nix's own texts differ
+    /// from it for some errors).
     pub(crate) fn exec_failure_line(
         self,
         program: &str,
-        error: &str,
+        errno: Errno,
         child: i32,
     ) -> Option<String> {
+        let error = c_library_error_text(errno);
         match self {
             Personality::Rinit => None,
             Personality::Tini => Some(format!(
@@ -216,6 +228,18 @@ fn rinit_version_line(version: &str, commit: &str) -> String {
     }
 }
 
+/// The C library's `strerror` text for `errno`, as the peers print it:
+/// std asks the C library (`strerror_r`) and adds " (os error N)", which is
+/// cut off here.
+fn c_library_error_text(errno: Errno) -> String {
+    let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
+    let suffix = format!(" (os error {})", errno as i32);
+    match text.strip_suffix(&suffix) {
+        Some(bare) => bare.to_owned(),
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,25 +310,56 @@ mod tests {
         use ForwardTarget::*;
         let zero = Duration::ZERO;
         let some = Duration::from_secs(3);
-        assert_eq!(Personality::Rinit.after_main_exit(zero, Group), Drain);
-        assert_eq!(Personality::Rinit.after_main_exit(some, Child), Drain);
+        let none = Rewrites::default();
+        assert_eq!(
+            Personality::Rinit.after_main_exit(zero, Group, &none),
+            Drain
+        );
+        assert_eq!(
+            Personality::Rinit.after_main_exit(some, Child, &none),
+            Drain
+        );
         for peer in [Personality::Tini, Personality::Catatonit] {
             for target in [Child, Group, All] {
-                assert_eq!(peer.after_main_exit(zero, target), Exit);
-                assert_eq!(peer.after_main_exit(some, target), Drain);
+                assert_eq!(peer.after_main_exit(zero, target, &none), Exit);
+                assert_eq!(peer.after_main_exit(some, target, &none), Drain);
             }
         }
         let dumb = Personality::DumbInit;
         assert_eq!(
-            dumb.after_main_exit(zero, Group),
+            dumb.after_main_exit(zero, Group, &none),
             SignalGroupAndExit(Signal::TERM)
         );
         assert_eq!(
-            dumb.after_main_exit(zero, All),
+            dumb.after_main_exit(zero, All, &none),
             SignalGroupAndExit(Signal::TERM)
         );
-        assert_eq!(dumb.after_main_exit(zero, Child), Exit);
-        assert_eq!(dumb.after_main_exit(some, Child), Drain);
+        assert_eq!(dumb.after_main_exit(zero, Child, &none), Exit);
+        assert_eq!(dumb.after_main_exit(some, Child, &none), Drain);
+    }
+
+    #[test]
+    fn dumb_init_sends_its_exit_time_sigterm_through_the_rewrites() {
+        use ForwardTarget::*;
+        let dumb = Personality::DumbInit;
+        let rules = |text: &str| {
+            let mut rewrites = Rewrites::default();
+            let (from, to) = Rewrites::parse_rule(text).unwrap();
+            rewrites.set(from, to);
+            rewrites
+        };
+        assert_eq!(
+            dumb.after_main_exit(Duration::ZERO, Group, &rules("15:3")),
+            AfterMainExit::SignalGroupAndExit(Signal::parse("QUIT").unwrap())
+        );
+        assert_eq!(
+            dumb.after_main_exit(Duration::ZERO, Group, &rules("15:0")),
+            AfterMainExit::Exit
+        );
+        assert_eq!(
+            dumb.after_main_exit(Duration::ZERO, Group, &rules("2:0")),
+            AfterMainExit::SignalGroupAndExit(Signal::TERM)
+        );
     }
 
     #[test]
@@ -349,7 +404,7 @@ mod tests {
 
     #[test]
     fn exec_failures_read_as_each_peer_words_them() {
-        let e = "No such file or directory";
+        let e = Errno::ENOENT;
         assert_eq!(Personality::Rinit.exec_failure_line("/x", e, 9), None);
         assert_eq!(
             Personality::Tini.exec_failure_line("/x", e, 9).unwrap(),
@@ -365,6 +420,24 @@ mod tests {
                 .unwrap(),
             "ERROR (catatonit:9): failed to exec pid1: No such file or directory"
         );
+    }
+
+    #[test]
+    fn the_peers_error_texts_are_the_c_librarys() {
+        // nix words ELOOP "Too many symbolic links encountered"; glibc, as
+        // the peers print it, "Too many levels of symbolic links".
+        for errno in [
+            Errno::ENOENT,
+            Errno::EACCES,
+            Errno::E2BIG,
+            Errno::ELOOP,
+            Errno::ENOTDIR,
+        ] {
+            // SAFETY: strerror returns a valid C string; nothing else in
+            // this test calls it meanwhile.
+            let theirs = unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno as i32)) };
+            assert_eq!(c_library_error_text(errno), theirs.to_str().unwrap());
+        }
     }
 
     #[test]

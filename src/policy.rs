@@ -1,5 +1,6 @@
 //! What to do with each signal rinit receives. Pure decisions, no syscalls.
 
+use crate::exit_status::Termination;
 use crate::signals::{MAX_SIGNAL, Received, Signal};
 
 /// Who receives a forwarded signal.
@@ -126,6 +127,28 @@ pub(crate) fn pause_ends_on(signal: Signal) -> bool {
     is_stop_request(signal)
 }
 
+/// Whether the main child's death by `signal` is the user's own doing at a
+/// terminal: Ctrl-C (SIGINT) or Ctrl-\\ (SIGQUIT) typed while the child's
+/// process group held the terminal's foreground. The terminal sends those to
+/// that group and not to rinit, so rinit forwarded nothing, yet nobody needs
+/// to be told who killed the app.
+pub(crate) fn typed_at_the_terminal(signal: i32, child_group_in_foreground: bool) -> bool {
+    child_group_in_foreground && (signal == libc::SIGINT || signal == libc::SIGQUIT)
+}
+
+/// Whether the main child, ending this way while rinit still held a SIGTERM
+/// for `--stop-delay`, was sent a SIGTERM directly, not only through rinit:
+/// it died of SIGTERM, or exited 143 (128 + SIGTERM) as many apps do on it.
+/// That happens when whoever stops the container signals every process in
+/// it, as systemd's `KillMode=control-group` (its default) does: the hold
+/// then delays nothing, and deserves saying so.
+pub(crate) fn stop_delay_defeated(termination: Termination) -> bool {
+    match termination {
+        Termination::Killed { signal, .. } => signal == libc::SIGTERM,
+        Termination::Exited(code) => code == 128 + libc::SIGTERM,
+    }
+}
+
 /// What rinit does when its main child has stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ChildStopped {
@@ -206,6 +229,30 @@ pub(crate) fn on_continue(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_death_by_sigterm_during_the_hold_means_the_app_got_one_directly() {
+        let killed = |signal| Termination::Killed {
+            signal,
+            core_dumped: false,
+        };
+        assert!(stop_delay_defeated(killed(libc::SIGTERM)));
+        assert!(stop_delay_defeated(Termination::Exited(143)));
+        assert!(!stop_delay_defeated(Termination::Exited(0)));
+        assert!(!stop_delay_defeated(Termination::Exited(1)));
+        assert!(!stop_delay_defeated(killed(libc::SIGKILL)));
+        assert!(!stop_delay_defeated(killed(libc::SIGSEGV)));
+    }
+
+    #[test]
+    fn only_ctrl_c_and_ctrl_backslash_at_the_childs_terminal_are_the_users() {
+        assert!(typed_at_the_terminal(libc::SIGINT, true));
+        assert!(typed_at_the_terminal(libc::SIGQUIT, true));
+        assert!(!typed_at_the_terminal(libc::SIGINT, false));
+        for other in [libc::SIGTERM, libc::SIGKILL, libc::SIGSEGV, libc::SIGHUP] {
+            assert!(!typed_at_the_terminal(other, true), "{other}");
+        }
+    }
 
     fn sig(name: &str) -> Signal {
         Signal::parse(name).unwrap()

@@ -96,7 +96,7 @@ impl SpawnError {
                 ..
             } => personality.exec_failure_line(
                 &printable(program.as_bytes()),
-                errno.desc(),
+                *errno,
                 child.as_raw(),
             ),
             _ => None,

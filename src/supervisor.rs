@@ -6,7 +6,7 @@ use crate::forensics::{Forensics, KillTarget, OomBaseline};
 use crate::personality::AfterMainExit;
 use crate::policy::{
     ChildStopped, Decision, ForwardTarget, decide, is_stop_request, on_continue,
-    on_main_child_stopped, pause_ends_on,
+    on_main_child_stopped, pause_ends_on, stop_delay_defeated, typed_at_the_terminal,
 };
 use crate::procs::{self, Watch};
 use crate::readiness::Notifier;
@@ -407,7 +407,7 @@ impl Supervisor {
         let config = &self.config;
         match config
             .personality
-            .after_main_exit(config.grace, config.forward_to)
+            .after_main_exit(config.grace, config.forward_to, &config.rewrites)
         {
             AfterMainExit::Drain => None,
             AfterMainExit::Exit => {
@@ -438,6 +438,15 @@ impl Supervisor {
                 Signal::from_number(signal).map_or(signal.to_string(), |s| s.to_string())
             ),
         }
+        if let (Termination::Killed { signal, .. }, Some(group)) = (termination, self.group) {
+            let in_foreground = sys::terminal_foreground() == Some(group.as_raw());
+            if typed_at_the_terminal(signal, in_foreground) {
+                if let Some(signal) = Signal::from_number(signal) {
+                    // As if forwarded: the user asked for it.
+                    self.forensics.forwarded(signal);
+                }
+            }
+        }
         let remapped_to_success = code == 0 && exit_code(termination) != 0;
         self.forensics.main_ended(code, remapped_to_success);
         self.child = None;
@@ -445,7 +454,13 @@ impl Supervisor {
         self.stopping();
         self.kill_after.disarm();
         if let Some(held) = self.stop_delay.cancel() {
-            info!("the child ended during --stop-delay: the held {held} is not forwarded");
+            if stop_delay_defeated(termination) {
+                warn!(
+                    "--stop-delay held nothing back: the child got a SIGTERM directly and ended of it (under systemd, set KillMode=mixed)"
+                );
+            } else {
+                info!("the child ended during --stop-delay: the held {held} is not forwarded");
+            }
         }
     }
 

@@ -392,6 +392,63 @@ fn exec_failure_lines_are_the_peers() {
     );
 }
 
+/// Exec errors other than "not found" and "permission denied": tini exits
+/// 1 for them (it maps only ENOENT and EACCES), and every peer words the
+/// error as the C library does. Side by side with the real peers.
+#[test]
+fn other_exec_errors_exit_and_read_as_the_peers() {
+    let links = Links::new();
+    let looping = links.dir.join("loop");
+    std::os::unix::fs::symlink(&looping, &looping).unwrap();
+    let looping = looping.to_string_lossy().into_owned();
+    let not_a_dir = "/etc/passwd/app";
+    // (name, exit code for ELOOP and ENOTDIR, line for ELOOP)
+    for (name, code, line) in [
+        (
+            "tini",
+            1,
+            format!("[FATAL tini (N)] exec {looping} failed: Too many levels of symbolic links\n"),
+        ),
+        (
+            "dumb-init",
+            2,
+            format!("[dumb-init] {looping}: Too many levels of symbolic links\n"),
+        ),
+        (
+            "catatonit",
+            1,
+            "ERROR (catatonit:N): failed to exec pid1: Too many levels of symbolic links\n"
+                .to_owned(),
+        ),
+    ] {
+        let ours = run(pid1(&links.path(name), &["--", &looping], &[]));
+        assert_eq!(ours.code, code, "{name}: {ours:?}");
+        assert_eq!(
+            without_numbers(&ours.stderr),
+            without_numbers(&line),
+            "{name}"
+        );
+        let ours = run(pid1(&links.path(name), &["--", not_a_dir], &[]));
+        assert_eq!(ours.code, code, "{name}, not a directory: {ours:?}");
+        if let Some(peer) = peer_binary(name) {
+            let theirs = run(pid1(&peer, &["--", &looping], &[]));
+            assert_eq!(theirs.code, code, "{peer}: {theirs:?}");
+            assert_eq!(
+                without_numbers(&theirs.stderr),
+                without_numbers(&line),
+                "{peer}"
+            );
+            let theirs = run(pid1(&peer, &["--", not_a_dir], &[]));
+            assert_eq!(theirs.code, code, "{peer}, not a directory: {theirs:?}");
+        }
+    }
+    // rinit's own codes: a path through a file is "not found".
+    let ours = run(pid1(&links.path("rinit"), &["--", not_a_dir], &[]));
+    assert_eq!(ours.code, 127, "{ours:?}");
+    let ours = run(pid1(&links.path("rinit"), &["--", &looping], &[]));
+    assert_eq!(ours.code, 126, "{ours:?}");
+}
+
 #[test]
 fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
     let links = Links::new();
@@ -413,6 +470,13 @@ fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
         (&["--subreaper=yes", "true"], "--subreaper"),
         (&["--bogus", "true"], "--bogus"),
         (&["-Z", "true"], "-Z"),
+        // A counted flag given a value: say how to ask for more.
+        (&["--verbose=3", "true"], "RINIT_VERBOSITY=N"),
+        (&["-v=3", "true"], "-v/--verbose takes no value ('-v=3')"),
+        (&["--=x", "true"], "'--=x' names no option"),
+        // A long option with one dash is not read as a cluster of letters.
+        (&["-pause"], "did you mean '--pause'"),
+        (&["-grace", "5s", "true"], "did you mean '--grace'"),
         (&[], "no command"),
         (&["--"], "no command"),
     ];
@@ -458,7 +522,16 @@ fn bad_variables_exit_2_naming_the_variable_and_1_under_a_peer_name() {
         ("RINIT_PDEATHSIG", "99"),
         ("RINIT_FORWARD_TO", "everyone"),
         ("RINIT_VERBOSITY", "loud"),
-        ("TINI_VERBOSITY", "x"),
+        ("RINIT_VERBOSITY", ""),
+        // RINIT_LOG: empty is an error like every RINIT_* variable, and so
+        // is a directive that is not LEVEL, MODULE or MODULE=LEVEL.
+        ("RINIT_LOG", ""),
+        ("RINIT_LOG", "="),
+        ("RINIT_LOG", "bogus!"),
+        ("RINIT_LOG", "rinit=loud"),
+        // Pause mode asked for by the variable, with a command: the message
+        // names the variable, not --pause.
+        ("RINIT_PAUSE", "1"),
     ];
     for (var, value) in cases {
         let done = run(pid1(&links.path("rinit"), &["true"], &[(var, value)]));
@@ -691,6 +764,9 @@ fn verbosity_by_flag_and_variables() {
     assert!(debug_lines(&["-vv"], &[]) > 0);
     assert!(debug_lines(&["-v", "-v"], &[]) > 0);
     assert!(debug_lines(&[], &[("RINIT_VERBOSITY", "3")]) > 0);
+    // Above 4 counts as 4 (trace), however large.
+    assert!(debug_lines(&[], &[("RINIT_VERBOSITY", "256")]) > 0);
+    assert!(debug_lines(&[], &[("RINIT_VERBOSITY", "99999999999")]) > 0);
     assert!(debug_lines(&[], &[("TINI_VERBOSITY", "3")]) > 0);
     assert!(debug_lines(&[], &[("DUMB_INIT_DEBUG", "1")]) > 0);
     assert_eq!(debug_lines(&[], &[("DUMB_INIT_DEBUG", "0")]), 0);
@@ -699,6 +775,53 @@ fn verbosity_by_flag_and_variables() {
         0
     );
     assert!(debug_lines(&["-vv"], &[("RINIT_VERBOSITY", "0")]) > 0);
+}
+
+/// `TINI_VERBOSITY` is read as tini reads it (`atoi`, unsigned): no value
+/// stops rinit under any name, and each turns on the levels it turns on in
+/// the real tini (info and debug lines; rinit's are on stderr, tini's on
+/// stdout).
+#[test]
+fn tini_verbosity_is_read_as_tini_reads_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let links = Links::new();
+    let levels = |text: &str, info: &str, debug: &str| (text.contains(info), text.contains(debug));
+    let values: [&[u8]; 10] = [
+        b"",
+        b"x",
+        b"-1",
+        b"256",
+        b"3x",
+        b" +2",
+        b"4294967298",
+        b"4294967296",
+        b"\xff",
+        b"2\xff",
+    ];
+    let with_value = |program: &str, value: &[u8]| {
+        let mut cmd = pid1(program, &["--", "true"], &[]);
+        cmd.env("TINI_VERBOSITY", std::ffi::OsStr::from_bytes(value));
+        run(cmd)
+    };
+    for value in values {
+        let shown = String::from_utf8_lossy(value);
+        let expected = peer_binary("tini").map(|tini| {
+            let theirs = with_value(&tini, value);
+            assert_eq!(theirs.code, 0, "tini, TINI_VERBOSITY={shown:?}: {theirs:?}");
+            levels(&theirs.stdout.join("\n"), "[INFO ", "[DEBUG ")
+        });
+        for name in ["rinit", "tini", "docker-init", "dumb-init", "catatonit"] {
+            let done = with_value(&links.path(name), value);
+            assert_eq!(done.code, 0, "{name}, TINI_VERBOSITY={shown:?}: {done:?}");
+            if let Some(expected) = expected {
+                assert_eq!(
+                    levels(&done.stderr, ": info:", ": debug:"),
+                    expected,
+                    "{name}, TINI_VERBOSITY={shown:?}: {done:?}"
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -974,6 +1097,56 @@ fn version_line_under_each_peer_name() {
     if let Some(tini) = peer_binary("tini") {
         let theirs = run(pid1(&tini, &["--version"], &[]));
         assert!(theirs.stdout[0].starts_with("tini version "), "{theirs:?}");
+    }
+}
+
+/// `--help` under a peer's name shows the defaults and exit codes that hold
+/// under that name, and does not pass rinit's version off as the peer's.
+#[test]
+fn help_under_each_name_shows_that_names_defaults_and_codes() {
+    let links = Links::new();
+    let help = |name: &str| {
+        let done = run(pid1(&links.path(name), &["--help"], &[]));
+        assert_eq!(done.code, 0, "{name}: {done:?}");
+        done.stdout.join("\n")
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let rinit = help("rinit");
+    assert!(rinit.starts_with(&format!("rinit {version}")), "{rinit}");
+    assert!(rinit.contains("[default: 5s]"), "{rinit}");
+    assert!(
+        rinit.contains("127 command not found; 126 not executable"),
+        "{rinit}"
+    );
+    assert!(rinit.contains("2 bad usage"), "{rinit}");
+    // (name, its exec failure codes as listed, its forward target)
+    for (name, exec_codes, target) in [
+        (
+            "tini",
+            "127 command not found; 126 not executable; 1 other exec errors",
+            "child",
+        ),
+        ("dumb-init", "2 the command cannot be run", "group"),
+        ("catatonit", "1 the command cannot be run", "child"),
+    ] {
+        let text = help(name);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            !first.contains(&format!("{name} {version}")),
+            "{name}: rinit's version shown as {name}'s: {first}"
+        );
+        assert!(
+            first.contains(&format!("rinit {version}")),
+            "{name}: {first}"
+        );
+        assert!(!text.contains("[default: 5s]"), "{name}: {text}");
+        assert!(text.contains("--grace <DURATION>"), "{name}: {text}");
+        assert!(text.contains(exec_codes), "{name}: {text}");
+        assert!(text.contains("1 bad usage"), "{name}: {text}");
+        assert!(
+            text.contains(&format!("[default: {target}]")),
+            "{name}: {text}"
+        );
     }
 }
 
@@ -1325,6 +1498,21 @@ fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
             "{opts:?} {vars:?}"
         );
     }
+    // That SIGTERM goes through the rewrite rules, as every signal
+    // dumb-init sends: -r 15:3 (nginx's graceful stop) sends SIGQUIT, and
+    // -r 15:0 nothing. Checked against the real dumb-init below.
+    assert_eq!(
+        others_after_the_main_child_not_pid1(&dumb, &["-r", "15:3"], &[]),
+        vec![libc::SIGQUIT, libc::SIGWINCH, marker]
+    );
+    assert_eq!(
+        others_after_the_main_child_not_pid1(&dumb, &["-r", "15:0"], &[]),
+        vec![libc::SIGWINCH, marker]
+    );
+    assert_eq!(
+        others_after_the_main_child_not_pid1(&dumb, &[], &[("RINIT_REWRITE", "TERM:QUIT")]),
+        vec![libc::SIGQUIT, libc::SIGWINCH, marker]
+    );
     // tini and catatonit send nothing either.
     for name in ["tini", "catatonit"] {
         assert_eq!(
@@ -1341,6 +1529,16 @@ fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
             vec![libc::SIGTERM, libc::SIGWINCH, marker],
         ),
         ("dumb-init", &["-c"][..], vec![marker]),
+        (
+            "dumb-init",
+            &["-r", "15:3"][..],
+            vec![libc::SIGQUIT, libc::SIGWINCH, marker],
+        ),
+        (
+            "dumb-init",
+            &["-r", "15:0"][..],
+            vec![libc::SIGWINCH, marker],
+        ),
         ("tini", &["-s"][..], vec![marker]),
         ("catatonit", &[][..], vec![marker]),
     ] {

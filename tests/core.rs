@@ -440,3 +440,24 @@ fn the_c_librarys_reserved_signals_are_forwarded_too() {
     running.close_stdin();
     assert_eq!(running.finish().code, 0);
 }
+
+/// Ctrl-C typed at an interactive shell ends a program run under rinit as
+/// it ends one run without it: the terminal sends SIGINT to the program's
+/// process group, which holds the terminal, the program dies of it, and
+/// rinit exits 130 without warning anyone about the user's own keystroke.
+#[test]
+fn ctrl_c_at_a_terminal_ends_the_app_without_a_warning() {
+    let mut terminal = Terminal::session(&["bash", "--norc", "--noprofile", "-i"]);
+    terminal.type_in("PS1='pro''mpt> '\n");
+    terminal.wait_for("prompt> ");
+    let rinit = rinit().to_string_lossy().into_owned();
+    terminal.type_in(&format!("{rinit} -- {} job 7\n", testkit()));
+    terminal.wait_for(" ready");
+    terminal.type_in("\x03");
+    let screen = terminal.wait_for("prompt> ");
+    assert!(!screen.contains("rinit:"), "rinit spoke: {screen:?}");
+    // The status the shell saw (the typed line is echoed as typed, so the
+    // marker cannot match the echo).
+    terminal.type_in("echo sta$?tus; exit\n");
+    terminal.wait_for("sta130tus");
+}

@@ -788,8 +788,9 @@ fn malformed_variables_name_the_variable() {
         ("RINIT_SUBREAPER", &["", "maybe", "2"]),
         ("RINIT_WARN_ON_REAP", &["", "on"]),
         ("RINIT_PAUSE", &["", "y"]),
-        ("RINIT_VERBOSITY", &["", "loud", "256", "-1"]),
-        ("TINI_VERBOSITY", &["x", "300"]),
+        ("RINIT_VERBOSITY", &["", "loud", "-1", "3x"]),
+        // TINI_VERBOSITY is not here: it is read as tini reads it, and no
+        // value stops rinit (tests/compat.rs).
     ];
     for (var, values) in cases {
         for value in *values {
@@ -848,7 +849,7 @@ fn every_usage_error_is_one_line_under_every_name() {
         (vec![os("x")], vec![("RINIT_GRACE", os("1\n2"))]),
         (vec![os("x")], vec![("RINIT_LOG", os("=="))]),
         (vec![os("x")], vec![("RINIT_LOG", os("a\n=b"))]),
-        (vec![os("x")], vec![("TINI_VERBOSITY", os("\x1b[31m"))]),
+        (vec![os("x")], vec![("RINIT_VERBOSITY", os("\x1b[31m"))]),
     ];
     let programs = [
         (rinit_str(), "rinit: ", 2),

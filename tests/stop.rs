@@ -285,6 +285,77 @@ fn kill_after_counts_from_the_forward_not_from_the_hold() {
     );
 }
 
+/// `--kill-after 0` is off, as `--stop-delay 0` and `timeout -k 0` are: the
+/// app gets the SIGTERM and all the time it needs, with no SIGKILL at the
+/// same instant. By option and by variable; the option's 0 overrides the
+/// variable's delay.
+#[test]
+fn kill_after_zero_is_off() {
+    let names = Names::new("kill-after-zero");
+    let exit_128 = &["stop-app", "exit"][..];
+    let cases: &[(&str, Opts, Vars)] = &[
+        ("rinit", &["--kill-after", "0"], &[]),
+        ("rinit", &["--kill-after=0ms"], &[]),
+        ("rinit", &[], &[("RINIT_KILL_AFTER", "0")]),
+        (
+            "rinit",
+            &["--kill-after", "0"],
+            &[("RINIT_KILL_AFTER", "5s")],
+        ),
+        ("tini", &["--kill-after", "0s"], &[]),
+    ];
+    for &(name, opts, vars) in cases {
+        let code = code_of(
+            &names.program(name),
+            opts,
+            vars,
+            exit_128,
+            Some(libc::SIGTERM),
+        );
+        assert_eq!(
+            code, 143,
+            "{name} {opts:?} {vars:?}: the app was not given its time"
+        );
+    }
+}
+
+/// `--kill-after` is armed by the stop request rinit receives from outside
+/// (SIGTERM or SIGINT), whatever `-r` makes of it on the way to the app, as
+/// `--stop-success` counts it: `-r TERM:QUIT` arms it, and a SIGHUP that
+/// `-r HUP:TERM` forwards as SIGTERM does not (a reload, not a stop).
+#[test]
+fn kill_after_is_armed_by_the_stop_request_rinit_receives() {
+    let rinit = rinit().to_string_lossy().into_owned();
+    let stay = &["stop-app", "stay"][..];
+    let code = code_of(
+        &rinit,
+        &["-r", "TERM:QUIT", "--kill-after", "200ms"],
+        &[],
+        stay,
+        Some(libc::SIGTERM),
+    );
+    assert_eq!(code, 137, "-r TERM:QUIT: the app outlived --kill-after");
+
+    let program = rinit.clone();
+    let mut running = Running::start(stop_app(
+        &program,
+        &["-v", "-r", "HUP:TERM", "--kill-after", "1ms"],
+        &[],
+        "stay",
+    ));
+    running.expect("ready");
+    running.signal(libc::SIGHUP);
+    expect_signal(&mut running, libc::SIGTERM);
+    // A marker: had the SIGHUP armed a 1 ms --kill-after, the app would be
+    // dead long before it could report this.
+    running.signal(libc::SIGUSR1);
+    expect_signal(&mut running, libc::SIGUSR1);
+    running.close_stdin();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(!done.stderr.contains("SIGKILL"), "{}", done.stderr);
+}
+
 /// How a run of `testkit stop-app ACTION` (or another testkit workload)
 /// ends: rinit's exit code after `send` is sent to it, if anything.
 fn code_of(
@@ -423,6 +494,44 @@ fn stop_success_ignores_a_sigterm_still_held() {
     let done = running.finish();
     assert_eq!(code, 143, "{done:?}");
     assert_eq!(signals_seen(&done.stdout), [libc::SIGTERM], "{done:?}");
+}
+
+/// Under systemd's default `KillMode=control-group` every process of the
+/// unit gets the stop signal, the app too, so `--stop-delay` holds back
+/// nothing: rinit says so, once, as a warning (the app dying of SIGTERM, or
+/// exiting 143, while rinit holds its own). An app that ends on its own
+/// during the hold is no such case and gets no warning.
+#[test]
+fn a_sigterm_that_reaches_the_app_directly_during_the_hold_is_reported_once() {
+    let warnings = |stderr: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.contains(": warn:") && l.contains("--stop-delay"))
+            .count()
+    };
+    for action in ["die", "exit"] {
+        let mut running = rinit_stop_app(&["-v", "--stop-delay", "1h"], action);
+        // As systemd does: the main process, then the rest of the cgroup.
+        running.signal(libc::SIGTERM);
+        expect_hold(&mut running);
+        let app = children(running.rinit_pid());
+        assert_eq!(app.len(), 1, "{app:?}");
+        // SAFETY: kill takes plain integers.
+        assert_eq!(unsafe { libc::kill(app[0], libc::SIGTERM) }, 0);
+        let code = running.wait_for_exit();
+        let done = running.finish();
+        assert_eq!(code, 143, "{action}: {done:?}");
+        assert_eq!(warnings(&done.stderr), 1, "{action}: {}", done.stderr);
+        assert!(done.stderr.contains("KillMode=mixed"), "{}", done.stderr);
+    }
+    // The app ends by itself during the hold: nothing to warn about.
+    let mut running = rinit_stop_app(&["-v", "--stop-delay", "1h"], "stay");
+    running.signal(libc::SIGTERM);
+    expect_hold(&mut running);
+    running.close_stdin();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(warnings(&done.stderr), 0, "{}", done.stderr);
 }
 
 /// Context switches of a process so far: it counts one every time it wakes.
