@@ -1,0 +1,750 @@
+//! Every claim the README and docs/ make about a peer's behaviour, checked
+//! against the real peer (Debian's tini, tini-static, dumb-init and
+//! catatonit, which `scripts/setup` installs) run beside rinit under the
+//! same name, so that the comparison tables cannot drift from what the
+//! binaries do. The tests are grouped by the table or paragraph they guard,
+//! and each names it; where a table holds a value (an exit code, a line),
+//! the test reads it from the document itself.
+//!
+//! Where a signal must *not* reach a process, the test sends a real-time
+//! marker after it: a process dequeues pending signals lowest number first,
+//! so by the time it reports the marker it has reported any standard signal
+//! that reached it before.
+
+mod common;
+use common::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SIGRTMIN: i32 = 34;
+/// The marker: above every standard signal.
+const MARKER: i32 = SIGRTMIN + 6;
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/// The real peer installed under `name` (`docker-init` is Docker's bundled
+/// tini-static). A missing peer fails the test: these claims are about it.
+fn real(name: &str) -> String {
+    let file = if name == "docker-init" {
+        "tini-static"
+    } else {
+        name
+    };
+    let path = format!("/usr/bin/{file}");
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "{path} is missing: scripts/setup installs the peers these tests compare with"
+    );
+    path
+}
+
+/// rinit installed under the peers' names (symlinks), for one test.
+struct Named(Scratch);
+
+impl Named {
+    fn new(test: &str) -> Named {
+        let scratch = Scratch::new(&format!("peers-{test}"));
+        for name in [
+            "tini",
+            "tini-static",
+            "docker-init",
+            "dumb-init",
+            "catatonit",
+        ] {
+            std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
+        }
+        Named(scratch)
+    }
+
+    fn rinit_as(&self, name: &str) -> String {
+        self.0.file(name)
+    }
+
+    /// The real peer and rinit under its name, each with a label for messages.
+    fn both(&self, name: &str) -> [(String, String); 2] {
+        [
+            (format!("real {name}"), real(name)),
+            (format!("rinit as {name}"), self.rinit_as(name)),
+        ]
+    }
+}
+
+/// `program args...` as PID 1, with no init variable but these.
+fn pid1(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut cmd = as_pid1(program, args);
+    scrub_init_env(&mut cmd);
+    cmd.envs(vars.iter().copied());
+    cmd
+}
+
+/// The same, as a plain child of the test (not PID 1).
+fn direct(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    scrub_init_env(&mut cmd);
+    cmd.envs(vars.iter().copied());
+    cmd
+}
+
+fn with(opts: &[&str], rest: &[&str]) -> Vec<String> {
+    opts.iter().chain(rest).map(|s| s.to_string()).collect()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The signal numbers a `testkit sigecho` reported, in order.
+fn signals_in(lines: &[String]) -> Vec<i32> {
+    let numbers = lines.iter().filter_map(|l| l.strip_prefix("signal "));
+    numbers.filter_map(|n| n.parse().ok()).collect()
+}
+
+fn send(pid: i32, signal: i32) {
+    // SAFETY: kill takes plain integers.
+    let ret = unsafe { libc::kill(pid, signal) };
+    let error = std::io::Error::last_os_error();
+    assert_eq!(ret, 0, "kill({pid}, {signal}): {error}");
+}
+
+/// Polls a state the kernel makes true (a process state, a file); the
+/// deadline is only a safety net.
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + SAFETY_NET;
+    while !condition() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// The only child of the init of a running PID-1 run.
+fn child_of_init(running: &Running) -> i32 {
+    let init = running.rinit_pid();
+    let mut child = 0;
+    wait_until("the init's child", || {
+        child = children(init).first().copied().unwrap_or(0);
+        child != 0
+    });
+    child
+}
+
+/// Every number replaced by `N` (the peers print pids in their lines).
+fn without_numbers(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            out.push(c);
+            in_number = false;
+        }
+    }
+    out
+}
+
+/// The body rows of the first table in `doc` (a path from the repository's
+/// root) that follows a line starting with `after`, each as its cells.
+fn doc_table(doc: &str, after: &str) -> Vec<Vec<String>> {
+    let path = format!("{}/{doc}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .skip_while(|l| !l.starts_with(after))
+        .skip_while(|l| !l.starts_with('|'))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|row| {
+            let cells = row.trim_matches('|').split(" | ");
+            cells.map(|c| c.trim().to_owned()).collect()
+        })
+        .collect();
+    assert!(!rows.is_empty(), "no table after {after:?} in {doc}");
+    rows
+}
+
+/// The backquoted words of a cell: "`tini`, `docker-init`" -> [tini, docker-init].
+fn quoted(cell: &str) -> Vec<String> {
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// docs/compatibility.md, "Running under a peer's name" (and the README's
+// Compatibility bullets): one row per name, one test per column.
+
+/// The row of the table for this name, as (column header, cell) pairs.
+fn personality_rows() -> Vec<(Vec<String>, Vec<String>)> {
+    let rows = doc_table("docs/compatibility.md", "| Name rinit runs as |");
+    rows.into_iter()
+        .filter(|row| !row[0].contains("rinit"))
+        .map(|row| (quoted(&row[0]), row))
+        .collect()
+}
+
+/// Columns "Usage error" and "Not found / not executable": the codes in
+/// the table are the real peer's and rinit's under its name.
+#[test]
+fn personality_table_usage_error_and_exec_failure_codes() {
+    let named = Named::new("codes");
+    let scratch = Scratch::new("peers-codes-files");
+    let not_executable = scratch.write("not-executable", "#!/bin/sh\necho hi\n", 0o644);
+    let rows = personality_rows();
+    assert_eq!(
+        rows.len(),
+        3,
+        "tini, dumb-init and catatonit rows: {rows:?}"
+    );
+    for (names, row) in rows {
+        let usage: i32 = row[2].parse().unwrap();
+        let (missing, denied) = row[3].split_once(" / ").unwrap();
+        let (missing, denied): (i32, i32) = (missing.parse().unwrap(), denied.parse().unwrap());
+        for name in &names {
+            for (who, program) in named.both(name) {
+                let done = run(pid1(&program, &["--no-such-option", "--", "true"], &[]));
+                assert_eq!(done.code, usage, "{who}, usage error: {done:?}");
+                let done = run(pid1(&program, &["--", "/nonexistent/command"], &[]));
+                assert_eq!(done.code, missing, "{who}, not found: {done:?}");
+                let done = run(pid1(&program, &["--", &not_executable], &[]));
+                assert_eq!(done.code, denied, "{who}, not executable: {done:?}");
+            }
+        }
+    }
+}
+
+/// Column "`--version`": the real peer prints the part before ` - rinit`,
+/// rinit under its name the whole line (on the stream the peer uses).
+#[test]
+fn personality_table_version_line() {
+    let named = Named::new("version");
+    for (names, row) in personality_rows() {
+        let line = quoted(row.last().unwrap()).concat();
+        let ours = line.replace("X.Y.Z", env!("CARGO_PKG_VERSION"));
+        let (theirs, _) = line.split_once(" - rinit ").unwrap();
+        for name in &names {
+            let real = Command::new(real(name)).arg("--version").output().unwrap();
+            let named = Command::new(named.rinit_as(name)).arg("--version").output();
+            let named = named.unwrap();
+            for (who, out, expected) in [("real", real, theirs), ("rinit as", named, &ours)] {
+                assert!(out.status.success(), "{who} {name} --version: {out:?}");
+                // dumb-init prints its version on stderr, the others on stdout.
+                let (text, other) = if name == "dumb-init" {
+                    (out.stderr, out.stdout)
+                } else {
+                    (out.stdout, out.stderr)
+                };
+                let text = String::from_utf8_lossy(&text);
+                assert_eq!(text.trim_end(), expected, "{who} {name}");
+                assert!(other.is_empty(), "{who} {name}: {out:?}", out = other);
+            }
+        }
+    }
+}
+
+/// The child shell's background job (the grandchild, in its process group)
+/// is `testkit sigecho`. The test sends SIGWINCH to the init; the shell
+/// traps it and sends the grandchild the marker. Returns whether the
+/// grandchild got SIGWINCH from the init too, that is whether the init
+/// signalled the child's process group rather than the child alone.
+fn group_gets_forwarded_signal(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> bool {
+    const SCRIPT: &str = r#"trap 'echo child got WINCH; kill -40 $gc' WINCH
+exec 3<&0
+"$1" sigecho <&3 &
+gc=$!
+echo trap armed
+# The trap cuts `wait` short: wait again until the grandchild is reaped.
+while kill -0 $gc 2>/dev/null; do wait $gc; done
+exit 0"#;
+    let tk = testkit();
+    let args = with(opts, &["--", "sh", "-c", SCRIPT, "sh", &tk]);
+    let mut running = Running::start(pid1(program, &strs(&args), vars));
+    // Both lines, in either order: the grandchild's, and the shell's once
+    // it knows the grandchild's pid.
+    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
+    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
+    running.signal(libc::SIGWINCH);
+    running.expect(&format!("signal {MARKER}"));
+    let seen = running.seen.clone();
+    let context = format!("{program} {opts:?} {vars:?}");
+    assert!(
+        seen.iter().any(|l| l == "child got WINCH"),
+        "{context}: the child never got SIGWINCH: {seen:?}"
+    );
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{context}: {done:?}");
+    signals_in(&seen).contains(&libc::SIGWINCH)
+}
+
+/// Column "Signals go to", and the README's "signals to the child alone" /
+/// "signals to the process group" for each name; also the tini table's
+/// `-g` and `TINI_KILL_PROCESS_GROUP`, dumb-init's `-c` and
+/// `DUMB_INIT_SETSID=0`, and catatonit's `-g`.
+#[test]
+fn personality_table_signals_go_to() {
+    let named = Named::new("target");
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        bool,
+    );
+    let cases: &[Case] = &[
+        ("tini", &[], &[], false),
+        ("tini", &["-g"], &[], true),
+        ("tini", &[], &[("TINI_KILL_PROCESS_GROUP", "1")], true),
+        ("tini-static", &[], &[], false),
+        ("docker-init", &[], &[], false),
+        ("dumb-init", &[], &[], true),
+        ("dumb-init", &["-c"], &[], false),
+        ("dumb-init", &[], &[("DUMB_INIT_SETSID", "0")], false),
+        ("catatonit", &[], &[], false),
+        ("catatonit", &["-g"], &[], true),
+    ];
+    for &(name, opts, vars, group) in cases {
+        for (who, program) in named.both(name) {
+            assert_eq!(
+                group_gets_forwarded_signal(&program, opts, vars),
+                group,
+                "{who} {opts:?} {vars:?}: the grandchild in the child's group"
+            );
+        }
+    }
+}
+
+/// dumb-init's way, as PID 1: each of SIGTSTP, SIGTTIN and SIGTTOU sent to
+/// the init stops its `testkit sigecho` child (a SIGSTOP to the group); the
+/// test continues it with a SIGCONT sent to the init. Returns the signals
+/// the child reported, SIGCONT and the marker left out: none, if each was
+/// turned into SIGSTOP. A child never stopped fails at the safety net.
+fn stopped_by_job_control_as_pid1(who: &str, program: &str) -> Vec<i32> {
+    let tk = testkit();
+    let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], &[]));
+    running.expect("ready");
+    let child = child_of_init(&running);
+    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+        running.signal(signal);
+        wait_until(&format!("{who}: the child stopped by {signal}"), || {
+            proc_state(child) == Some('T')
+        });
+        running.signal(libc::SIGCONT);
+        wait_until("the child continued", || proc_state(child) != Some('T'));
+    }
+    running.signal(MARKER);
+    running.expect(&format!("signal {MARKER}"));
+    let seen = signals_in(&running.seen);
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{who}: {done:?}");
+    let unexpected = |s: &i32| *s != libc::SIGCONT && *s != MARKER;
+    seen.into_iter().filter(unexpected).collect()
+}
+
+/// The job-control signals a `testkit sigecho` child reports when the init,
+/// PID 1, is sent SIGTSTP, SIGTTIN and SIGTTOU from outside, then the marker.
+fn job_control_forwarded_as_pid1(program: &str, opts: &[&str]) -> Vec<i32> {
+    let tk = testkit();
+    let args = with(opts, &["--", &tk, "sigecho"]);
+    let mut running = Running::start(pid1(program, &strs(&args), &[]));
+    running.expect("ready");
+    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+        running.signal(signal);
+    }
+    running.signal(MARKER);
+    running.expect(&format!("signal {MARKER}"));
+    let mut seen = signals_in(&running.seen);
+    seen.pop();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{program} {opts:?}: {done:?}");
+    seen.sort_unstable();
+    seen
+}
+
+/// Column "TSTP, TTIN, TTOU", as PID 1: tini forwards TSTP and drops TTIN
+/// and TTOU; dumb-init sends SIGSTOP to the group (with `-c`, forwards them
+/// unchanged); catatonit drops them (and its child starts with them
+/// blocked, checked below with the catatonit table).
+#[test]
+fn personality_table_job_control_signals() {
+    let named = Named::new("jobs");
+    let (tstp, ttin, ttou) = (libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU);
+    for name in ["tini", "tini-static", "docker-init"] {
+        for (who, program) in named.both(name) {
+            let seen = job_control_forwarded_as_pid1(&program, &[]);
+            assert_eq!(seen, vec![tstp], "{who}");
+        }
+    }
+    for (who, program) in named.both("catatonit") {
+        assert_eq!(
+            job_control_forwarded_as_pid1(&program, &[]),
+            vec![],
+            "{who}"
+        );
+    }
+    for (who, program) in named.both("dumb-init") {
+        let seen = job_control_forwarded_as_pid1(&program, &["-c"]);
+        assert_eq!(seen, vec![tstp, ttin, ttou], "{who} -c");
+        let seen = stopped_by_job_control_as_pid1(&who, &program);
+        assert_eq!(seen, vec![], "{who}: sent as SIGSTOP, not forwarded");
+    }
+}
+
+/// Not as PID 1, what the others get when the main child exits is visible:
+/// they outlive the init. The child shell starts a background `testkit
+/// sigecho` (named on a `gc PID` line) and exits 7 on SIGWINCH. Returns the
+/// signals the grandchild reported (but SIGWINCH) up to the marker the test sends it once
+/// the init has exited (that it reports the marker shows nobody killed it).
+fn others_when_the_main_child_exits(program: &str, opts: &[&str]) -> Vec<i32> {
+    const SCRIPT: &str = r#"trap 'exit 7' WINCH
+"$1" sigecho < "$2" &
+echo "gc $!"
+wait"#;
+    let scratch = Scratch::new(&format!("peers-others-{}", program.len() + opts.len()));
+    let fifo = scratch.fifo("fifo");
+    // Read and write, so that opening does not wait for a reader; the
+    // grandchild reads end of file once this is dropped.
+    let holder = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo);
+    let holder = holder.unwrap();
+    let tk = testkit();
+    let args = with(opts, &["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo]);
+    let mut running = Running::start(direct(program, &strs(&args), &[]));
+    let gc = running.expect_line("naming the grandchild", |l| l.starts_with("gc "));
+    let gc: i32 = gc.trim_start_matches("gc ").parse().unwrap();
+    if !running.seen.iter().any(|l| l == "ready") {
+        running.expect("ready");
+    }
+    send(running.outer_pid(), libc::SIGWINCH);
+    assert_eq!(running.wait_for_exit(), 7, "{program} {opts:?}");
+    send(gc, MARKER);
+    running.expect(&format!("signal {MARKER}"));
+    // SIGWINCH, the trigger, reaches it too where the init signals the group.
+    let mut seen = signals_in(&running.seen);
+    seen.retain(|&s| s != libc::SIGWINCH);
+    seen.pop();
+    drop(holder);
+    let done = running.finish();
+    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
+    seen
+}
+
+/// Column "Main child exits while others remain" (and docs/shutdown.md,
+/// "Under a peer's name"): tini and catatonit exit at once and send
+/// nothing; dumb-init sends one SIGTERM to the child's process group, with
+/// `-c` nothing. Seen not as PID 1, where the others survive the init.
+#[test]
+fn personality_table_main_child_exits_while_others_remain() {
+    let named = Named::new("others");
+    const TERM: i32 = libc::SIGTERM;
+    type Case = (&'static str, &'static [&'static str], &'static [i32]);
+    let cases: &[Case] = &[
+        ("tini", &[], &[]),
+        ("tini-static", &[], &[]),
+        ("catatonit", &[], &[]),
+        ("dumb-init", &[], &[TERM]),
+        ("dumb-init", &["-c"], &[]),
+    ];
+    for &(name, opts, expected) in cases {
+        for (who, program) in named.both(name) {
+            let seen = others_when_the_main_child_exits(&program, opts);
+            assert_eq!(
+                seen, expected,
+                "{who} {opts:?}: signals the other process got"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// docs/compatibility.md, the exec failure lines ("An exec failure is
+// reported with the peer's own line, word for word")
+
+#[test]
+fn exec_failure_line_table() {
+    let named = Named::new("exec-lines");
+    let rows = doc_table("docs/compatibility.md", "An exec failure is reported");
+    let missing = "/nonexistent/app";
+    let mut checked = 0;
+    for row in rows {
+        let line = quoted(&row[1]).concat().replace("/app", missing);
+        let expected = without_numbers(&line.replace("PID", "0"));
+        for name in quoted(&row[0]).iter().filter(|n| *n != "rinit") {
+            for (who, program) in named.both(name) {
+                for (how, cmd) in [
+                    ("as PID 1", pid1(&program, &["--", missing], &[])),
+                    ("not PID 1", direct(&program, &["--", missing], &[])),
+                ] {
+                    let done = run(cmd);
+                    let lines: Vec<String> = done.stderr.lines().map(without_numbers).collect();
+                    assert!(
+                        lines.contains(&expected),
+                        "{who}, {how}: no line {line:?} in {:?}",
+                        done.stderr
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4, "tini, docker-init, dumb-init and catatonit");
+}
+
+// ---------------------------------------------------------------------------
+// docs/compatibility.md, "What rinit keeps under every name"; the README's
+// "Under every name rinit never wakes while idle (tini wakes every second),
+// forwards fault signals sent with `kill` ..., and becomes a subreaper when
+// not PID 1"; docs/reliability.md, "Faults from outside".
+
+const FAULTS: [i32; 7] = [
+    libc::SIGILL,
+    libc::SIGTRAP,
+    libc::SIGABRT,
+    libc::SIGBUS,
+    libc::SIGFPE,
+    libc::SIGSEGV,
+    libc::SIGSYS,
+];
+
+/// As PID 1, the init's child (`testkit sigecho`) reports what reaches it
+/// of the fault signals sent to the init from the parent namespace, then
+/// of a real-time marker. The init must be alive to pass the marker on.
+fn faults_from_outside_as_pid1(program: &str) -> Vec<i32> {
+    let tk = testkit();
+    let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], &[]));
+    running.expect("ready");
+    FAULTS.iter().for_each(|&fault| running.signal(fault));
+    running.signal(MARKER);
+    running.expect(&format!("signal {MARKER}"));
+    let mut seen = signals_in(&running.seen);
+    seen.pop();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{program}: {done:?}");
+    seen.sort_unstable();
+    seen
+}
+
+/// As PID 1, the init's child, a shell, sends SIGSEGV to PID 1 from inside
+/// the namespace; the test then sends the marker to the init from outside.
+/// Returns the shell's lines: whether SIGSEGV came back to it, and that
+/// the marker did (the init survived).
+fn segv_from_inside_as_pid1(program: &str) -> Vec<String> {
+    const SCRIPT: &str = r#"trap 'echo got SEGV; trapped=1' SEGV
+trap 'echo got marker; exit 0' 40
+kill -SEGV 1
+echo sent
+# A trap cuts `read` short: read on, until stdin closes.
+while read line || [ -n "$trapped" ]; do trapped=; done
+exit 3"#;
+    let mut running = Running::start(pid1(program, &["--", "sh", "-c", SCRIPT], &[]));
+    running.expect("sent");
+    running.signal(MARKER);
+    running.expect("got marker");
+    let seen = running.seen.clone();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{program}: {done:?}");
+    seen
+}
+
+/// Not as PID 1: a fault signal sent to the init, which either dies of it
+/// (`dies`: its exit is awaited) or forwards it (the child's line is). A
+/// wrong guess fails at the safety net. Returns the init's exit code (128+N
+/// when it died of signal N, -1 while it still runs) and what its child
+/// reported: the child is alive either way, and the test then sends it a
+/// marker itself, since the init may be gone.
+fn fault_not_pid1(program: &str, fault: i32, dies: bool) -> (i32, Vec<i32>) {
+    let tk = testkit();
+    let mut running = Running::start(direct(program, &["--", &tk, "sigecho"], &[]));
+    running.expect("ready");
+    let init = running.outer_pid();
+    let child = children(init)[0];
+    send(init, fault);
+    let code = if dies {
+        running.wait_for_exit()
+    } else {
+        running.expect(&format!("signal {fault}"));
+        -1
+    };
+    send(child, MARKER);
+    running.expect(&format!("signal {MARKER}"));
+    let mut seen = signals_in(&running.seen);
+    seen.pop();
+    drop(running);
+    (code, seen)
+}
+
+/// The peers' half: as PID 1, tini, tini-static and catatonit neither die
+/// of a fault signal sent with `kill` nor pass it on (the kernel drops it:
+/// they leave it unblocked with no handler), from outside the namespace or
+/// from inside; dumb-init forwards it. Not as PID 1, tini and catatonit die
+/// of it and leave their child orphaned, dumb-init forwards it. rinit, under
+/// each name, forwards it and lives.
+#[test]
+fn every_name_fault_signals_sent_with_kill() {
+    let named = Named::new("faults");
+    let segv = libc::SIGSEGV;
+    for name in ["tini", "tini-static", "catatonit", "dumb-init"] {
+        let drops = name != "dumb-init";
+        let (theirs, ours) = (real(name), named.rinit_as(name));
+
+        let seen = faults_from_outside_as_pid1(&theirs);
+        let expected = if drops { vec![] } else { FAULTS.to_vec() };
+        assert_eq!(seen, expected, "real {name} as PID 1, faults from outside");
+        let seen = faults_from_outside_as_pid1(&ours);
+        assert_eq!(
+            seen,
+            FAULTS.to_vec(),
+            "rinit as {name}, faults from outside"
+        );
+
+        let got_segv = |lines: &[String]| lines.iter().any(|l| l == "got SEGV");
+        let lines = segv_from_inside_as_pid1(&theirs);
+        assert_eq!(
+            got_segv(&lines),
+            !drops,
+            "real {name}, from inside: {lines:?}"
+        );
+        let lines = segv_from_inside_as_pid1(&ours);
+        assert!(got_segv(&lines), "rinit as {name}, from inside: {lines:?}");
+
+        let (code, seen) = fault_not_pid1(&theirs, segv, drops);
+        if drops {
+            assert_eq!((code, seen), (128 + segv, vec![]), "real {name}, not PID 1");
+        } else {
+            assert_eq!((code, seen), (-1, vec![segv]), "real {name}, not PID 1");
+        }
+        let (code, seen) = fault_not_pid1(&ours, segv, false);
+        assert_eq!((code, seen), (-1, vec![segv]), "rinit as {name}, not PID 1");
+    }
+}
+
+/// "real-time signals are forwarded": by every peer and by rinit under
+/// every name (the marker is one; this sends two more, in order).
+#[test]
+fn every_name_real_time_signals_are_forwarded() {
+    let named = Named::new("realtime");
+    let tk = testkit();
+    for name in ["tini", "tini-static", "dumb-init", "catatonit"] {
+        for (who, program) in named.both(name) {
+            let mut running = Running::start(pid1(&program, &["--", &tk, "sigecho"], &[]));
+            running.expect("ready");
+            for signal in [SIGRTMIN + 1, SIGRTMIN + 3, MARKER] {
+                running.signal(signal);
+            }
+            running.expect(&format!("signal {MARKER}"));
+            let seen = signals_in(&running.seen);
+            assert_eq!(seen, vec![SIGRTMIN + 1, SIGRTMIN + 3, MARKER], "{who}");
+            assert_eq!(running.finish().code, 0, "{who}");
+        }
+    }
+}
+
+/// "it never wakes up while idle (tini wakes every second)": each init, as
+/// PID 1 with a child asleep, over the same window of a little more than
+/// two seconds, all side by side. The window is what is measured, not a
+/// wait for something to happen.
+#[test]
+fn every_name_idle_wake_ups() {
+    let named = Named::new("idle");
+    let tk = testkit();
+    let names = ["tini", "tini-static", "dumb-init", "catatonit"];
+    let mut runs = Vec::new();
+    for name in names {
+        for (who, program) in named.both(name) {
+            let mut running = Running::start(pid1(&program, &["--", &tk, "sigecho"], &[]));
+            running.expect("ready");
+            runs.push((who, name, running));
+        }
+    }
+    let switches = |running: &Running| {
+        let init = running.rinit_pid();
+        let count = |field| status_number(init, field).unwrap();
+        count("voluntary_ctxt_switches") + count("nonvoluntary_ctxt_switches")
+    };
+    // Each init has finished starting once it sleeps in its wait: `read`
+    // of a signalfd (0) or `rt_sigtimedwait` (128).
+    for (who, _, running) in &runs {
+        let init = running.rinit_pid();
+        wait_until(&format!("{who} asleep in its wait"), || {
+            let call = std::fs::read_to_string(format!("/proc/{init}/syscall"));
+            let call = call.unwrap_or_default();
+            let number = call.split(' ').next().unwrap_or("");
+            proc_state(init) == Some('S') && (number == "0" || number == "128")
+        });
+    }
+    let before: Vec<u64> = runs.iter().map(|(_, _, r)| switches(r)).collect();
+    std::thread::sleep(Duration::from_millis(2_500));
+    for ((who, name, running), before) in runs.into_iter().zip(before) {
+        let woke = switches(&running) - before;
+        if who.starts_with("real tini") {
+            assert!(woke >= 2, "{who} woke {woke} times in 2.5 s: once a second");
+        } else {
+            assert_eq!(woke, 0, "{who} ({name}) woke while idle");
+        }
+        assert_eq!(running.finish().code, 0, "{who}");
+    }
+}
+
+/// Not as PID 1, the init's child shell starts a `testkit sigecho` from a
+/// middle shell that exits at once: the orphan goes to the nearest
+/// subreaper. Returns whether that is the init, and the init's stderr.
+fn adopts_orphans_not_pid1(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
+    const SCRIPT: &str = r#"exec 3<&0
+sh -c '"$1" sigecho <&3 & echo "orphan $! of $$"' sh "$1"
+exec "$1" sigecho"#;
+    let tk = testkit();
+    let args = with(opts, &["--", "sh", "-c", SCRIPT, "sh", &tk]);
+    let mut running = Running::start(direct(program, &strs(&args), vars));
+    let line = running.expect_line("naming the orphan", |l| l.starts_with("orphan "));
+    let words: Vec<i32> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+    let (orphan, middle) = (words[0], words[1]);
+    let parent = || status_number(orphan, "PPid").unwrap() as i32;
+    wait_until("the orphan re-parented", || parent() != middle);
+    let adopted = parent() == running.outer_pid();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{program} {opts:?} {vars:?}: {done:?}");
+    (adopted, done.stderr)
+}
+
+/// "when it is not PID 1 it registers as a child subreaper (tini does so
+/// only with `-s`, dumb-init never, catatonit always), so orphans are
+/// reaped and tini's "zombie reaping won't work" warning never appears";
+/// the tini table's `-s` and `TINI_SUBREAPER`.
+#[test]
+fn every_name_subreaper_when_not_pid1() {
+    let named = Named::new("subreaper");
+    let warning = "zombie reaping won't work";
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        bool,
+    );
+    let cases: &[Case] = &[
+        ("tini", &[], &[], false),
+        ("tini", &["-s"], &[], true),
+        ("tini", &[], &[("TINI_SUBREAPER", "1")], true),
+        ("tini-static", &[], &[], false),
+        ("dumb-init", &[], &[], false),
+        ("catatonit", &[], &[], true),
+    ];
+    for &(name, opts, vars, peer_adopts) in cases {
+        let (adopted, stderr) = adopts_orphans_not_pid1(&real(name), opts, vars);
+        assert_eq!(adopted, peer_adopts, "real {name} {opts:?} {vars:?}");
+        let warned = stderr.contains(warning);
+        assert_eq!(
+            warned,
+            name.starts_with("tini") && !adopted,
+            "real {name}: {stderr}"
+        );
+        let (adopted, stderr) = adopts_orphans_not_pid1(&named.rinit_as(name), opts, vars);
+        assert!(adopted, "rinit as {name} {opts:?} {vars:?}");
+        assert!(!stderr.contains(warning), "rinit as {name}: {stderr}");
+    }
+}
