@@ -748,3 +748,454 @@ fn every_name_subreaper_when_not_pid1() {
         assert!(!stderr.contains(warning), "rinit as {name}: {stderr}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// docs/compatibility.md, the tini table and its "Differences that remain"
+
+/// Row `-e CODE`: the code (also 128+N after a death by signal N) becomes 0.
+#[test]
+fn tini_table_remap_exit() {
+    let named = Named::new("tini-e");
+    for name in ["tini", "tini-static"] {
+        for (who, program) in named.both(name) {
+            let code = |opts: &[&str], script: &str| {
+                let args = with(opts, &["--", "sh", "-c", script]);
+                run(pid1(&program, &strs(&args), &[])).code
+            };
+            assert_eq!(code(&["-e", "3"], "exit 3"), 0, "{who}");
+            assert_eq!(code(&["-e", "3"], "exit 4"), 4, "{who}");
+            assert_eq!(code(&["-e", "143"], "kill -TERM $$"), 0, "{who}");
+        }
+    }
+}
+
+/// Row `-w`, and "The `-w` warning keeps tini's words": one line per
+/// reaped process other than the child, tini's on its own format, rinit's
+/// as quoted in the doc.
+#[test]
+fn tini_table_warn_on_reap() {
+    let named = Named::new("tini-w");
+    let tk = testkit();
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/compatibility.md"
+    ));
+    let doc = doc.unwrap();
+    let ours = "tini: warn: Reaped zombie process with pid=N";
+    assert!(
+        doc.contains(&format!("(`{ours}`)")),
+        "the doc quotes {ours:?}"
+    );
+    for (who, program) in named.both("tini") {
+        // The orphan is a zombie already when the child exits: the init
+        // reaps both in one go.
+        let done = run(pid1(&program, &["-w", "--", &tk, "orphans", "1"], &[]));
+        assert_eq!(done.code, 0, "{who}: {done:?}");
+        let lines: Vec<String> = done.stderr.lines().map(without_numbers).collect();
+        let expected = if who.starts_with("real") {
+            "[WARN  tini (N)] Reaped zombie process with pid=N"
+        } else {
+            ours
+        };
+        assert_eq!(lines, vec![expected.to_owned()], "{who}: {done:?}");
+    }
+}
+
+/// Rows `-v` and `TINI_VERBOSITY`, and "tini writes `[LEVEL  tini (PID)]
+/// text` and puts its info and debug lines on stdout, mixed into the
+/// application's output"; rinit's go to stderr as `tini: LEVEL: text`.
+#[test]
+fn tini_table_verbosity_and_where_the_lines_go() {
+    let named = Named::new("tini-v");
+    for (opts, vars) in [
+        (&["-vv"][..], &[][..]),
+        (&[][..], &[("TINI_VERBOSITY", "3")][..]),
+    ] {
+        let args = with(opts, &["--", "true"]);
+        let theirs = run(pid1(&real("tini"), &strs(&args), vars));
+        assert_eq!(theirs.code, 0, "{theirs:?}");
+        let out = |prefix: &str, lines: &[String]| lines.iter().any(|l| l.starts_with(prefix));
+        assert!(out("[INFO  tini (1)] ", &theirs.stdout), "{theirs:?}");
+        assert!(out("[DEBUG tini (1)] ", &theirs.stdout), "{theirs:?}");
+        let ours = run(pid1(&named.rinit_as("tini"), &strs(&args), vars));
+        assert_eq!((ours.code, ours.stdout.len()), (0, 0), "{ours:?}");
+        let lines: Vec<String> = ours.stderr.lines().map(str::to_owned).collect();
+        assert!(out("tini: info: ", &lines), "{ours:?}");
+        assert!(out("tini: debug: ", &lines), "{ours:?}");
+    }
+    // The default (TINI_VERBOSITY=1): neither says anything.
+    for (who, program) in named.both("tini") {
+        let done = run(pid1(&program, &["--", "true"], &[]));
+        assert_eq!((done.stdout.len(), done.stderr.as_str()), (0, ""), "{who}");
+    }
+}
+
+/// Rows `-l` and `-h`: each prints its text and exits 0.
+#[test]
+fn tini_and_catatonit_tables_license_and_help() {
+    let named = Named::new("license");
+    for (name, license) in [("tini", "-l"), ("catatonit", "-L"), ("dumb-init", "")] {
+        for (who, program) in named.both(name) {
+            for flag in [license, "-h"].into_iter().filter(|f| !f.is_empty()) {
+                let out = Command::new(&program).arg(flag).output().unwrap();
+                assert!(out.status.success(), "{who} {flag}: {out:?}");
+                let text = String::from_utf8_lossy(&out.stdout);
+                // catatonit prints its help on stderr.
+                let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+                assert!(!all.trim().is_empty(), "{who} {flag} printed nothing");
+                if flag != "-h" {
+                    assert!(text.to_lowercase().contains("license"), "{who} {flag}");
+                }
+            }
+        }
+    }
+}
+
+/// Row `-p SIG`: when the init's parent dies, the init gets SIG and passes
+/// it on to its child. Not as PID 1 (a PID 1's parent is the runtime).
+#[test]
+fn tini_table_parent_death_signal() {
+    const SCRIPT: &str = r#"exec 3<&0
+"$@" <&3 &
+echo "init $!"
+read line"#;
+    let named = Named::new("tini-p");
+    let tk = testkit();
+    for (who, program) in named.both("tini") {
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c", SCRIPT, "sh", &program, "-p", "SIGUSR1", "--", &tk, "sigecho",
+        ]);
+        scrub_init_env(&mut cmd);
+        let mut running = Running::start(cmd);
+        running.expect_line("naming the init", |l| l.starts_with("init "));
+        if !running.seen.iter().any(|l| l == "ready") {
+            running.expect("ready");
+        }
+        let parent = running.outer_pid();
+        send(parent, libc::SIGKILL);
+        let usr1 = format!("signal {}", libc::SIGUSR1);
+        running.expect_line(&format!("{who}: {usr1}"), |l| l == usr1);
+        drop(running); // stdin closes: the child, then the init, exit
+    }
+}
+
+// ---------------------------------------------------------------------------
+// docs/compatibility.md, the dumb-init table and its "Differences that remain"
+
+/// Row `-r`/`--rewrite FROM:TO`: FROM is forwarded as TO; TO `0` drops it.
+#[test]
+fn dumb_init_table_rewrite() {
+    let named = Named::new("dumb-r");
+    let tk = testkit();
+    for (who, program) in named.both("dumb-init") {
+        let args = ["-r", "10:12", "-r", "1:0", "--", &tk, "sigecho"];
+        let mut running = Running::start(pid1(&program, &args, &[]));
+        running.expect("ready");
+        for signal in [libc::SIGUSR1, libc::SIGHUP, MARKER] {
+            running.signal(signal);
+        }
+        running.expect(&format!("signal {MARKER}"));
+        let seen = signals_in(&running.seen);
+        assert_eq!(seen, vec![libc::SIGUSR2, MARKER], "{who}");
+        assert_eq!(running.finish().code, 0, "{who}");
+    }
+}
+
+/// Rows `-v` and `DUMB_INIT_DEBUG=1`, and "`-v` turns on rinit's own info
+/// log, `-vv` and `DUMB_INIT_DEBUG=1` its debug log, in rinit's words":
+/// dumb-init's `-v` is its debug output.
+#[test]
+fn dumb_init_table_verbosity() {
+    let named = Named::new("dumb-v");
+    let ours = named.rinit_as("dumb-init");
+    let lines = |program: &str, opts: &[&str], vars: &[(&str, &str)]| {
+        let args = with(opts, &["--", "true"]);
+        let done = run(pid1(program, &strs(&args), vars));
+        assert_eq!(done.code, 0, "{program} {opts:?} {vars:?}: {done:?}");
+        done.stderr
+    };
+    let debug_lines = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("[dumb-init] "))
+            .count()
+    };
+    assert!(debug_lines(&lines(&real("dumb-init"), &["-v"], &[])) > 0);
+    let debug = [("DUMB_INIT_DEBUG", "1")];
+    assert!(debug_lines(&lines(&real("dumb-init"), &[], &debug)) > 0);
+    assert_eq!(lines(&real("dumb-init"), &[], &[]), "", "quiet by default");
+
+    let levels = |text: &str| {
+        let mut levels: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("dumb-init: ")?.split(':').next())
+            .map(str::to_owned)
+            .collect();
+        levels.dedup();
+        levels.sort();
+        levels.dedup();
+        levels
+    };
+    assert_eq!(levels(&lines(&ours, &["-v"], &[])), ["info"]);
+    assert_eq!(levels(&lines(&ours, &["-vv"], &[])), ["debug", "info"]);
+    assert_eq!(levels(&lines(&ours, &[], &debug)), ["debug", "info"]);
+    assert_eq!(lines(&ours, &[], &[]), "", "quiet by default");
+}
+
+/// The session, process group and signal masks of the init's child, seen
+/// from outside: (child's session == its pid, child's session == the
+/// init's, child's group == its pid, SIGHUP blocked, SIGUSR2 ignored); the
+/// init starts with SIGHUP blocked and SIGUSR2 ignored.
+fn dumb_init_child_placement(program: &str, opts: &[&str]) -> (bool, bool, bool, bool, bool) {
+    use std::os::unix::process::CommandExt;
+    let tk = testkit();
+    let args = with(opts, &["--", &tk, "sigecho"]);
+    let mut cmd = pid1(program, &strs(&args), &[]);
+    // SAFETY: between fork and exec this only makes two async-signal-safe
+    // calls on plain values.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGHUP);
+            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut running = Running::start(cmd);
+    running.expect("ready");
+    let init = running.rinit_pid();
+    let child = child_of_init(&running);
+    let stat = |pid| proc_stat(pid).unwrap();
+    let (child_stat, init_stat) = (stat(child), stat(init));
+    // Process group and session.
+    let (group, session) = (child_stat[2].parse::<i32>().unwrap(), &child_stat[3]);
+    // sigecho blocks everything itself: read what it inherited from its
+    // parent's exec, the init's child before sigecho ran, through a status
+    // child instead.
+    drop(running);
+    let status_args = with(opts, &["--", &tk, "status"]);
+    let mut cmd = pid1(program, &strs(&status_args), &[]);
+    // SAFETY: as above.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGHUP);
+            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let done = run(cmd);
+    let has = |name: &str, signal: i32| {
+        let line = done.stdout.iter().find_map(|l| l.strip_prefix(name));
+        u64::from_str_radix(line.unwrap().trim(), 16).unwrap() & 1 << (signal - 1) != 0
+    };
+    (
+        session == &child.to_string(),
+        session == &init_stat[3],
+        group == child,
+        has("SigBlk:", libc::SIGHUP),
+        has("SigIgn:", libc::SIGUSR2),
+    )
+}
+
+/// "rinit never starts a new session": dumb-init makes its child a session
+/// leader (not with `-c`); rinit's child leads its own process group in
+/// rinit's session. "The child gets the signal mask and ignored signals
+/// rinit inherited; dumb-init empties the mask and loses inherited ignores."
+#[test]
+fn dumb_init_table_session_and_inherited_signals() {
+    let named = Named::new("dumb-session");
+    let theirs = dumb_init_child_placement(&real("dumb-init"), &[]);
+    assert_eq!(theirs, (true, false, true, false, false), "real dumb-init");
+    let theirs = dumb_init_child_placement(&real("dumb-init"), &["-c"]);
+    assert_eq!(
+        (theirs.0, theirs.1),
+        (false, true),
+        "real dumb-init -c: {theirs:?}"
+    );
+    for opts in [&[][..], &["-c"]] {
+        let ours = dumb_init_child_placement(&named.rinit_as("dumb-init"), opts);
+        assert_eq!(
+            ours,
+            (false, true, true, true, true),
+            "rinit as dumb-init {opts:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// docs/compatibility.md, the catatonit table, "Compared side by side with
+// catatonit 0.2" and its "Differences that remain"
+
+/// Waits until a pause-mode init (no child) runs and has blocked the
+/// signals its loop reads: a SIGTERM sent earlier would be dropped by the
+/// kernel. unshare's child blocks SIGTERM and SIGINT too before it execs
+/// the init, so the check also waits for the init's own executable.
+fn pause_ready(running: &Running, program: &str) -> i32 {
+    let wanted = (1u64 << (libc::SIGTERM - 1)) | (1u64 << (libc::SIGINT - 1));
+    let exe = std::fs::canonicalize(program).unwrap();
+    let mut init = 0;
+    wait_until("the init blocking TERM and INT", || {
+        init = children(running.outer_pid()).first().copied().unwrap_or(0);
+        let running_it = std::fs::read_link(format!("/proc/{init}/exe")).ok() == Some(exe.clone());
+        running_it && status_mask(init, "SigBlk").unwrap_or(0) & wanted == wanted
+    });
+    init
+}
+
+/// Row `-P`: no command; SIGTERM or SIGINT ends it with 0. And "`-P` with a
+/// command: catatonit ignores the command and pauses; rinit refuses with a
+/// usage error (exit 1)".
+#[test]
+fn catatonit_table_pause() {
+    let named = Named::new("cat-p");
+    for (who, program) in named.both("catatonit") {
+        for signal in [libc::SIGTERM, libc::SIGINT] {
+            let running = Running::start(pid1(&program, &["-P"], &[]));
+            pause_ready(&running, &program);
+            running.signal(signal);
+            assert_eq!(running.finish().code, 0, "{who}, {signal}");
+        }
+    }
+    let running = Running::start(pid1(&real("catatonit"), &["-P", "--", "echo", "ran"], &[]));
+    let init = pause_ready(&running, &real("catatonit"));
+    assert_eq!(
+        children(init),
+        Vec::<i32>::new(),
+        "real catatonit ran the command"
+    );
+    running.signal(libc::SIGTERM);
+    let done = running.finish();
+    assert_eq!(
+        (done.code, done.stdout.len()),
+        (0, 0),
+        "real catatonit: {done:?}"
+    );
+    let done = run(pid1(
+        &named.rinit_as("catatonit"),
+        &["-P", "--", "echo", "ran"],
+        &[],
+    ));
+    assert_eq!(
+        (done.code, done.stdout.len()),
+        (1, 0),
+        "rinit as catatonit: {done:?}"
+    );
+}
+
+/// Row `LISTEN_PID`: naming the init, the child sees its own pid instead;
+/// any other value passes unchanged.
+#[test]
+fn catatonit_table_listen_pid() {
+    let named = Named::new("cat-listen");
+    for (who, program) in named.both("catatonit") {
+        for (value, expected) in [("1", "lp 2 2"), ("7", "lp 7 2")] {
+            let args = ["--", "sh", "-c", r#"echo "lp $LISTEN_PID $$""#];
+            let done = run(pid1(&program, &args, &[("LISTEN_PID", value)]));
+            assert_eq!(done.stdout, vec![expected], "{who}, LISTEN_PID={value}");
+        }
+    }
+}
+
+/// Row `CATATONIT_DEBUG` (debug lines, each its own way), and
+/// "`CATATONIT_LOG`: catatonit refuses to start when it is set; rinit
+/// ignores it".
+#[test]
+fn catatonit_table_debug_and_log_variables() {
+    let named = Named::new("cat-vars");
+    let debug = [("CATATONIT_DEBUG", "1")];
+    let theirs = run(pid1(&real("catatonit"), &["--", "true"], &debug));
+    assert_eq!(theirs.code, 0, "{theirs:?}");
+    assert!(theirs.stderr.contains("DEBUG (catatonit:"), "{theirs:?}");
+    let ours = run(pid1(&named.rinit_as("catatonit"), &["--", "true"], &debug));
+    assert_eq!(ours.code, 0, "{ours:?}");
+    assert!(ours.stderr.contains("catatonit: debug: "), "{ours:?}");
+
+    let log = [("CATATONIT_LOG", "x")];
+    let theirs = run(pid1(&real("catatonit"), &["--", "echo", "ran"], &log));
+    assert_eq!((theirs.code, theirs.stdout.len()), (1, 0), "{theirs:?}");
+    let ours = run(pid1(
+        &named.rinit_as("catatonit"),
+        &["--", "echo", "ran"],
+        &log,
+    ));
+    assert_eq!((ours.code, ours.stdout), (0, vec!["ran".to_owned()]));
+}
+
+/// "the child starting with TSTP, TTIN and TTOU blocked", under both.
+#[test]
+fn catatonit_table_child_starts_with_job_control_blocked() {
+    let named = Named::new("cat-mask");
+    let tk = testkit();
+    let wanted = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+    let wanted = wanted.iter().fold(0u64, |m, s| m | 1 << (s - 1));
+    for (who, program) in named.both("catatonit") {
+        let done = run(pid1(&program, &["--", &tk, "status"], &[]));
+        let line = done.stdout.iter().find_map(|l| l.strip_prefix("SigBlk:"));
+        let mask = u64::from_str_radix(line.unwrap().trim(), 16).unwrap();
+        assert_eq!(mask, wanted, "{who}: {done:?}");
+    }
+}
+
+/// "catatonit closes its own copies of the descriptors it inherited above 2
+/// once the child is started; rinit keeps them open until it exits (the
+/// child gets them under both)".
+#[test]
+fn catatonit_table_inherited_descriptors() {
+    let named = Named::new("cat-fds");
+    let tk = testkit();
+    for (who, program) in named.both("catatonit") {
+        let inner = as_pid1(&program, &["--", &tk, "sigecho"]);
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "exec 5</dev/null; exec \"$@\"", "sh"]);
+        cmd.arg(inner.get_program()).args(inner.get_args());
+        scrub_init_env(&mut cmd);
+        let mut running = Running::start(cmd);
+        running.expect("ready");
+        let (init, child) = (running.rinit_pid(), child_of_init(&running));
+        let has_5 = |pid: i32| std::path::Path::new(&format!("/proc/{pid}/fd/5")).exists();
+        assert!(has_5(child), "{who}: the child lacks descriptor 5");
+        if who.starts_with("real") {
+            wait_until("catatonit to close descriptor 5", || !has_5(init));
+        } else {
+            assert!(has_5(init), "{who} closed descriptor 5");
+        }
+        assert_eq!(running.finish().code, 0, "{who}");
+    }
+}
+
+/// "Messages are rinit's (`catatonit: no command given (usage: ...)`), not
+/// catatonit's (`ERROR (catatonit:PID): missing program name`, then its
+/// usage line)": both quotes, from the doc, against each binary.
+#[test]
+fn catatonit_table_no_command_message() {
+    let named = Named::new("cat-nocmd");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/compatibility.md"
+    ));
+    let doc = doc.unwrap().replace("\n  ", " ");
+    let at = doc.find("- Messages are rinit's").unwrap();
+    let quotes = quoted(&doc[at..doc[at..].find('\n').unwrap() + at]);
+    let (ours, theirs) = (&quotes[0], &quotes[1]);
+    let ours_done = run(pid1(&named.rinit_as("catatonit"), &[], &[]));
+    assert_eq!(ours_done.code, 1, "{ours_done:?}");
+    assert_eq!(ours_done.stderr.trim_end(), ours, "rinit as catatonit");
+    let theirs_done = run(pid1(&real("catatonit"), &[], &[]));
+    assert_eq!(theirs_done.code, 1, "{theirs_done:?}");
+    let first = theirs_done.stderr.lines().next().unwrap_or_default();
+    let expected = without_numbers(&theirs.replace("PID", "0"));
+    assert_eq!(without_numbers(first), expected, "real catatonit");
+    assert!(
+        theirs_done
+            .stderr
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .starts_with("usage: catatonit")
+    );
+}
