@@ -1199,3 +1199,54 @@ fn catatonit_table_no_command_message() {
             .starts_with("usage: catatonit")
     );
 }
+
+// ---------------------------------------------------------------------------
+// docs/reliability.md, "Resources running out"
+
+/// The peer as PID 1 at an open-file limit of 3, with stderr closed or not,
+/// running tini-static's `--version` (static: it needs no descriptor).
+fn at_three_descriptors(peer: &str, close_stderr: bool) -> Finished {
+    let script = if close_stderr {
+        r#"exec "$@" 2>&-"#
+    } else {
+        r#"exec "$@""#
+    };
+    let child = real("tini-static");
+    let args = [
+        "-c",
+        script,
+        "sh",
+        "prlimit",
+        "--nofile=3",
+        peer,
+        "--",
+        &child,
+        "--version",
+    ];
+    run(pid1("sh", &args, &[]))
+}
+
+/// "tini and dumb-init need none at all, as they wait for signals with
+/// `sigtimedwait` or `sigwait`, while catatonit, which reads a signalfd as
+/// rinit does, needs one too". (tini and dumb-init are linked dynamically:
+/// their loader needs a descriptor of its own, so stderr is closed for it;
+/// not stdin, which tini hands to `tcsetpgrp` and fails on if it is closed.)
+#[test]
+fn reliability_descriptors_the_peers_need() {
+    let done = at_three_descriptors(&real("tini-static"), false);
+    assert_eq!(
+        (done.code, done.stdout.len()),
+        (0, 1),
+        "tini-static: {done:?}"
+    );
+    for peer in ["tini", "dumb-init"] {
+        let done = at_three_descriptors(&real(peer), true);
+        assert_eq!((done.code, done.stdout.len()), (0, 1), "{peer}: {done:?}");
+    }
+    let done = at_three_descriptors(&real("catatonit"), false);
+    assert_eq!(done.code, 1, "catatonit: {done:?}");
+    assert!(
+        done.stderr.contains("failed to create signalfd"),
+        "{done:?}"
+    );
+}
