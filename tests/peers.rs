@@ -1250,3 +1250,47 @@ fn reliability_descriptors_the_peers_need() {
         "{done:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The terminal: docs/compatibility.md ("rinit gives the child the
+// terminal's foreground only if its own group held it; tini takes it even
+// when started in the background"; catatonit "whenever there is a
+// terminal") and docs/how-it-works.md ("tini takes it even from the
+// background").
+
+/// On a terminal, a job-control shell starts the init with a child that
+/// says whether its group is the terminal's foreground group, in the
+/// foreground or `&` in the background. Returns that answer.
+fn child_in_foreground(program: &str, background: bool) -> bool {
+    let script = format!(
+        r#"set -m
+"$1" -- sh -c 'set -- $(cat /proc/$$/stat); [ "$5" = "$8" ] && echo "is fore""ground" || echo "not fore""ground"' {}
+wait"#,
+        if background { "&" } else { "" }
+    );
+    let mut terminal = Terminal::session(&["sh", "-c", &script, "sh", program]);
+    let seen = terminal.wait_for("foreground");
+    let answer = seen.ends_with("is foreground");
+    assert!(answer || seen.ends_with("not foreground"), "{seen:?}");
+    let _ = terminal.exit_code();
+    answer
+}
+
+#[test]
+fn terminal_foreground_from_the_background() {
+    let named = Named::new("terminal");
+    for name in ["tini", "catatonit"] {
+        for (who, program) in named.both(name) {
+            assert!(
+                child_in_foreground(&program, false),
+                "{who}, in the foreground"
+            );
+            let taken = child_in_foreground(&program, true);
+            assert_eq!(
+                taken,
+                who.starts_with("real"),
+                "{who}, started in the background"
+            );
+        }
+    }
+}
