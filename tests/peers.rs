@@ -1294,3 +1294,149 @@ fn terminal_foreground_from_the_background() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// The README's "rinit accepts every option and variable of the three; their
+// flags do not clash", and docs/compatibility.md's "one rinit binary
+// understands all of them at once, under any name": every option each
+// peer's own help lists, and every variable the peers read.
+
+/// The options a help text lists, each with whether it takes a value:
+/// lines such as `-p SIGNAL: ...`, `-r, --rewrite s:r    ...`, `-g    ...`.
+fn options_in_help(text: &str) -> Vec<(String, bool)> {
+    let mut options = Vec::new();
+    for line in text
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('-'))
+    {
+        let head = line.split("  ").next().unwrap();
+        let head = head.split(": ").next().unwrap().trim_end_matches(':');
+        let words: Vec<&str> = head.split([',', ' ']).filter(|w| !w.is_empty()).collect();
+        let takes_value = words.iter().any(|w| !w.starts_with('-'));
+        let names = words.iter().filter(|w| w.starts_with('-'));
+        options.extend(names.map(|w| (w.to_string(), takes_value)));
+    }
+    options
+}
+
+#[test]
+fn every_peer_option_and_variable_is_accepted() {
+    let mut tested = Vec::new();
+    for name in ["tini", "dumb-init", "catatonit"] {
+        let help = Command::new(real(name)).arg("-h").output().unwrap();
+        let text = String::from_utf8_lossy(&help.stdout) + String::from_utf8_lossy(&help.stderr);
+        let options = options_in_help(&text);
+        assert!(options.len() >= 5, "{name} -h: {options:?} from {text}");
+        for (option, takes_value) in options {
+            let informational = ["-h", "--help", "-V", "--version", "-l", "-L"];
+            let args: Vec<&str> = match (informational.contains(&option.as_str()), takes_value) {
+                (true, _) => vec![&option],
+                (false, false) => vec![&option, "--", "true"],
+                (false, true) => {
+                    let value = match option.as_str() {
+                        "-p" => "SIGUSR1",
+                        "-e" => "3",
+                        "-r" | "--rewrite" => "10:12",
+                        other => panic!("{name}: no value known for {other}"),
+                    };
+                    vec![&option, value, "--", "true"]
+                }
+            };
+            let rinit = rinit().to_string_lossy().into_owned();
+            let done = if option == "-P" {
+                // Pause mode runs no command: it ends on SIGTERM.
+                let running = Running::start(pid1(&rinit, &["-P"], &[]));
+                pause_ready(&running, &rinit);
+                running.signal(libc::SIGTERM);
+                running.finish()
+            } else {
+                run(pid1(&rinit, &args, &[]))
+            };
+            assert_eq!(done.code, 0, "rinit {args:?} ({name}'s option): {done:?}");
+            tested.push(option);
+        }
+        // The variables: tini's help lists its own; the others are in the
+        // tables of docs/compatibility.md.
+        let listed = text
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with("TINI_"));
+        let mut variables: Vec<String> = listed
+            .map(|l| l.split(':').next().unwrap().to_owned())
+            .collect();
+        if name != "tini" {
+            let prefix = if name == "dumb-init" {
+                "DUMB_INIT_"
+            } else {
+                "CATATONIT_"
+            };
+            let rows = doc_table("docs/compatibility.md", &format!("| {name} | rinit |"));
+            let names = rows.iter().flat_map(|row| quoted(&row[0]));
+            let names = names.map(|q| q.split('=').next().unwrap().to_owned());
+            variables.extend(names.filter(|n| n.starts_with(prefix)));
+        }
+        assert!(!variables.is_empty(), "{name}: no variables found");
+        for variable in variables {
+            let value = if variable == "DUMB_INIT_SETSID" {
+                "0"
+            } else {
+                "1"
+            };
+            let vars = [(variable.as_str(), value)];
+            let done = run(pid1(&rinit().to_string_lossy(), &["--", "true"], &vars));
+            assert_eq!(done.code, 0, "rinit with {variable}={value}: {done:?}");
+            tested.push(variable);
+        }
+    }
+    assert!(tested.len() >= 20, "{tested:?}");
+}
+
+// ---------------------------------------------------------------------------
+// docs/reliability.md, "Odd environments"
+
+/// "environment entries without `=`, empty, starting with `=`, duplicated
+/// ...: the child gets them all, entry for entry and byte for byte, as the
+/// peers pass them."
+#[test]
+fn reliability_odd_environment_entries_pass_as_the_peers_pass_them() {
+    let named = Named::new("environ");
+    let tk = testkit();
+    let entries = ["A=1", "no-equals", "", "=starts", "A=2", "B=x=y"];
+    let expected: String = entries
+        .iter()
+        .flat_map(|e| e.bytes().chain([0]))
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for name in ["tini", "tini-static", "dumb-init", "catatonit"] {
+        for (who, program) in named.both(name) {
+            let mut args = vec!["exec-env"];
+            args.extend(entries);
+            args.extend(["--", &program, "--", &tk, "environ"]);
+            let mut cmd = as_pid1(&tk, &args);
+            scrub_init_env(&mut cmd);
+            let done = run(cmd);
+            assert_eq!(done.code, 0, "{who}: {done:?}");
+            assert_eq!(done.stdout, vec![format!("environ {expected}")], "{who}");
+        }
+    }
+}
+
+/// "a script without a `#!` line ... Under a peer's name it runs them with
+/// `/bin/sh`, as tini, dumb-init and catatonit (all on glibc's `execvp`) do."
+#[test]
+fn reliability_a_script_without_a_shebang_line() {
+    let named = Named::new("no-shebang");
+    let scratch = Scratch::new("peers-no-shebang-files");
+    let script = scratch.write("script", "echo \"script ran $1\"\nexit 7\n", 0o755);
+    for name in ["tini", "tini-static", "dumb-init", "catatonit"] {
+        for (who, program) in named.both(name) {
+            let done = run(pid1(&program, &["--", &script, "one"], &[]));
+            assert_eq!(
+                (done.code, done.stdout),
+                (7, vec!["script ran one".to_owned()]),
+                "{who}"
+            );
+        }
+    }
+}
