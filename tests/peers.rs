@@ -1440,3 +1440,81 @@ fn reliability_a_script_without_a_shebang_line() {
         }
     }
 }
+
+/// The pid, as seen here, of the process numbered `inner` in its own PID
+/// namespace (the last figure of its `NSpid`) whose command line holds
+/// `word`.
+fn host_pid(inner: i32, word: &str) -> i32 {
+    let found = pids().into_iter().find(|&pid| {
+        let nspid = status_field_line(pid, "NSpid");
+        let last = nspid.split_whitespace().last().and_then(|n| n.parse().ok());
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let words = cmdline.split(|&b| b == 0).any(|w| w == word.as_bytes());
+        nspid.split_whitespace().count() >= 2 && last == Some(inner) && words
+    });
+    found.unwrap_or_else(|| panic!("no process numbered {inner} inside running {word:?}"))
+}
+
+/// A whole line of `/proc/PID/status` after its name (`NSpid` has several
+/// figures).
+fn status_field_line(pid: i32, name: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")));
+    line.unwrap_or("").trim().to_owned()
+}
+
+/// docs/how-it-works.md: "Real tini never stops: its app stops on Ctrl-Z
+/// while the shell waits on ...; rinit keeps its fix under tini's name".
+/// At a bash prompt on a terminal, `INIT -- testkit job 7`, then Ctrl-Z:
+/// the app stops; real tini takes the SIGCHLD of that stop and sleeps on,
+/// never stopped, so bash cannot report the job stopped; rinit under tini's
+/// name stops with its app and bash prints its prompt.
+#[test]
+fn how_it_works_ctrl_z_under_tini() {
+    let named = Named::new("ctrl-z");
+    let tk = testkit();
+    let chld = 1u64 << (libc::SIGCHLD - 1);
+    for (who, program) in named.both("tini") {
+        let mut terminal = Terminal::session(&["bash", "--norc", "--noprofile", "-i"]);
+        terminal.type_in("PS1='pro''mpt> '; set -b\n");
+        terminal.wait_for("prompt> ");
+        terminal.type_in(&format!("{program} -- {tk} job 7\n"));
+        let screen = terminal.wait_for(" ready");
+        let line = &screen[screen.rfind("job ").expect("the job's line")..];
+        let pids: Vec<i32> = line
+            .split_whitespace()
+            .skip(1)
+            .take(2)
+            .map(|n| n.parse().unwrap())
+            .collect();
+        // Those are pids in the terminal's namespace: find them out here.
+        let (job, init) = (host_pid(pids[0], "job"), host_pid(pids[1], "--"));
+        terminal.type_in("one\n");
+        terminal.wait_for("got one");
+        terminal.type_in("\x1a");
+        wait_until("the app stopped", || proc_state(job) == Some('T'));
+        if who.starts_with("real") {
+            // Once tini has taken the stop's SIGCHLD, it has had its say.
+            wait_until("tini to take the SIGCHLD", || {
+                let pending = |field| status_mask(init, field).unwrap_or(0);
+                pending("SigPnd") & chld == 0 && pending("ShdPnd") & chld == 0
+            });
+            assert_eq!(proc_state(init), Some('S'), "{who} stopped");
+            send(job, libc::SIGCONT);
+        } else {
+            terminal.wait_for("Stopped");
+            assert_eq!(proc_state(init), Some('T'), "{who}");
+            terminal.wait_for("prompt> ");
+            terminal.type_in("fg\n");
+        }
+        terminal.wait_for("continued");
+        terminal.type_in("\x04");
+        terminal.wait_for("prompt> ");
+        terminal.type_in("echo status-$?\n");
+        terminal.wait_for("status-7");
+        terminal.type_in("exit 0\n");
+        assert_eq!(terminal.exit_code(), Some(0), "{who}");
+    }
+}
