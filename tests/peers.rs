@@ -942,17 +942,15 @@ fn dumb_init_table_verbosity() {
     assert_eq!(lines(&ours, &[], &[]), "", "quiet by default");
 }
 
-/// The session, process group and signal masks of the init's child, seen
-/// from outside: (child's session == its pid, child's session == the
-/// init's, child's group == its pid, SIGHUP blocked, SIGUSR2 ignored); the
-/// init starts with SIGHUP blocked and SIGUSR2 ignored.
-fn dumb_init_child_placement(program: &str, opts: &[&str]) -> (bool, bool, bool, bool, bool) {
+/// `program opts... -- testkit MODE` as PID 1, started with SIGHUP blocked
+/// and SIGUSR2 ignored.
+fn with_hup_blocked_and_usr2_ignored(program: &str, opts: &[&str], mode: &str) -> Command {
     use std::os::unix::process::CommandExt;
     let tk = testkit();
-    let args = with(opts, &["--", &tk, "sigecho"]);
+    let args = with(opts, &["--", &tk, mode]);
     let mut cmd = pid1(program, &strs(&args), &[]);
-    // SAFETY: between fork and exec this only makes two async-signal-safe
-    // calls on plain values.
+    // SAFETY: between fork and exec this makes only async-signal-safe calls
+    // on values of its own.
     unsafe {
         cmd.pre_exec(|| {
             let mut set: libc::sigset_t = std::mem::zeroed();
@@ -963,32 +961,24 @@ fn dumb_init_child_placement(program: &str, opts: &[&str]) -> (bool, bool, bool,
             Ok(())
         });
     }
-    let mut running = Running::start(cmd);
+    cmd
+}
+
+/// Where the init puts its child, and what the child inherits, the init
+/// having started with SIGHUP blocked and SIGUSR2 ignored: (the child's
+/// session is its own, the child's session is the init's, the child leads
+/// its process group, SIGHUP still blocked, SIGUSR2 still ignored).
+fn dumb_init_child_placement(program: &str, opts: &[&str]) -> (bool, bool, bool, bool, bool) {
+    // A waiting child, read from outside: its group and session.
+    let mut running = Running::start(with_hup_blocked_and_usr2_ignored(program, opts, "sigecho"));
     running.expect("ready");
-    let init = running.rinit_pid();
-    let child = child_of_init(&running);
-    let stat = |pid| proc_stat(pid).unwrap();
-    let (child_stat, init_stat) = (stat(child), stat(init));
-    // Process group and session.
+    let (init, child) = (running.rinit_pid(), child_of_init(&running));
+    let (child_stat, init_stat) = (proc_stat(child).unwrap(), proc_stat(init).unwrap());
     let (group, session) = (child_stat[2].parse::<i32>().unwrap(), &child_stat[3]);
-    // sigecho blocks everything itself: read what it inherited from its
-    // parent's exec, the init's child before sigecho ran, through a status
-    // child instead.
     drop(running);
-    let status_args = with(opts, &["--", &tk, "status"]);
-    let mut cmd = pid1(program, &strs(&status_args), &[]);
-    // SAFETY: as above.
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGHUP);
-            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-    let done = run(cmd);
+    // sigecho blocks every signal itself: `testkit status` reports the mask
+    // and the ignored signals as the child got them.
+    let done = run(with_hup_blocked_and_usr2_ignored(program, opts, "status"));
     let has = |name: &str, signal: i32| {
         let line = done.stdout.iter().find_map(|l| l.strip_prefix(name));
         u64::from_str_radix(line.unwrap().trim(), 16).unwrap() & 1 << (signal - 1) != 0
