@@ -190,7 +190,7 @@ const OPTIONS: &[Spec] = &[
         long: "forward-to",
         takes: Takes::Value("TARGET"),
         env: Some("RINIT_FORWARD_TO"),
-        help: "child, group or all: who receives forwarded signals; all reaches every descendant",
+        help: "child, group or all: who receives forwarded signals; all reaches every process in the container as PID 1, rinit's own descendants otherwise",
     },
     Spec {
         opt: Opt::Grace,
@@ -298,7 +298,7 @@ const OPTIONS: &[Spec] = &[
         long: "termination-log",
         takes: Takes::Value("PATH"),
         env: Some("RINIT_TERMINATION_LOG"),
-        help: "on a failed exit, write why to PATH if it exists and is empty; off: never",
+        help: "on a failed exit, write why to PATH if it is an empty regular file (never procfs, sysfs or cgroupfs); off: never",
     },
     Spec {
         opt: Opt::LogFormat,

@@ -9,6 +9,7 @@
 //! left behind, a time limit) stops the benchmark with a non-zero exit, so
 //! no figure is ever printed from a broken run.
 
+mod docs;
 mod figures;
 mod report;
 
@@ -18,6 +19,7 @@ const USAGE: &str = "\
 usage: rinit-bench [--quick] [--rinit PATH] [--testkit PATH] [--out DIR]
                    [--rounds N] [--idle-seconds S] [--max-zombies N]
                    [--also NAME=PATH]... [--only LIST]
+                   [--write-docs ROOT] [--check-docs ROOT]
 
   --quick           a smoke run (fewer rounds, 2 s idle window, orphans up to
                     10,000) that still checks every result
@@ -34,6 +36,14 @@ usage: rinit-bench [--quick] [--rinit PATH] [--testkit PATH] [--out DIR]
   --only LIST       run only these figures, comma-separated, of: startup, idle
                     (memory and wake-ups), signals, reaping, drain (sizes are
                     always reported); for profiling, not for the README
+  --write-docs ROOT write the results into ROOT's docs/performance.md and
+                    README.md, between their rinit-bench markers (not with
+                    --quick, --only or --also)
+  --check-docs ROOT exit 1 if the figures written there disagree with this
+                    run's: sizes exactly, the rest beyond the noise
+  --readme-from-report ROOT
+                    measure nothing: rewrite the README's table from the
+                    report in ROOT's docs/performance.md, and exit
 ";
 
 /// The figures `--only` can pick.
@@ -69,6 +79,8 @@ pub struct Plan {
     testkit: PathBuf,
     out: Option<PathBuf>,
     also: Vec<(String, PathBuf)>,
+    write_docs: Option<PathBuf>,
+    check_docs: Option<PathBuf>,
 }
 
 impl Plan {
@@ -96,6 +108,8 @@ fn parse_options() -> Result<Plan, String> {
         testkit: exe.with_file_name("examples/testkit"),
         out: None,
         also: Vec::new(),
+        write_docs: None,
+        check_docs: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -109,6 +123,14 @@ fn parse_options() -> Result<Plan, String> {
             "--rinit" => plan.rinit = value()?.into(),
             "--testkit" => plan.testkit = value()?.into(),
             "--out" => plan.out = Some(value()?.into()),
+            "--write-docs" => plan.write_docs = Some(value()?.into()),
+            "--check-docs" => plan.check_docs = Some(value()?.into()),
+            "--readme-from-report" => {
+                let root = PathBuf::from(value()?);
+                docs::rewrite_readme(&root)?;
+                eprintln!("rinit-bench: rewrote the table in {}", docs::README);
+                std::process::exit(0);
+            }
             "--rounds" => plan.rounds = Some(number()?),
             "--idle-seconds" => plan.idle_seconds = number()? as u64,
             "--max-zombies" => plan.max_zombies = number()?,
@@ -132,6 +154,10 @@ fn parse_options() -> Result<Plan, String> {
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
+    }
+    let partial = plan.quick || plan.only.is_some() || !plan.also.is_empty();
+    if plan.write_docs.is_some() && partial {
+        return Err("--write-docs needs a full run of every figure, without --also".into());
     }
     Ok(plan)
 }
@@ -274,6 +300,21 @@ fn run(plan: Plan) -> Result<(), String> {
     let load = format!("{load} before, {} after", report::loadavg());
     let table = report::markdown(&machine, &load, &inits, &notes, plan, &results);
     println!("{table}");
+    if let Some(root) = &plan.check_docs {
+        let wrong = docs::check(root, &inits, plan, &results);
+        if !wrong.is_empty() {
+            let list: String = wrong.iter().map(|w| format!("\n  {w}")).collect();
+            let fix = "a full `scripts/bench` rewrites them";
+            eprintln!("rinit-bench: the documented figures disagree with this run:{list}\n{fix}");
+            std::process::exit(1);
+        }
+        eprintln!("rinit-bench: the documented figures agree with this run");
+    }
+    if let Some(root) = &plan.write_docs {
+        docs::write(root, &table)?;
+        let files = format!("{} and {}", docs::PERFORMANCE, docs::README);
+        eprintln!("rinit-bench: wrote the results into {files}");
+    }
     let Some(dir) = &plan.out else { return Ok(()) };
     let svg = report::svg(&machine, &inits, &results);
     let write = |name: &str, text: &str| std::fs::write(dir.join(name), text);

@@ -15,15 +15,70 @@ pub(crate) fn rinit() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rinit"))
 }
 
-/// The multi-call workload program (`examples/testkit.rs`).
+/// The multi-call workload program (`examples/testkit.rs`), built first if
+/// need be: `cargo test --test NAME` builds rinit and that test file but no
+/// example, so each test binary asks cargo, once, to bring testkit up to
+/// date (a no-op when it is). An exclusive lock on the target directory
+/// keeps test binaries run side by side from racing for the file. This is
+/// the one place that knows how the workload is built.
 pub(crate) fn testkit() -> String {
-    let path = rinit().parent().unwrap().join("examples/testkit");
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test` builds it",
-        path.display()
-    );
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let path = BUILT.get_or_init(build_testkit);
     path.to_string_lossy().into_owned()
+}
+
+fn build_testkit() -> PathBuf {
+    use std::os::fd::AsRawFd;
+    // rinit is TARGET_DIR[/TRIPLE]/PROFILE/rinit.
+    let profile_dir = rinit().parent().unwrap().to_path_buf();
+    let path = profile_dir.join("examples/testkit");
+    let profile = profile_dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let above = profile_dir.parent().unwrap();
+    // The target directory holds cargo's `.rustc_info.json`; a directory
+    // without it is a `--target TRIPLE` one.
+    let (target_dir, triple) = if above.join(".rustc_info.json").exists() {
+        (above.to_path_buf(), None)
+    } else {
+        let triple = above.file_name().unwrap().to_string_lossy().into_owned();
+        (above.parent().unwrap().to_path_buf(), Some(triple))
+    };
+    let lock = std::fs::File::create(target_dir.join(".testkit-build.lock"))
+        .unwrap_or_else(|e| panic!("{}: {e}", target_dir.display()));
+    // SAFETY: flock on a descriptor this function owns; it blocks until the
+    // lock is ours and is released when `lock` is closed.
+    let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(locked, 0, "flock: {}", std::io::Error::last_os_error());
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "--example", "testkit"])
+        .env("CARGO_TARGET_DIR", &target_dir);
+    match profile.as_str() {
+        "debug" => {}
+        "release" => {
+            cmd.arg("--release");
+        }
+        other => {
+            cmd.args(["--profile", other]);
+        }
+    }
+    if let Some(triple) = triple {
+        cmd.args(["--target", &triple]);
+    }
+    let status = cmd.status();
+    match status {
+        Ok(status) if status.success() => {}
+        // Without cargo at all (a copied test binary), a testkit already
+        // built beside rinit is the best there is; a failed build is not.
+        Err(_) if path.exists() => {}
+        outcome => panic!("`{cmd:?}` failed ({outcome:?}): testkit cannot be built"),
+    }
+    assert!(path.exists(), "{cmd:?} did not write {}", path.display());
+    path
 }
 
 /// rinit as PID 1 with these arguments.
