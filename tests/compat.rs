@@ -147,18 +147,22 @@ fn blocked_mask(pid: i32) -> u64 {
 }
 
 /// In pause mode there is no child to print a readiness line: rinit is
-/// ready once it runs (unshare has a child) and has blocked the signals its
-/// loop reads. An earlier SIGTERM would be discarded by the kernel (PID 1
-/// without a handler), so tests wait for this before signalling.
+/// ready once it runs (unshare has a child that is rinit, not unshare's own
+/// fork, which blocks SIGTERM and SIGINT too before it execs) and has
+/// blocked the signals its loop reads. An earlier SIGTERM would be
+/// discarded by the kernel (PID 1 without a handler), so tests wait for
+/// this before signalling.
 fn wait_for_signal_loop(running: &Running) -> i32 {
     let unshare = running.outer_pid();
+    let exe = std::fs::canonicalize(rinit()).unwrap();
     let wanted = [libc::SIGTERM, libc::SIGINT, libc::SIGUSR1]
         .iter()
         .fold(0u64, |mask, s| mask | 1 << (s - 1));
     let mut pid = 0;
     wait_until("rinit to block its signals", || {
         pid = children(unshare).first().copied().unwrap_or(0);
-        pid != 0 && blocked_mask(pid) & wanted == wanted
+        let is_rinit = std::fs::read_link(format!("/proc/{pid}/exe")).ok() == Some(exe.clone());
+        is_rinit && blocked_mask(pid) & wanted == wanted
     });
     pid
 }
