@@ -231,3 +231,112 @@ fn a_reused_pid_never_receives_the_drain() {
     );
     assert_eq!(done.code, 6, "{done:?}");
 }
+
+/// `rinit ARGS`, not as PID 1, with `CALL` answering `ERRNO` as a seccomp
+/// profile would make it (strace injects the error into rinit alone; with
+/// -D rinit stays this test's child). strace injects only into calls it
+/// traces: `trace=none` would disarm it.
+fn rinit_refusing(call: &str, errno: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("strace");
+    cmd.args(["-D", "-qq", "-o", "/dev/null", "-e"])
+        .arg(format!("trace={call}"))
+        .arg("-e")
+        .arg(format!("inject={call}:error={errno}"))
+        .arg("--")
+        .arg(rinit())
+        .args(args);
+    cmd
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie still answers kill(pid, 0): count it as gone.
+    proc_state(pid).is_some_and(|state| state != 'Z')
+}
+
+/// Not PID 1 (a Pod sharing its process namespace, CI), in a sandbox that
+/// refuses the pidfd calls with EPERM or EACCES (older Docker, containerd
+/// and podman seccomp profiles) or hides them (ENOSYS): the drain still
+/// reaches the daemon that left the group (it writes its file on SIGTERM)
+/// and SIGKILLs the process that ignores SIGTERM. Before, EPERM counted as
+/// "process gone": both were left running.
+#[test]
+fn refused_pidfds_still_let_the_drain_through() {
+    let tk = testkit();
+    let script = format!("{tk} ignore-term & echo stubborn $!; {tk} daemon \"$1\"");
+    for call in ["pidfd_open", "pidfd_send_signal"] {
+        for errno in ["EPERM", "EACCES", "ENOSYS"] {
+            let scratch = Scratch::new("refused-pidfd");
+            let marker = scratch.file("marker");
+            let args = [
+                "-v", "--grace", "500ms", "--", "sh", "-c", &script, "sh", &marker,
+            ];
+            let mut running = Running::start(rinit_refusing(call, errno, &args));
+            let stubborn: i32 = running.expect_line("a pid", |l| l.starts_with("stubborn "))[9..]
+                .parse()
+                .unwrap();
+            let daemon: i32 = running.expect_line("the daemon", |l| l.starts_with("daemon "))[7..]
+                .parse()
+                .unwrap();
+            let done = running.finish();
+            let (stubborn_alive, daemon_alive) = (alive(stubborn), alive(daemon));
+            for pid in [stubborn, daemon] {
+                // SAFETY: kill takes plain integers.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            let what = format!("{call} refused with {errno}: {done:?}");
+            assert_eq!(done.code, 0, "{what}");
+            assert_eq!(
+                std::fs::read_to_string(&marker).unwrap_or_default(),
+                "daemon got SIGTERM\n",
+                "{what}"
+            );
+            assert!(!daemon_alive, "the daemon survived; {what}");
+            assert!(!stubborn_alive, "the SIGKILL missed; {what}");
+        }
+    }
+}
+
+/// As PID 1 with the pidfd calls refused: rinit cannot wait on a pidfd for
+/// a process that entered the namespace from outside, so it looks again
+/// shortly instead, and exits once the process is done, not at the end of
+/// its grace. (strace attaches from outside the namespace, where the drain's
+/// `kill(-1)` cannot reach it.)
+#[test]
+fn refused_pidfds_as_pid1_still_wait_for_entered_processes() {
+    let tk = testkit();
+    for errno in ["EPERM", "ENOSYS"] {
+        let scratch = Scratch::new("refused-pidfd-pid1");
+        let file = scratch.file("flushed");
+        let mut running =
+            Running::start(rinit_pid1(&["-v", "--grace", "60s", "--", &tk, "sigecho"]));
+        running.expect("ready");
+        let mut strace = Command::new("strace")
+            .args(["-o", "/dev/null", "-e", "trace=pidfd_open", "-e"])
+            .arg(format!("inject=pidfd_open:error={errno}"))
+            .args(["-p", &running.rinit_pid().to_string()])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut attached = String::new();
+        BufReader::new(strace.stderr.as_mut().unwrap())
+            .read_line(&mut attached)
+            .unwrap();
+        assert!(attached.contains("attached"), "{attached:?}");
+        let mut entered = Entered::start(running.rinit_pid(), &["writer", &file, "300"]);
+        entered.expect("ready");
+        running.close_stdin();
+        let started = std::time::Instant::now();
+        let done = running.finish();
+        let took = started.elapsed();
+        let _ = strace.kill();
+        let _ = strace.wait();
+        assert_eq!(done.code, 0, "{errno}: {done:?}");
+        let written = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(written.ends_with("complete\n"), "{errno}: {written:?}");
+        assert!(entered.child.wait().unwrap().success());
+        assert!(
+            took < std::time::Duration::from_secs(20),
+            "{errno}: rinit waited {took:?}, its grace and not the writer: {done:?}"
+        );
+    }
+}
