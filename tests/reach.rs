@@ -89,11 +89,20 @@ fn has_pending(pid: i32, signal: i32) -> bool {
         })
 }
 
+/// The start time of `pid` in clock ticks (field 22 of /proc/PID/stat).
+fn start_time(pid: i32) -> u64 {
+    proc_stat(pid).expect("a live process")[21].parse().unwrap()
+}
+
 /// Starts `setsid testkit block-all` with exactly this pid, by setting
 /// `ns_last_pid` just before the fork (other processes may take the number
-/// first: then it tries again).
-fn start_with_pid(pid: i32) -> std::process::Child {
-    for _ in 0..50 {
+/// first: then it tries again). With `not_at`, it also tries again while the
+/// newcomer's start time is that clock tick: a pid reused within the tick
+/// its first owner started in is beyond what a start time can tell (without
+/// `ns_last_pid`, the kernel hands a pid out again only after the whole pid
+/// space has gone round).
+fn start_with_pid(pid: i32, not_at: Option<u64>) -> std::process::Child {
+    for _ in 0..1000 {
         std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string()).unwrap();
         let mut child = Command::new("setsid")
             .arg(testkit())
@@ -102,7 +111,7 @@ fn start_with_pid(pid: i32) -> std::process::Child {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        if child.id() as i32 == pid {
+        if child.id() as i32 == pid && not_at != Some(start_time(pid)) {
             let mut ready = String::new();
             BufReader::new(child.stdout.as_mut().unwrap())
                 .read_line(&mut ready)
@@ -157,7 +166,7 @@ fn a_reused_group_number_never_receives_a_signal() {
     running.expect_stderr_line("the child's exit", |l| {
         l.contains("child exited with status 5")
     });
-    let stranger = start_with_pid(group);
+    let stranger = start_with_pid(group, None);
     // SAFETY: kill takes plain integers.
     assert_eq!(unsafe { libc::kill(running.outer_pid(), libc::SIGUSR1) }, 0);
     running.expect_stderr_line("the forward", |l| l.contains("SIGUSR1"));
@@ -170,12 +179,17 @@ fn a_reused_group_number_never_receives_a_signal() {
     assert_eq!(done.code, 5, "{done:?}");
 }
 
-/// The drain lists rinit's descendants in /proc, then signals them. Here
-/// strace holds rinit right after its first signal-sending system call of
-/// the drain while a listed descendant exits, is reaped by its parent, and
-/// its number goes to an unrelated process: that process must not get the
-/// drain's SIGTERM (rinit checks, through a pidfd, that each process is the
-/// one it listed).
+/// The drain lists rinit's descendants in /proc, then pins each with a
+/// pidfd. Here a listed descendant exits between the listing and its
+/// `pidfd_open`, is reaped by its parent, and its number goes to an
+/// unrelated process: that process must not get the drain's SIGTERM (rinit
+/// checks the start time after opening the pidfd).
+///
+/// Deterministic: the descendants are listed parents first, so the middle
+/// process (rinit's child) is pinned before its helper; strace stops rinit
+/// right after that first `pidfd_open` (an injected SIGSTOP, which rinit
+/// cannot block), the test swaps the helper for a stranger and only then
+/// lets rinit go on with SIGCONT.
 #[test]
 fn a_reused_pid_never_receives_the_drain() {
     assert!(
@@ -200,12 +214,8 @@ fn a_reused_pid_never_receives_the_drain() {
         .open(&fifo)
         .unwrap();
     let mut cmd = Command::new("strace");
-    cmd.args(["-D", "-qq", "-o", &fifo, "-e", "trace=kill,pidfd_open"])
-        .args([
-            "-e",
-            "inject=kill,pidfd_open:delay_exit=3000000:when=1",
-            "--",
-        ])
+    cmd.args(["-D", "-qq", "-o", &fifo, "-e", "trace=pidfd_open"])
+        .args(["-e", "inject=pidfd_open:signal=SIGSTOP:when=1", "--"])
         .arg(rinit())
         .args([
             "-v", "--grace", "30s", "--", "sh", "-c", script, "sh", &middle,
@@ -213,15 +223,28 @@ fn a_reused_pid_never_receives_the_drain() {
     let mut running = Running::start(cmd);
     let line = running.expect_line("the helper's pid", |l| l.starts_with("helper "));
     let helper: i32 = line["helper ".len()..].parse().unwrap();
+    let helper_started = start_time(helper);
     running.write_stdin("go\n");
-    // strace reports rinit's first signal of the drain, then holds it.
     let mut trace = BufReader::new(fifo_end);
-    let mut report = String::new();
-    trace.read_line(&mut report).unwrap();
+    let mut report = Vec::new();
+    while !report
+        .iter()
+        .any(|l: &String| l.contains("stopped by SIGSTOP"))
+    {
+        let mut line = String::new();
+        trace.read_line(&mut line).unwrap();
+        report.push(line);
+    }
+    assert!(
+        !report[0].starts_with(&format!("pidfd_open({helper},")),
+        "the helper was pinned first, before the test could swap it: {report:?}"
+    );
     // SAFETY: kill takes plain integers.
     unsafe { libc::kill(helper, libc::SIGKILL) };
     running.expect("helper gone");
-    let stranger = start_with_pid(helper);
+    let stranger = start_with_pid(helper, Some(helper_started));
+    // SAFETY: kill takes plain integers; rinit is this test's child (-D).
+    unsafe { libc::kill(running.outer_pid(), libc::SIGCONT) };
     running.expect_stderr_line("the drain", |l| l.contains("sending SIGTERM to"));
     let reached = has_pending(helper, libc::SIGTERM);
     let done = end_the_drain(stranger, running);
