@@ -11,7 +11,9 @@
 mod common;
 use common::*;
 
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 /// `strace -f` (following unshare into the namespace) with `call`
 /// answering `errno`: rinit as PID 1 in a sandbox that refuses it, strace
@@ -166,4 +168,251 @@ fn refused_signalfd_flags_fall_back() {
         let done = running.finish();
         assert_eq!(done.code, 0, "as PID 1, {errno}: {done:?}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The matrix: podman with runc, one sandbox a cell.
+//
+// The engine is set up as in tests/containers.rs (its own state directory,
+// containers.conf, the busybox image and Dockerfile.test), in a directory of
+// its own so that the two files can run at once.
+
+/// The image `Dockerfile.test` builds, here under a name of this file's own.
+const IMAGE: &str = "localhost/rinit-sandbox";
+const BASE_IMAGE: &str = "localhost/rinit-sandbox-busybox";
+const MUSL: &str = "x86_64-unknown-linux-musl";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    repo().join("tests/containers")
+}
+
+fn state() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("rinit-sandbox-{}", std::process::id()))
+}
+
+fn podman(args: &[&str]) -> Command {
+    let state = state();
+    let mut cmd = Command::new("podman");
+    cmd.env("CONTAINERS_CONF", fixtures().join("containers.conf"))
+        .arg("--root")
+        .arg(state.join("root"))
+        .arg("--runroot")
+        .arg(state.join("run"))
+        .arg("--tmpdir")
+        .arg(state.join("tmp"))
+        .args(["--storage-driver", "vfs"])
+        .args(args)
+        .current_dir(state);
+    cmd
+}
+
+static ENGINE: OnceLock<Result<(), String>> = OnceLock::new();
+
+/// Builds the static rinit and the image once per run.
+fn engine() {
+    if let Err(why) = ENGINE.get_or_init(set_up) {
+        panic!("the container engine cannot run the sandbox matrix: {why}");
+    }
+}
+
+fn set_up() -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(repo())
+        .args(["build", "--release", "--target", MUSL, "--target-dir"])
+        .arg(repo().join("target/static"));
+    output_of(build).map_err(|e| format!("cannot build the static binary: {e}"))?;
+    let context = state().join("context");
+    let scripts = context.join("tests/containers");
+    std::fs::create_dir_all(&scripts).map_err(|e| e.to_string())?;
+    // SAFETY: registers a plain function; it runs when the harness exits.
+    unsafe { libc::atexit(clean_up) };
+    let copy = |from: &Path, to: PathBuf| {
+        std::fs::copy(from, &to)
+            .map(drop)
+            .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+    };
+    let rinit = repo()
+        .join("target/static")
+        .join(MUSL)
+        .join("release/rinit");
+    copy(&rinit, context.join("rinit"))?;
+    copy(Path::new("/bin/busybox"), context.join("busybox"))?;
+    copy(&fixtures().join("writer.sh"), scripts.join("writer.sh"))?;
+    let context = context.to_str().unwrap();
+    let base = fixtures().join("busybox.Containerfile");
+    output_of(podman(&[
+        "build",
+        "--quiet",
+        "-f",
+        base.to_str().unwrap(),
+        "-t",
+        BASE_IMAGE,
+        context,
+    ]))?;
+    let test = repo().join("Dockerfile.test");
+    let base_arg = format!("BASE_IMAGE={BASE_IMAGE}");
+    output_of(podman(&[
+        "build",
+        "--quiet",
+        "-f",
+        test.to_str().unwrap(),
+        "-t",
+        IMAGE,
+        "--target",
+        "test",
+        "--build-arg",
+        "RINIT_FROM=prebuilt",
+        "--build-arg",
+        &base_arg,
+        context,
+    ]))?;
+    Ok(())
+}
+
+extern "C" fn clean_up() {
+    let _ = podman(&["rm", "--all", "--force", "--time", "0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let below = format!("{}/", state().display());
+    if !mounts.lines().any(|line| line.contains(&below)) {
+        let _ = std::fs::remove_dir_all(state());
+    }
+}
+
+/// One cell: the options that make the sandbox.
+struct Cell {
+    name: &'static str,
+    options: Vec<String>,
+    /// Whether rinit can become a subreaper there.
+    subreaper: bool,
+}
+
+fn cells() -> Vec<Cell> {
+    let seccomp = |file: &str| {
+        vec![format!(
+            "--security-opt=seccomp={}",
+            fixtures().join(file).display()
+        )]
+    };
+    let cell = |name, options, subreaper| Cell {
+        name,
+        options,
+        subreaper,
+    };
+    vec![
+        cell("default", vec![], true),
+        cell("pidfd-eperm", seccomp("seccomp-pidfd-eperm.json"), true),
+        cell("pidfd-enosys", seccomp("seccomp-pidfd-enosys.json"), true),
+        cell("prctl-eperm", seccomp("seccomp-prctl-eperm.json"), false),
+        cell(
+            "nobody",
+            vec!["--cap-drop=ALL".into(), "--user=65534:65534".into()],
+            true,
+        ),
+        cell("read-only", vec!["--read-only".into()], true),
+    ]
+}
+
+/// What `writer.sh` leaves when it is allowed to finish.
+fn complete_output() -> String {
+    let mut text: String = (0..10).map(|i| format!("chunk {i}\n")).collect();
+    text.push_str("complete\n");
+    text
+}
+
+/// The main child starts a writer in a session of its own (out of the
+/// child's process group, as daemons do), and exits 0 once the test says
+/// so: only the drain can tell the writer to finish.
+const WORKLOAD: &str = "setsid sh /e2e/writer.sh /data/out & read go; exit 0";
+
+/// Runs the workload in `cell`, rinit as PID 1 or, under `sh` as PID 1, as
+/// a subreaper; returns how it ended and what the writer left.
+fn run_cell(cell: &Cell, as_pid1: bool) -> (Finished, String) {
+    engine();
+    let mode = if as_pid1 { "pid1" } else { "sub" };
+    let data = state().join("data").join(format!("{}-{mode}", cell.name));
+    std::fs::create_dir_all(&data).unwrap();
+    // The writer may run as nobody.
+    std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let volume = format!("{}:/data", data.display());
+    let rinit = ["-v", "--grace", "20s", "--", "sh", "-c", WORKLOAD];
+    let mut args: Vec<String> = ["run", "--rm", "-i", "--network", "none", "-v", &volume]
+        .map(String::from)
+        .to_vec();
+    args.extend(cell.options.iter().cloned());
+    if as_pid1 {
+        args.extend(["--entrypoint", "/rinit", IMAGE].map(String::from));
+        args.extend(rinit.map(String::from));
+    } else {
+        let outer = format!(
+            "/rinit {} \"$0\"; echo \"rinit exited $?\"",
+            rinit[..rinit.len() - 1].join(" ")
+        );
+        args.extend(["--entrypoint", "sh", IMAGE, "-c", &outer, WORKLOAD].map(String::from));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut running = Running::start(podman(&args));
+    running.expect("writer ready");
+    running.write_stdin("go\n");
+    let done = running.finish();
+    let written = std::fs::read_to_string(data.join("out")).unwrap_or_default();
+    (done, written)
+}
+
+/// Every cell, as PID 1 and as a subreaper under `sh`: the main child's
+/// status comes out, and the writer that needs the drain keeps its data,
+/// except where the sandbox refuses the subreaper (then the writer is
+/// `sh`'s orphan, out of rinit's sight, and rinit says so once).
+#[test]
+fn the_sandbox_matrix() {
+    let mut failures = Vec::new();
+    for cell in cells() {
+        for as_pid1 in [true, false] {
+            let mode = if as_pid1 {
+                "as PID 1"
+            } else {
+                "as a subreaper under sh"
+            };
+            let (done, written) = run_cell(&cell, as_pid1);
+            let mut check = |ok: bool, what: &str| {
+                if !ok {
+                    failures.push(format!(
+                        "{} {mode}: {what}: {written:?}; {done:?}",
+                        cell.name
+                    ));
+                }
+            };
+            if as_pid1 {
+                check(done.code == 0, "exit code");
+            } else {
+                check(
+                    done.stdout.iter().any(|l| l == "rinit exited 0"),
+                    "rinit's exit code",
+                );
+            }
+            let warnings: Vec<&str> = done
+                .stderr
+                .lines()
+                .filter(|l| l.contains("warn") || l.contains("error"))
+                .collect();
+            if as_pid1 || cell.subreaper {
+                check(written == complete_output(), "the writer's data");
+                check(warnings.is_empty(), "no warning");
+            } else {
+                check(
+                    warnings.len() == 1 && warnings[0].contains("cannot become a child subreaper"),
+                    "one warning about the subreaper",
+                );
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
