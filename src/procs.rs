@@ -382,6 +382,16 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_call_is_not_a_gone_process() {
+        for refused in [Errno::EPERM, Errno::EACCES, Errno::ENOSYS] {
+            assert!(is_refusal(refused), "{refused}");
+        }
+        for answer in [Errno::ESRCH, Errno::EINVAL, Errno::EMFILE] {
+            assert!(!is_refusal(answer), "{answer}");
+        }
+    }
+
+    #[test]
     fn a_reused_pid_is_another_process() {
         let listed = stat(b'S', 1, 1, 500);
         assert!(is_same_process(&listed, &stat(b'R', 1, 3, 500)));
