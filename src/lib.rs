@@ -193,12 +193,17 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Ok(reader) => reader,
         Err(e) => return fail(&format!("cannot create a signalfd: {}", io_error(&e))),
     };
-    if own_pid != 1 || config.subreaper {
+    // PID 1 of a namespace adopts every orphan already: `-s` asks for
+    // nothing more there, so a sandbox refusing the call cannot matter.
+    // Otherwise a refusal (AWS Lambda, qemu-user) is one warning if rinit
+    // chose to be a subreaper, and fatal if the user asked for it: running
+    // without what was asked would leave zombies nobody reaps.
+    if own_pid != 1 {
         match sys::set_child_subreaper() {
             Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
             Err(e) if config.subreaper => {
                 return fail(&format!(
-                    "cannot become a child subreaper: {}",
+                    "cannot honour -s/--subreaper, the system refuses it: {}",
                     io_error(&e)
                 ));
             }
@@ -207,7 +212,12 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
                 io_error(&e)
             ),
         }
+    } else if config.subreaper {
+        debug!("as PID 1 every orphan comes to rinit: no need to register as a child subreaper");
     }
+    // A refused `-p` is fatal, as a refused `-s`: the user asked that rinit
+    // and the app never outlive the parent, and carrying on without it
+    // would leave them running unseen once the parent is gone.
     let mut parent_died_early = None;
     if let Some(signal) = config.pdeathsig {
         match sys::set_parent_death_signal(signal, parent) {
@@ -215,7 +225,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             Ok(false) => {}
             Err(e) => {
                 return fail(&format!(
-                    "cannot set the parent death signal: {}",
+                    "cannot honour -p/--pdeathsig, the system refuses a parent death signal: {}",
                     io_error(&e)
                 ));
             }

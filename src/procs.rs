@@ -9,11 +9,19 @@
 //! it is about to signal, checks that the pidfd names the process it listed
 //! (the same start time, read after the pidfd was opened), and signals
 //! through the pidfd: the signal reaches that process or nobody.
+//!
+//! Where pidfds cannot be had (a kernel before 5.3, or a sandbox that
+//! refuses the calls: seccomp profiles of Docker before 20.10 answer EPERM,
+//! gVisor ENOSYS), the start time is checked just before a plain `kill`.
+//! A refusal is remembered for the life of the process: a sandbox does not
+//! change its mind, and asking again for every process would only cost.
 
 use crate::signals::Signal;
 use crate::sys;
+use log::debug;
 use nix::errno::Errno;
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The fields of `/proc/PID/stat` that rinit reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,21 +154,86 @@ enum Pin {
     Same(OwnedFd),
     /// The process is gone (its pid may already name another).
     Gone,
-    /// No pidfd could be had: a kernel without pidfds (before 5.3), or no
-    /// descriptor left.
+    /// No pidfd could be had: pidfds are refused (see `refused`), or no
+    /// descriptor is left.
     Unavailable,
 }
 
-/// A pidfd for `entry` if it still names the process that was listed.
+/// Whether an error from a pidfd call means the call itself is refused, not
+/// that the process is gone. `pidfd_open` makes no permission check of its
+/// own, so EPERM and EACCES there can only come from seccomp or a security
+/// module; ENOSYS is an older kernel or a sandbox that hides the call.
+fn is_refusal(e: Errno) -> bool {
+    matches!(e, Errno::ENOSYS | Errno::EPERM | Errno::EACCES)
+}
+
+/// Set once a pidfd call has been refused: from then on rinit goes straight
+/// to the checked `kill`.
+static REFUSED: AtomicBool = AtomicBool::new(false);
+
+fn refused() -> bool {
+    REFUSED.load(Ordering::Relaxed)
+}
+
+fn remember_refusal(call: &str, e: Errno) {
+    if !REFUSED.swap(true, Ordering::Relaxed) {
+        debug!("{call} is refused ({e}): signals go through kill after a start-time check");
+    }
+}
+
+/// A pidfd for `entry` if it still names the process that was listed. The
+/// start time is read after the pidfd is opened: if the pid was reused
+/// between the listing and `pidfd_open`, the pidfd names the newcomer, and
+/// its start time tells.
 fn pin(entry: &Entry) -> Pin {
+    if refused() {
+        return Pin::Unavailable;
+    }
     match sys::pidfd_open(entry.pid) {
-        Ok(fd) if read_stat(entry.pid).is_some_and(|now| is_same_process(&entry.stat, &now)) => {
-            Pin::Same(fd)
-        }
+        Ok(fd) if is_still_listed(entry) => Pin::Same(fd),
         Ok(_) => Pin::Gone,
-        Err(Errno::ENOSYS | Errno::EMFILE | Errno::ENFILE) => Pin::Unavailable,
+        Err(e) if is_refusal(e) => {
+            remember_refusal("pidfd_open", e);
+            Pin::Unavailable
+        }
+        Err(Errno::EMFILE | Errno::ENFILE) => Pin::Unavailable,
         Err(_) => Pin::Gone,
     }
+}
+
+/// Whether `entry`'s pid still names the process that was listed.
+fn is_still_listed(entry: &Entry) -> bool {
+    read_stat(entry.pid).is_some_and(|now| is_same_process(&entry.stat, &now))
+}
+
+/// `signals`, in order, to `entry` with plain `kill`, once its start time
+/// has been checked: the narrow window plain `kill` always had.
+fn kill_checked(entry: &Entry, signals: &[Signal]) -> bool {
+    is_still_listed(entry)
+        && signals
+            .iter()
+            .all(|&s| sys::send_signal(entry.pid, s).is_ok())
+}
+
+/// `signals`, in order, through a pidfd. A sandbox may allow `pidfd_open`
+/// and refuse `pidfd_send_signal`: then the checked `kill` takes over, and
+/// if `kill` gets through where the pidfd call did not, the refusal was the
+/// sandbox's (an EPERM both give is a real lack of permission).
+fn signal_pinned(fd: &OwnedFd, entry: &Entry, signals: &[Signal]) -> bool {
+    for (at, &signal) in signals.iter().enumerate() {
+        match sys::pidfd_send_signal(fd.as_fd(), signal) {
+            Ok(()) => {}
+            Err(e) if is_refusal(e) => {
+                let sent = kill_checked(entry, &signals[at..]);
+                if sent || e == Errno::ENOSYS {
+                    remember_refusal("pidfd_send_signal", e);
+                }
+                return sent;
+            }
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// Sends `signals`, in order, to each listed process that is still the one
@@ -169,18 +242,9 @@ pub(crate) fn signal_listed(entries: &[Entry], signals: &[Signal]) -> usize {
     let mut reached = 0;
     for entry in entries {
         let sent = match pin(entry) {
-            Pin::Same(fd) => signals
-                .iter()
-                .all(|&s| sys::pidfd_send_signal(fd.as_fd(), s).is_ok()),
+            Pin::Same(fd) => signal_pinned(&fd, entry, signals),
             Pin::Gone => false,
-            // No pidfd to be had: the start time checked just before kill
-            // leaves the narrow window plain `kill` always had.
-            Pin::Unavailable => {
-                read_stat(entry.pid).is_some_and(|now| is_same_process(&entry.stat, &now))
-                    && signals
-                        .iter()
-                        .all(|&s| sys::send_signal(entry.pid, s).is_ok())
-            }
+            Pin::Unavailable => kill_checked(entry, signals),
         };
         reached += usize::from(sent);
     }
@@ -315,6 +379,16 @@ mod tests {
             .map(|e| e.pid)
             .collect();
         assert_eq!(found, vec![30]);
+    }
+
+    #[test]
+    fn a_refused_call_is_not_a_gone_process() {
+        for refused in [Errno::EPERM, Errno::EACCES, Errno::ENOSYS] {
+            assert!(is_refusal(refused), "{refused}");
+        }
+        for answer in [Errno::ESRCH, Errno::EINVAL, Errno::EMFILE] {
+            assert!(!is_refusal(answer), "{answer}");
+        }
     }
 
     #[test]

@@ -64,19 +64,21 @@ impl AsFd for SignalReader {
 
 impl SignalReader {
     pub(crate) fn new(set: SignalSet) -> io::Result<SignalReader> {
-        let bits = set.bits();
-        // SAFETY: `bits` is the 8-byte kernel set; -1 asks for a new fd.
-        let raw = check(unsafe {
-            libc::syscall(
-                libc::SYS_signalfd4,
-                -1,
-                &bits as *const u64,
-                KERNEL_SIGSET_SIZE,
-                libc::SFD_CLOEXEC,
-            )
-        })? as libc::c_int;
-        // SAFETY: the kernel just returned this descriptor and nothing else owns it.
-        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let fd = match signalfd(set, libc::SFD_CLOEXEC) {
+            Ok(fd) => fd,
+            // A sandbox (or gVisor, or an emulator) that refuses the flags
+            // may still take the call without them: close-on-exec is then
+            // set the old way.
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) => {
+                let fd = signalfd(set, 0)?;
+                nix::fcntl::fcntl(
+                    &fd,
+                    nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+                )?;
+                fd
+            }
+            Err(e) => return Err(e),
+        };
         Ok(SignalReader {
             fd: keep_off_stdio(fd)?,
             buf: Box::new([0; SIGINFO_SIZE * BATCH]),
@@ -132,6 +134,23 @@ impl SignalReader {
         );
         Ok(())
     }
+}
+
+/// `signalfd4(-1, set, flags)`: a new signalfd for `set`.
+fn signalfd(set: SignalSet, flags: libc::c_int) -> io::Result<OwnedFd> {
+    let bits = set.bits();
+    // SAFETY: `bits` is the 8-byte kernel set; -1 asks for a new fd.
+    let raw = check(unsafe {
+        libc::syscall(
+            libc::SYS_signalfd4,
+            -1,
+            &bits as *const u64,
+            KERNEL_SIGSET_SIZE,
+            flags,
+        )
+    })? as libc::c_int;
+    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
 }
 
 fn parse_siginfo(raw: &[u8]) -> Option<Received> {

@@ -123,11 +123,20 @@ fn has_pending(pid: i32, signal: i32) -> bool {
         })
 }
 
+/// The start time of `pid` in clock ticks (field 22 of /proc/PID/stat).
+fn start_time(pid: i32) -> u64 {
+    proc_stat(pid).expect("a live process")[21].parse().unwrap()
+}
+
 /// Starts `setsid testkit block-all` with exactly this pid, by setting
 /// `ns_last_pid` just before the fork (other processes may take the number
-/// first: then it tries again).
-fn start_with_pid(pid: i32) -> std::process::Child {
-    for _ in 0..50 {
+/// first: then it tries again). With `not_at`, it also tries again while the
+/// newcomer's start time is that clock tick: a pid reused within the tick
+/// its first owner started in is beyond what a start time can tell (without
+/// `ns_last_pid`, the kernel hands a pid out again only after the whole pid
+/// space has gone round).
+fn start_with_pid(pid: i32, not_at: Option<u64>) -> std::process::Child {
+    for _ in 0..1000 {
         std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string()).unwrap();
         let mut child = Command::new("setsid")
             .arg(testkit())
@@ -136,7 +145,7 @@ fn start_with_pid(pid: i32) -> std::process::Child {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        if child.id() as i32 == pid {
+        if child.id() as i32 == pid && not_at != Some(start_time(pid)) {
             let mut ready = String::new();
             BufReader::new(child.stdout.as_mut().unwrap())
                 .read_line(&mut ready)
@@ -191,7 +200,7 @@ fn a_reused_group_number_never_receives_a_signal() {
     running.expect_stderr_line("the child's exit", |l| {
         l.contains("child exited with status 5")
     });
-    let stranger = start_with_pid(group);
+    let stranger = start_with_pid(group, None);
     // SAFETY: kill takes plain integers.
     assert_eq!(unsafe { libc::kill(running.outer_pid(), libc::SIGUSR1) }, 0);
     running.expect_stderr_line("the forward", |l| l.contains("SIGUSR1"));
@@ -204,12 +213,17 @@ fn a_reused_group_number_never_receives_a_signal() {
     assert_eq!(done.code, 5, "{done:?}");
 }
 
-/// The drain lists rinit's descendants in /proc, then signals them. Here
-/// strace holds rinit right after its first signal-sending system call of
-/// the drain while a listed descendant exits, is reaped by its parent, and
-/// its number goes to an unrelated process: that process must not get the
-/// drain's SIGTERM (rinit checks, through a pidfd, that each process is the
-/// one it listed).
+/// The drain lists rinit's descendants in /proc, then pins each with a
+/// pidfd. Here a listed descendant exits between the listing and its
+/// `pidfd_open`, is reaped by its parent, and its number goes to an
+/// unrelated process: that process must not get the drain's SIGTERM (rinit
+/// checks the start time after opening the pidfd).
+///
+/// Deterministic: the descendants are listed parents first, so the middle
+/// process (rinit's child) is pinned before its helper; strace stops rinit
+/// right after that first `pidfd_open` (an injected SIGSTOP, which rinit
+/// cannot block), the test swaps the helper for a stranger and only then
+/// lets rinit go on with SIGCONT.
 #[test]
 fn a_reused_pid_never_receives_the_drain() {
     assert!(
@@ -234,12 +248,8 @@ fn a_reused_pid_never_receives_the_drain() {
         .open(&fifo)
         .unwrap();
     let mut cmd = Command::new("strace");
-    cmd.args(["-D", "-qq", "-o", &fifo, "-e", "trace=kill,pidfd_open"])
-        .args([
-            "-e",
-            "inject=kill,pidfd_open:delay_exit=3000000:when=1",
-            "--",
-        ])
+    cmd.args(["-D", "-qq", "-o", &fifo, "-e", "trace=pidfd_open"])
+        .args(["-e", "inject=pidfd_open:signal=SIGSTOP:when=1", "--"])
         .arg(rinit())
         .args([
             "-v", "--grace", "30s", "--", "sh", "-c", script, "sh", &middle,
@@ -247,15 +257,28 @@ fn a_reused_pid_never_receives_the_drain() {
     let mut running = Running::start(cmd);
     let line = running.expect_line("the helper's pid", |l| l.starts_with("helper "));
     let helper: i32 = line["helper ".len()..].parse().unwrap();
+    let helper_started = start_time(helper);
     running.write_stdin("go\n");
-    // strace reports rinit's first signal of the drain, then holds it.
     let mut trace = BufReader::new(fifo_end);
-    let mut report = String::new();
-    trace.read_line(&mut report).unwrap();
+    let mut report = Vec::new();
+    while !report
+        .iter()
+        .any(|l: &String| l.contains("stopped by SIGSTOP"))
+    {
+        let mut line = String::new();
+        trace.read_line(&mut line).unwrap();
+        report.push(line);
+    }
+    assert!(
+        !report[0].starts_with(&format!("pidfd_open({helper},")),
+        "the helper was pinned first, before the test could swap it: {report:?}"
+    );
     // SAFETY: kill takes plain integers.
     unsafe { libc::kill(helper, libc::SIGKILL) };
     running.expect("helper gone");
-    let stranger = start_with_pid(helper);
+    let stranger = start_with_pid(helper, Some(helper_started));
+    // SAFETY: kill takes plain integers; rinit is this test's child (-D).
+    unsafe { libc::kill(running.outer_pid(), libc::SIGCONT) };
     running.expect_stderr_line("the drain", |l| l.contains("sending SIGTERM to"));
     let reached = has_pending(helper, libc::SIGTERM);
     let done = end_the_drain(stranger, running);
@@ -264,4 +287,113 @@ fn a_reused_pid_never_receives_the_drain() {
         "the stranger with pid {helper} got SIGTERM ({report:?}): {done:?}"
     );
     assert_eq!(done.code, 6, "{done:?}");
+}
+
+/// `rinit ARGS`, not as PID 1, with `CALL` answering `ERRNO` as a seccomp
+/// profile would make it (strace injects the error into rinit alone; with
+/// -D rinit stays this test's child). strace injects only into calls it
+/// traces: `trace=none` would disarm it.
+fn rinit_refusing(call: &str, errno: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new("strace");
+    cmd.args(["-D", "-qq", "-o", "/dev/null", "-e"])
+        .arg(format!("trace={call}"))
+        .arg("-e")
+        .arg(format!("inject={call}:error={errno}"))
+        .arg("--")
+        .arg(rinit())
+        .args(args);
+    cmd
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie still answers kill(pid, 0): count it as gone.
+    proc_state(pid).is_some_and(|state| state != 'Z')
+}
+
+/// Not PID 1 (a Pod sharing its process namespace, CI), in a sandbox that
+/// refuses the pidfd calls with EPERM or EACCES (older Docker, containerd
+/// and podman seccomp profiles) or hides them (ENOSYS): the drain still
+/// reaches the daemon that left the group (it writes its file on SIGTERM)
+/// and SIGKILLs the process that ignores SIGTERM. Before, EPERM counted as
+/// "process gone": both were left running.
+#[test]
+fn refused_pidfds_still_let_the_drain_through() {
+    let tk = testkit();
+    let script = format!("{tk} ignore-term & echo stubborn $!; {tk} daemon \"$1\"");
+    for call in ["pidfd_open", "pidfd_send_signal"] {
+        for errno in ["EPERM", "EACCES", "ENOSYS"] {
+            let scratch = Scratch::new("refused-pidfd");
+            let marker = scratch.file("marker");
+            let args = [
+                "-v", "--grace", "500ms", "--", "sh", "-c", &script, "sh", &marker,
+            ];
+            let mut running = Running::start(rinit_refusing(call, errno, &args));
+            let stubborn: i32 = running.expect_line("a pid", |l| l.starts_with("stubborn "))[9..]
+                .parse()
+                .unwrap();
+            let daemon: i32 = running.expect_line("the daemon", |l| l.starts_with("daemon "))[7..]
+                .parse()
+                .unwrap();
+            let done = running.finish();
+            let (stubborn_alive, daemon_alive) = (alive(stubborn), alive(daemon));
+            for pid in [stubborn, daemon] {
+                // SAFETY: kill takes plain integers.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            let what = format!("{call} refused with {errno}: {done:?}");
+            assert_eq!(done.code, 0, "{what}");
+            assert_eq!(
+                std::fs::read_to_string(&marker).unwrap_or_default(),
+                "daemon got SIGTERM\n",
+                "{what}"
+            );
+            assert!(!daemon_alive, "the daemon survived; {what}");
+            assert!(!stubborn_alive, "the SIGKILL missed; {what}");
+        }
+    }
+}
+
+/// As PID 1 with the pidfd calls refused: rinit cannot wait on a pidfd for
+/// a process that entered the namespace from outside, so it looks again
+/// shortly instead, and exits once the process is done, not at the end of
+/// its grace. (strace attaches from outside the namespace, where the drain's
+/// `kill(-1)` cannot reach it.)
+#[test]
+fn refused_pidfds_as_pid1_still_wait_for_entered_processes() {
+    let tk = testkit();
+    for errno in ["EPERM", "ENOSYS"] {
+        let scratch = Scratch::new("refused-pidfd-pid1");
+        let file = scratch.file("flushed");
+        let mut running =
+            Running::start(rinit_pid1(&["-v", "--grace", "60s", "--", &tk, "sigecho"]));
+        running.expect("ready");
+        let mut strace = Command::new("strace")
+            .args(["-o", "/dev/null", "-e", "trace=pidfd_open", "-e"])
+            .arg(format!("inject=pidfd_open:error={errno}"))
+            .args(["-p", &running.rinit_pid().to_string()])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut attached = String::new();
+        BufReader::new(strace.stderr.as_mut().unwrap())
+            .read_line(&mut attached)
+            .unwrap();
+        assert!(attached.contains("attached"), "{attached:?}");
+        let mut entered = Entered::start(running.rinit_pid(), &["writer", &file, "300"]);
+        entered.expect("ready");
+        running.close_stdin();
+        let started = std::time::Instant::now();
+        let done = running.finish();
+        let took = started.elapsed();
+        let _ = strace.kill();
+        let _ = strace.wait();
+        assert_eq!(done.code, 0, "{errno}: {done:?}");
+        let written = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(written.ends_with("complete\n"), "{errno}: {written:?}");
+        assert!(entered.child.wait().unwrap().success());
+        assert!(
+            took < std::time::Duration::from_secs(20),
+            "{errno}: rinit waited {took:?}, its grace and not the writer: {done:?}"
+        );
+    }
 }
