@@ -27,19 +27,10 @@ use std::time::{Duration, Instant};
 /// The image the tests run: static busybox, and the workload scripts of
 /// `tests/containers/` at `/e2e` (the name tests/docker/compose.yaml uses).
 const IMAGE: &str = "rinit-docker-busybox";
-const MUSL: &str = "x86_64-unknown-linux-musl";
 /// Docker's own default for `docker stop`: SIGKILL after 10 s.
 const DOCKER_STOP_DEFAULT: Duration = Duration::from_secs(10);
 /// The safety net of every wait on dockerd's log.
 const LOG_WAIT: Duration = Duration::from_secs(60);
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
 
 /// A dockerd of the tests' own, running, with the image loaded.
 struct Daemon {
@@ -386,36 +377,6 @@ fn readme_daemon_json(rinit: &Path) -> String {
     block.replace(shown, &format!("\"{}\"", path_str(rinit)))
 }
 
-fn code_blocks(doc: &str, language: &str) -> Vec<String> {
-    let fence = format!("```{language}\n");
-    doc.split(&fence)
-        .skip(1)
-        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block.to_owned()))
-        .collect()
-}
-
-/// `cargo build --release --target x86_64-unknown-linux-musl`, into the
-/// directory tests/containers.rs builds in too.
-fn build_static_rinit() -> Result<PathBuf, String> {
-    let target_dir = repo().join("target/static");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(repo())
-        .args(["build", "--release", "--target", MUSL, "--target-dir"])
-        .arg(&target_dir);
-    output_of(cmd).map_err(|e| format!("cannot build the static binary: {e}"))?;
-    Ok(target_dir.join(MUSL).join("release/rinit"))
-}
-
-/// Debian's busybox-static installs a static /bin/busybox.
-fn find_static_busybox() -> Result<PathBuf, String> {
-    ["/bin/busybox", "/usr/bin/busybox"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .ok_or_else(|| "no busybox in /bin or /usr/bin: install busybox-static".into())
-}
-
 /// Removes a container when the test ends, passed or not.
 struct Container<'a> {
     daemon: &'a Daemon,
@@ -453,13 +414,6 @@ impl Drop for Container<'_> {
             .stderr(Stdio::null())
             .status();
     }
-}
-
-/// What writer.sh leaves when it is allowed to finish.
-fn complete_output() -> String {
-    let mut text: String = (0..10).map(|i| format!("chunk {i}\n")).collect();
-    text.push_str("complete\n");
-    text
 }
 
 /// An app whose SIGTERM handler exits 0 at once; it says "app ready", and

@@ -11,9 +11,7 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::process::Command;
 
 /// `strace -f` (following unshare into the namespace) with `call`
 /// answering `errno`: rinit as PID 1 in a sandbox that refuses it, strace
@@ -173,120 +171,8 @@ fn refused_signalfd_flags_fall_back() {
 // ---------------------------------------------------------------------------
 // The matrix: podman with runc, one sandbox a cell.
 //
-// The engine is set up as in tests/containers.rs (its own state directory,
-// containers.conf, the busybox image and Dockerfile.test), in a directory of
-// its own so that the two files can run at once.
-
-/// The image `Dockerfile.test` builds, here under a name of this file's own.
-const IMAGE: &str = "localhost/rinit-sandbox";
-const BASE_IMAGE: &str = "localhost/rinit-sandbox-busybox";
-const MUSL: &str = "x86_64-unknown-linux-musl";
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixtures() -> PathBuf {
-    repo().join("tests/containers")
-}
-
-fn state() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("rinit-sandbox-{}", std::process::id()))
-}
-
-fn podman(args: &[&str]) -> Command {
-    let state = state();
-    let mut cmd = Command::new("podman");
-    cmd.env("CONTAINERS_CONF", fixtures().join("containers.conf"))
-        .arg("--root")
-        .arg(state.join("root"))
-        .arg("--runroot")
-        .arg(state.join("run"))
-        .arg("--tmpdir")
-        .arg(state.join("tmp"))
-        .args(["--storage-driver", "vfs"])
-        .args(args)
-        .current_dir(state);
-    cmd
-}
-
-static ENGINE: OnceLock<Result<(), String>> = OnceLock::new();
-
-/// Builds the static rinit and the image once per run.
-fn engine() {
-    if let Err(why) = ENGINE.get_or_init(set_up) {
-        panic!("the container engine cannot run the sandbox matrix: {why}");
-    }
-}
-
-fn set_up() -> Result<(), String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(repo())
-        .args(["build", "--release", "--target", MUSL, "--target-dir"])
-        .arg(repo().join("target/static"));
-    output_of(build).map_err(|e| format!("cannot build the static binary: {e}"))?;
-    let context = state().join("context");
-    let scripts = context.join("tests/containers");
-    std::fs::create_dir_all(&scripts).map_err(|e| e.to_string())?;
-    // SAFETY: registers a plain function; it runs when the harness exits.
-    unsafe { libc::atexit(clean_up) };
-    let copy = |from: &Path, to: PathBuf| {
-        std::fs::copy(from, &to)
-            .map(drop)
-            .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
-    };
-    let rinit = repo()
-        .join("target/static")
-        .join(MUSL)
-        .join("release/rinit");
-    copy(&rinit, context.join("rinit"))?;
-    copy(Path::new("/bin/busybox"), context.join("busybox"))?;
-    // Dockerfile.test copies the workload scripts; this file brings its own.
-    copy(&fixtures().join("writer.sh"), scripts.join("writer.sh"))?;
-    let context = context.to_str().unwrap();
-    let base = fixtures().join("busybox.Containerfile");
-    output_of(podman(&[
-        "build",
-        "--quiet",
-        "-f",
-        base.to_str().unwrap(),
-        "-t",
-        BASE_IMAGE,
-        context,
-    ]))?;
-    let test = repo().join("Dockerfile.test");
-    let base_arg = format!("BASE_IMAGE={BASE_IMAGE}");
-    output_of(podman(&[
-        "build",
-        "--quiet",
-        "-f",
-        test.to_str().unwrap(),
-        "-t",
-        IMAGE,
-        "--target",
-        "test",
-        "--build-arg",
-        "RINIT_FROM=prebuilt",
-        "--build-arg",
-        &base_arg,
-        context,
-    ]))?;
-    Ok(())
-}
-
-extern "C" fn clean_up() {
-    let _ = podman(&["rm", "--all", "--force", "--time", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let below = format!("{}/", state().display());
-    if !mounts.lines().any(|line| line.contains(&below)) {
-        let _ = std::fs::remove_dir_all(state());
-    }
-}
+// The engine is tests/common/podman.rs's, in a state directory of this test
+// program's own, so that this file and tests/containers.rs can run at once.
 
 /// One cell: the options that make the sandbox.
 struct Cell {
@@ -346,13 +232,6 @@ wait $!
 flush
 "#;
 
-/// What `WRITER` leaves when it is allowed to finish.
-fn complete_output() -> String {
-    let mut text: String = (0..10).map(|i| format!("chunk {i}\n")).collect();
-    text.push_str("complete\n");
-    text
-}
-
 /// The main child starts the writer in a session of its own (out of the
 /// child's process group, as daemons do), and exits 0 once the test says
 /// so: only the drain can tell the writer to finish.
@@ -361,10 +240,8 @@ const WORKLOAD: &str = "setsid sh /data/writer.sh /data/out & read go; exit 0";
 /// Runs the workload in `cell`, rinit as PID 1 or, under `sh` as PID 1, as
 /// a subreaper; returns how it ended and what the writer left.
 fn run_cell(cell: &Cell, as_pid1: bool) -> (Finished, String) {
-    engine();
     let mode = if as_pid1 { "pid1" } else { "sub" };
-    let data = state().join("data").join(format!("{}-{mode}", cell.name));
-    std::fs::create_dir_all(&data).unwrap();
+    let data = engine().data_dir(&format!("sandbox-{}-{mode}", cell.name));
     // The writer may run as nobody.
     std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     std::fs::write(data.join("writer.sh"), WRITER).unwrap();
@@ -377,17 +254,25 @@ fn run_cell(cell: &Cell, as_pid1: bool) -> (Finished, String) {
     if as_pid1 {
         // As images often set it: as PID 1 it asks for nothing more, and a
         // sandbox refusing the subreaper must not stop rinit.
-        args.extend(["--env=TINI_SUBREAPER=1", "--entrypoint", "/rinit", IMAGE].map(String::from));
+        args.extend(
+            [
+                "--env=TINI_SUBREAPER=1",
+                "--entrypoint",
+                "/rinit",
+                TEST_IMAGE,
+            ]
+            .map(String::from),
+        );
         args.extend(rinit.map(String::from));
     } else {
         let outer = format!(
             "/rinit {} \"$0\"; echo \"rinit exited $?\"",
             rinit[..rinit.len() - 1].join(" ")
         );
-        args.extend(["--entrypoint", "sh", IMAGE, "-c", &outer, WORKLOAD].map(String::from));
+        args.extend(["--entrypoint", "sh", TEST_IMAGE, "-c", &outer, WORKLOAD].map(String::from));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut running = Running::start(podman(&args));
+    let mut running = Running::start(engine().podman(&args));
     running.expect("writer ready");
     running.write_stdin("go\n");
     let done = running.finish();

@@ -4,7 +4,9 @@
 //! where cargo put rinit and the workload program.
 #![allow(dead_code, unused_imports)] // each test file uses its own part of this
 
+pub(crate) mod podman;
 pub(crate) mod terminal;
+pub(crate) use podman::*;
 pub(crate) use terminal::Terminal;
 
 pub(crate) use rinit_harness::*;
