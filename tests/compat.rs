@@ -76,67 +76,6 @@ impl Drop for Links {
     }
 }
 
-/// The variables rinit reads, removed so that the caller's environment
-/// cannot change a test's outcome.
-fn scrub(cmd: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            || name == "LISTEN_PID"
-        {
-            cmd.env_remove(name);
-        }
-    }
-}
-
-/// `program args...` as PID 1 with exactly these rinit-related variables.
-fn pid1(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut cmd = as_pid1(program, args);
-    scrub(&mut cmd);
-    cmd.envs(vars.iter().copied());
-    cmd
-}
-
-/// The same, not as PID 1: rinit runs as a plain child of the test.
-fn direct(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    scrub(&mut cmd);
-    cmd.envs(vars.iter().copied());
-    cmd
-}
-
-/// The signal numbers a `testkit sigecho` reported, in order.
-fn signals_in(lines: &[String]) -> Vec<i32> {
-    lines
-        .iter()
-        .filter_map(|l| l.strip_prefix("signal ")?.parse().ok())
-        .collect()
-}
-
-fn send(pid: i32, signal: i32) {
-    // SAFETY: kill takes plain integers.
-    let ret = unsafe { libc::kill(pid, signal) };
-    assert_eq!(
-        ret,
-        0,
-        "kill({pid}, {signal}): {}",
-        std::io::Error::last_os_error()
-    );
-}
-
-/// Polls a condition that the kernel makes true (a process state): no
-/// timing is assumed, the deadline is only a safety net.
-fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + SAFETY_NET;
-    while !condition() {
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
 fn blocked_mask(pid: i32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -310,25 +249,6 @@ fn exec_failure_codes_follow_the_personality() {
             assert_eq!(denied_code, theirs.code, "{name} vs {peer}, not executable");
         }
     }
-}
-
-/// The line on stderr, with every number replaced by `N` (the peers name
-/// the pid of the process that failed to exec).
-fn without_numbers(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_number = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if !in_number {
-                out.push('N');
-            }
-            in_number = true;
-        } else {
-            out.push(c);
-            in_number = false;
-        }
-    }
-    out
 }
 
 /// Under a peer's name, an exec failure is reported with the peer's own

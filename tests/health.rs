@@ -11,7 +11,6 @@ use common::*;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::os::unix::net::{UnixDatagram, UnixListener};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// `rinit --probe ...` run as an engine's health check runs it: a plain
@@ -19,10 +18,7 @@ use std::time::{Duration, Instant};
 fn probe(args: &[&str]) -> Finished {
     let mut all = vec!["--probe-timeout", "2s"];
     all.extend_from_slice(args);
-    let mut cmd = Command::new(rinit());
-    scrub_init_env(&mut cmd);
-    cmd.args(all);
-    run(cmd)
+    run(rinit_direct(&all))
 }
 
 /// A one-request-at-a-time HTTP server on loopback answering every request
@@ -123,9 +119,7 @@ fn probe_of_a_server_that_never_answers_fails_within_its_timeout() {
     // Accepted by the kernel (the backlog), never answered.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let target = format!("http://{}/", listener.local_addr().unwrap());
-    let mut cmd = Command::new(rinit());
-    scrub_init_env(&mut cmd);
-    cmd.args(["--probe-timeout", "300ms", "--probe", &target]);
+    let cmd = rinit_direct(&["--probe-timeout", "300ms", "--probe", &target]);
     let started = Instant::now();
     let done = run(cmd);
     let took = started.elapsed();
@@ -195,17 +189,12 @@ fn probe_usage_errors_exit_2_naming_the_target() {
         &["--probe", "file:/x", "--pause"],
         &["--probe", "file:/x", "--probe-timeout", "0"],
     ] {
-        let mut cmd = Command::new(rinit());
-        scrub_init_env(&mut cmd);
-        cmd.args(args);
-        let done = run(cmd);
+        let done = run(rinit_direct(args));
         assert_eq!(done.code, 2, "{args:?}: {done:?}");
         assert_eq!(done.stderr.lines().count(), 1, "{args:?}: {done:?}");
     }
-    let mut cmd = Command::new(rinit());
-    scrub_init_env(&mut cmd);
-    cmd.args(["--probe", "tcp://db"]);
-    assert!(run(cmd).stderr.contains("\"tcp://db\""));
+    let done = run(rinit_direct(&["--probe", "tcp://db"]));
+    assert!(done.stderr.contains("\"tcp://db\""), "{done:?}");
 }
 
 /// An HTTP server on loopback that answers 503 until told otherwise, and
@@ -268,8 +257,7 @@ impl Backend {
 }
 
 fn rinit_as_pid1(args: &[&str]) -> Running {
-    let mut cmd = rinit_pid1(args);
-    scrub_init_env(&mut cmd);
+    let cmd = rinit_pid1(args);
     Running::start(cmd)
 }
 
@@ -308,7 +296,7 @@ fn wait_for_gives_up_after_its_timeout_without_starting_the_command() {
     let scratch = Scratch::new("wait-timeout");
     let missing = format!("file:{}", scratch.file("never"));
     let marker = scratch.file("started");
-    let mut cmd = rinit_pid1(&[
+    let cmd = rinit_pid1(&[
         "--wait-for",
         &missing,
         "--wait-timeout",
@@ -317,7 +305,6 @@ fn wait_for_gives_up_after_its_timeout_without_starting_the_command() {
         "touch",
         &marker,
     ]);
-    scrub_init_env(&mut cmd);
     let done = run(cmd);
     assert_eq!(done.code, 1, "{done:?}");
     assert!(done.stderr.contains(&missing), "{done:?}");
@@ -352,7 +339,6 @@ fn wait_for_reads_its_variable() {
     let missing = scratch.file("down");
     let list = format!("file:{present}, file:{missing}");
     let mut cmd = rinit_pid1(&["--", "echo", "started"]);
-    scrub_init_env(&mut cmd);
     cmd.env("RINIT_WAIT_FOR", &list)
         .env("RINIT_WAIT_TIMEOUT", "300ms");
     let done = run(cmd);
@@ -405,7 +391,6 @@ fn ready_when_says_ready_only_once_the_app_listens_and_stopping_on_sigterm() {
         app,
         &app_socket,
     ]);
-    scrub_init_env(&mut cmd);
     cmd.env("NOTIFY_SOCKET", &notify_path);
     let mut run = Running::start(cmd);
     // NOTIFY_SOCKET reaches the app untouched.
@@ -443,7 +428,6 @@ fn ready_when_says_stopping_when_the_app_ends_on_its_own() {
         "-c",
         "read line; exit 3",
     ]);
-    scrub_init_env(&mut cmd);
     cmd.env("NOTIFY_SOCKET", &notify_path);
     let mut run = Running::start(cmd);
     assert_eq!(receive(&notify), "READY=1");
@@ -455,7 +439,6 @@ fn ready_when_says_stopping_when_the_app_ends_on_its_own() {
 #[test]
 fn ready_when_without_notify_socket_is_a_usage_error() {
     let mut cmd = rinit_pid1(&["--ready-when", "tcp://127.0.0.1:80", "--", "true"]);
-    scrub_init_env(&mut cmd);
     cmd.env_remove("NOTIFY_SOCKET");
     let done = run(cmd);
     assert_eq!(done.code, 2, "{done:?}");

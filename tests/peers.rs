@@ -14,7 +14,7 @@
 mod common;
 use common::*;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SIGRTMIN: i32 = 34;
 /// The marker: above every standard signal.
@@ -60,52 +60,12 @@ impl Named {
     }
 }
 
-/// `program args...` as PID 1, with no init variable but these.
-fn pid1(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut cmd = as_pid1(program, args);
-    scrub_init_env(&mut cmd);
-    cmd.envs(vars.iter().copied());
-    cmd
-}
-
-/// The same, as a plain child of the test (not PID 1).
-fn direct(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    scrub_init_env(&mut cmd);
-    cmd.envs(vars.iter().copied());
-    cmd
-}
-
 fn with(opts: &[&str], rest: &[&str]) -> Vec<String> {
     opts.iter().chain(rest).map(|s| s.to_string()).collect()
 }
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
-}
-
-/// The signal numbers a `testkit sigecho` reported, in order.
-fn signals_in(lines: &[String]) -> Vec<i32> {
-    let numbers = lines.iter().filter_map(|l| l.strip_prefix("signal "));
-    numbers.filter_map(|n| n.parse().ok()).collect()
-}
-
-fn send(pid: i32, signal: i32) {
-    // SAFETY: kill takes plain integers.
-    let ret = unsafe { libc::kill(pid, signal) };
-    let error = std::io::Error::last_os_error();
-    assert_eq!(ret, 0, "kill({pid}, {signal}): {error}");
-}
-
-/// Polls a state the kernel makes true (a process state, a file); the
-/// deadline is only a safety net.
-fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + SAFETY_NET;
-    while !condition() {
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }
 
 /// The only child of the init of a running PID-1 run.
@@ -117,24 +77,6 @@ fn child_of_init(running: &Running) -> i32 {
         child != 0
     });
     child
-}
-
-/// Every number replaced by `N` (the peers print pids in their lines).
-fn without_numbers(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_number = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            if !in_number {
-                out.push('N');
-            }
-            in_number = true;
-        } else {
-            out.push(c);
-            in_number = false;
-        }
-    }
-    out
 }
 
 /// The body rows of the first table in `doc` (a path from the repository's
@@ -1397,8 +1339,7 @@ fn reliability_odd_environment_entries_pass_as_the_peers_pass_them() {
             let mut args = vec!["exec-env"];
             args.extend(entries);
             args.extend(["--", &program, "--", &tk, "environ"]);
-            let mut cmd = as_pid1(&tk, &args);
-            scrub_init_env(&mut cmd);
+            let cmd = as_pid1(&tk, &args);
             let done = run(cmd);
             assert_eq!(done.code, 0, "{who}: {done:?}");
             assert_eq!(done.stdout, vec![format!("environ {expected}")], "{who}");

@@ -38,20 +38,6 @@ fn signals_seen(lines: &[String]) -> Vec<i32> {
         .collect()
 }
 
-/// The variables rinit reads, removed so that the caller's environment
-/// cannot change a test's outcome.
-fn scrub(cmd: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-        {
-            cmd.env_remove(name);
-        }
-    }
-}
-
 /// Symlinks to rinit named after the peers, removed when dropped.
 struct Names(Scratch);
 
@@ -81,7 +67,6 @@ fn stop_app(program: &str, opts: &[&str], vars: &[(&str, &str)], action: &str) -
     let mut args = opts.to_vec();
     args.extend(["--", &tk, "stop-app", action]);
     let mut cmd = as_pid1(program, &args);
-    scrub(&mut cmd);
     cmd.envs(vars.iter().copied());
     cmd
 }
@@ -219,8 +204,7 @@ fn the_child_exiting_during_the_hold_ends_the_container_at_once() {
     // A worker that needs the drain's SIGTERM to finish its file, beside the
     // app; the app exits when stdin closes.
     let script = format!("{tk} writer {data} 100 & exec {tk} stop-app stay");
-    let mut cmd = rinit_pid1(&["-v", "--stop-delay", "1h", "--", "sh", "-c", &script]);
-    scrub(&mut cmd);
+    let cmd = rinit_pid1(&["-v", "--stop-delay", "1h", "--", "sh", "-c", &script]);
     let mut running = Running::start(cmd);
     running.expect("ready");
     if running.seen.iter().filter(|l| *l == "ready").count() < 2 {
@@ -371,7 +355,6 @@ fn code_of(
     args.push(&tk);
     args.extend(workload);
     let mut cmd = as_pid1(program, &args);
-    scrub(&mut cmd);
     cmd.envs(vars.iter().copied());
     let mut running = Running::start(cmd);
     if let Some(signal) = send {
@@ -622,7 +605,6 @@ fn bad_stop_delays_exit_2_naming_the_option_or_variable() {
         let mut args = opts.to_vec();
         args.extend(["--", "true"]);
         let mut cmd = as_pid1(&names.program(name), &args);
-        scrub(&mut cmd);
         cmd.envs(vars.iter().copied());
         let done = run(cmd);
         assert_eq!(done.code, code, "{name} {opts:?} {vars:?}: {done:?}");

@@ -53,16 +53,6 @@ const MEMORY_SLACK_KB: u64 = 256;
 /// beyond a page or two of noise.
 const WARM_SLACK_KB: u64 = 16;
 
-/// Waits until `done()` holds, checking often; panics after the safety net.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + SAFETY_NET;
-    while !done() {
-        assert!(Instant::now() < deadline, "still waiting for {what}");
-        std::thread::yield_now();
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
 /// Sends a real-time signal with `sigqueue`, which unlike `kill` says when
 /// the kernel's queue is full (EAGAIN) instead of merging the signal into a
 /// pending one. Returns whether the signal was queued.

@@ -21,7 +21,10 @@ pub fn is_root() -> bool {
 }
 
 /// A command that runs `program args...` as PID 1 of a new PID namespace.
-/// `--kill-child` makes sure nothing outlives a caller that gives up.
+/// `--kill-child` makes sure nothing outlives a caller that gives up. The
+/// init variables of whoever runs it are removed (`scrub_init_env`): a
+/// developer's `RINIT_VERBOSITY` must not change what a test sees; a caller
+/// sets its own afterwards.
 pub fn as_pid1(program: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new("unshare");
     if !is_root() {
@@ -29,7 +32,71 @@ pub fn as_pid1(program: &str, args: &[&str]) -> Command {
     }
     cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
     cmd.arg(program).args(args);
+    scrub_init_env(&mut cmd);
     cmd
+}
+
+/// `program args...` as PID 1 with exactly these init variables.
+pub fn pid1(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut cmd = as_pid1(program, args);
+    cmd.envs(vars.iter().copied());
+    cmd
+}
+
+/// The same, not as PID 1: the init runs as a plain child of the caller.
+pub fn direct(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    scrub_init_env(&mut cmd);
+    cmd.envs(vars.iter().copied());
+    cmd
+}
+
+/// The signal numbers a `testkit sigecho` reported (`signal N` lines), in
+/// order.
+pub fn signals_in(lines: &[String]) -> Vec<i32> {
+    lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("signal ")?.parse().ok())
+        .collect()
+}
+
+/// `kill(pid, signal)`, which must succeed.
+pub fn send(pid: i32, signal: i32) {
+    // SAFETY: kill takes plain integers.
+    let ret = unsafe { libc::kill(pid, signal) };
+    let error = std::io::Error::last_os_error();
+    assert_eq!(ret, 0, "kill({pid}, {signal}): {error}");
+}
+
+/// Waits for a state the kernel makes true and announces nowhere (a
+/// process state, a blocked mask, a zombie gone): checked every
+/// millisecond, no timing assumed; `SAFETY_NET` is only the limit.
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + SAFETY_NET;
+    while !condition() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Every run of digits replaced by `N`: the peers print pids in their
+/// lines.
+pub fn without_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_number = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            out.push(c);
+            in_number = false;
+        }
+    }
+    out
 }
 
 /// Removes the variables rinit and its peers read, so that the caller's

@@ -87,3 +87,8 @@ fn build_testkit() -> PathBuf {
 pub(crate) fn rinit_pid1(args: &[&str]) -> Command {
     as_pid1(&rinit().to_string_lossy(), args)
 }
+
+/// rinit as a plain child of the test (not PID 1), without init variables.
+pub(crate) fn rinit_direct(args: &[&str]) -> Command {
+    direct(&rinit().to_string_lossy(), args, &[])
+}
