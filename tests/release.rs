@@ -368,7 +368,7 @@ fn the_release_holds_a_static_executable_per_architecture_and_their_sums() {
 }
 
 #[test]
-fn every_binary_is_musl_and_carries_the_crates_its_sbom_names() {
+fn every_binary_is_musl_and_carries_every_crate_its_sbom_names() {
     let dist = dist();
     // The check can fail: tini-static is static glibc.
     let tini = std::fs::read("/usr/bin/tini-static").expect("tini-static (scripts/setup)");
@@ -392,7 +392,14 @@ fn every_binary_is_musl_and_carries_the_crates_its_sbom_names() {
                 "{name}: the SBOM misses {must}: {listed:?}"
             );
         }
-        assert_eq!(embedded, listed, "{name}: .dep-v0 and the SBOM disagree");
+        // cargo-auditable reads `cargo metadata`, which unifies features
+        // the old way (regex through env_filter's default features), so
+        // it may name more than cargo's resolver compiles in, never less.
+        let missing: Vec<&String> = listed.iter().filter(|c| !embedded.contains(c)).collect();
+        assert!(
+            missing.is_empty(),
+            "{name}: .dep-v0 lacks {missing:?} of the SBOM; it holds {embedded:?}"
+        );
     }
 }
 
