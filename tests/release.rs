@@ -878,8 +878,9 @@ fn copy_checkout(to: &Path) {
 #[test]
 fn a_second_build_elsewhere_gives_the_same_amd64_bytes() {
     let dist = dist();
-    // Another checkout path and another target directory: the second run
-    // shares nothing with the first but the inputs and the toolchains.
+    // Another checkout path, another target directory and cargo's home
+    // (the registry's sources) under another name: the second run shares
+    // nothing with the first but the inputs and the toolchains.
     let elsewhere = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-repro");
     let _ = std::fs::remove_dir_all(&elsewhere);
     let checkout = elsewhere.join("checkout/rinit");
@@ -889,10 +890,16 @@ fn a_second_build_elsewhere_gives_the_same_amd64_bytes() {
     let mut log = Command::new("git");
     log.current_dir(repo()).args(["log", "-1", "--format=%ct"]);
     let epoch = output_of(log).unwrap_or_else(|e| panic!("{e}"));
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let cargo_home_elsewhere = elsewhere.join("cargo-home");
+    std::os::unix::fs::symlink(&cargo_home, &cargo_home_elsewhere).unwrap();
     let out = elsewhere.join("dist");
     let mut again = Command::new(checkout.join("scripts/release"));
     again
         .env("CARGO_TARGET_DIR", elsewhere.join("target"))
+        .env("CARGO_HOME", &cargo_home_elsewhere)
         .env("SOURCE_DATE_EPOCH", epoch.trim())
         .args(["--out", &out.to_string_lossy(), "amd64"]);
     output_of(again).unwrap_or_else(|e| panic!("the second build failed: {e}"));
