@@ -1,6 +1,7 @@
-//! The release (issue 14): `scripts/release` builds a static binary per
-//! architecture, and each one is run on its own architecture as PID 1 of a
-//! fresh PID namespace. Foreign ones run under Debian's qemu-user-static,
+//! The release (issues 14 and 27): `scripts/release` builds a static musl
+//! binary per architecture, with its dependency data (`.dep-v0`), an SBOM
+//! and a .deb, reproducibly, and each binary is run on its own architecture
+//! as PID 1 of a fresh PID namespace. Foreign ones run under Debian's qemu-user-static,
 //! registered with the kernel's binfmt_misc, so rinit's own code is emulated
 //! while the workloads it starts are this machine's programs (the kernel
 //! picks the interpreter per executable). Then the release image: built per
@@ -22,8 +23,10 @@ use std::sync::{Mutex, OnceLock};
 
 /// One row of scripts/release's table, with what its binary must look like.
 struct Arch {
-    /// Debian's name, the suffix of the file name.
+    /// The suffix of the file name: Debian's name but for ppc64le.
     name: &'static str,
+    /// Debian's name, in the .deb's.
+    deb: &'static str,
     /// ELF `e_machine`.
     machine: u16,
     bits: u8,
@@ -34,17 +37,18 @@ struct Arch {
 }
 
 const ARCHES: [Arch; 7] = [
-    arch("amd64", 62, 64, false, None),
-    arch("arm64", 183, 64, false, Some("aarch64")),
-    arch("i386", 3, 32, false, None),
-    arch("armhf", 40, 32, false, Some("arm")),
-    arch("ppc64le", 21, 64, false, Some("ppc64le")),
-    arch("s390x", 22, 64, true, Some("s390x")),
-    arch("riscv64", 243, 64, false, Some("riscv64")),
+    arch("amd64", "amd64", 62, 64, false, None),
+    arch("arm64", "arm64", 183, 64, false, Some("aarch64")),
+    arch("i386", "i386", 3, 32, false, None),
+    arch("armhf", "armhf", 40, 32, false, Some("arm")),
+    arch("ppc64le", "ppc64el", 21, 64, false, Some("ppc64le")),
+    arch("s390x", "s390x", 22, 64, true, Some("s390x")),
+    arch("riscv64", "riscv64", 243, 64, false, Some("riscv64")),
 ];
 
 const fn arch(
     name: &'static str,
+    deb: &'static str,
     machine: u16,
     bits: u8,
     big_endian: bool,
@@ -52,6 +56,7 @@ const fn arch(
 ) -> Arch {
     Arch {
         name,
+        deb,
         machine,
         bits,
         big_endian,
@@ -71,6 +76,14 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn file_name(arch: &Arch) -> String {
     format!("rinit-{VERSION}-{}", arch.name)
+}
+
+fn sbom_name(arch: &Arch) -> String {
+    format!("{}.cdx.json", file_name(arch))
+}
+
+fn deb_name(arch: &Arch) -> String {
+    format!("rinit_{VERSION}_{}.deb", arch.deb)
 }
 
 /// `scripts/release --out OUT [ARGS...]`, building in a target directory of
@@ -126,21 +139,7 @@ fn read_elf(bytes: &[u8]) -> Result<Elf, String> {
         2 => true,
         other => return Err(format!("unknown ELF data encoding {other}")),
     };
-    let field = |at: usize, size: usize| -> Result<u64, String> {
-        let raw = bytes
-            .get(at..at + size)
-            .ok_or_else(|| format!("truncated at byte {at}"))?;
-        let mut value = 0u64;
-        for i in 0..size {
-            let byte = if big_endian {
-                raw[i]
-            } else {
-                raw[size - 1 - i]
-            };
-            value = value << 8 | u64::from(byte);
-        }
-        Ok(value)
-    };
+    let field = |at: usize, size: usize| int_at(bytes, big_endian, at as u64, size);
     // The program header table's place, entry size and count sit at
     // different offsets in the 32- and 64-bit layouts.
     let (table, entry_size, entries) = if bits == 64 {
@@ -160,6 +159,129 @@ fn read_elf(bytes: &[u8]) -> Result<Elf, String> {
         kind: field(0x10, 2)? as u16,
         interpreter,
     })
+}
+
+/// The unsigned integer of `size` bytes at `at`.
+fn int_at(bytes: &[u8], big_endian: bool, at: u64, size: usize) -> Result<u64, String> {
+    let raw = usize::try_from(at)
+        .ok()
+        .and_then(|at| bytes.get(at..at.checked_add(size)?))
+        .ok_or_else(|| format!("truncated at byte {at}"))?;
+    let mut value = 0u64;
+    for i in 0..size {
+        let byte = if big_endian {
+            raw[i]
+        } else {
+            raw[size - 1 - i]
+        };
+        value = value << 8 | u64::from(byte);
+    }
+    Ok(value)
+}
+
+/// The bytes of the section called `name`, found through the section
+/// header table and the table of section names (`e_shstrndx`).
+fn elf_section<'a>(bytes: &'a [u8], name: &str) -> Result<Option<&'a [u8]>, String> {
+    let elf = read_elf(bytes)?;
+    let wide = elf.bits == 64;
+    let field = |at: u64, size: usize| int_at(bytes, elf.big_endian, at, size);
+    let (table, entry_size, entries, names) = if wide {
+        (
+            field(0x28, 8)?,
+            field(0x3a, 2)?,
+            field(0x3c, 2)?,
+            field(0x3e, 2)?,
+        )
+    } else {
+        (
+            field(0x20, 4)?,
+            field(0x2e, 2)?,
+            field(0x30, 2)?,
+            field(0x32, 2)?,
+        )
+    };
+    // A section header's name (an offset into the names), file offset and
+    // size.
+    let header = |i: u64| -> Result<(u64, u64, u64), String> {
+        let at = table + i * entry_size;
+        Ok(if wide {
+            (field(at, 4)?, field(at + 0x18, 8)?, field(at + 0x20, 8)?)
+        } else {
+            (field(at, 4)?, field(at + 0x10, 4)?, field(at + 0x14, 4)?)
+        })
+    };
+    let slice = |offset: u64, size: u64| {
+        usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(size).ok())
+            .and_then(|(offset, size)| bytes.get(offset..offset.checked_add(size)?))
+            .ok_or_else(|| format!("a section past the end (at {offset}, {size} bytes)"))
+    };
+    let (_, names_at, names_size) = header(names)?;
+    let names = slice(names_at, names_size)?;
+    for i in 0..entries {
+        let (name_at, offset, size) = header(i)?;
+        let this = names
+            .get(name_at as usize..)
+            .and_then(|rest| rest.split(|&b| b == 0).next())
+            .ok_or_else(|| format!("section {i}: its name is past the names"))?;
+        if this == name.as_bytes() {
+            return slice(offset, size).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the file names glibc: static glibc's own messages do ("Fatal
+/// glibc error: ..."), musl's never.
+fn names_glibc(bytes: &[u8]) -> bool {
+    bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"glibc"))
+}
+
+/// What a python3 script prints for `input` on its stdin.
+fn python(script: &str, input: &[u8]) -> String {
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/setup installs it)");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python3: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The crates ("NAME VERSION", sorted) in cargo-auditable's `.dep-v0` data:
+/// zlib-compressed JSON, whose packages of kind "runtime" (the default) are
+/// compiled in; rinit itself is the root.
+fn audit_crates(section: &[u8]) -> Vec<String> {
+    let script = "import json, sys, zlib
+data = json.loads(zlib.decompress(sys.stdin.buffer.read()))
+for p in data['packages']:
+    if p.get('kind', 'runtime') == 'runtime' and not p.get('root'):
+        print(p['name'], p['version'])";
+    let mut crates: Vec<String> = python(script, section).lines().map(String::from).collect();
+    crates.sort();
+    crates
+}
+
+/// The crates ("NAME VERSION", sorted) of a CycloneDX SBOM, each with its
+/// licence, which must be there.
+fn sbom_crates(sbom: &[u8]) -> Vec<String> {
+    let script = "import json, sys
+for c in json.load(sys.stdin)['components']:
+    if c.get('purl', '').startswith('pkg:cargo/'):
+        assert c['licenses'][0]['expression'], c
+        print(c['name'], c['version'])";
+    let mut crates: Vec<String> = python(script, sbom).lines().map(String::from).collect();
+    crates.sort();
+    crates
 }
 
 #[test]
@@ -217,7 +339,10 @@ fn the_release_holds_a_static_executable_per_architecture_and_their_sums() {
         .lines()
         .map(|line| line.split_once("  ").expect("HASH  NAME").1)
         .collect();
-    let expected: Vec<String> = ARCHES.iter().map(file_name).collect();
+    let expected: Vec<String> = ARCHES
+        .iter()
+        .flat_map(|arch| [file_name(arch), sbom_name(arch), deb_name(arch)])
+        .collect();
     assert_eq!(listed, expected, "{sums}");
     let mut check = Command::new("sha256sum");
     check
@@ -240,6 +365,50 @@ fn the_release_holds_a_static_executable_per_architecture_and_their_sums() {
         };
         assert_eq!(elf, wanted, "{}", path.display());
     }
+}
+
+#[test]
+fn every_binary_is_musl_and_carries_every_crate_its_sbom_names() {
+    let dist = dist();
+    // The check can fail: tini-static is static glibc.
+    let tini = std::fs::read("/usr/bin/tini-static").expect("tini-static (scripts/setup)");
+    assert!(
+        names_glibc(&tini),
+        "the glibc check finds nothing in tini-static"
+    );
+    for arch in &ARCHES {
+        let bytes = std::fs::read(dist.join(file_name(arch))).unwrap();
+        let name = arch.name;
+        assert!(!names_glibc(&bytes), "{name}: glibc is linked in");
+        let section = elf_section(&bytes, ".dep-v0")
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap_or_else(|| panic!("{name}: no .dep-v0 section"));
+        let embedded = audit_crates(section);
+        let sbom = std::fs::read(dist.join(sbom_name(arch))).unwrap();
+        let listed = sbom_crates(&sbom);
+        for must in ["clap", "libc", "nix", "log", "env_logger", "signal-hook"] {
+            assert!(
+                listed.iter().any(|c| c.split(' ').next() == Some(must)),
+                "{name}: the SBOM misses {must}: {listed:?}"
+            );
+        }
+        // cargo-auditable reads `cargo metadata`, which unifies features
+        // the old way (regex through env_filter's default features), so
+        // it may name more than cargo's resolver compiles in, never less.
+        let missing: Vec<&String> = listed.iter().filter(|c| !embedded.contains(c)).collect();
+        assert!(
+            missing.is_empty(),
+            "{name}: .dep-v0 lacks {missing:?} of the SBOM; it holds {embedded:?}"
+        );
+    }
+}
+
+#[test]
+fn the_static_amd64_binary_stays_within_768_kib() {
+    let size = std::fs::metadata(dist().join(file_name(by_name("amd64"))))
+        .unwrap()
+        .len();
+    assert!(size <= 768 * 1024, "{size} bytes");
 }
 
 // ---------------------------------------------------------------------------
@@ -586,4 +755,170 @@ fn the_image_brings_rinit_into_an_arm64_container_under_podman() {
     running.expect("got TERM");
     let done = running.finish();
     assert_eq!(done.code, 7, "{done:?}");
+}
+
+// ---------------------------------------------------------------------------
+// The docs, the .deb, reproducibility
+
+/// The text between `<!-- NAME: written by scripts/release -->` and
+/// `<!-- /NAME -->` in the repository's file `doc`.
+fn generated(doc: &str, name: &str) -> String {
+    let text = std::fs::read_to_string(repo().join(doc)).unwrap();
+    let begin = format!("<!-- {name}: written by scripts/release -->");
+    let (_, rest) = text
+        .split_once(&begin)
+        .unwrap_or_else(|| panic!("{doc} has no {begin}"));
+    let (block, _) = rest
+        .split_once(&format!("<!-- /{name} -->"))
+        .unwrap_or_else(|| panic!("{doc}: {begin} is not closed"));
+    block.to_owned()
+}
+
+/// "703,088" -> 703088.
+fn number(text: &str) -> Option<u64> {
+    text.trim().replace(',', "").parse().ok()
+}
+
+#[test]
+fn the_docs_give_the_sizes_of_a_fresh_build() {
+    let dist = dist();
+    let size = |arch: &Arch| std::fs::metadata(dist.join(file_name(arch))).unwrap().len();
+    let fix = "run `scripts/release --docs` and commit what it writes";
+    let table = generated("README.md", "sizes");
+    for arch in &ARCHES {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", arch.name)))
+            .unwrap_or_else(|| panic!("README's Install table has no row for {}", arch.name));
+        let cell = row.trim_end_matches('|').rsplit('|').next().unwrap();
+        assert_eq!(
+            number(cell),
+            Some(size(arch)),
+            "README's Install table, {}: {fix}",
+            arch.name
+        );
+    }
+    let line = generated("docs/release.md", "size");
+    let amd64 = line
+        .split_whitespace()
+        .find_map(number)
+        .unwrap_or_else(|| panic!("no size in docs/release.md's: {line}"));
+    assert_eq!(amd64, size(by_name("amd64")), "docs/release.md: {fix}");
+}
+
+#[test]
+fn the_amd64_deb_installs_and_its_rinit_runs_as_pid1() {
+    let deb = dist().join(deb_name(by_name("amd64")));
+    let deb = deb.to_string_lossy().into_owned();
+    // apt takes the file as it is: `apt install ./rinit_VERSION_amd64.deb`,
+    // simulated (nothing is installed on this machine).
+    let mut apt = Command::new("apt-get");
+    apt.args(["install", "--simulate", "--no-install-recommends"])
+        .args(["-o", "Debug::NoLocking=1", &deb]);
+    let plan = output_of(apt).unwrap_or_else(|e| panic!("apt refuses the .deb: {e}"));
+    assert!(
+        plan.lines().any(|l| l.starts_with("Inst rinit ")),
+        "apt would not install rinit:\n{plan}"
+    );
+
+    // Installed for real into an empty root with its own dpkg database.
+    let root = Scratch::new("release-deb");
+    let admin = root.0.join("var/lib/dpkg");
+    std::fs::create_dir_all(admin.join("info")).unwrap();
+    std::fs::create_dir_all(admin.join("updates")).unwrap();
+    std::fs::write(admin.join("status"), "").unwrap();
+    let mut dpkg = Command::new("dpkg");
+    dpkg.arg(format!("--root={}", root.0.display()))
+        .args(["--force-not-root", "--install", &deb]);
+    output_of(dpkg).unwrap_or_else(|e| panic!("dpkg --install: {e}"));
+    let mut listed = Command::new("dpkg");
+    listed
+        .arg(format!("--root={}", root.0.display()))
+        .args(["--listfiles", "rinit"]);
+    let files = output_of(listed).unwrap_or_else(|e| panic!("{e}"));
+    for wanted in [
+        "/usr/bin/rinit",
+        "/usr/share/doc/rinit/copyright",
+        "/usr/share/doc/rinit/README.md.gz",
+    ] {
+        assert!(files.lines().any(|l| l == wanted), "{wanted}:\n{files}");
+        assert!(
+            root.0.join(&wanted[1..]).is_file(),
+            "{wanted} not installed"
+        );
+    }
+    let licence = std::fs::read(repo().join("LICENSE")).unwrap();
+    assert_eq!(
+        std::fs::read(root.0.join("usr/share/doc/rinit/copyright")).unwrap(),
+        licence
+    );
+
+    let rinit = root.0.join("usr/bin/rinit").to_string_lossy().into_owned();
+    let done = run(as_pid1(&rinit, &["--", "sh", "-c", "exit 5"]));
+    assert_eq!(done.code, 5, "{done:?}");
+}
+
+/// The files of the working tree that git knows or would add (the
+/// uncommitted state too), copied to `to`.
+fn copy_checkout(to: &Path) {
+    let mut ls = Command::new("git");
+    ls.current_dir(repo())
+        .args(["ls-files", "--cached", "--others", "--exclude-standard"]);
+    let files = output_of(ls).unwrap_or_else(|e| panic!("{e}"));
+    for file in files.lines() {
+        let from = repo().join(file);
+        if from.is_file() {
+            let dest = to.join(file);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &dest).unwrap_or_else(|e| panic!("{file}: {e}"));
+        }
+    }
+}
+
+#[test]
+fn a_second_build_elsewhere_gives_the_same_amd64_bytes() {
+    let dist = dist();
+    // Another checkout path, another target directory and cargo's home
+    // (the registry's sources) under another name: the second run shares
+    // nothing with the first but the inputs and the toolchains.
+    let elsewhere = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-repro");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    let checkout = elsewhere.join("checkout/rinit");
+    copy_checkout(&checkout);
+    // Not a git checkout: the time of the original's last commit, as the
+    // first run took it.
+    let mut log = Command::new("git");
+    log.current_dir(repo()).args(["log", "-1", "--format=%ct"]);
+    let epoch = output_of(log).unwrap_or_else(|e| panic!("{e}"));
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let cargo_home_elsewhere = elsewhere.join("cargo-home");
+    std::os::unix::fs::symlink(&cargo_home, &cargo_home_elsewhere).unwrap();
+    let out = elsewhere.join("dist");
+    let mut again = Command::new(checkout.join("scripts/release"));
+    again
+        .env("CARGO_TARGET_DIR", elsewhere.join("target"))
+        .env("CARGO_HOME", &cargo_home_elsewhere)
+        .env("SOURCE_DATE_EPOCH", epoch.trim())
+        .args(["--out", &out.to_string_lossy(), "amd64"]);
+    output_of(again).unwrap_or_else(|e| panic!("the second build failed: {e}"));
+
+    let amd64 = by_name("amd64");
+    for name in [file_name(amd64), sbom_name(amd64), deb_name(amd64)] {
+        let first = std::fs::read(dist.join(&name)).unwrap();
+        let second = std::fs::read(out.join(&name)).unwrap();
+        assert!(first == second, "{name} differs between the two builds");
+    }
+    let sums = |dir: &Path| std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    let first = sums(dist);
+    let second = sums(&out);
+    for line in second.lines() {
+        assert!(
+            first.lines().any(|l| l == line),
+            "{line} is not in\n{first}"
+        );
+    }
+    assert_eq!(second.lines().count(), 3, "{second}");
+    let _ = std::fs::remove_dir_all(&elsewhere);
 }
