@@ -23,7 +23,7 @@ usage: rinit-bench [--quick] [--rinit PATH] [--testkit PATH] [--out DIR]
 
   --quick           a smoke run (fewer rounds, 2 s idle window, orphans up to
                     10,000) that still checks every result
-  --rinit PATH      rinit's static release build
+  --rinit PATH      rinit's amd64 release binary (scripts/release amd64)
                     [target/x86_64-unknown-linux-musl/release/rinit]
   --testkit PATH    the workload program [examples/testkit beside this program]
   --out DIR         also write DIR/results.md and DIR/per-unit.svg
@@ -266,11 +266,11 @@ fn main() {
 }
 
 fn run(plan: Plan) -> Result<(), String> {
-    let rinit = (&plan.rinit, "--release --target x86_64-unknown-linux-musl");
-    let testkit = (&plan.testkit, "--profile measure --example testkit");
+    let rinit = (&plan.rinit, "scripts/release amd64");
+    let testkit = (&plan.testkit, "cargo build --profile measure --example testkit");
     for (path, how) in [rinit, testkit] {
         if !is_executable(path) {
-            let built = format!("`cargo build {how}` (scripts/bench does)");
+            let built = format!("`{how}` (scripts/bench does)");
             return Err(format!("{} is missing: {built}", path.display()));
         }
     }
