@@ -890,6 +890,10 @@ fn a_second_build_elsewhere_gives_the_same_amd64_bytes() {
     let mut log = Command::new("git");
     log.current_dir(repo()).args(["log", "-1", "--format=%ct"]);
     let epoch = output_of(log).unwrap_or_else(|e| panic!("{e}"));
+    // Nor can build.rs ask git for the commit `--version` names.
+    let mut head = Command::new("git");
+    head.current_dir(repo()).args(["rev-parse", "HEAD"]);
+    let commit = output_of(head).unwrap_or_else(|e| panic!("{e}"));
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
@@ -901,6 +905,7 @@ fn a_second_build_elsewhere_gives_the_same_amd64_bytes() {
         .env("CARGO_TARGET_DIR", elsewhere.join("target"))
         .env("CARGO_HOME", &cargo_home_elsewhere)
         .env("SOURCE_DATE_EPOCH", epoch.trim())
+        .env("RINIT_GIT_COMMIT", commit.trim())
         .args(["--out", &out.to_string_lossy(), "amd64"]);
     output_of(again).unwrap_or_else(|e| panic!("the second build failed: {e}"));
 
