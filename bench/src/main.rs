@@ -267,7 +267,10 @@ fn main() {
 
 fn run(plan: Plan) -> Result<(), String> {
     let rinit = (&plan.rinit, "scripts/release amd64");
-    let testkit = (&plan.testkit, "cargo build --profile measure --example testkit");
+    let testkit = (
+        &plan.testkit,
+        "cargo build --profile measure --example testkit",
+    );
     for (path, how) in [rinit, testkit] {
         if !is_executable(path) {
             let built = format!("`{how}` (scripts/bench does)");
