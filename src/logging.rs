@@ -30,7 +30,6 @@
 //! The wording of system errors is here too (`os_error`), so that each
 //! message reads the same whatever C library rinit is built with.
 
-use crate::signals::SignalSet;
 use crate::sys;
 use log::LevelFilter;
 use nix::errno::Errno;
@@ -273,19 +272,10 @@ fn start(state: &mut QueueState) {
 
 /// Starts the writer thread; false if it could not be started.
 fn start_writer(name: &'static str, format: LogFormat) -> bool {
-    // The thread must never take a signal meant for rinit (they are read
-    // from the signalfd, and an unblocked SIGTERM would kill rinit
-    // outright): it starts with every signal blocked, whatever the moment
-    // of the first log line.
-    let previous = sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable());
-    let spawned = std::thread::Builder::new()
-        .name("log-writer".to_owned())
-        .stack_size(64 * 1024)
-        .spawn(move || write_forever(name, format));
-    if let Ok(previous) = previous {
-        let _ = sys::change_signal_mask(libc::SIG_SETMASK, previous);
-    }
-    spawned.is_ok()
+    // Never a signal meant for rinit (an unblocked SIGTERM would kill it
+    // outright), whatever the moment of the first log line: see
+    // `sys::spawn_thread`.
+    sys::spawn_thread("log-writer", 64 * 1024, move || write_forever(name, format)).is_ok()
 }
 
 fn write_forever(name: &'static str, format: LogFormat) {

@@ -208,16 +208,13 @@ pub(crate) fn check_all(
     let mut pending = 0;
     for (at, target) in targets.iter().enumerate() {
         let (mine, shared, pipe) = (target.clone(), results.clone(), pipe.clone());
-        let spawned = std::thread::Builder::new()
-            .name("rinit-probe".to_owned())
-            .stack_size(64 << 10)
-            .spawn(move || {
-                let result = check(&mine, deadline, timeout);
-                if let Ok(mut results) = shared.lock() {
-                    results[at] = Some(result);
-                }
-                let _ = nix::unistd::write(pipe.1.as_fd(), b"x");
-            });
+        let spawned = crate::sys::spawn_thread("rinit-probe", 64 << 10, move || {
+            let result = check(&mine, deadline, timeout);
+            if let Ok(mut results) = shared.lock() {
+                results[at] = Some(result);
+            }
+            let _ = nix::unistd::write(pipe.1.as_fd(), b"x");
+        });
         match spawned {
             Ok(_) => pending += 1,
             // No thread to be had (a process limit): check it here.

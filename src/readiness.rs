@@ -146,31 +146,28 @@ impl Notifier {
 /// under a process limit). A stop that begins first ends the watch.
 pub(crate) fn watch(target: Target, probe_timeout: Duration, notifier: Arc<Notifier>) {
     let watching = target.clone();
-    let spawned = std::thread::Builder::new()
-        .name("rinit-ready".to_owned())
-        .stack_size(64 << 10)
-        .spawn(move || {
-            let mut attempt = 0;
-            while !notifier.stopping.load(Ordering::SeqCst) {
-                attempt += 1;
-                match probe::check_one(&watching, probe_timeout) {
-                    Ok(()) => {
-                        if notifier.stopping.load(Ordering::SeqCst) {
-                            return;
-                        }
-                        match notifier.send("READY=1") {
-                            Ok(()) => info!("{watching} passes: told NOTIFY_SOCKET READY=1"),
-                            Err(e) => warn!("cannot send READY=1 to NOTIFY_SOCKET: {e}"),
-                        }
+    let spawned = crate::sys::spawn_thread("rinit-ready", 64 << 10, move || {
+        let mut attempt = 0;
+        while !notifier.stopping.load(Ordering::SeqCst) {
+            attempt += 1;
+            match probe::check_one(&watching, probe_timeout) {
+                Ok(()) => {
+                    if notifier.stopping.load(Ordering::SeqCst) {
                         return;
                     }
-                    Err(failure) => {
-                        debug!("--ready-when: {watching}: {failure} (attempt {attempt})");
+                    match notifier.send("READY=1") {
+                        Ok(()) => info!("{watching} passes: told NOTIFY_SOCKET READY=1"),
+                        Err(e) => warn!("cannot send READY=1 to NOTIFY_SOCKET: {e}"),
                     }
+                    return;
                 }
-                std::thread::sleep(backoff(attempt));
+                Err(failure) => {
+                    debug!("--ready-when: {watching}: {failure} (attempt {attempt})");
+                }
             }
-        });
+            std::thread::sleep(backoff(attempt));
+        }
+    });
     if let Err(e) = spawned {
         warn!("cannot start watching {target} for --ready-when: {e}; READY=1 will not be sent");
     }

@@ -23,6 +23,33 @@ fn check(ret: libc::c_long) -> io::Result<libc::c_long> {
     }
 }
 
+/// Starts a thread of rinit's own (the log writer, a probe, the readiness
+/// watch) that can never take a signal meant for the signal loop: it runs
+/// with every signal blocked, whatever the caller's mask at that moment.
+/// The new thread blocks them again itself, with the raw system call:
+/// glibc's thread creation unblocks the two signals it keeps (32 and 33)
+/// in every new thread, and its `sigprocmask` refuses to block them, so a
+/// 32 or 33 sent to rinit would go to its handler in that thread instead of
+/// being forwarded.
+pub(crate) fn spawn_thread(
+    name: &str,
+    stack_size: usize,
+    body: impl FnOnce() + Send + 'static,
+) -> io::Result<()> {
+    let previous = change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable());
+    let spawned = std::thread::Builder::new()
+        .name(name.to_owned())
+        .stack_size(stack_size)
+        .spawn(move || {
+            let _ = change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable());
+            body();
+        });
+    if let Ok(previous) = previous {
+        let _ = change_signal_mask(libc::SIG_SETMASK, previous);
+    }
+    spawned.map(drop)
+}
+
 /// `rt_sigprocmask(how, set)`, returning the previous mask. Async-signal-safe,
 /// so the forked child may call it before exec.
 pub(crate) fn change_signal_mask(how: libc::c_int, set: SignalSet) -> io::Result<SignalSet> {
