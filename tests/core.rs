@@ -419,13 +419,27 @@ fn the_c_librarys_reserved_signals_are_forwarded_too() {
     // the thread that creates one, which would take them from the loop.
     let scratch = Scratch::new("reserved-signals");
     let notify = scratch.file("notify.sock");
-    let _socket = std::os::unix::net::UnixDatagram::bind(&notify).unwrap();
+    let socket = std::os::unix::net::UnixDatagram::bind(&notify).unwrap();
+    socket.set_read_timeout(Some(SAFETY_NET)).unwrap();
+    // After each: the threads that option starts exist (the log writer
+    // logs at -vv at once) or have done their work (READY=1 was sent).
+    let threads_ready = |options: &[&str], rinit: i32| match options {
+        ["-vv"] => wait_until("the log writer", || {
+            std::fs::read_dir(format!("/proc/{rinit}/task")).is_ok_and(|t| t.count() >= 2)
+        }),
+        ["--ready-when", ..] => {
+            let mut buf = [0u8; 64];
+            let n = socket.recv(&mut buf).expect("READY=1");
+            assert_eq!(&buf[..n], b"READY=1");
+        }
+        _ => {}
+    };
     for options in [&[][..], &["-vv"], &["--ready-when", "file:/"]] {
-        forward_reserved_signals(options, &notify);
+        forward_reserved_signals(options, &notify, &threads_ready);
     }
 }
 
-fn forward_reserved_signals(options: &[&str], notify: &str) {
+fn forward_reserved_signals(options: &[&str], notify: &str, threads_ready: &dyn Fn(&[&str], i32)) {
     let tk = testkit();
     let mut args = options.to_vec();
     args.extend(["--", &tk, "block-all"]);
@@ -433,7 +447,28 @@ fn forward_reserved_signals(options: &[&str], notify: &str) {
     cmd.env("NOTIFY_SOCKET", notify);
     let mut running = Running::start(cmd);
     running.expect("ready");
-    let child = children(running.rinit_pid())[0];
+    let rinit = running.rinit_pid();
+    let child = children(rinit)[0];
+    threads_ready(options, rinit);
+    // While glibc creates a thread, the new thread has 32 and 33 unblocked
+    // until its first instruction blocks them again: a signal sent in that
+    // instant is glibc's (a limit of glibc builds; the release is musl).
+    // Wait until every thread of rinit's blocks them.
+    let reserved = (1u64 << 31) | (1 << 32);
+    wait_until("every thread of rinit's to block 32 and 33", || {
+        let tasks = std::fs::read_dir(format!("/proc/{rinit}/task"));
+        tasks.is_ok_and(|tasks| {
+            tasks.flatten().all(|task| {
+                let status =
+                    std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("SigBlk:"))
+                    .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+                    .is_some_and(|mask| mask & reserved == reserved)
+            })
+        })
+    });
     running.signal(32);
     running.signal(33);
     let wanted = (1u64 << 31) | (1 << 32);
