@@ -400,6 +400,21 @@ pub(crate) fn io_error(error: &io::Error) -> String {
     }
 }
 
+/// The C library's words for an error (`strerror`, as the peers and most
+/// tools print it), without the " (os error N)" std adds; an error that is
+/// not a system error keeps its own words.
+pub(crate) fn c_library_text(error: &io::Error) -> String {
+    let text = error.to_string();
+    let suffix = error.raw_os_error().map(|n| format!(" (os error {n})"));
+    match suffix
+        .as_deref()
+        .and_then(|suffix| text.strip_suffix(suffix))
+    {
+        Some(bare) => bare.to_owned(),
+        None => text,
+    }
+}
+
 /// `os_error` once the limit on open descriptors is known.
 fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
     let mut text = format!("{} (os error {})", errno.desc(), errno as i32);

@@ -228,16 +228,9 @@ fn rinit_version_line(version: &str, commit: &str) -> String {
     }
 }
 
-/// The C library's `strerror` text for `errno`, as the peers print it:
-/// std asks the C library (`strerror_r`) and adds " (os error N)", which is
-/// cut off here.
+/// The C library's `strerror` text for `errno`, as the peers print it.
 fn c_library_error_text(errno: Errno) -> String {
-    let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
-    let suffix = format!(" (os error {})", errno as i32);
-    match text.strip_suffix(&suffix) {
-        Some(bare) => bare.to_owned(),
-        None => text,
-    }
+    crate::logging::c_library_text(&std::io::Error::from_raw_os_error(errno as i32))
 }
 
 #[cfg(test)]

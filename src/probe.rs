@@ -299,7 +299,7 @@ fn check(target: &Target, deadline: Instant, timeout: Duration) -> Result<(), Fa
     let result = match target {
         Target::File(path) => match std::fs::metadata(path) {
             Ok(_) => Ok(()),
-            Err(e) => Err(Failure::Other(io_words(&e))),
+            Err(e) => Err(Failure::Other(crate::logging::c_library_text(&e))),
         },
         Target::Unix(path) => unix_connect(path).map(drop),
         Target::Tcp { host, port } => connect(host, *port, deadline).map(drop),
@@ -331,7 +331,12 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Failur
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => (host, port)
             .to_socket_addrs()
-            .map_err(|e| Failure::Other(format!("cannot resolve {host}: {}", io_words(&e))))?
+            .map_err(|e| {
+                Failure::Other(format!(
+                    "cannot resolve {host}: {}",
+                    crate::logging::c_library_text(&e)
+                ))
+            })?
             .collect(),
     };
     let mut last = Failure::Other(format!("{host} has no address"));
@@ -413,16 +418,7 @@ fn failure_of(error: &std::io::Error, waited: Duration) -> Failure {
     match error.kind() {
         ErrorKind::ConnectionRefused => Failure::Refused,
         ErrorKind::TimedOut | ErrorKind::WouldBlock => Failure::TimedOut(waited),
-        _ => Failure::Other(io_words(error)),
-    }
-}
-
-/// An error's words without Rust's "(os error N)".
-fn io_words(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
+        _ => Failure::Other(crate::logging::c_library_text(error)),
     }
 }
 
