@@ -54,24 +54,6 @@ impl Drop for Named {
     }
 }
 
-/// Starts `rinit -- testkit job 7` at the prompt and waits until it reads
-/// the terminal; returns the pids of the job program and of rinit.
-fn start_job(terminal: &mut Terminal, rinit: &str) -> (i32, i32) {
-    terminal.type_in(&format!("{rinit} -- {} job 7\n", testkit()));
-    let screen = terminal.wait_for(" ready");
-    let line = &screen[screen.rfind("job ").expect("the job's line")..];
-    let pids: Vec<i32> = line
-        .split_whitespace()
-        .skip(1)
-        .take(2)
-        .map(|n| n.parse().expect("a pid"))
-        .collect();
-    // The typed line is echoed by the terminal, then the job answers it.
-    terminal.type_in("one\n");
-    terminal.wait_for("got one");
-    (pids[0], pids[1])
-}
-
 /// The resumed job reads a line from the terminal (so it has the terminal),
 /// then exits 7 at the end of input, and the shell reports that status;
 /// then the shell exits.
@@ -96,7 +78,7 @@ fn ctrl_z_gives_the_prompt_back_and_fg_resumes_the_program() {
     for name in ["rinit", "dumb-init", "tini"] {
         let named = Named::new(name);
         let mut terminal = shell();
-        start_job(&mut terminal, &named.path);
+        terminal.start_job(&named.path);
         terminal.type_in("\x1a");
         terminal.wait_for("Stopped");
         terminal.wait_for("prompt> ");
@@ -114,7 +96,7 @@ fn ctrl_z_gives_the_prompt_back_and_fg_resumes_the_program() {
 #[test]
 fn bg_leaves_the_terminal_to_the_shell() {
     let mut terminal = shell();
-    start_job(&mut terminal, &rinit().to_string_lossy());
+    terminal.start_job(&rinit().to_string_lossy());
     terminal.type_in("\x1a");
     terminal.wait_for("Stopped");
     terminal.wait_for("prompt> ");
@@ -148,7 +130,7 @@ fn once_the_shell_is_gone_nothing_stays_stopped() {
     ];
     for (typed, rinit_code, shell_code) in cases {
         let mut terminal = shell();
-        let (_, rinit_pid) = start_job(&mut terminal, &rinit().to_string_lossy());
+        let (_, rinit_pid) = terminal.start_job(&rinit().to_string_lossy());
         terminal.type_in("\x1a");
         terminal.wait_for("Stopped");
         terminal.wait_for("prompt> ");
@@ -171,7 +153,7 @@ fn once_the_shell_is_gone_nothing_stays_stopped() {
 #[test]
 fn with_no_shell_to_come_back_to_ctrl_z_does_not_stop_the_program() {
     let mut terminal = shell();
-    let (_, rinit_pid) = start_job(&mut terminal, &format!("exec {}", rinit().display()));
+    let (_, rinit_pid) = terminal.start_job(&format!("exec {}", rinit().display()));
     terminal.type_in("\x1a");
     terminal.wait_for("continued");
     terminal.type_in("two\n");

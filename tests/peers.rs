@@ -1399,25 +1399,14 @@ fn status_field_line(pid: i32, name: &str) -> String {
 #[test]
 fn how_it_works_ctrl_z_under_tini() {
     let named = Named::new("ctrl-z");
-    let tk = testkit();
     let chld = 1u64 << (libc::SIGCHLD - 1);
     for (who, program) in named.both("tini") {
         let mut terminal = Terminal::session(&["bash", "--norc", "--noprofile", "-i"]);
         terminal.type_in("PS1='pro''mpt> '; set -b\n");
         terminal.wait_for("prompt> ");
-        terminal.type_in(&format!("{program} -- {tk} job 7\n"));
-        let screen = terminal.wait_for(" ready");
-        let line = &screen[screen.rfind("job ").expect("the job's line")..];
-        let pids: Vec<i32> = line
-            .split_whitespace()
-            .skip(1)
-            .take(2)
-            .map(|n| n.parse().unwrap())
-            .collect();
+        let (job, init) = terminal.start_job(&program);
         // Those are pids in the terminal's namespace: find them out here.
-        let (job, init) = (host_pid(pids[0], "job"), host_pid(pids[1], "--"));
-        terminal.type_in("one\n");
-        terminal.wait_for("got one");
+        let (job, init) = (host_pid(job, "job"), host_pid(init, "--"));
         terminal.type_in("\x1a");
         wait_until("the app stopped", || proc_state(job) == Some('T'));
         if who.starts_with("real") {

@@ -32,6 +32,26 @@ impl Terminal {
         Terminal::spawn(as_pid1(&testkit(), &args), false)
     }
 
+    /// At a shell's prompt: types `INIT -- testkit job 7`, waits until the
+    /// job reads the terminal and has read one line from it; returns the
+    /// pids of the job program and of the init, as the job printed them
+    /// (in the terminal's PID namespace).
+    pub(crate) fn start_job(&mut self, init: &str) -> (i32, i32) {
+        self.type_in(&format!("{init} -- {} job 7\n", testkit()));
+        let screen = self.wait_for(" ready");
+        let line = &screen[screen.rfind("job ").expect("the job's line")..];
+        let pids: Vec<i32> = line
+            .split_whitespace()
+            .skip(1)
+            .take(2)
+            .map(|n| n.parse().expect("a pid"))
+            .collect();
+        // The typed line is echoed by the terminal, then the job answers it.
+        self.type_in("one\n");
+        self.wait_for("got one");
+        (pids[0], pids[1])
+    }
+
     /// Runs `cmd` in a new session with the terminal as stdin, stdout and
     /// stderr; `controlling`: as that session's controlling terminal.
     fn spawn(mut cmd: Command, controlling: bool) -> Terminal {
