@@ -208,34 +208,11 @@ fn cells() -> Vec<Cell> {
     ]
 }
 
-/// A writer that needs about a second after SIGTERM to write OUT (ten
-/// chunks, then "complete"), like a database flushing. Unlike
-/// `tests/containers/writer.sh`, it forks the process it waits on before it
-/// traps SIGTERM: a shell's child that has not yet exec'd would otherwise
-/// catch the drain's SIGTERM in the shell's handler and lose it, survive,
-/// and hold the drain until its grace ends.
-const WRITER: &str = r#"out=${1:?usage: writer.sh OUT}
-flush() {
-    i=0
-    while [ "$i" -lt 10 ]; do
-        echo "chunk $i" >>"$out"
-        sleep 0.1
-        i=$((i + 1))
-    done
-    echo complete >>"$out"
-    exit 0
-}
-sleep 1000 &
-trap flush TERM
-echo "writer ready"
-wait $!
-flush
-"#;
 
 /// The main child starts the writer in a session of its own (out of the
 /// child's process group, as daemons do), and exits 0 once the test says
 /// so: only the drain can tell the writer to finish.
-const WORKLOAD: &str = "setsid sh /data/writer.sh /data/out & read go; exit 0";
+const WORKLOAD: &str = "setsid sh /e2e/writer.sh /data/out & read go; exit 0";
 
 /// Runs the workload in `cell`, rinit as PID 1 or, under `sh` as PID 1, as
 /// a subreaper; returns how it ended and what the writer left.
@@ -244,7 +221,6 @@ fn run_cell(cell: &Cell, as_pid1: bool) -> (Finished, String) {
     let data = engine().data_dir(&format!("sandbox-{}-{mode}", cell.name));
     // The writer may run as nobody.
     std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-    std::fs::write(data.join("writer.sh"), WRITER).unwrap();
     let volume = format!("{}:/data", data.display());
     let rinit = ["-v", "--grace", "20s", "--", "sh", "-c", WORKLOAD];
     let mut args: Vec<String> = ["run", "--rm", "-i", "--network", "none", "-v", &volume]

@@ -1,6 +1,11 @@
 #!/bin/sh
 # writer.sh OUT: a background worker that needs about a second after SIGTERM
 # to write OUT (ten chunks, then "complete"), like a database flushing.
+#
+# The process it waits on is forked before SIGTERM is trapped: a shell's
+# child that has not exec'd yet would otherwise catch the drain's SIGTERM in
+# the inherited handler and lose it, survive, and hold the drain until its
+# grace ends.
 out=${1:?usage: writer.sh OUT}
 flush() {
     i=0
@@ -12,9 +17,8 @@ flush() {
     echo complete >>"$out"
     exit 0
 }
+sleep 1000 &
 trap flush TERM
 echo "writer ready"
-while :; do
-    sleep 1000 &
-    wait $!
-done
+wait $!
+flush
