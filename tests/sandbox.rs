@@ -208,7 +208,6 @@ fn cells() -> Vec<Cell> {
     ]
 }
 
-
 /// The main child starts the writer in a session of its own (out of the
 /// child's process group, as daemons do), and exits 0 once the test says
 /// so: only the drain can tell the writer to finish.
