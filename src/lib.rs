@@ -283,7 +283,8 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     if let (Some(target), Some(notifier)) = (&config.ready_when, &notifier) {
         readiness::watch(target.clone(), config.probe_timeout, notifier.clone());
     }
-    let mut supervisor = supervisor::Supervisor::new(config, signals, child, baseline, notifier);
+    let mut supervisor =
+        supervisor::Supervisor::new(config, own_pid, signals, child, baseline, notifier);
     if let Some(signal) = parent_died_early {
         info!("the parent died before {signal} could be armed: acting on it now");
         supervisor.receive_first(signals::Received { signal, sender: 0 });

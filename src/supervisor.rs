@@ -64,16 +64,17 @@ pub(crate) struct Supervisor {
 }
 
 impl Supervisor {
-    /// `baseline`: the OOM kill counter, read before the child started;
-    /// `notifier`: where `--ready-when` says STOPPING=1.
+    /// `own_pid`: rinit's pid in its namespace; `baseline`: the OOM kill
+    /// counter, read before the child started; `notifier`: where
+    /// `--ready-when` says STOPPING=1.
     pub(crate) fn new(
         config: Config,
+        own_pid: libc::pid_t,
         signals: SignalReader,
         child: Option<Pid>,
         baseline: OomBaseline,
         notifier: Option<Arc<Notifier>>,
     ) -> Supervisor {
-        let own_pid = sys::own_pid();
         let is_pid1 = own_pid == 1;
         Supervisor {
             drain: Drain::new(
@@ -117,117 +118,143 @@ impl Supervisor {
         self.pending.push(received);
     }
 
-    /// Runs until the main child has ended and nothing else is left (under a
-    /// peer's name, until the peer would exit); returns the exit code.
+    /// The life of rinit once the child runs, one pass per wake-up: wait for
+    /// something to happen, act on the signals it brought, fire what is
+    /// due, collect the children that ended, and once the main child has
+    /// ended, see whether it is time to go. Returns rinit's exit code.
     pub(crate) fn run(mut self) -> io::Result<i32> {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);
         loop {
-            // Without a pending deadline the wait has no timeout at all.
-            let deadline = [
-                self.drain.deadline(),
-                self.kill_after.deadline(),
-                self.stop_delay.deadline(),
-                self.recheck,
-            ]
-            .into_iter()
-            .flatten()
-            .min();
             if batch.is_empty() {
-                let watched: Vec<_> = self.entered.fds().collect();
-                self.signals.wait(deadline, &watched, &mut batch)?;
+                self.wait_for_events(&mut batch)?;
             }
-            // A watched process that exited leaves its pidfd readable: forget
-            // it now, or the next wait would return at once.
-            self.entered.prune();
-            let mut sigchld = false;
+            let mut reap_due = false;
             for received in batch.drain(..) {
-                sigchld |= self.on_signal(received);
+                reap_due |= self.on_signal(received);
             }
             let now = Instant::now();
-            if let Some(held) = self.stop_delay.release_if_due(now) {
-                info!("--stop-delay is over: forwarding {held}");
-                self.forward_stop_request(held);
-            }
-            if self.kill_after.fire_if_due(now) {
-                info!("the child outlived --kill-after: sending SIGKILL");
-                if let Some(delay) = self.config.kill_after {
-                    self.forensics.kill_after_fired(delay);
-                }
-                self.forward(Signal::KILL);
-            }
+            self.fire_timers(now);
             // Once the main child is gone, every pass checks what is left.
-            if !sigchld && self.outcome.is_none() {
+            if !reap_due && self.outcome.is_none() {
                 continue;
             }
-            let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
-            let names = self.forensics.wants_names();
-            let reaped = reap_exited(self.child, names, &mut |pid, termination| {
-                // Formatted only when it is logged: this runs for every orphan.
-                if warn_on_reap {
-                    let how = format!("{termination:?}");
-                    warn!("{}", personality.reap_warning(pid.as_raw(), &how));
-                } else {
-                    debug!("reaped process {pid}: {termination:?}");
-                }
-            });
-            let main = reaped.main.map(|t| (t, reaped.main_name.clone()));
-            self.forensics.after_reap(main, &reaped.killed);
-            if let Some(termination) = reaped.main {
-                self.main_ended(termination);
-            } else if let Some(signal) = reaped.main_stopped {
-                self.main_stopped(signal);
-            }
+            let children_left = self.reap();
             if let Some(code) = self.outcome {
-                if let Some(code) = self.end_as_the_peer(code) {
+                if let Some(code) = self.after_main_exit(now, code, children_left) {
                     return Ok(code);
                 }
-                // Looked for even while children are left: a process that
-                // entered from outside must be known before the drain's
-                // kill(-1) reaches it, or it would later count as a
-                // newcomer and get the drain signal a second time.
-                let others_left = self.others_left(now);
-                let anyone_left = reaped.children_left || others_left;
-                match self.drain.advance(now, anyone_left) {
-                    Step::Wait => {}
-                    Step::Exit => {
-                        info!("no process left: exiting with {code}");
-                        return Ok(code);
-                    }
-                    Step::KillAndExit => {
-                        self.forensics
-                            .grace_ran_out(self.own_pid, self.config.grace);
-                        self.signal_remaining(Signal::KILL);
-                        info!("exiting with {code}; the kernel ends whatever is left");
-                        return Ok(code);
-                    }
-                    Step::GiveUp => {
-                        let left: Vec<_> = procs::snapshot()
-                            .map(|table| procs::descendants_of(self.own_pid, &table))
-                            .unwrap_or_default()
-                            .iter()
-                            .map(|e| e.pid)
-                            .collect();
-                        warn!(
-                            "{} processes outlived SIGKILL by {:?} (pids {left:?}; not ours to signal, or stuck in the kernel): leaving them to the init above and exiting with {code}",
-                            left.len(),
-                            crate::shutdown::KILL_WAIT
-                        );
-                        return Ok(code);
-                    }
-                    Step::SignalRemaining(signal) => {
-                        if signal == Signal::KILL {
-                            self.forensics
-                                .grace_ran_out(self.own_pid, self.config.grace);
-                        }
-                        if !self.signal_remaining(signal) && self.drain.is_killing() {
-                            warn!(
-                                "cannot list the remaining descendants (no /proc, another namespace's /proc, or no file descriptor left to read it): leaving them to the init above"
-                            );
-                            return Ok(code);
-                        }
-                    }
+            }
+        }
+    }
+
+    /// Sleeps until a signal arrives, a watched process exits or the next
+    /// deadline passes; without a deadline the wait has no time-out at all.
+    fn wait_for_events(&mut self, batch: &mut Vec<Received>) -> io::Result<()> {
+        let deadline = [
+            self.drain.deadline(),
+            self.kill_after.deadline(),
+            self.stop_delay.deadline(),
+            self.recheck,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let watched: Vec<_> = self.entered.fds().collect();
+        self.signals.wait(deadline, &watched, batch)?;
+        // A watched process that exited leaves its pidfd readable: forget it
+        // now, or the next wait would return at once.
+        self.entered.prune();
+        Ok(())
+    }
+
+    /// `--stop-delay` and `--kill-after`, when their time has come.
+    fn fire_timers(&mut self, now: Instant) {
+        if let Some(held) = self.stop_delay.release_if_due(now) {
+            info!("--stop-delay is over: forwarding {held}");
+            self.forward_stop_request(held);
+        }
+        if self.kill_after.fire_if_due(now) {
+            info!("the child outlived --kill-after: sending SIGKILL");
+            if let Some(delay) = self.config.kill_after {
+                self.forensics.kill_after_fired(delay);
+            }
+            self.forward(Signal::KILL);
+        }
+    }
+
+    /// Collects every child that has ended and acts on the main child's end
+    /// or stop; returns whether rinit has children left.
+    fn reap(&mut self) -> bool {
+        let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
+        let names = self.forensics.wants_names();
+        let reaped = reap_exited(self.child, names, &mut |pid, termination| {
+            // Formatted only when it is logged: this runs for every orphan.
+            if warn_on_reap {
+                let how = format!("{termination:?}");
+                warn!("{}", personality.reap_warning(pid.as_raw(), &how));
+            } else {
+                debug!("reaped process {pid}: {termination:?}");
+            }
+        });
+        let main = reaped.main.map(|t| (t, reaped.main_name.clone()));
+        self.forensics.after_reap(main, &reaped.killed);
+        if let Some(termination) = reaped.main {
+            self.main_ended(termination);
+        } else if let Some(signal) = reaped.main_stopped {
+            self.main_stopped(signal);
+        }
+        reaped.children_left
+    }
+
+    /// What happens once the main child has ended, asked after every pass:
+    /// under a peer's name the peer's way out; otherwise the drain, which
+    /// waits for every process left (its signal, the grace time, SIGKILL).
+    /// `Some(code)` when rinit exits now.
+    fn after_main_exit(&mut self, now: Instant, code: i32, children_left: bool) -> Option<i32> {
+        if let Some(code) = self.end_as_the_peer(code) {
+            return Some(code);
+        }
+        // Looked for even while children are left: a process that entered
+        // from outside must be known before the drain's kill(-1) reaches it,
+        // or it would later count as a newcomer and get the drain signal a
+        // second time.
+        let outsiders_left = self.outsiders_left(now);
+        match self.drain.advance(now, children_left || outsiders_left) {
+            Step::Wait => None,
+            Step::Exit => {
+                info!("no process left: exiting with {code}");
+                Some(code)
+            }
+            Step::KillAndExit => {
+                self.forensics
+                    .grace_ran_out(self.own_pid, self.config.grace);
+                self.signal_remaining(Signal::KILL);
+                info!("exiting with {code}; the kernel ends whatever is left");
+                Some(code)
+            }
+            Step::GiveUp => {
+                let left: Vec<_> = self.descendants().unwrap_or_default();
+                let pids: Vec<_> = left.iter().map(|e| e.pid).collect();
+                warn!(
+                    "{} processes outlived SIGKILL by {:?} (pids {pids:?}; not ours to signal, or stuck in the kernel): leaving them to the init above and exiting with {code}",
+                    pids.len(),
+                    crate::shutdown::KILL_WAIT
+                );
+                Some(code)
+            }
+            Step::SignalRemaining(signal) => {
+                if signal == Signal::KILL {
+                    self.forensics
+                        .grace_ran_out(self.own_pid, self.config.grace);
                 }
+                if !self.signal_remaining(signal) && self.drain.is_killing() {
+                    warn!(
+                        "cannot list the remaining descendants (no /proc, another namespace's /proc, or no file descriptor left to read it): leaving them to the init above"
+                    );
+                    return Some(code);
+                }
+                None
             }
         }
     }
@@ -248,43 +275,10 @@ impl Supervisor {
             Decision::Reap => return true,
             Decision::Ignore => trace!("ignoring {} raised by rinit itself", received.signal),
             Decision::Forward(signal) if self.config.pause => {
-                if self.outcome.is_none() && pause_ends_on(received.signal) {
-                    info!("{} received: ending pause", received.signal);
-                    self.outcome = Some(exit_status::SUCCESS);
-                    return true;
-                }
-                if self.config.forward_to == ForwardTarget::All {
-                    self.forward(signal);
-                }
+                return self.on_signal_in_pause(received.signal, signal);
             }
             Decision::Forward(signal) => {
-                let now = Instant::now();
-                match self
-                    .stop_delay
-                    .on_signal(now, received.signal, signal, self.child.is_some())
-                {
-                    Hold::Held(delay) => {
-                        info!(
-                            "{} received: holding it for {delay:?} (--stop-delay) before forwarding it",
-                            received.signal
-                        );
-                        return false;
-                    }
-                    Hold::Release(held) => {
-                        info!(
-                            "{} received during --stop-delay: forwarding the held {held} now",
-                            received.signal
-                        );
-                        self.forward_stop_request(held);
-                    }
-                    Hold::Pass => {}
-                }
-                if is_stop_request(received.signal) {
-                    self.forward_stop_request(signal);
-                } else {
-                    self.forensics.forwarded(signal);
-                    self.forward(signal);
-                }
+                self.pass_on(received.signal, signal);
                 self.stop_itself_if_the_peer_does(received.signal);
             }
             Decision::Drop => {
@@ -293,6 +287,49 @@ impl Supervisor {
             }
         }
         false
+    }
+
+    /// In pause mode (no child), a stop request ends the pause; with
+    /// `--forward-to all` other signals still reach every process. Returns
+    /// whether the pause ended.
+    fn on_signal_in_pause(&mut self, received: Signal, forwarded: Signal) -> bool {
+        if self.outcome.is_none() && pause_ends_on(received) {
+            info!("{received} received: ending pause");
+            self.outcome = Some(exit_status::SUCCESS);
+            return true;
+        }
+        if self.config.forward_to == ForwardTarget::All {
+            self.forward(forwarded);
+        }
+        false
+    }
+
+    /// Forwards `signal`, which `received` became by the rewrite rules,
+    /// unless `--stop-delay` holds it back for now.
+    fn pass_on(&mut self, received: Signal, signal: Signal) {
+        let now = Instant::now();
+        match self
+            .stop_delay
+            .on_signal(now, received, signal, self.child.is_some())
+        {
+            Hold::Held(delay) => {
+                info!(
+                    "{received} received: holding it for {delay:?} (--stop-delay) before forwarding it"
+                );
+                return;
+            }
+            Hold::Release(held) => {
+                info!("{received} received during --stop-delay: forwarding the held {held} now");
+                self.forward_stop_request(held);
+            }
+            Hold::Pass => {}
+        }
+        if is_stop_request(received) {
+            self.forward_stop_request(signal);
+        } else {
+            self.forensics.forwarded(signal);
+            self.forward(signal);
+        }
     }
 
     /// A stop has begun: the service manager hears it (`--ready-when`).
@@ -507,7 +544,7 @@ impl Supervisor {
         if self.child.is_some() || self.is_pid1 {
             return sys::send_signal(-group.as_raw(), signal);
         }
-        let Some(table) = procs::snapshot() else {
+        let Some(descendants) = self.descendants() else {
             // No /proc: a process whose pid is the group's number can only
             // be a newcomer (the leader is gone), and the group is not ours.
             if sys::exists(group.as_raw()) {
@@ -515,7 +552,7 @@ impl Supervisor {
             }
             return sys::send_signal(-group.as_raw(), signal);
         };
-        let members: Vec<_> = procs::descendants_of(self.own_pid, &table)
+        let members: Vec<_> = descendants
             .into_iter()
             .filter(|e| e.stat.group == group.as_raw())
             .collect();
@@ -529,9 +566,8 @@ impl Supervisor {
     /// in the namespace: ones that entered it from outside (`docker exec`)
     /// and their descendants. (rinit's children and all below them are
     /// `waitpid`'s to report.) They are watched through pidfds, so their
-    /// exit wakes the loop; newcomers found during the drain get the drain's
-    /// current signal, since they missed `kill(-1)`.
-    fn others_left(&mut self, now: Instant) -> bool {
+    /// exit wakes the loop.
+    fn outsiders_left(&mut self, now: Instant) -> bool {
         if !self.is_pid1 {
             return false;
         }
@@ -542,33 +578,47 @@ impl Supervisor {
         if !sys::anyone_else_left() {
             return false;
         }
-        let Some(table) = procs::snapshot() else {
-            // Someone is there, but without /proc rinit cannot watch them.
-            self.recheck = Some(now + RECHECK_WITHOUT_PROC);
-            return true;
-        };
-        let entered = procs::entered_from_outside(&table, self.own_pid);
-        let late = self.drain.current_signal();
-        for entry in &entered {
-            if let Some(signal) = late {
-                let signals: &[Signal] = if signal == Signal::KILL {
-                    &[Signal::KILL]
-                } else {
-                    &[signal, Signal::CONT]
-                };
-                procs::signal_listed(std::slice::from_ref(entry), signals);
+        match procs::snapshot() {
+            Some(table) => {
+                let newcomers = procs::entered_from_outside(&table, self.own_pid);
+                self.welcome(&newcomers, now);
+                !newcomers.is_empty()
             }
+            None => {
+                // Someone is there, but without /proc rinit cannot watch them.
+                self.recheck = Some(now + RECHECK_WITHOUT_PROC);
+                true
+            }
+        }
+    }
+
+    /// Processes just found to have entered from outside: they missed the
+    /// drain's `kill(-1)`, so they get its current signal, and are watched
+    /// from now on.
+    fn welcome(&mut self, newcomers: &[procs::Entry], now: Instant) {
+        let late: &[Signal] = match self.drain.current_signal() {
+            None => &[],
+            Some(Signal::KILL) => &[Signal::KILL],
+            Some(signal) => &[signal, Signal::CONT],
+        };
+        for entry in newcomers {
+            procs::signal_listed(std::slice::from_ref(entry), late);
             if !self.entered.add(entry) {
                 self.recheck = Some(now + RECHECK_WITHOUT_PROC);
             }
         }
-        if !entered.is_empty() {
+        if !newcomers.is_empty() {
             debug!(
                 "{} processes entered the namespace from outside: waiting for them too",
-                entered.len()
+                newcomers.len()
             );
         }
-        !entered.is_empty()
+    }
+
+    /// rinit's living descendants, from /proc (`None` without a usable one):
+    /// who is left, asked the same way wherever it is asked.
+    fn descendants(&self) -> Option<Vec<procs::Entry>> {
+        procs::snapshot().map(|table| procs::descendants_of(self.own_pid, &table))
     }
 
     /// A child that moved itself to another process group (`setpgid`) is no
@@ -644,9 +694,8 @@ impl Supervisor {
             }
             return Reach::Namespace;
         }
-        match procs::snapshot() {
-            Some(table) => {
-                let descendants = procs::descendants_of(self.own_pid, &table);
+        match self.descendants() {
+            Some(descendants) => {
                 let reached = procs::signal_listed(&descendants, &[signal]);
                 debug!(
                     "sent {signal} to {reached} of {} descendants",
