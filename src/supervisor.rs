@@ -46,8 +46,8 @@ pub(crate) struct Supervisor {
     stops_sent: SignalSet,
     /// Signals to act on before the first wait (see `receive_first`).
     pending: Vec<Received>,
-    /// The child has left its process group: warned once.
-    warned_child_left_group: bool,
+    /// The child has moved to another process group (and was told so once).
+    child_left_group: bool,
     /// As PID 1, after the main child exits: processes that entered the
     /// namespace from outside (`docker exec`), which are not rinit's
     /// children but must be drained and waited for all the same.
@@ -103,7 +103,7 @@ impl Supervisor {
             group: child,
             outcome: None,
             pending: Vec::new(),
-            warned_child_left_group: false,
+            child_left_group: false,
             entered: Watch::default(),
             recheck: None,
             stopped_as_job: false,
@@ -514,10 +514,7 @@ impl Supervisor {
         let result = match self.config.forward_to {
             // The pid of an exited child may be reused: never signal it.
             ForwardTarget::Child => self.child.map(|pid| sys::send_signal(pid.as_raw(), signal)),
-            ForwardTarget::Group => self.group.map(|pgid| {
-                self.follow_child_out_of_group(pgid, signal);
-                self.signal_group(pgid, signal)
-            }),
+            ForwardTarget::Group => self.group.map(|pgid| self.signal_child_group(pgid, signal)),
             ForwardTarget::All => {
                 self.signal_everyone(signal);
                 return;
@@ -621,25 +618,36 @@ impl Supervisor {
         procs::snapshot().map(|table| procs::descendants_of(self.own_pid, &table))
     }
 
-    /// A child that moved itself to another process group (`setpgid`) is no
-    /// longer reached through its old group: it gets the signal directly,
-    /// for as long as it lives.
-    fn follow_child_out_of_group(&mut self, group: Pid, signal: Signal) {
-        let Some(child) = self.child else { return };
-        match sys::process_group(child.as_raw()) {
-            Some(now) if now != group.as_raw() => {
-                if !self.warned_child_left_group {
-                    self.warned_child_left_group = true;
-                    warn!(
-                        "the child (pid {child}) left its process group {group} for {now}: signals go to the child itself from now on"
-                    );
-                }
-                if let Err(e) = sys::send_signal(child.as_raw(), signal) {
-                    debug!("cannot forward {signal} to the child: {e}");
-                }
-            }
-            _ => {}
+    /// `signal` to the main child's group, and to the main child itself if
+    /// it has moved to another group (`setpgid`), where the group no longer
+    /// reaches it. Asking for the child's group on every signal would cost
+    /// each forward a system call, so the move is noticed when it empties
+    /// the old group (`kill` fails with ESRCH); from then on the child is
+    /// asked every time. A child that leaves members behind in its old group
+    /// is not noticed: no kernel event reports the move.
+    fn signal_child_group(&mut self, group: Pid, signal: Signal) -> Result<(), Errno> {
+        let sent = self.signal_group(group, signal);
+        if sent != Err(Errno::ESRCH) && !self.child_left_group {
+            return sent;
         }
+        match self.child_outside(group) {
+            Some(child) => sys::send_signal(child.as_raw(), signal),
+            None => sent,
+        }
+    }
+
+    /// The main child, if it is alive and no longer in `group`; says so
+    /// the first time.
+    fn child_outside(&mut self, group: Pid) -> Option<Pid> {
+        let child = self.child?;
+        let now = sys::process_group(child.as_raw()).filter(|&now| now != group.as_raw())?;
+        if !self.child_left_group {
+            self.child_left_group = true;
+            warn!(
+                "the child (pid {child}) left its process group {group} for {now}: signals go to the child itself from now on"
+            );
+        }
+        Some(child)
     }
 
     /// The drain: `signal` to every remaining process, then SIGCONT so that a
