@@ -152,14 +152,38 @@ impl EnvSources {
 /// names that were set and where from.
 pub(crate) fn apply(
     sources: &EnvSources,
-    mut env: Vec<CString>,
+    env: Vec<CString>,
     read: &dyn Fn(&Path, u64) -> ReadResult,
 ) -> Result<Outcome, EnvFileError> {
-    let mut set = Vec::new();
-    let mut too_large = Vec::new();
+    let mut outcome = Outcome {
+        env,
+        set: Vec::new(),
+        too_large: Vec::new(),
+    };
     // The environment wins over every file: only names it lacks are added.
-    let mut from_env_files: Vec<(Vec<u8>, Vec<u8>, &Path)> = Vec::new();
-    for path in &sources.files {
+    for (key, value, path) in read_env_files(&sources.files, read)? {
+        if find(&outcome.env, &key).is_none() {
+            let name = String::from_utf8_lossy(&key).into_owned();
+            outcome.set.push((name, path.display().to_string()));
+            outcome.env.push(entry(&key, &value));
+        }
+    }
+    if sources.from_files {
+        for request in file_requests(&outcome.env)? {
+            resolve(request, &mut outcome, read)?;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Every `--env-file`'s variables, in order; a name set again by a later
+/// line or file takes the later value.
+fn read_env_files<'p>(
+    files: &'p [PathBuf],
+    read: &dyn Fn(&Path, u64) -> ReadResult,
+) -> Result<Vec<(Vec<u8>, Vec<u8>, &'p Path)>, EnvFileError> {
+    let mut variables: Vec<(Vec<u8>, Vec<u8>, &Path)> = Vec::new();
+    for path in files {
         let text = read(path, ENV_FILE_LIMIT).map_err(|failure| EnvFileError::Read {
             path: path.clone(),
             named_by: "--env-file".to_owned(),
@@ -168,67 +192,55 @@ pub(crate) fn apply(
                 ReadFailure::Failed(reason) => reason,
             },
         })?;
-        for (key, value) in
-            parse_env_file(&text).map_err(|(line, reason)| EnvFileError::Syntax {
-                path: path.clone(),
-                line,
-                reason,
-            })?
-        {
-            from_env_files.retain(|(k, _, _)| *k != key);
-            from_env_files.push((key, value, path));
+        let parsed = parse_env_file(&text).map_err(|(line, reason)| EnvFileError::Syntax {
+            path: path.clone(),
+            line,
+            reason,
+        })?;
+        for (key, value) in parsed {
+            variables.retain(|(k, _, _)| *k != key);
+            variables.push((key, value, path));
         }
     }
-    for (key, value, path) in from_env_files {
-        if find(&env, &key).is_none() {
-            set.push((
-                String::from_utf8_lossy(&key).into_owned(),
-                path.display().to_string(),
-            ));
-            env.push(entry(&key, &value));
+    Ok(variables)
+}
+
+/// Sets `request.name` from its file in `outcome.env`, or notes a file too
+/// large to be a variable.
+fn resolve(
+    request: FileRequest,
+    outcome: &mut Outcome,
+    read: &dyn Fn(&Path, u64) -> ReadResult,
+) -> Result<(), EnvFileError> {
+    let failed = |reason: String| EnvFileError::Read {
+        path: PathBuf::from(&request.path),
+        named_by: request.variable.clone(),
+        reason,
+    };
+    let content = match read(Path::new(&request.path), SECRET_FILE_LIMIT) {
+        Ok(content) => content,
+        // No variable can be this long: not a secret, but a file the app
+        // reads itself (a CA bundle). Leave it alone.
+        Err(ReadFailure::TooLarge) => {
+            let path = text(request.path.as_bytes());
+            outcome.too_large.push((request.variable, path));
+            return Ok(());
         }
+        Err(ReadFailure::Failed(reason)) => return Err(failed(reason)),
+    };
+    let value = strip_one_newline(&content);
+    if value.contains(&0) {
+        return Err(failed("it holds a NUL byte, which no variable can".to_owned()));
     }
-    if sources.from_files {
-        for request in file_requests(&env)? {
-            let content = match read(Path::new(&request.path), SECRET_FILE_LIMIT) {
-                Ok(content) => content,
-                // No variable can be this long: not a secret, but a file the
-                // app reads itself (a CA bundle). Leave it alone.
-                Err(ReadFailure::TooLarge) => {
-                    too_large.push((request.variable, text(request.path.as_bytes())));
-                    continue;
-                }
-                Err(ReadFailure::Failed(reason)) => {
-                    return Err(EnvFileError::Read {
-                        path: PathBuf::from(&request.path),
-                        named_by: request.variable,
-                        reason,
-                    });
-                }
-            };
-            let value = strip_one_newline(&content);
-            if value.contains(&0) {
-                return Err(EnvFileError::Read {
-                    path: PathBuf::from(&request.path),
-                    named_by: request.variable,
-                    reason: "it holds a NUL byte, which no variable can".to_owned(),
-                });
-            }
-            let new = entry(request.name.as_bytes(), value);
-            match find(&env, request.name.as_bytes()) {
-                // Set but empty counts as unset (see `file_requests`): the
-                // entry getenv would find is the one replaced.
-                Some(at) => env[at] = new,
-                None => env.push(new),
-            }
-            set.push((request.name, request.variable));
-        }
+    let new = entry(request.name.as_bytes(), value);
+    match find(&outcome.env, request.name.as_bytes()) {
+        // Set but empty counts as unset (see `file_requests`): the entry
+        // getenv would find is the one replaced.
+        Some(at) => outcome.env[at] = new,
+        None => outcome.env.push(new),
     }
-    Ok(Outcome {
-        env,
-        set,
-        too_large,
-    })
+    outcome.set.push((request.name, request.variable));
+    Ok(())
 }
 
 /// One `NAME` to set from a file.
