@@ -176,13 +176,16 @@ pub(crate) fn apply(
     Ok(outcome)
 }
 
+/// A variable from an env file: name, value, and the file.
+type FromEnvFile<'p> = (Vec<u8>, Vec<u8>, &'p Path);
+
 /// Every `--env-file`'s variables, in order; a name set again by a later
 /// line or file takes the later value.
 fn read_env_files<'p>(
     files: &'p [PathBuf],
     read: &dyn Fn(&Path, u64) -> ReadResult,
-) -> Result<Vec<(Vec<u8>, Vec<u8>, &'p Path)>, EnvFileError> {
-    let mut variables: Vec<(Vec<u8>, Vec<u8>, &Path)> = Vec::new();
+) -> Result<Vec<FromEnvFile<'p>>, EnvFileError> {
+    let mut variables: Vec<FromEnvFile<'_>> = Vec::new();
     for path in files {
         let text = read(path, ENV_FILE_LIMIT).map_err(|failure| EnvFileError::Read {
             path: path.clone(),
@@ -230,7 +233,9 @@ fn resolve(
     };
     let value = strip_one_newline(&content);
     if value.contains(&0) {
-        return Err(failed("it holds a NUL byte, which no variable can".to_owned()));
+        return Err(failed(
+            "it holds a NUL byte, which no variable can".to_owned(),
+        ));
     }
     let new = entry(request.name.as_bytes(), value);
     match find(&outcome.env, request.name.as_bytes()) {

@@ -207,23 +207,8 @@ pub(crate) fn check_all(
     let pipe = Arc::new(pipe);
     let mut pending = 0;
     for (at, target) in targets.iter().enumerate() {
-        let (mine, shared, pipe) = (target.clone(), results.clone(), pipe.clone());
-        let spawned = crate::sys::spawn_thread("rinit-probe", 64 << 10, move || {
-            let result = check(&mine, deadline, timeout);
-            if let Ok(mut results) = shared.lock() {
-                results[at] = Some(result);
-            }
-            let _ = nix::unistd::write(pipe.1.as_fd(), b"x");
-        });
-        match spawned {
-            Ok(_) => pending += 1,
-            // No thread to be had (a process limit): check it here.
-            Err(_) => {
-                let result = check(&targets[at], deadline, timeout);
-                if let Ok(mut results) = results.lock() {
-                    results[at] = Some(result);
-                }
-            }
+        if start_check(target, at, deadline, timeout, &results, &pipe) {
+            pending += 1;
         }
     }
     while pending > 0 {
@@ -247,6 +232,36 @@ pub(crate) fn check_all(
             .map(|r| r.unwrap_or(Err(Failure::TimedOut(timeout))))
             .collect(),
     )
+}
+
+/// Starts the check of `target` on a thread of its own, which puts the
+/// answer at `at` in `results` and writes a byte into `pipe` when it is in.
+/// Returns false when no thread could be had (a process limit): the check
+/// then ran here.
+fn start_check(
+    target: &Target,
+    at: usize,
+    deadline: Instant,
+    timeout: Duration,
+    results: &Arc<Mutex<Answers>>,
+    pipe: &Arc<(OwnedFd, OwnedFd)>,
+) -> bool {
+    let (mine, shared, pipe) = (target.clone(), results.clone(), pipe.clone());
+    let spawned = crate::sys::spawn_thread("rinit-probe", 64 << 10, move || {
+        let result = check(&mine, deadline, timeout);
+        if let Ok(mut results) = shared.lock() {
+            results[at] = Some(result);
+        }
+        let _ = nix::unistd::write(pipe.1.as_fd(), b"x");
+    });
+    if spawned.is_ok() {
+        return true;
+    }
+    let result = check(target, deadline, timeout);
+    if let Ok(mut results) = results.lock() {
+        results[at] = Some(result);
+    }
+    false
 }
 
 /// One target within `timeout`, on the calling thread: for a thread that

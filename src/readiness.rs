@@ -63,11 +63,7 @@ pub(crate) fn wait_for(
         let check = probe::check_all(targets, probe_timeout, Some(signals.as_fd()));
         let failing = match check {
             Checked::Done(results) => {
-                let failing: Vec<(Target, Failure)> = targets
-                    .iter()
-                    .zip(results)
-                    .filter_map(|(target, result)| result.err().map(|f| (target.clone(), f)))
-                    .collect();
+                let failing = failing(targets, results);
                 if failing.is_empty() {
                     info!("--wait-for: every target passes: starting the command");
                     return Ok(Gate::Open);
@@ -96,6 +92,15 @@ pub(crate) fn wait_for(
             );
         }
     }
+}
+
+/// The targets whose check failed, with why.
+fn failing(targets: &[Target], results: Vec<Result<(), Failure>>) -> Vec<(Target, Failure)> {
+    targets
+        .iter()
+        .zip(results)
+        .filter_map(|(target, result)| result.err().map(|f| (target.clone(), f)))
+        .collect()
 }
 
 /// Where READY=1 and STOPPING=1 go: the datagram socket `NOTIFY_SOCKET`
