@@ -166,15 +166,8 @@ pub(crate) enum ChildStopped {
 /// job-control signals count (Ctrl-Z's SIGTSTP, SIGTTIN and SIGTTOU for a
 /// background read or write): a SIGSTOP is someone's explicit wish for that
 /// process alone. PID 1 is nobody's job (and cannot stop itself from inside
-/// its namespace).
-///
-/// The same under every name: dumb-init's own terminal handling has this
-/// effect (it stops itself after passing the signal on); under tini the
-/// child stops and the shell waits for good, and after the terminal closes
-/// both stay stopped (a known gap of tini's that no script can rely on), so
-/// rinit keeps its fix there; catatonit's child blocks these signals (see
-/// `Personality::child_mask`), so Ctrl-Z stops nothing and this never comes
-/// up.
+/// its namespace). The whole story, under every name, is told once, in
+/// docs/how-it-works.md ("Job control").
 pub(crate) fn on_main_child_stopped(
     signal: i32,
     is_pid1: bool,

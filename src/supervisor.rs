@@ -363,11 +363,9 @@ impl Supervisor {
         }
     }
 
-    /// The main child was stopped. A terminal's Ctrl-Z stops the child's
-    /// group, which holds the terminal, but the shell that started rinit
-    /// waits for rinit's group: unless rinit stops too, the shell never gets
-    /// its prompt back. rinit stops with the child's signal, so the shell
-    /// reports the stop as it would without rinit.
+    /// The main child was stopped: as a shell's job, rinit stops too, with
+    /// the same signal (`policy::on_main_child_stopped`; the story is in
+    /// docs/how-it-works.md, "Job control").
     fn main_stopped(&mut self, signal: i32) {
         let Some(group) = self.group else { return };
         let in_foreground = !self.is_pid1 && sys::terminal_foreground() == Some(group.as_raw());
