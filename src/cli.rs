@@ -955,35 +955,17 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
 /// The long option a mistyped `--word` most likely meant: the one at the
 /// fewest single-character edits, if there are at most two and fewer than a
 /// third of the name's length (`--gracee` → `grace`, `--bogus` → nothing).
-/// rinit's own, not clap's `suggestions` feature: that one cost 8 KB of the
-/// static binary for the same answer.
-#[inline(never)]
+/// rinit's own rule over strsim's Levenshtein distance, not clap's
+/// `suggestions` feature: that one cost 8 KB of the static binary for the
+/// same answer.
 fn closest_long_option(typed: &str) -> Option<&'static str> {
     let word = typed.strip_prefix("--")?.split('=').next()?;
     OPTIONS
         .iter()
-        .map(|spec| (edit_distance(word, spec.long), spec.long))
+        .map(|spec| (strsim::levenshtein(word, spec.long), spec.long))
         .filter(|&(distance, long)| distance <= 2 && distance * 3 < long.len())
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, long)| long)
-}
-
-/// Levenshtein distance: insertions, deletions and substitutions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// clap's error in one line that names the option, in rinit's words. clap's
@@ -2060,10 +2042,6 @@ mod tests {
 
     #[test]
     fn suggestions_are_close_and_only_close() {
-        assert_eq!(edit_distance("grace", "grace"), 0);
-        assert_eq!(edit_distance("gracee", "grace"), 1);
-        assert_eq!(edit_distance("graec", "grace"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(closest_long_option("--gracee"), Some("grace"));
         assert_eq!(closest_long_option("--forwrd-to=all"), Some("forward-to"));
         assert_eq!(closest_long_option("--kil-after"), Some("kill-after"));
