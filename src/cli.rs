@@ -2108,11 +2108,11 @@ mod tests {
             let shorts = shorts.chain(arg.get_visible_short_aliases().unwrap_or_default());
             options.extend(shorts.map(|letter| format!("-{letter}")));
             options.extend(arg.get_long().map(|long| format!("--{long}")));
-            let spec = OPTIONS
+            let opt = OPTIONS
                 .iter()
                 .find(|s| s.long == arg.get_id().as_str())
                 .unwrap();
-            variables.extend(spec.env.map(str::to_owned));
+            variables.extend(opt.env.map(str::to_owned));
         }
         let defined: BTreeSet<String> = options.union(&variables).cloned().collect();
         let compare = |table: &str, documented: BTreeSet<String>, defined: &BTreeSet<String>| {
