@@ -1,22 +1,39 @@
 //! The command line and the environment, turned into a `Config`.
 //!
-//! `OPTIONS` is the one definition of every option: its letters, long name,
-//! value, variable and help line. The clap command is built from it (clap
-//! lexes and checks the command line and writes `--help`), the variable layer
-//! reads the same table, and a test checks the README's option table against
-//! it. Adding an option is a row in `OPTIONS`, a field in `Layer` and in
-//! `Config`, and the line in `Layer::set_value` or `Layer::set_flag` that
-//! says what it means. A command line with no option at all (`rinit -- CMD`)
-//! does not need clap and skips it (see `read_command_line`).
+//! `OPTIONS` is the one definition of every option, a row each: its long
+//! name and letters, its variable, its help line, and what it does
+//! (`Takes`: a switch, a level, a value or a list, each with the function
+//! that parses its text into the `Config`). The clap command is built from
+//! the rows (clap lexes and checks the command line and writes `--help`;
+//! its multi-line errors are rewritten as one line, see `describe`), the
+//! `RINIT_*` variables are read through the same rows, and a test checks
+//! the README's option and variable tables against them.
+//!
+//! Adding an option is a row in `OPTIONS` and its field in `Config`, with
+//! the field's default in `Config::defaults` (the compiler asks for it).
+//! How it reads and what wins go in this file's unit `tests`; what it does
+//! is tested through the binary as PID 1, in the `tests/` file of that
+//! behaviour. Its lines go in the README's option and variable tables,
+//! which `the_readme_documents_the_definition` holds to the rows. An option
+//! that cancels others says so in its row: `overrides` is clap's
+//! `overrides_with_all`, which keeps the last of `-g`, `-c` and
+//! `--forward-to`.
+//!
+//! Where a setting comes from, weakest first, each written over the one
+//! before: the defaults of the name rinit runs as (see `personality`), the
+//! peers' variables (`TINI_*`, `DUMB_INIT_*`, `CATATONIT_DEBUG`, read as the
+//! peers read them), the `RINIT_*` variables, the command line. A variable
+//! whose option is on the command line is checked but does not count, so
+//! that a list given there replaces the variable's rather than adding to
+//! it. A mistake on the command line is reported before one in a variable.
 //!
 //! The variables are read here rather than by clap's `env` feature: the
 //! peers' variables rank between `RINIT_*` and the defaults, an empty
 //! `RINIT_*` is an error while a `TINI_*` counts when merely set, and a list
 //! variable holds several items. None of that is clap's model.
 //!
-//! Where a setting comes from, strongest first: the command line, then the
-//! `RINIT_*` variable, then the peer's variable (`TINI_*`, `DUMB_INIT_*`),
-//! then the default of the name rinit was run as (see `personality`).
+//! A command line with no option at all (`rinit -- CMD`) does not need clap
+//! and skips it (see `read_command_line`).
 
 use crate::env_files::EnvSources;
 use crate::exit_status::parse_exit_code;
@@ -26,6 +43,7 @@ use crate::personality::Personality;
 use crate::policy::{ForwardTarget, Rewrites};
 use crate::probe::Target;
 use crate::signals::Signal;
+use Takes::{Level, List, Print, Switch, Value};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
@@ -103,313 +121,262 @@ pub struct UsageError {
     pub exit_code: i32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Opt {
-    Help,
-    Version,
-    License,
-    Verbose,
-    Group,
-    SingleChild,
-    ForwardTo,
-    Subreaper,
-    Pdeathsig,
-    WarnOnReap,
-    RemapExit,
-    Rewrite,
-    Pause,
-    Grace,
-    DrainSignal,
-    KillAfter,
-    StopDelay,
-    StopSuccess,
-    TerminationLog,
-    LogFormat,
-    EnvFile,
-    EnvFromFiles,
-    Probe,
-    ProbeTimeout,
-    WaitFor,
-    WaitTimeout,
-    ReadyWhen,
+impl Config {
+    /// Every setting as it is when nothing asks otherwise, under
+    /// `personality`'s name. `rewrites` starts empty: the peer's own rules
+    /// depend on where signals go, and are put under the user's once that is
+    /// settled (see `settings`).
+    fn defaults(personality: Personality) -> Config {
+        Config {
+            personality,
+            command: Vec::new(),
+            forward_to: personality.default_forward_target(),
+            subreaper: false,
+            pdeathsig: None,
+            warn_on_reap: false,
+            success_codes: BTreeSet::new(),
+            rewrites: Rewrites::default(),
+            pause: false,
+            grace: personality.default_grace(),
+            drain_signal: Signal::TERM,
+            kill_after: None,
+            stop_delay: None,
+            stop_success: false,
+            verbosity: 1,
+            log_filter: None,
+            log_format: LogFormat::default(),
+            termination_log: Some(PathBuf::from(TERMINATION_LOG)),
+            env_sources: EnvSources::default(),
+            probes: Vec::new(),
+            probe_timeout: PROBE_TIMEOUT,
+            wait_for: Vec::new(),
+            wait_timeout: WAIT_TIMEOUT,
+            ready_when: None,
+        }
+    }
 }
 
-/// What an option takes on the command line. Its variable, if it has one,
-/// takes the same in text.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Takes {
-    /// A flag; its variable is a boolean.
-    Nothing,
-    /// A flag counted on the command line (`-vvv`); its variable is a number.
-    Count,
-    /// One value (named for `--help`); given twice, the last one counts.
-    Value(&'static str),
-    /// A value that may be given again, adding to a list; its variable holds
-    /// the whole list, separated by commas or white space.
-    List(&'static str),
-}
-
-struct Spec {
-    opt: Opt,
-    short: Option<char>,
-    /// Further letters for the same option (catatonit's `-L` beside tini's
-    /// `-l`).
-    more_shorts: &'static [char],
+/// One option: how it is written, its variable, its help line, and what it
+/// does (see the module doc).
+#[derive(Clone, Copy)]
+struct Opt {
     long: &'static str,
-    takes: Takes,
+    short: Option<char>,
+    /// A second letter for the same option (catatonit's `-L` beside tini's
+    /// `-l`).
+    alias: Option<char>,
     env: Option<&'static str>,
     help: &'static str,
+    takes: Takes,
+    /// The options this one cancels when it comes after them, and that
+    /// cancel it when they do (clap's `overrides_with_all`).
+    overrides: &'static [&'static str],
+    /// The default `--help` shows under a name: the one that applies there,
+    /// not rinit's own (a unit test holds the two together).
+    shown_default: fn(Personality) -> Option<&'static str>,
 }
+
+/// Parses one value, or one item of a list, into the `Config`. The error
+/// says what is wrong with the text; the caller names the option or
+/// variable.
+type Update = fn(&mut Config, &str) -> Result<(), String>;
+
+/// What an option takes on the command line, and what it does with it. Its
+/// variable, if it has one, takes the same in text.
+#[derive(Clone, Copy)]
+enum Takes {
+    /// A flag that prints something instead of running; it sets nothing
+    /// and has no variable.
+    Print(fn(Personality) -> Invocation),
+    /// A flag; its variable is a boolean.
+    Switch(fn(&mut Config, bool)),
+    /// A level: on the command line the flag counted from 1 up (`-vv` is
+    /// 3), in its variable a number.
+    Level(fn(&mut Config, u8)),
+    /// One value (named for `--help`); given twice, the last one counts.
+    Value(&'static str, Update),
+    /// A value that may be given again, each time one more item of a list;
+    /// its variable holds the whole list, separated by commas or white
+    /// space.
+    List(&'static str, Update),
+}
+
+impl Opt {
+    const fn new(long: &'static str, takes: Takes) -> Opt {
+        Opt {
+            long,
+            short: None,
+            alias: None,
+            env: None,
+            help: "",
+            takes,
+            overrides: &[],
+            shown_default: no_default,
+        }
+    }
+
+    const fn short(self, letter: char) -> Opt {
+        Opt {
+            short: Some(letter),
+            ..self
+        }
+    }
+
+    const fn alias(self, letter: char) -> Opt {
+        Opt {
+            alias: Some(letter),
+            ..self
+        }
+    }
+
+    const fn env(self, var: &'static str) -> Opt {
+        Opt {
+            env: Some(var),
+            ..self
+        }
+    }
+
+    const fn help(self, help: &'static str) -> Opt {
+        Opt { help, ..self }
+    }
+
+    const fn overrides(self, overrides: &'static [&'static str]) -> Opt {
+        Opt { overrides, ..self }
+    }
+
+    const fn shows_default(self, shown_default: fn(Personality) -> Option<&'static str>) -> Opt {
+        Opt {
+            shown_default,
+            ..self
+        }
+    }
+}
+
+fn no_default(_: Personality) -> Option<&'static str> {
+    None
+}
+
+/// Whether signals go to the process group when nothing says otherwise.
+fn groups(personality: Personality) -> bool {
+    personality.default_forward_target() == ForwardTarget::Group
+}
+
+/// Zero is off, as for `timeout -k 0`: a SIGKILL together with the SIGTERM,
+/// or a hold of no time, is never what anyone asks for.
+fn unless_zero(delay: Duration) -> Option<Duration> {
+    Some(delay).filter(|delay| !delay.is_zero())
+}
+
+/// Who receives forwarded signals: the last of these on the command line.
+const FORWARDING: &[&str] = &["group", "single-child", "forward-to"];
 
 /// Every option, in the order of `--help`. The flags of tini (`-s -p -v -w
 /// -g -e -l`), dumb-init (`-c -r -v -V`) and catatonit (`-g -P -L -V`) do not
 /// clash, so all of them live here under every name rinit runs as.
-const OPTIONS: &[Spec] = &[
-    Spec {
-        opt: Opt::Group,
-        short: Some('g'),
-        more_shorts: &[],
-        long: "group",
-        takes: Takes::Nothing,
-        env: None,
-        help: "forward signals to the child's process group (same as --forward-to group)",
-    },
-    Spec {
-        opt: Opt::SingleChild,
-        short: Some('c'),
-        more_shorts: &[],
-        long: "single-child",
-        takes: Takes::Nothing,
-        env: None,
-        help: "forward signals to the child alone (same as --forward-to child)",
-    },
-    Spec {
-        opt: Opt::ForwardTo,
-        short: None,
-        more_shorts: &[],
-        long: "forward-to",
-        takes: Takes::Value("TARGET"),
-        env: Some("RINIT_FORWARD_TO"),
-        help: "child, group or all: who receives forwarded signals; all reaches every process in the container as PID 1, rinit's own descendants otherwise",
-    },
-    Spec {
-        opt: Opt::Grace,
-        short: None,
-        more_shorts: &[],
-        long: "grace",
-        takes: Takes::Value("DURATION"),
-        env: Some("RINIT_GRACE"),
-        help: "after the child exits, how long the others get to exit before SIGKILL",
-    },
-    Spec {
-        opt: Opt::DrainSignal,
-        short: None,
-        more_shorts: &[],
-        long: "drain-signal",
-        takes: Takes::Value("SIG"),
-        env: Some("RINIT_DRAIN_SIGNAL"),
-        help: "signal sent to the others when the child exits",
-    },
-    Spec {
-        opt: Opt::KillAfter,
-        short: None,
-        more_shorts: &[],
-        long: "kill-after",
-        takes: Takes::Value("DURATION"),
-        env: Some("RINIT_KILL_AFTER"),
-        help: "SIGKILL the target if the child still runs this long after a SIGTERM/SIGINT from outside was forwarded (as -r rewrote it); 0: off",
-    },
-    Spec {
-        opt: Opt::StopDelay,
-        short: None,
-        more_shorts: &[],
-        long: "stop-delay",
-        takes: Takes::Value("DURATION"),
-        env: Some("RINIT_STOP_DELAY"),
-        help: "hold the first SIGTERM this long before forwarding it (a 2nd SIGTERM or a SIGINT ends the hold); 0: off",
-    },
-    Spec {
-        opt: Opt::Rewrite,
-        short: Some('r'),
-        more_shorts: &[],
-        long: "rewrite",
-        takes: Takes::List("FROM:TO"),
-        env: Some("RINIT_REWRITE"),
-        help: "forward signal FROM as TO; TO 0 drops it (repeatable)",
-    },
-    Spec {
-        opt: Opt::RemapExit,
-        short: Some('e'),
-        more_shorts: &[],
-        long: "remap-exit",
-        takes: Takes::List("CODE"),
-        env: Some("RINIT_REMAP_EXIT"),
-        help: "exit 0 when the child's exit code (or 128+N) is CODE (repeatable)",
-    },
-    Spec {
-        opt: Opt::StopSuccess,
-        short: None,
-        more_shorts: &[],
-        long: "stop-success",
-        takes: Takes::Nothing,
-        env: Some("RINIT_STOP_SUCCESS"),
-        help: "exit 0 when the child dies of a SIGTERM/SIGINT rinit forwarded, or exits 128+N for it",
-    },
-    Spec {
-        opt: Opt::Subreaper,
-        short: Some('s'),
-        more_shorts: &[],
-        long: "subreaper",
-        takes: Takes::Nothing,
-        env: Some("RINIT_SUBREAPER"),
-        help: "register as child subreaper (automatic when not PID 1)",
-    },
-    Spec {
-        opt: Opt::Pdeathsig,
-        short: Some('p'),
-        more_shorts: &[],
-        long: "pdeathsig",
-        takes: Takes::Value("SIG"),
-        env: Some("RINIT_PDEATHSIG"),
-        help: "signal rinit receives (and forwards) when its parent dies",
-    },
-    Spec {
-        opt: Opt::WarnOnReap,
-        short: Some('w'),
-        more_shorts: &[],
-        long: "warn-on-reap",
-        takes: Takes::Nothing,
-        env: Some("RINIT_WARN_ON_REAP"),
-        help: "warn about every reaped process that is not the child",
-    },
-    Spec {
-        opt: Opt::Pause,
-        short: Some('P'),
-        more_shorts: &[],
-        long: "pause",
-        takes: Takes::Nothing,
-        env: Some("RINIT_PAUSE"),
-        help: "run no command: reap until SIGTERM or SIGINT, then exit 0",
-    },
-    Spec {
-        opt: Opt::TerminationLog,
-        short: None,
-        more_shorts: &[],
-        long: "termination-log",
-        takes: Takes::Value("PATH"),
-        env: Some("RINIT_TERMINATION_LOG"),
-        help: "on a failed exit, write why to PATH if it is an empty regular file (never procfs, sysfs or cgroupfs); off: never",
-    },
-    Spec {
-        opt: Opt::LogFormat,
-        short: None,
-        more_shorts: &[],
-        long: "log-format",
-        takes: Takes::Value("FORMAT"),
-        env: Some("RINIT_LOG_FORMAT"),
-        help: "text or json: json writes each log line as one JSON object",
-    },
-    Spec {
-        opt: Opt::Probe,
-        short: None,
-        more_shorts: &[],
-        long: "probe",
-        takes: Takes::List("TARGET"),
-        // No variable: one set in an image's environment would turn the
-        // app's own rinit into a probe.
-        env: None,
-        help: "run no command: check TARGET once, exit 0 if it passes, 1 if not (HEALTHCHECK); repeatable",
-    },
-    Spec {
-        opt: Opt::ProbeTimeout,
-        short: None,
-        more_shorts: &[],
-        long: "probe-timeout",
-        takes: Takes::Value("DURATION"),
-        env: Some("RINIT_PROBE_TIMEOUT"),
-        help: "how long one check of the targets may take [800ms]",
-    },
-    Spec {
-        opt: Opt::WaitFor,
-        short: None,
-        more_shorts: &[],
-        long: "wait-for",
-        takes: Takes::List("TARGET"),
-        env: Some("RINIT_WAIT_FOR"),
-        help: "start the command only once TARGET passes; repeatable",
-    },
-    Spec {
-        opt: Opt::WaitTimeout,
-        short: None,
-        more_shorts: &[],
-        long: "wait-timeout",
-        takes: Takes::Value("DURATION"),
-        env: Some("RINIT_WAIT_TIMEOUT"),
-        help: "how long --wait-for waits before giving up with exit 1 [60s]",
-    },
-    Spec {
-        opt: Opt::ReadyWhen,
-        short: None,
-        more_shorts: &[],
-        long: "ready-when",
-        takes: Takes::Value("TARGET"),
-        env: Some("RINIT_READY_WHEN"),
-        help: "send READY=1 to $NOTIFY_SOCKET once TARGET passes (systemd, podman --sdnotify)",
-    },
-    Spec {
-        opt: Opt::EnvFile,
-        short: None,
-        more_shorts: &[],
-        long: "env-file",
-        takes: Takes::List("PATH"),
-        env: Some("RINIT_ENV_FILE"),
-        help: "add the variables of this file (KEY=VALUE lines) to the command's environment; the environment wins",
-    },
-    Spec {
-        opt: Opt::EnvFromFiles,
-        short: None,
-        more_shorts: &[],
-        long: "env-from-files",
-        takes: Takes::Nothing,
-        env: Some("RINIT_ENV_FROM_FILES"),
-        help: "set NAME to the content of the file that NAME_FILE or FILE__NAME names (secrets)",
-    },
-    Spec {
-        opt: Opt::Verbose,
-        short: Some('v'),
-        more_shorts: &[],
-        long: "verbose",
-        takes: Takes::Count,
-        env: Some("RINIT_VERBOSITY"),
-        help: "log more to stderr: -v info, -vv debug, -vvv trace (variable: 0-4)",
-    },
-    Spec {
-        opt: Opt::Help,
-        short: Some('h'),
-        more_shorts: &[],
-        long: "help",
-        takes: Takes::Nothing,
-        env: None,
-        help: "print this help",
-    },
-    Spec {
-        opt: Opt::Version,
-        short: Some('V'),
-        more_shorts: &[],
-        long: "version",
-        takes: Takes::Nothing,
-        env: None,
-        help: "print the version",
-    },
-    Spec {
-        opt: Opt::License,
-        short: Some('l'),
-        more_shorts: &['L'],
-        long: "license",
-        takes: Takes::Nothing,
-        env: None,
-        help: "print the licence",
-    },
+const OPTIONS: &[Opt] = &[
+    Opt::new("group", Switch(|c, _| c.forward_to = ForwardTarget::Group))
+        .short('g')
+        .overrides(FORWARDING)
+        .shows_default(|p| groups(p).then_some("yes"))
+        .help("forward signals to the child's process group (same as --forward-to group)"),
+    Opt::new("single-child", Switch(|c, _| c.forward_to = ForwardTarget::Child))
+        .short('c')
+        .overrides(FORWARDING)
+        .shows_default(|p| (!groups(p)).then_some("yes"))
+        .help("forward signals to the child alone (same as --forward-to child)"),
+    Opt::new("forward-to", Value("TARGET", |c, v| ForwardTarget::parse(v).map(|t| c.forward_to = t)))
+        .env("RINIT_FORWARD_TO")
+        .overrides(FORWARDING)
+        .shows_default(|p| Some(if groups(p) { "group" } else { "child" }))
+        .help("child, group or all: who receives forwarded signals; all reaches every process in the container as PID 1, rinit's own descendants otherwise"),
+    Opt::new("grace", Value("DURATION", |c, v| parse_duration(v).map(|d| c.grace = d)))
+        .env("RINIT_GRACE")
+        .shows_default(|p| Some(if p == Personality::Rinit { "5s" } else { "0: exit at once, as the peer does" }))
+        .help("after the child exits, how long the others get to exit before SIGKILL"),
+    Opt::new("drain-signal", Value("SIG", |c, v| parse_signal_but_sigchld(v).map(|s| c.drain_signal = s)))
+        .env("RINIT_DRAIN_SIGNAL")
+        .shows_default(|_| Some("SIGTERM"))
+        .help("signal sent to the others when the child exits"),
+    Opt::new("kill-after", Value("DURATION", |c, v| parse_duration(v).map(|d| c.kill_after = unless_zero(d))))
+        .env("RINIT_KILL_AFTER")
+        .shows_default(|_| Some("off"))
+        .help("SIGKILL the target if the child still runs this long after a SIGTERM/SIGINT from outside was forwarded (as -r rewrote it); 0: off"),
+    Opt::new("stop-delay", Value("DURATION", |c, v| parse_duration(v).map(|d| c.stop_delay = unless_zero(d))))
+        .env("RINIT_STOP_DELAY")
+        .shows_default(|_| Some("off"))
+        .help("hold the first SIGTERM this long before forwarding it (a 2nd SIGTERM or a SIGINT ends the hold); 0: off"),
+    Opt::new("rewrite", List("FROM:TO", |c, v| Rewrites::parse_rule(v).map(|(from, to)| c.rewrites.set(from, to))))
+        .short('r')
+        .env("RINIT_REWRITE")
+        .help("forward signal FROM as TO; TO 0 drops it (repeatable)"),
+    Opt::new("remap-exit", List("CODE", |c, v| parse_exit_code(v).map(|code| c.success_codes.extend([code]))))
+        .short('e')
+        .env("RINIT_REMAP_EXIT")
+        .help("exit 0 when the child's exit code (or 128+N) is CODE (repeatable)"),
+    Opt::new("stop-success", Switch(|c, on| c.stop_success = on))
+        .env("RINIT_STOP_SUCCESS")
+        .help("exit 0 when the child dies of a SIGTERM/SIGINT rinit forwarded, or exits 128+N for it"),
+    Opt::new("subreaper", Switch(|c, on| c.subreaper = on))
+        .short('s')
+        .env("RINIT_SUBREAPER")
+        .help("register as child subreaper (automatic when not PID 1)"),
+    Opt::new("pdeathsig", Value("SIG", |c, v| parse_signal_but_sigchld(v).map(|s| c.pdeathsig = Some(s))))
+        .short('p')
+        .env("RINIT_PDEATHSIG")
+        .help("signal rinit receives (and forwards) when its parent dies"),
+    Opt::new("warn-on-reap", Switch(|c, on| c.warn_on_reap = on))
+        .short('w')
+        .env("RINIT_WARN_ON_REAP")
+        .help("warn about every reaped process that is not the child"),
+    Opt::new("pause", Switch(|c, on| c.pause = on))
+        .short('P')
+        .env("RINIT_PAUSE")
+        .help("run no command: reap until SIGTERM or SIGINT, then exit 0"),
+    Opt::new("termination-log", Value("PATH", |c, v| parse_termination_log(v).map(|path| c.termination_log = path)))
+        .env("RINIT_TERMINATION_LOG")
+        .shows_default(|_| Some(TERMINATION_LOG))
+        .help("on a failed exit, write why to PATH if it is an empty regular file (never procfs, sysfs or cgroupfs); off: never"),
+    Opt::new("log-format", Value("FORMAT", |c, v| LogFormat::parse(v).map(|f| c.log_format = f)))
+        .env("RINIT_LOG_FORMAT")
+        .shows_default(|_| Some("text"))
+        .help("text or json: json writes each log line as one JSON object"),
+    // No variable: one set in an image's environment would turn the app's
+    // own rinit into a probe.
+    Opt::new("probe", List("TARGET", |c, v| parse_target(v).map(|t| c.probes.push(t))))
+        .help("run no command: check TARGET once, exit 0 if it passes, 1 if not (HEALTHCHECK); repeatable"),
+    Opt::new("probe-timeout", Value("DURATION", |c, v| parse_positive_duration(v).map(|d| c.probe_timeout = d)))
+        .env("RINIT_PROBE_TIMEOUT")
+        .help("how long one check of the targets may take [800ms]"),
+    Opt::new("wait-for", List("TARGET", |c, v| parse_target(v).map(|t| c.wait_for.push(t))))
+        .env("RINIT_WAIT_FOR")
+        .help("start the command only once TARGET passes; repeatable"),
+    Opt::new("wait-timeout", Value("DURATION", |c, v| parse_positive_duration(v).map(|d| c.wait_timeout = d)))
+        .env("RINIT_WAIT_TIMEOUT")
+        .help("how long --wait-for waits before giving up with exit 1 [60s]"),
+    Opt::new("ready-when", Value("TARGET", |c, v| parse_target(v).map(|t| c.ready_when = Some(t))))
+        .env("RINIT_READY_WHEN")
+        .help("send READY=1 to $NOTIFY_SOCKET once TARGET passes (systemd, podman --sdnotify)"),
+    Opt::new("env-file", List("PATH", |c, v| parse_env_file_path(v).map(|p| c.env_sources.files.push(p))))
+        .env("RINIT_ENV_FILE")
+        .help("add the variables of this file (KEY=VALUE lines) to the command's environment; the environment wins"),
+    Opt::new("env-from-files", Switch(|c, on| c.env_sources.from_files = on))
+        .env("RINIT_ENV_FROM_FILES")
+        .help("set NAME to the content of the file that NAME_FILE or FILE__NAME names (secrets)"),
+    // Trace (4) is the most there is; more changes nothing.
+    Opt::new("verbose", Level(|c, level| c.verbosity = level.min(4)))
+        .short('v')
+        .env("RINIT_VERBOSITY")
+        .help("log more to stderr: -v info, -vv debug, -vvv trace (variable: 0-4)"),
+    Opt::new("help", Print(|p| Invocation::Help(command(p).render_help().to_string())))
+        .short('h')
+        .help("print this help"),
+    Opt::new("version", Print(|p| Invocation::Version { line: p.version_line(), to_stderr: p.version_on_stderr() }))
+        .short('V')
+        .help("print the version"),
+    Opt::new("license", Print(|_| Invocation::License))
+        .short('l')
+        .alias('L')
+        .help("print the licence"),
 ];
 
 /// `--probe-timeout`'s default: inside Kubernetes' default probe time-out
@@ -431,37 +398,30 @@ const LOG_VARIABLE: &str = "RINIT_LOG";
 /// The clap id of the command and its arguments.
 const COMMAND: &str = "command";
 
-impl Spec {
+impl Opt {
     /// This option as clap sees it under `personality`'s name; its id is its
     /// long name.
     fn arg(&self, personality: Personality) -> Arg {
         let mut help = self.help.to_owned();
-        if let Some(default) = default_shown(self.opt, personality) {
+        if let Some(default) = (self.shown_default)(personality) {
             help.push_str(&format!(" [default: {default}]"));
         }
         if let Some(var) = self.env {
             help.push_str(&format!(" [env {var}]"));
         }
+        // An option given again replaces itself (`args_override_self`).
+        let others = self.overrides.iter().filter(|&&id| id != self.long);
         let arg = Arg::new(self.long)
             .long(self.long)
             .short(self.short)
-            .visible_short_aliases(self.more_shorts.iter().copied())
+            .visible_short_aliases(self.alias)
+            .overrides_with_all(others.copied())
             .help(help);
         match self.takes {
-            Takes::Nothing => arg.action(ArgAction::SetTrue),
-            Takes::Count => arg.action(ArgAction::Count),
-            Takes::Value(name) | Takes::List(name) => arg
-                .value_name(name)
-                .action(if matches!(self.takes, Takes::List(_)) {
-                    ArgAction::Append
-                } else {
-                    ArgAction::Set
-                })
-                // Raw bytes: rinit checks the value itself, naming the option.
-                .value_parser(value_parser!(OsString))
-                // As with getopt, an option's value is the next word,
-                // whatever it looks like (`-e -1` is an error about -1).
-                .allow_hyphen_values(true),
+            Print(_) | Switch(_) => arg.action(ArgAction::SetTrue),
+            Level(_) => arg.action(ArgAction::Count),
+            Value(name, _) => with_value(arg, name, ArgAction::Set),
+            List(name, _) => with_value(arg, name, ArgAction::Append),
         }
     }
 
@@ -472,27 +432,48 @@ impl Spec {
             None => format!("--{}", self.long),
         }
     }
+
+    /// One value from the command line into `config`.
+    fn take_value(&self, update: Update, raw: &OsStr, config: &mut Config) -> Result<(), String> {
+        let name = self.name();
+        let text = raw
+            .to_str()
+            .ok_or_else(|| format!("{name}: the value is not valid UTF-8"))?;
+        update(config, text).map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// The text of its variable `var` into `config`.
+    fn read_variable(&self, var: &str, text: &str, config: &mut Config) -> Result<(), String> {
+        let result = match self.takes {
+            Print(_) => Ok(()),
+            Switch(set) => parse_bool(text).map(|on| set(config, on)),
+            Level(set) => parse_verbosity(text).map(|level| set(config, level)),
+            Value(_, update) => update(config, text),
+            // Commas or white space separate the items.
+            List(_, update) => {
+                let mut items = text
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|item| !item.is_empty())
+                    .peekable();
+                if items.peek().is_none() {
+                    return Err(format!("{var} holds separators but no item"));
+                }
+                items.try_for_each(|item| update(config, item))
+            }
+        };
+        result.map_err(|e| format!("{var}: {e}"))
+    }
 }
 
-/// The default `--help` shows for an option under `personality`'s name:
-/// the one that applies there, not rinit's own (see `personality`; a unit
-/// test holds the two together).
-fn default_shown(opt: Opt, personality: Personality) -> Option<&'static str> {
-    let rinit = personality == Personality::Rinit;
-    let groups = personality.default_forward_target() == ForwardTarget::Group;
-    Some(match opt {
-        Opt::Group if groups => "yes",
-        Opt::SingleChild if !groups => "yes",
-        Opt::ForwardTo if groups => "group",
-        Opt::ForwardTo => "child",
-        Opt::Grace if rinit => "5s",
-        Opt::Grace => "0: exit at once, as the peer does",
-        Opt::DrainSignal => "SIGTERM",
-        Opt::KillAfter | Opt::StopDelay => "off",
-        Opt::TerminationLog => TERMINATION_LOG,
-        Opt::LogFormat => "text",
-        _ => return None,
-    })
+/// `arg` taking a value, named `name` in `--help`.
+fn with_value(arg: Arg, name: &'static str, action: ArgAction) -> Arg {
+    arg.value_name(name)
+        .action(action)
+        // Raw bytes: rinit checks the value itself, naming the option.
+        .value_parser(value_parser!(OsString))
+        // As with getopt, an option's value is the next word, whatever it
+        // looks like (`-e -1` is an error about -1).
+        .allow_hyphen_values(true)
 }
 
 /// The header and exit codes of `--help` under `personality`'s name. Under
@@ -581,126 +562,7 @@ fn command(personality: Personality) -> Command {
         );
     OPTIONS
         .iter()
-        .fold(command, |command, spec| command.arg(spec.arg(personality)))
-}
-
-/// One layer of settings: the command line, or one family of variables.
-#[derive(Debug, Default, PartialEq)]
-struct Layer {
-    forward_to: Option<ForwardTarget>,
-    subreaper: Option<bool>,
-    pdeathsig: Option<Signal>,
-    warn_on_reap: Option<bool>,
-    success_codes: Option<Vec<u8>>,
-    rewrites: Option<Vec<(Signal, Option<Signal>)>>,
-    pause: Option<bool>,
-    grace: Option<Duration>,
-    drain_signal: Option<Signal>,
-    kill_after: Option<Duration>,
-    stop_delay: Option<Duration>,
-    stop_success: Option<bool>,
-    verbosity: Option<u8>,
-    /// `Some(None)`: turned off.
-    termination_log: Option<Option<PathBuf>>,
-    log_format: Option<LogFormat>,
-    env_files: Option<Vec<PathBuf>>,
-    env_from_files: Option<bool>,
-    probes: Option<Vec<Target>>,
-    probe_timeout: Option<Duration>,
-    wait_for: Option<Vec<Target>>,
-    wait_timeout: Option<Duration>,
-    ready_when: Option<Target>,
-}
-
-impl Layer {
-    /// Fills what `self` leaves unset from `weaker`.
-    fn over(self, weaker: Layer) -> Layer {
-        Layer {
-            forward_to: self.forward_to.or(weaker.forward_to),
-            subreaper: self.subreaper.or(weaker.subreaper),
-            pdeathsig: self.pdeathsig.or(weaker.pdeathsig),
-            warn_on_reap: self.warn_on_reap.or(weaker.warn_on_reap),
-            success_codes: self.success_codes.or(weaker.success_codes),
-            rewrites: self.rewrites.or(weaker.rewrites),
-            pause: self.pause.or(weaker.pause),
-            grace: self.grace.or(weaker.grace),
-            drain_signal: self.drain_signal.or(weaker.drain_signal),
-            kill_after: self.kill_after.or(weaker.kill_after),
-            stop_delay: self.stop_delay.or(weaker.stop_delay),
-            stop_success: self.stop_success.or(weaker.stop_success),
-            verbosity: self.verbosity.or(weaker.verbosity),
-            termination_log: self.termination_log.or(weaker.termination_log),
-            log_format: self.log_format.or(weaker.log_format),
-            env_files: self.env_files.or(weaker.env_files),
-            env_from_files: self.env_from_files.or(weaker.env_from_files),
-            probes: self.probes.or(weaker.probes),
-            probe_timeout: self.probe_timeout.or(weaker.probe_timeout),
-            wait_for: self.wait_for.or(weaker.wait_for),
-            wait_timeout: self.wait_timeout.or(weaker.wait_timeout),
-            ready_when: self.ready_when.or(weaker.ready_when),
-        }
-    }
-
-    /// Records one value-taking option or variable. List options append, so
-    /// a repeated flag accumulates.
-    fn set_value(&mut self, opt: Opt, text: &str) -> Result<(), String> {
-        match opt {
-            Opt::ForwardTo => self.forward_to = Some(ForwardTarget::parse(text)?),
-            Opt::Grace => self.grace = Some(parse_duration(text)?),
-            Opt::KillAfter => self.kill_after = Some(parse_duration(text)?),
-            Opt::StopDelay => self.stop_delay = Some(parse_duration(text)?),
-            Opt::TerminationLog => self.termination_log = Some(parse_termination_log(text)?),
-            Opt::LogFormat => self.log_format = Some(LogFormat::parse(text)?),
-            Opt::DrainSignal => self.drain_signal = Some(parse_signal_but_sigchld(text)?),
-            Opt::Pdeathsig => self.pdeathsig = Some(parse_signal_but_sigchld(text)?),
-            Opt::Rewrite => self
-                .rewrites
-                .get_or_insert_with(Vec::new)
-                .push(Rewrites::parse_rule(text)?),
-            Opt::Probe => self
-                .probes
-                .get_or_insert_with(Vec::new)
-                .push(parse_target(text)?),
-            Opt::WaitFor => self
-                .wait_for
-                .get_or_insert_with(Vec::new)
-                .push(parse_target(text)?),
-            Opt::ReadyWhen => self.ready_when = Some(parse_target(text)?),
-            Opt::ProbeTimeout => self.probe_timeout = Some(parse_positive_duration(text)?),
-            Opt::WaitTimeout => self.wait_timeout = Some(parse_positive_duration(text)?),
-            Opt::EnvFile => self
-                .env_files
-                .get_or_insert_with(Vec::new)
-                .push(parse_env_file_path(text)?),
-            Opt::RemapExit => self
-                .success_codes
-                .get_or_insert_with(Vec::new)
-                .push(parse_exit_code(text)?),
-            _ => unreachable!("{opt:?} takes no value"),
-        }
-        Ok(())
-    }
-
-    fn set_flag(&mut self, opt: Opt, on: bool) {
-        match opt {
-            Opt::Group => self.forward_to = Some(ForwardTarget::Group),
-            Opt::SingleChild => self.forward_to = Some(ForwardTarget::Child),
-            Opt::Subreaper => self.subreaper = Some(on),
-            Opt::WarnOnReap => self.warn_on_reap = Some(on),
-            Opt::Pause => self.pause = Some(on),
-            Opt::StopSuccess => self.stop_success = Some(on),
-            Opt::EnvFromFiles => self.env_from_files = Some(on),
-            // Answered before any layer matters.
-            Opt::Help | Opt::Version | Opt::License => {}
-            _ => unreachable!("{opt:?} is not a plain flag"),
-        }
-    }
-
-    /// The `-v` count, or the level of its variable: 0 errors ... 4 trace.
-    fn set_verbosity(&mut self, level: u8) {
-        // Trace (4) is the most there is; more changes nothing.
-        self.verbosity = Some(level.min(4));
-    }
+        .fold(command, |command, opt| command.arg(opt.arg(personality)))
 }
 
 /// Parses `argv` (with `argv[0]`) and the environment, given as a lookup.
@@ -715,104 +577,88 @@ pub fn parse(
         message: crate::logging::printable(message.as_bytes()),
         exit_code: crate::exit_status::usage_exit_code(personality),
     };
-
-    let (cli, command) = match read_command_line(personality, argv).map_err(fail)? {
-        CommandLine::Run(cli, command) => (cli, command),
+    let (matches, command) = match read_command_line(personality, argv).map_err(fail)? {
+        CommandLine::Run(matches, command) => (*matches, command),
         CommandLine::Print(invocation) => return Ok(invocation),
     };
-
-    let rinit_env = rinit_variables(env).map_err(fail)?;
-    let peer_env = peer_variables(env).map_err(fail)?;
-    // Which of the two asked for pause mode, for the message below.
-    let pause_by_variable = cli.pause.is_none();
-    let merged = cli.over(rinit_env).over(peer_env);
-
-    let pause = merged.pause.unwrap_or(false);
-    let probes = merged.probes.unwrap_or_default();
-    if !probes.is_empty() && (pause || !command.is_empty()) {
-        return Err(fail(
-            "--probe checks its targets and exits: it runs no command and cannot --pause"
-                .to_owned(),
-        ));
-    }
-    if merged.ready_when.is_some() && env(NOTIFY_SOCKET).is_none_or(|s| s.is_empty()) {
-        return Err(fail(format!(
-            "--ready-when has nowhere to send READY=1: {NOTIFY_SOCKET} is not set (systemd and podman --sdnotify=container set it)"
-        )));
-    }
-    if pause && !command.is_empty() {
-        return Err(fail(
-            if pause_by_variable {
-                "RINIT_PAUSE asks for no command, but one was given (unset RINIT_PAUSE to run it)"
-            } else {
-                "--pause runs no command, but one was given"
-            }
-            .to_owned(),
-        ));
-    }
-    if !pause && probes.is_empty() && command.is_empty() {
-        return Err(fail(format!(
-            "no command given (usage: {} [OPTIONS] [--] COMMAND [ARGS...]; try --help)",
-            personality.name()
-        )));
-    }
-    if command.first().is_some_and(|c| c.is_empty()) {
-        return Err(fail("the command is an empty string".to_owned()));
-    }
-    let forward_to = merged
-        .forward_to
-        .unwrap_or(personality.default_forward_target());
-    let mut rewrites = Rewrites::default();
-    for &(from, to) in personality.default_rewrites(forward_to) {
-        rewrites.set(from, to);
-    }
-    for (from, to) in merged.rewrites.unwrap_or_default() {
-        rewrites.set(from, to);
-    }
-    Ok(Invocation::Run(Box::new(Config {
-        personality,
-        command,
-        forward_to,
-        subreaper: merged.subreaper.unwrap_or(false),
-        pdeathsig: merged.pdeathsig,
-        warn_on_reap: merged.warn_on_reap.unwrap_or(false),
-        success_codes: merged
-            .success_codes
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        rewrites,
-        pause,
-        grace: merged.grace.unwrap_or(personality.default_grace()),
-        drain_signal: merged.drain_signal.unwrap_or(Signal::TERM),
-        // Zero is off, as for --stop-delay and `timeout -k 0`: a SIGKILL
-        // together with the SIGTERM is never what anyone asks for.
-        kill_after: merged.kill_after.filter(|delay| !delay.is_zero()),
-        stop_delay: merged.stop_delay.filter(|delay| !delay.is_zero()),
-        stop_success: merged.stop_success.unwrap_or(false),
-        verbosity: merged.verbosity.unwrap_or(1),
-        log_filter: log_filter(env).map_err(fail)?,
-        log_format: merged.log_format.unwrap_or_default(),
-        termination_log: merged
-            .termination_log
-            .unwrap_or_else(|| Some(PathBuf::from(TERMINATION_LOG))),
-        env_sources: EnvSources {
-            files: merged.env_files.unwrap_or_default(),
-            from_files: merged.env_from_files.unwrap_or(false),
-        },
-        probes,
-        probe_timeout: merged.probe_timeout.unwrap_or(PROBE_TIMEOUT),
-        wait_for: merged.wait_for.unwrap_or_default(),
-        wait_timeout: merged.wait_timeout.unwrap_or(WAIT_TIMEOUT),
-        ready_when: merged.ready_when,
-    })))
+    let mut config = settings(personality, &matches, argv, env).map_err(fail)?;
+    // Which asked for pause mode, for the message.
+    let pause_by_variable = !on_command_line(&matches, "pause");
+    check_what_runs(&config, &command, pause_by_variable, env).map_err(fail)?;
+    config.command = command;
+    config.log_filter = log_filter(env).map_err(fail)?;
+    Ok(Invocation::Run(Box::new(config)))
 }
 
-/// What the command line says: the settings and the command, or something
-/// to print instead of running.
+/// The settings, from the weakest source to the strongest (see the module
+/// doc).
+fn settings(
+    personality: Personality,
+    matches: &ArgMatches,
+    argv: &[OsString],
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<Config, String> {
+    let mut config = Config::defaults(personality);
+    peer_variables(env, &mut config);
+    let variables = rinit_variables(env, matches, &mut config);
+    apply_command_line(matches, argv, &mut config)?;
+    variables?;
+    // The peer's rules for job-control signals depend on where signals go;
+    // the user's own rules come over them.
+    let own_rules = std::mem::take(&mut config.rewrites);
+    for &(from, to) in personality.default_rewrites(config.forward_to) {
+        config.rewrites.set(from, to);
+    }
+    for (from, to) in own_rules.rules() {
+        config.rewrites.set(from, to);
+    }
+    Ok(config)
+}
+
+/// That the settings and the command agree on what rinit runs: a command,
+/// nothing (`--pause`), or probes.
+fn check_what_runs(
+    config: &Config,
+    command: &[OsString],
+    pause_by_variable: bool,
+    env: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<(), String> {
+    if !config.probes.is_empty() && (config.pause || !command.is_empty()) {
+        return Err(
+            "--probe checks its targets and exits: it runs no command and cannot --pause"
+                .to_owned(),
+        );
+    }
+    if config.ready_when.is_some() && env(NOTIFY_SOCKET).is_none_or(|s| s.is_empty()) {
+        return Err(format!(
+            "--ready-when has nowhere to send READY=1: {NOTIFY_SOCKET} is not set (systemd and podman --sdnotify=container set it)"
+        ));
+    }
+    if config.pause && !command.is_empty() {
+        return Err(if pause_by_variable {
+            "RINIT_PAUSE asks for no command, but one was given (unset RINIT_PAUSE to run it)"
+        } else {
+            "--pause runs no command, but one was given"
+        }
+        .to_owned());
+    }
+    if !config.pause && config.probes.is_empty() && command.is_empty() {
+        return Err(format!(
+            "no command given (usage: {} [OPTIONS] [--] COMMAND [ARGS...]; try --help)",
+            config.personality.name()
+        ));
+    }
+    if command.first().is_some_and(|c| c.is_empty()) {
+        return Err("the command is an empty string".to_owned());
+    }
+    Ok(())
+}
+
+/// What the command line says: its options (as clap found them) and the
+/// command, or something to print instead of running.
 #[derive(Debug, PartialEq)]
 enum CommandLine {
-    Run(Box<Layer>, Vec<OsString>),
+    Run(Box<ArgMatches>, Vec<OsString>),
     Print(Invocation),
 }
 
@@ -836,74 +682,66 @@ fn read_command_line(personality: Personality, argv: &[OsString]) -> Result<Comm
 }
 
 fn read_with_clap(personality: Personality, argv: &[OsString]) -> Result<CommandLine, String> {
-    let mut definition = command(personality);
-    let matches = definition
-        .try_get_matches_from_mut(argv)
+    let matches = command(personality)
+        .try_get_matches_from(argv)
         .map_err(|e| describe(&e, argv))
         .map_err(|e| single_dash_long_option(argv).unwrap_or(e))?;
-    let layer =
-        command_line_layer(&matches).map_err(|e| single_dash_long_option(argv).unwrap_or(e))?;
-    if matches.get_flag("help") {
-        let help = definition.render_help().to_string();
-        return Ok(CommandLine::Print(Invocation::Help(help)));
-    }
-    if matches.get_flag("version") {
-        return Ok(CommandLine::Print(Invocation::Version {
-            line: personality.version_line(),
-            to_stderr: personality.version_on_stderr(),
-        }));
-    }
-    if matches.get_flag("license") {
-        return Ok(CommandLine::Print(Invocation::License));
+    let print = OPTIONS.iter().find_map(|opt| match opt.takes {
+        Print(print) if matches.get_flag(opt.long) => Some(print),
+        _ => None,
+    });
+    if let Some(print) = print {
+        // A bad value is a mistake even beside --help.
+        apply_command_line(&matches, argv, &mut Config::defaults(personality))?;
+        return Ok(CommandLine::Print(print(personality)));
     }
     let command = matches
         .get_many::<OsString>(COMMAND)
         .map(|words| words.cloned().collect())
         .unwrap_or_default();
-    Ok(CommandLine::Run(Box::new(layer), command))
+    Ok(CommandLine::Run(Box::new(matches), command))
 }
 
-/// The options clap found, applied in the order they were given, so that
-/// the last of `-g`, `-c` and `--forward-to` wins, as it always has.
-fn command_line_layer(matches: &ArgMatches) -> Result<Layer, String> {
-    let mut layer = Layer::default();
-    let mut given: Vec<(usize, &Spec, Option<&OsStr>)> = Vec::new();
-    for spec in OPTIONS {
-        if matches.value_source(spec.long) != Some(ValueSource::CommandLine) {
-            continue;
-        }
-        match spec.takes {
-            Takes::Nothing => given.push((matches.index_of(spec.long).unwrap_or(0), spec, None)),
-            Takes::Count => {
-                let count = matches.get_count(spec.long);
-                layer.set_verbosity(count.saturating_add(1));
-            }
-            Takes::Value(_) | Takes::List(_) => {
-                let indices = matches.indices_of(spec.long).into_iter().flatten();
-                let values = matches.get_raw(spec.long).into_iter().flatten();
-                given.extend(
-                    indices
-                        .zip(values)
-                        .map(|(at, value)| (at, spec, Some(value))),
-                );
+/// Whether the option named `long` is on the command line (and not
+/// cancelled by a later one). `matches` may be empty: clap was skipped.
+fn on_command_line(matches: &ArgMatches, long: &str) -> bool {
+    matches.try_contains_id(long).unwrap_or(false)
+        && matches.value_source(long) == Some(ValueSource::CommandLine)
+}
+
+/// The options clap found, into `config`. clap has already cancelled what
+/// a later option overrides and kept the last value of a value option, so
+/// the order they were given in matters only for which mistake is
+/// reported: the first on the command line.
+fn apply_command_line(
+    matches: &ArgMatches,
+    argv: &[OsString],
+    config: &mut Config,
+) -> Result<(), String> {
+    let mut mistakes = Vec::new();
+    for opt in OPTIONS
+        .iter()
+        .filter(|opt| on_command_line(matches, opt.long))
+    {
+        match opt.takes {
+            Print(_) => {}
+            Switch(set) => set(config, true),
+            Level(set) => set(config, matches.get_count(opt.long).saturating_add(1)),
+            Value(_, update) | List(_, update) => {
+                let indices = matches.indices_of(opt.long).into_iter().flatten();
+                let values = matches.get_raw(opt.long).into_iter().flatten();
+                for (at, raw) in indices.zip(values) {
+                    if let Err(mistake) = opt.take_value(update, raw, config) {
+                        mistakes.push((at, mistake));
+                    }
+                }
             }
         }
     }
-    given.sort_by_key(|&(at, ..)| at);
-    for (_, spec, value) in given {
-        let Some(raw) = value else {
-            layer.set_flag(spec.opt, true);
-            continue;
-        };
-        let name = spec.name();
-        let text = raw
-            .to_str()
-            .ok_or_else(|| format!("{name}: the value is not valid UTF-8"))?;
-        layer
-            .set_value(spec.opt, text)
-            .map_err(|e| format!("{name}: {e}"))?;
+    match mistakes.into_iter().min_by_key(|&(at, _)| at) {
+        Some((_, mistake)) => Err(single_dash_long_option(argv).unwrap_or(mistake)),
+        None => Ok(()),
     }
-    Ok(layer)
 }
 
 /// A long option typed with one dash (`-pause`, `-grace 5s`), which getopt's
@@ -917,9 +755,8 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
     // without `=` (`--grace 5s`; a long flag there makes this skip one word
     // of the command, which only ever costs the hint).
     let takes_value = |letter: u8| {
-        OPTIONS.iter().any(|spec| {
-            spec.short == Some(char::from(letter))
-                && matches!(spec.takes, Takes::Value(_) | Takes::List(_))
+        OPTIONS.iter().any(|opt| {
+            opt.short == Some(char::from(letter)) && matches!(opt.takes, Value(..) | List(..))
         })
     };
     let mut value_next = false;
@@ -955,35 +792,17 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
 /// The long option a mistyped `--word` most likely meant: the one at the
 /// fewest single-character edits, if there are at most two and fewer than a
 /// third of the name's length (`--gracee` → `grace`, `--bogus` → nothing).
-/// rinit's own, not clap's `suggestions` feature: that one cost 8 KB of the
-/// static binary for the same answer.
-#[inline(never)]
+/// rinit's own rule over strsim's Levenshtein distance, not clap's
+/// `suggestions` feature: that one cost 8 KB of the static binary for the
+/// same answer.
 fn closest_long_option(typed: &str) -> Option<&'static str> {
     let word = typed.strip_prefix("--")?.split('=').next()?;
     OPTIONS
         .iter()
-        .map(|spec| (edit_distance(word, spec.long), spec.long))
+        .map(|opt| (strsim::levenshtein(word, opt.long), opt.long))
         .filter(|&(distance, long)| distance <= 2 && distance * 3 < long.len())
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, long)| long)
-}
-
-/// Levenshtein distance: insertions, deletions and substitutions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// clap's error in one line that names the option, in rinit's words. clap's
@@ -1000,65 +819,17 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     // A counted flag shows as `--verbose...`.
     let culprit_name = culprit.split(' ').next().unwrap_or_default();
     let culprit_name = culprit_name.strip_suffix("...").unwrap_or(culprit_name);
-    let known = OPTIONS.iter().find(|spec| {
-        culprit_name == format!("--{}", spec.long)
-            || spec
+    let known = OPTIONS.iter().find(|opt| {
+        culprit_name == format!("--{}", opt.long)
+            || opt
                 .short
                 .is_some_and(|letter| culprit == format!("-{letter}"))
     });
-    let option = known.map_or_else(|| format!("'{culprit}'"), Spec::name);
+    let option = known.map_or_else(|| format!("'{culprit}'"), Opt::name);
     match error.kind() {
         // `-v=3`: after a flag, clap reads `=` as one more short option.
-        ErrorKind::UnknownArgument if culprit == "-=" => {
-            let word = argv
-                .iter()
-                .skip(1)
-                .map(|w| w.as_bytes())
-                .find(|w| w.starts_with(b"-") && !w.starts_with(b"--") && w.contains(&b'='));
-            let Some(word) = word else {
-                return "unknown option '-='".to_owned();
-            };
-            let typed = crate::logging::printable(word);
-            let letter = word.split(|&b| b == b'=').next().and_then(|l| l.last());
-            let flag = OPTIONS.iter().find(|spec| {
-                letter.is_some_and(|&l| spec.short.is_some_and(|c| c as u32 == u32::from(l)))
-            });
-            match flag {
-                Some(spec) => format!(
-                    "option {} takes no value ('{typed}'){}",
-                    spec.name(),
-                    no_value_hint(spec)
-                ),
-                None => format!("unknown option '{typed}'"),
-            }
-        }
-        ErrorKind::UnknownArgument => {
-            let typed = argv
-                .iter()
-                .skip(1)
-                .find(|word| {
-                    let word = word.to_string_lossy();
-                    word == culprit
-                        || (culprit.starts_with("--")
-                            && word
-                                .strip_prefix(culprit)
-                                .is_some_and(|v| v.starts_with('=')))
-                })
-                .map_or_else(
-                    || culprit.to_owned(),
-                    |word| crate::logging::printable(word.as_bytes()),
-                );
-            if culprit == "--" {
-                return format!(
-                    "'{typed}' names no option (a long option is --NAME or --NAME=VALUE)"
-                );
-            }
-            let mut message = format!("unknown option '{typed}'");
-            if let Some(long) = closest_long_option(culprit) {
-                message.push_str(&format!("; did you mean '--{long}'?"));
-            }
-            message
-        }
+        ErrorKind::UnknownArgument if culprit == "-=" => flag_given_a_value(argv),
+        ErrorKind::UnknownArgument => unknown_option(culprit, argv),
         ErrorKind::InvalidValue | ErrorKind::NoEquals
             if context(ContextKind::InvalidValue) == Some("") =>
         {
@@ -1071,28 +842,85 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
         kind => {
             let what = kind.as_str().unwrap_or("malformed command line");
             match known {
-                Some(spec) => format!("{}: {what}", spec.name()),
+                Some(opt) => format!("{}: {what}", opt.name()),
                 None => what.to_owned(),
             }
         }
     }
 }
 
+/// `-v=3` or `-gc=1`: the message names the flag before the `=`.
+fn flag_given_a_value(argv: &[OsString]) -> String {
+    let word = argv
+        .iter()
+        .skip(1)
+        .map(|w| w.as_bytes())
+        .find(|w| w.starts_with(b"-") && !w.starts_with(b"--") && w.contains(&b'='));
+    let Some(word) = word else {
+        return "unknown option '-='".to_owned();
+    };
+    let typed = crate::logging::printable(word);
+    let letter = word.split(|&b| b == b'=').next().and_then(|l| l.last());
+    let flag = OPTIONS
+        .iter()
+        .find(|opt| letter.is_some_and(|&l| opt.short.is_some_and(|c| c as u32 == u32::from(l))));
+    match flag {
+        Some(opt) => format!(
+            "option {} takes no value ('{typed}'){}",
+            opt.name(),
+            no_value_hint(opt)
+        ),
+        None => format!("unknown option '{typed}'"),
+    }
+}
+
+/// An unknown option, quoted as typed (`culprit` is clap's reading of it),
+/// with the likeliest meant one.
+fn unknown_option(culprit: &str, argv: &[OsString]) -> String {
+    let typed = argv
+        .iter()
+        .skip(1)
+        .find(|word| {
+            let word = word.to_string_lossy();
+            word == culprit
+                || (culprit.starts_with("--")
+                    && word
+                        .strip_prefix(culprit)
+                        .is_some_and(|v| v.starts_with('=')))
+        })
+        .map_or_else(
+            || culprit.to_owned(),
+            |word| crate::logging::printable(word.as_bytes()),
+        );
+    if culprit == "--" {
+        return format!("'{typed}' names no option (a long option is --NAME or --NAME=VALUE)");
+    }
+    let mut message = format!("unknown option '{typed}'");
+    if let Some(long) = closest_long_option(culprit) {
+        message.push_str(&format!("; did you mean '--{long}'?"));
+    }
+    message
+}
+
 /// What to do instead of giving a flag a value.
-fn no_value_hint(spec: &Spec) -> String {
-    match (spec.takes, spec.env) {
-        (Takes::Count, Some(var)) => {
+fn no_value_hint(opt: &Opt) -> String {
+    match (opt.takes, opt.env) {
+        (Level(_), Some(var)) => {
             format!("; repeat it for more (-vv debug, -vvv trace), or set {var}=N")
         }
         _ => String::new(),
     }
 }
 
-/// The `RINIT_*` variables, read as `OPTIONS` says.
-fn rinit_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, String> {
-    let mut layer = Layer::default();
-    for spec in OPTIONS {
-        let Some(var) = spec.env else { continue };
+/// The `RINIT_*` variables, read through `OPTIONS`, into `config`. One
+/// whose option is on the command line is checked all the same.
+fn rinit_variables(
+    env: &dyn Fn(&str) -> Option<OsString>,
+    matches: &ArgMatches,
+    config: &mut Config,
+) -> Result<(), String> {
+    for opt in OPTIONS {
+        let Some(var) = opt.env else { continue };
         let Some(raw) = env(var) else { continue };
         let text = raw
             .to_str()
@@ -1100,56 +928,56 @@ fn rinit_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, Stri
         if text.is_empty() {
             return Err(format!("{var} is set but empty; unset it or give a value"));
         }
-        let result = match spec.takes {
-            Takes::Nothing => parse_bool(text).map(|on| layer.set_flag(spec.opt, on)),
-            Takes::Count => parse_verbosity(text).map(|level| layer.set_verbosity(level)),
-            Takes::Value(_) => layer.set_value(spec.opt, text),
-            // Commas or white space separate the items.
-            Takes::List(_) => {
-                let mut items = text
-                    .split(|c: char| c == ',' || c.is_whitespace())
-                    .filter(|item| !item.is_empty())
-                    .peekable();
-                if items.peek().is_none() {
-                    return Err(format!("{var} holds separators but no item"));
-                }
-                items.try_for_each(|item| layer.set_value(spec.opt, item))
-            }
+        let mut checked_only;
+        let target = if on_command_line(matches, opt.long) {
+            checked_only = Config::defaults(config.personality);
+            &mut checked_only
+        } else {
+            &mut *config
         };
-        result.map_err(|e| format!("{var}: {e}"))?;
+        opt.read_variable(var, text, target)?;
     }
-    Ok(layer)
+    Ok(())
 }
 
-/// The peers' variables, read exactly as the peers read them: none of them
-/// can make rinit refuse to start, since none stops the peer (templated
-/// compose files and Helm values often leave them empty). Only `RINIT_*` are
-/// strict. catatonit's `CATATONIT_LOG`, which makes catatonit refuse to
-/// start ("reserved for future use"), is not read: that refusal is a quirk,
-/// not a setting.
-fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Layer, String> {
-    let mut layer = Layer::default();
-    // tini checks only that these are set, whatever their value.
-    if env("TINI_SUBREAPER").is_some() {
-        layer.subreaper = Some(true);
+/// The peers' variables, as the peers read them, weakest first: a later
+/// row wins (`TINI_KILL_PROCESS_GROUP` over `DUMB_INIT_SETSID=0`,
+/// `TINI_VERBOSITY` over the debug switches). tini and catatonit check
+/// only that theirs are set. None of them can make rinit refuse to start,
+/// since none stops the peer (templated compose files and Helm values
+/// often leave them empty); only `RINIT_*` are strict. catatonit's
+/// `CATATONIT_LOG`, which makes catatonit refuse to start ("reserved for
+/// future use"), is not read: that refusal is a quirk, not a setting.
+const PEER_VARIABLES: &[(&str, PeerVariable)] = &[
+    ("DUMB_INIT_SETSID", |c, value| {
+        if value == b"0" {
+            c.forward_to = ForwardTarget::Child;
+        }
+    }),
+    ("DUMB_INIT_DEBUG", |c, value| {
+        if value == b"1" {
+            c.verbosity = 3;
+        }
+    }),
+    ("CATATONIT_DEBUG", |c, _| c.verbosity = 3),
+    ("TINI_SUBREAPER", |c, _| c.subreaper = true),
+    ("TINI_KILL_PROCESS_GROUP", |c, _| {
+        c.forward_to = ForwardTarget::Group
+    }),
+    ("TINI_VERBOSITY", |c, value| {
+        c.verbosity = tini_verbosity(value)
+    }),
+];
+
+/// What a peer's variable does, given its value.
+type PeerVariable = fn(&mut Config, &[u8]);
+
+fn peer_variables(env: &dyn Fn(&str) -> Option<OsString>, config: &mut Config) {
+    for (var, read) in PEER_VARIABLES {
+        if let Some(value) = env(var) {
+            read(config, value.as_bytes());
+        }
     }
-    if env("TINI_KILL_PROCESS_GROUP").is_some() {
-        layer.forward_to = Some(ForwardTarget::Group);
-    }
-    if let Some(raw) = env("TINI_VERBOSITY") {
-        layer.set_verbosity(tini_verbosity(raw.as_bytes()));
-    }
-    if env("DUMB_INIT_SETSID").is_some_and(|v| v == "0") {
-        layer.forward_to.get_or_insert(ForwardTarget::Child);
-    }
-    if env("DUMB_INIT_DEBUG").is_some_and(|v| v == "1") {
-        layer.verbosity.get_or_insert(3);
-    }
-    // catatonit checks only that it is set.
-    if env("CATATONIT_DEBUG").is_some() {
-        layer.verbosity.get_or_insert(3);
-    }
-    Ok(layer)
 }
 
 /// `RINIT_LOG`, checked here so that a bad filter is a usage error naming
@@ -1842,13 +1670,18 @@ mod tests {
             assert!(codes.ends_with(&usage), "{personality:?}: {codes}");
             // The defaults shown are the ones that apply.
             let grace = personality.default_grace();
-            let shown = default_shown(Opt::Grace, personality).unwrap();
+            let default_shown = |long| {
+                (OPTIONS
+                    .iter()
+                    .find(|o| o.long == long)
+                    .unwrap()
+                    .shown_default)(personality)
+            };
+            let shown = default_shown("grace").unwrap();
             assert_eq!(shown.starts_with("0:"), grace.is_zero(), "{personality:?}");
             assert!(grace.is_zero() || shown == format!("{grace:?}"));
             let target = format!("{:?}", personality.default_forward_target());
-            assert!(
-                target.eq_ignore_ascii_case(default_shown(Opt::ForwardTo, personality).unwrap())
-            );
+            assert!(target.eq_ignore_ascii_case(default_shown("forward-to").unwrap()));
         }
     }
 
@@ -2060,10 +1893,6 @@ mod tests {
 
     #[test]
     fn suggestions_are_close_and_only_close() {
-        assert_eq!(edit_distance("grace", "grace"), 0);
-        assert_eq!(edit_distance("gracee", "grace"), 1);
-        assert_eq!(edit_distance("graec", "grace"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(closest_long_option("--gracee"), Some("grace"));
         assert_eq!(closest_long_option("--forwrd-to=all"), Some("forward-to"));
         assert_eq!(closest_long_option("--kil-after"), Some("kill-after"));
@@ -2155,6 +1984,76 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_option_is_as_if_not_given() {
+        // As a value given twice keeps only the last (clap's override of
+        // itself), `-c` cancels an earlier --forward-to, value and all.
+        assert_eq!(
+            run(&["rinit", "--forward-to", "bogus", "-c", "x"]).forward_to,
+            ForwardTarget::Child
+        );
+        assert_eq!(
+            run(&["rinit", "--grace", "abc", "--grace", "2s", "x"]).grace,
+            Duration::from_secs(2)
+        );
+        // A cancelled option leaves its variable to count.
+        let vars = [("RINIT_FORWARD_TO", "all")];
+        let config = run_with(&["rinit", "--forward-to=child", "-g", "x"], &vars).unwrap();
+        assert_eq!(config.forward_to, ForwardTarget::Group);
+        let config = run_with(&["rinit", "-g", "--forward-to=child", "x"], &vars).unwrap();
+        assert_eq!(config.forward_to, ForwardTarget::Child);
+    }
+
+    #[test]
+    fn the_first_mistake_on_the_command_line_is_named() {
+        let message = |list: &[&str]| error(list, &[]).message;
+        let grace_first = message(&["rinit", "--grace", "abc", "-r", "TERM", "x"]);
+        assert!(grace_first.starts_with("--grace:"), "{grace_first}");
+        // An item of a list counts where it stands, not where its first is.
+        let rewrite_first = message(&["rinit", "-r", "HUP:0", "-r", "TERM", "--grace", "abc", "x"]);
+        assert!(
+            rewrite_first.starts_with("-r/--rewrite:"),
+            "{rewrite_first}"
+        );
+        let grace_first = message(&["rinit", "-r", "HUP:0", "--grace", "abc", "-r", "TERM", "x"]);
+        assert!(grace_first.starts_with("--grace:"), "{grace_first}");
+        // A mistake beside --help is still a mistake.
+        assert!(message(&["rinit", "--grace", "abc", "--help"]).starts_with("--grace:"));
+    }
+
+    #[test]
+    fn a_variable_is_checked_even_where_the_command_line_wins() {
+        let vars = [("RINIT_GRACE", "abc")];
+        let e = run_with(&["rinit", "--grace", "1s", "x"], &vars).unwrap_err();
+        assert!(e.message.starts_with("RINIT_GRACE:"), "{}", e.message);
+        // The command line's mistake comes first.
+        let vars = [("RINIT_GRACE", "abc"), ("RINIT_FORWARD_TO", "x")];
+        let e = run_with(&["rinit", "--drain-signal", "NOPE", "x"], &vars).unwrap_err();
+        assert!(e.message.starts_with("--drain-signal:"), "{}", e.message);
+        // A list on the command line replaces its variable's, of any name.
+        let vars = [
+            ("RINIT_WAIT_FOR", "tcp://db:5432"),
+            ("RINIT_REWRITE", "HUP:0"),
+        ];
+        let config = run_with(
+            &[
+                "tini",
+                "--wait-for",
+                "tcp://cache:6379",
+                "-r",
+                "TTIN:TTIN",
+                "x",
+            ],
+            &vars,
+        )
+        .unwrap();
+        assert_eq!(config.wait_for.len(), 1);
+        assert_eq!(config.rewrites.apply(hup()), Some(hup()));
+        // Under the user's rules, the peer's own (tini drops SIGTTOU).
+        assert_eq!(config.rewrites.apply(Signal::TTIN), Some(Signal::TTIN));
+        assert_eq!(config.rewrites.apply(Signal::TTOU), None);
+    }
+
+    #[test]
     fn peers_flags_live_together() {
         let config = run(&[
             "rinit", "-s", "-p", "KILL", "-v", "-w", "-g", "-e", "3", "-c", "-r", "HUP:0", "x",
@@ -2209,11 +2108,11 @@ mod tests {
             let shorts = shorts.chain(arg.get_visible_short_aliases().unwrap_or_default());
             options.extend(shorts.map(|letter| format!("-{letter}")));
             options.extend(arg.get_long().map(|long| format!("--{long}")));
-            let spec = OPTIONS
+            let opt = OPTIONS
                 .iter()
                 .find(|s| s.long == arg.get_id().as_str())
                 .unwrap();
-            variables.extend(spec.env.map(str::to_owned));
+            variables.extend(opt.env.map(str::to_owned));
         }
         let defined: BTreeSet<String> = options.union(&variables).cloned().collect();
         let compare = |table: &str, documented: BTreeSet<String>, defined: &BTreeSet<String>| {
@@ -2259,9 +2158,16 @@ mod tests {
         cases.push(vec!["rinit".into(), "--".into(), odd]);
         for argv in cases {
             let personality = Personality::from_argv0(argv[0].as_bytes());
+            // The settings each way reads, and the command.
+            let read = |line: Result<CommandLine, String>| match line.unwrap() {
+                CommandLine::Run(matches, command) => {
+                    (settings(personality, &matches, &argv, &|_| None), command)
+                }
+                CommandLine::Print(invocation) => panic!("{argv:?}: {invocation:?}"),
+            };
             assert_eq!(
-                read_command_line(personality, &argv),
-                read_with_clap(personality, &argv),
+                read(read_command_line(personality, &argv)),
+                read(read_with_clap(personality, &argv)),
                 "{argv:?}"
             );
         }
