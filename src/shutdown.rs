@@ -554,4 +554,26 @@ mod tests {
             Hold::Pass
         );
     }
+
+    /// The supervisor asks only about stop requests (and reads the clock
+    /// only for them): any other signal passes in every phase, untouched.
+    #[test]
+    fn only_a_stop_request_is_ever_held_or_releases_one() {
+        let t0 = Instant::now();
+        for name in ["HUP", "USR1", "WINCH", "CONT", "TSTP", "RTMIN+3", "SEGV"] {
+            let mut hold = StopDelay::new(Some(10 * SEC));
+            assert_eq!(hold.on_signal(t0, sig(name), sig(name), true), Hold::Pass);
+            assert_eq!(hold.deadline(), None, "{name} armed the delay");
+            let mut holding = StopDelay::new(Some(10 * SEC));
+            holding.on_signal(t0, Signal::TERM, Signal::TERM, true);
+            assert_eq!(
+                holding.on_signal(t0, sig(name), sig(name), true),
+                Hold::Pass
+            );
+            assert!(
+                holding.deadline().is_some(),
+                "{name} released the held SIGTERM"
+            );
+        }
+    }
 }

@@ -133,15 +133,14 @@ impl Supervisor {
             for received in batch.drain(..) {
                 reap_due |= self.on_signal(received);
             }
-            let now = Instant::now();
-            self.fire_timers(now);
+            self.fire_due_timers();
             // Once the main child is gone, every pass checks what is left.
             if !reap_due && self.outcome.is_none() {
                 continue;
             }
             let children_left = self.reap();
             if let Some(code) = self.outcome {
-                if let Some(code) = self.after_main_exit(now, code, children_left) {
+                if let Some(code) = self.after_main_exit(code, children_left) {
                     return Ok(code);
                 }
             }
@@ -160,7 +159,12 @@ impl Supervisor {
         .into_iter()
         .flatten()
         .min();
-        let watched: Vec<_> = self.entered.fds().collect();
+        // (`collect` would cost each wake-up an empty allocation's work.)
+        let watched: Vec<_> = if self.entered.is_empty() {
+            Vec::new()
+        } else {
+            self.entered.fds().collect()
+        };
         self.signals.wait(deadline, &watched, batch)?;
         // A watched process that exited leaves its pidfd readable: forget it
         // now, or the next wait would return at once.
@@ -168,8 +172,13 @@ impl Supervisor {
         Ok(())
     }
 
-    /// `--stop-delay` and `--kill-after`, when their time has come.
-    fn fire_timers(&mut self, now: Instant) {
+    /// `--stop-delay` and `--kill-after`, when their time has come. The
+    /// clock is read only while one of them is armed.
+    fn fire_due_timers(&mut self) {
+        if self.stop_delay.deadline().is_none() && self.kill_after.deadline().is_none() {
+            return;
+        }
+        let now = Instant::now();
         if let Some(held) = self.stop_delay.release_if_due(now) {
             info!("--stop-delay is over: forwarding {held}");
             self.forward_stop_request(held);
@@ -211,10 +220,11 @@ impl Supervisor {
     /// under a peer's name the peer's way out; otherwise the drain, which
     /// waits for every process left (its signal, the grace time, SIGKILL).
     /// `Some(code)` when rinit exits now.
-    fn after_main_exit(&mut self, now: Instant, code: i32, children_left: bool) -> Option<i32> {
+    fn after_main_exit(&mut self, code: i32, children_left: bool) -> Option<i32> {
         if let Some(code) = self.end_as_the_peer(code) {
             return Some(code);
         }
+        let now = Instant::now();
         // Looked for even while children are left: a process that entered
         // from outside must be known before the drain's kill(-1) reaches it,
         // or it would later count as a newcomer and get the drain signal a
@@ -305,8 +315,14 @@ impl Supervisor {
     }
 
     /// Forwards `signal`, which `received` became by the rewrite rules,
-    /// unless `--stop-delay` holds it back for now.
+    /// unless `--stop-delay` holds it back for now (it only ever holds a
+    /// stop request, so only then is the clock read).
     fn pass_on(&mut self, received: Signal, signal: Signal) {
+        if !is_stop_request(received) {
+            self.forensics.forwarded(signal);
+            self.forward(signal);
+            return;
+        }
         let now = Instant::now();
         match self
             .stop_delay
@@ -324,12 +340,7 @@ impl Supervisor {
             }
             Hold::Pass => {}
         }
-        if is_stop_request(received) {
-            self.forward_stop_request(signal);
-        } else {
-            self.forensics.forwarded(signal);
-            self.forward(signal);
-        }
+        self.forward_stop_request(signal);
     }
 
     /// A stop has begun: the service manager hears it (`--ready-when`).
