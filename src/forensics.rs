@@ -130,7 +130,7 @@ fn limit_text(limit: Option<u64>) -> String {
 /// A process name as it may appear in a log line: control characters (a
 /// process chooses its own name) are escaped so it cannot split the line.
 fn printable_name(name: &str) -> String {
-    crate::logging::printable(name.as_bytes())
+    crate::text::printable(name.as_bytes())
 }
 
 /// The one line that says how a process ended: `'app' (pid 7) was killed by
@@ -1046,7 +1046,7 @@ pub(crate) fn write_termination_log(path: &Path, lines: &[String]) {
 /// app that wrote its own keeps it). A file rinit refuses gets one warning:
 /// the user asked for it, and the message is lost.
 fn write_message(path: &Path, message: &str) {
-    let shown = crate::logging::printable(path.as_os_str().as_encoded_bytes());
+    let shown = crate::text::printable(path.as_os_str().as_encoded_bytes());
     let refuse = |why: &str| warn!("not writing the termination message to {shown}: {why}");
     let mut opened = match sys::open_for_message(path) {
         Ok(opened) => opened,

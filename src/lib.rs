@@ -21,7 +21,8 @@
 //! - `supervisor`: the signalfd loop that ties them together;
 //! - `procs`: the process table from /proc, and signals pinned with pidfds;
 //! - `sys`: the thin layer of system calls, which uses only `signals`;
-//! - `logging`: rinit's own messages, on stderr.
+//! - `logging`: rinit's own messages, on stderr;
+//! - `text`: escaping and error wording for messages (pure).
 //!
 //! `signals`, `policy`, `shutdown`, `exit_status` and `personality` are
 //! pure, as are `forensics`' decisions and wording: they take time and
@@ -43,6 +44,7 @@ mod signals;
 mod spawn;
 mod supervisor;
 mod sys;
+mod text;
 
 // The library's whole surface: `run` for the binary, and the parsers the
 // fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
@@ -56,7 +58,6 @@ pub use probe::Target;
 pub use signals::{MAX_SIGNAL, RTMIN, Signal};
 
 use log::{debug, error, info, warn};
-use logging::io_error;
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
 use std::ffi::{CString, OsString};
@@ -154,7 +155,7 @@ fn command_environment(config: &Config, env: Vec<CString>) -> Result<Vec<CString
             for (variable, path) in outcome.too_large {
                 warn!(
                     "{variable}: {} is larger than any variable can be: left as it is (--env-from-files)",
-                    logging::printable(path.as_bytes())
+                    text::printable(path.as_bytes())
                 );
             }
             Ok(outcome.env)
@@ -184,14 +185,14 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     // being queued for it (an unhandled signal to PID 1 would be lost).
     let inherited_mask = match sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable()) {
         Ok(mask) => mask,
-        Err(e) => return fail(&format!("cannot block signals: {}", io_error(&e))),
+        Err(e) => return fail(&format!("cannot block signals: {}", os_error(e))),
     };
     // The signalfd is the one descriptor rinit needs (starting the child
     // needs none, see `spawn`). It is made before the child, so that running
     // out of descriptors stops rinit before there is a child to abandon.
     let mut signals = match sys::SignalReader::new(SignalSet::blockable()) {
         Ok(reader) => reader,
-        Err(e) => return fail(&format!("cannot create a signalfd: {}", io_error(&e))),
+        Err(e) => return fail(&format!("cannot create a signalfd: {}", os_error(e))),
     };
     // PID 1 of a namespace adopts every orphan already: `-s` asks for
     // nothing more there, so a sandbox refusing the call cannot matter.
@@ -204,12 +205,12 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             Err(e) if config.subreaper => {
                 return fail(&format!(
                     "cannot honour -s/--subreaper, the system refuses it: {}",
-                    io_error(&e)
+                    os_error(e)
                 ));
             }
             Err(e) => warn!(
                 "cannot become a child subreaper, orphans will not be reaped: {}",
-                io_error(&e)
+                os_error(e)
             ),
         }
     } else if config.subreaper {
@@ -226,7 +227,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             Err(e) => {
                 return fail(&format!(
                     "cannot honour -p/--pdeathsig, the system refuses a parent death signal: {}",
-                    io_error(&e)
+                    os_error(e)
                 ));
             }
         }
@@ -245,7 +246,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     let notifier = match (&config.ready_when, spawn::lookup(&env, cli::NOTIFY_SOCKET)) {
         (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
             Ok(notifier) => Some(std::sync::Arc::new(notifier)),
-            Err(e) => return fail(&format!("--ready-when: NOTIFY_SOCKET: {}", io_error(&e))),
+            Err(e) => return fail(&format!("--ready-when: NOTIFY_SOCKET: {}", os_error(e))),
         },
         _ => None,
     };
@@ -278,7 +279,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     // that it pins no mount.
     match std::env::set_current_dir("/") {
         Ok(()) => debug!("left the working directory for /"),
-        Err(e) => debug!("cannot change directory to /: {}", io_error(&e)),
+        Err(e) => debug!("cannot change directory to /: {}", os_error(e)),
     }
     if let (Some(target), Some(notifier)) = (&config.ready_when, &notifier) {
         readiness::watch(target.clone(), config.probe_timeout, notifier.clone());
@@ -291,7 +292,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     }
     match supervisor.run() {
         Ok(code) => code,
-        Err(e) => fail(&format!("cannot read signals: {}", io_error(&e))),
+        Err(e) => fail(&format!("cannot read signals: {}", os_error(e))),
     }
 }
 
@@ -304,7 +305,7 @@ fn gate(config: &Config, signals: &mut sys::SignalReader) -> Result<(), i32> {
         config.wait_timeout,
         signals,
     )
-    .map_err(|e| fail(&format!("cannot read signals: {}", io_error(&e))))?;
+    .map_err(|e| fail(&format!("cannot read signals: {}", os_error(e))))?;
     match gate {
         readiness::Gate::Open => Ok(()),
         readiness::Gate::Stopped(signal) => {
@@ -348,7 +349,7 @@ fn start_child(
     let pid = spec.spawn()?;
     debug!(
         "started '{}' as pid {pid}{}",
-        logging::printable(config.command[0].as_bytes()),
+        text::printable(config.command[0].as_bytes()),
         if take_terminal {
             ", in the terminal's foreground"
         } else {
@@ -356,6 +357,12 @@ fn start_child(
         }
     );
     Ok(pid)
+}
+
+/// A system error in rinit's words (`text::os_error`), with the open-file
+/// limit should it be what ran out.
+fn os_error(error: impl Into<std::io::Error>) -> String {
+    text::os_error(error, sys::open_file_limit())
 }
 
 fn fail(message: &str) -> i32 {

@@ -26,10 +26,10 @@
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
-use crate::logging::printable;
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
+use crate::text::printable;
 use nix::errno::Errno;
 use nix::sched::{CloneCb, CloneFlags, clone};
 use nix::unistd::Pid;
@@ -147,8 +147,9 @@ impl fmt::Display for SpawnError {
     }
 }
 
+/// Neither a fork nor an exec runs out of descriptors: no limit to name.
 fn errno_text(errno: Errno) -> String {
-    crate::logging::os_error(errno)
+    crate::text::os_error(errno, None)
 }
 
 impl ChildSpec {
