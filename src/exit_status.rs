@@ -7,7 +7,6 @@
 
 use crate::personality::Personality;
 use crate::signals::{Signal, SignalSet};
-use crate::spawn::SpawnError;
 use nix::errno::Errno;
 use std::collections::BTreeSet;
 
@@ -40,13 +39,13 @@ pub fn usage_exit_code(personality: Personality) -> i32 {
     }
 }
 
-/// The command could not be started: a failed exec (see
-/// `exec_failure_exit_code`), or anything else (the fork failed), which is
-/// a failure of rinit itself.
-pub(crate) fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> i32 {
-    match error {
-        SpawnError::Exec { errno, .. } => exec_failure_exit_code(personality, *errno),
-        _ => FAILURE,
+/// The command could not be started: an exec that failed with `exec_errno`
+/// (see `exec_failure_exit_code`), or, with `None`, a failure before the
+/// exec (the fork failed), which is a failure of rinit itself.
+pub(crate) fn start_failure_exit_code(personality: Personality, exec_errno: Option<Errno>) -> i32 {
+    match exec_errno {
+        Some(errno) => exec_failure_exit_code(personality, errno),
+        None => FAILURE,
     }
 }
 
@@ -363,12 +362,7 @@ mod tests {
         use Personality::*;
         let none = BTreeSet::new();
         let listed: BTreeSet<u8> = [143].into_iter().collect();
-        let exec = |errno| SpawnError::Exec {
-            program: "app".into(),
-            path: "/bin/app".into(),
-            errno,
-            child: nix::unistd::Pid::from_raw(2),
-        };
+        let exec = Some;
         type Code<'a> = Box<dyn Fn(Personality) -> i32 + 'a>;
         let rows: Vec<(&str, [i32; 4], Code)> = vec![
             (
@@ -399,33 +393,33 @@ mod tests {
             (
                 "127: the command was not found",
                 [127, 127, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOENT))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::ENOENT))),
             ),
             (
                 "127: a directory in the path is a file (tini: 1)",
                 [127, 1, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOTDIR))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::ENOTDIR))),
             ),
             (
                 "126: no permission, or a directory",
                 [126, 126, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::EACCES))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::EACCES))),
             ),
             (
                 "126: not a binary for this machine, or a script without #! (tini: 1)",
                 [126, 1, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOEXEC))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::ENOEXEC))),
             ),
             (
                 "126: argument list too long (tini: 1)",
                 [126, 1, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::E2BIG))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::E2BIG))),
             ),
             ("2: bad usage", [2, 1, 1, 1], Box::new(usage_exit_code)),
             (
                 "1: rinit could not fork the child",
                 [1; 4],
-                Box::new(|p| start_failure_exit_code(p, &SpawnError::Fork(Errno::EAGAIN))),
+                Box::new(|p| start_failure_exit_code(p, None)),
             ),
             ("1: rinit itself failed", [1; 4], Box::new(|_| FAILURE)),
         ];

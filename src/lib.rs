@@ -271,7 +271,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
                 if let Some(path) = &config.termination_log {
                     forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
                 }
-                return exit_status::start_failure_exit_code(config.personality, &e);
+                return exit_status::start_failure_exit_code(config.personality, e.exec_errno());
             }
         }
     };

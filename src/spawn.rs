@@ -77,12 +77,55 @@ pub(crate) enum SpawnError {
         program: OsString,
         path: OsString,
         errno: Errno,
+        /// What the errno meant for this path, found out when the exec
+        /// failed: the message is worded later, and makes no system call.
+        cause: ExecCause,
         /// The process that tried to exec (tini's message names it).
         child: Pid,
     },
 }
 
+/// What an exec failure means beyond its errno, for the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExecCause {
+    /// ENOENT after a PATH search: no entry holds the command.
+    NotInPath,
+    /// ENOENT for a symbolic link that exists: its target does not.
+    DanglingLink,
+    /// EACCES for a directory.
+    Directory,
+    /// The errno says it all; for EMFILE, the limit on open descriptors.
+    Errno { open_file_limit: Option<u64> },
+}
+
+impl ExecCause {
+    /// Finds out, right after the failure, what `errno` means for `path`
+    /// (`searched`: the command was looked up in PATH).
+    fn of(errno: Errno, searched: bool, path: &Path) -> ExecCause {
+        match errno {
+            Errno::ENOENT if path.is_symlink() => ExecCause::DanglingLink,
+            Errno::ENOENT if searched => ExecCause::NotInPath,
+            Errno::EACCES if path.is_dir() => ExecCause::Directory,
+            Errno::EMFILE => ExecCause::Errno {
+                open_file_limit: sys::open_file_limit(),
+            },
+            _ => ExecCause::Errno {
+                open_file_limit: None,
+            },
+        }
+    }
+}
+
 impl SpawnError {
+    /// The errno of a failed exec; `None` when rinit failed before it
+    /// (a NUL byte, the fork, the child's set-up).
+    pub(crate) fn exec_errno(&self) -> Option<Errno> {
+        match self {
+            SpawnError::Exec { errno, .. } => Some(*errno),
+            _ => None,
+        }
+    }
+
     /// An exec failure as the peer rinit stands in for words it, if it is
     /// one: the command as given (with control characters escaped, which
     /// leaves an ordinary name as the peer prints it), and the text for the
@@ -118,28 +161,27 @@ impl fmt::Display for SpawnError {
                 program,
                 path,
                 errno,
+                cause,
                 ..
             } => {
-                let searched = !program.as_bytes().contains(&b'/');
-                let path = Path::new(path);
-                let detail = match errno {
-                    Errno::ENOENT if path.is_symlink() => "dangling symbolic link".to_owned(),
-                    Errno::ENOENT if searched => "command not found in PATH".to_owned(),
-                    Errno::EACCES if path.is_dir() => "is a directory".to_owned(),
-                    Errno::ENOEXEC => format!(
+                let detail = match cause {
+                    ExecCause::DanglingLink => "dangling symbolic link".to_owned(),
+                    ExecCause::NotInPath => "command not found in PATH".to_owned(),
+                    ExecCause::Directory => "is a directory".to_owned(),
+                    ExecCause::Errno { .. } if *errno == Errno::ENOEXEC => format!(
                         "{}: not a binary for this machine, or a script without a '#!' line",
                         errno_text(*errno)
                     ),
-                    e => errno_text(*e),
+                    ExecCause::Errno { open_file_limit } => {
+                        crate::text::os_error(*errno, *open_file_limit)
+                    }
                 };
                 // The name as typed, which may hold anything: escaped.
                 let shown = printable(program.as_bytes());
-                if (searched && *errno == Errno::ENOENT)
-                    || path.as_os_str().as_bytes() == program.as_bytes()
-                {
+                if *cause == ExecCause::NotInPath || path.as_bytes() == program.as_bytes() {
                     write!(f, "cannot run '{shown}': {detail}")
                 } else {
-                    let path = printable(path.as_os_str().as_bytes());
+                    let path = printable(path.as_bytes());
                     write!(f, "cannot run '{shown}' ({path}): {detail}")
                 }
             }
@@ -147,7 +189,8 @@ impl fmt::Display for SpawnError {
     }
 }
 
-/// Neither a fork nor an exec runs out of descriptors: no limit to name.
+/// A fork or set-up failure, which is never for want of descriptors: no
+/// limit to name.
 fn errno_text(errno: Errno) -> String {
     crate::text::os_error(errno, None)
 }
@@ -258,10 +301,14 @@ impl ChildSpec {
         let path = self
             .candidates
             .get(index as usize)
-            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned());
+            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned())
+            .unwrap_or_default();
+        let program = OsString::from_vec(self.argv.swap_remove(0).into_bytes());
+        let searched = !program.as_bytes().contains(&b'/');
         Err(SpawnError::Exec {
-            program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
-            path: path.unwrap_or_default(),
+            cause: ExecCause::of(errno, searched, Path::new(&path)),
+            program,
+            path,
             errno,
             child,
         })
@@ -573,44 +620,65 @@ mod tests {
 
     #[test]
     fn messages_name_the_command_and_the_cause() {
-        let exec = |program: &str, path: &str, errno| SpawnError::Exec {
+        let plain = ExecCause::Errno {
+            open_file_limit: None,
+        };
+        let exec = |program: &str, path: &str, errno, cause| SpawnError::Exec {
             program: os(program),
             path: os(path),
             errno,
+            cause,
             child: Pid::from_raw(2),
         };
         assert_eq!(
-            exec("nope", "/usr/bin/nope", Errno::ENOENT).to_string(),
+            exec("nope", "/usr/bin/nope", Errno::ENOENT, ExecCause::NotInPath).to_string(),
             "cannot run 'nope': command not found in PATH"
         );
-        assert!(
-            exec("/", "/", Errno::EACCES)
-                .to_string()
-                .contains("is a directory")
+        assert_eq!(
+            exec("/d", "/d", Errno::EACCES, ExecCause::Directory).to_string(),
+            "cannot run '/d': is a directory"
+        );
+        assert_eq!(
+            exec("./l", "./l", Errno::ENOENT, ExecCause::DanglingLink).to_string(),
+            "cannot run './l': dangling symbolic link"
         );
         assert!(
-            exec("./s", "./s", Errno::ENOEXEC)
+            exec("./s", "./s", Errno::ENOEXEC, plain)
                 .to_string()
                 .contains("#!")
+        );
+        let out_of_descriptors = ExecCause::Errno {
+            open_file_limit: Some(3),
+        };
+        assert_eq!(
+            exec("./x", "./x", Errno::EMFILE, out_of_descriptors).to_string(),
+            "cannot run './x': Too many open files (os error 24); the open-file limit is 3"
         );
         // Control characters in a name cannot split the line or reach the
         // terminal, in rinit's message or in a peer's.
         assert_eq!(
-            exec("a\nb\x1b[2J", "/bin/a\nb\x1b[2J", Errno::ENOENT).to_string(),
+            exec(
+                "a\nb\x1b[2J",
+                "/bin/a\nb\x1b[2J",
+                Errno::ENOENT,
+                ExecCause::NotInPath
+            )
+            .to_string(),
             "cannot run 'a\\nb\\u{1b}[2J': command not found in PATH"
         );
         assert_eq!(
-            exec("./a\rb", "./a\rb", Errno::EACCES).to_string(),
+            exec("./a\rb", "./a\rb", Errno::EACCES, plain).to_string(),
             "cannot run './a\\rb': Permission denied (os error 13)"
         );
         assert_eq!(
-            exec("x\ty", "/usr/bin/x\ty", Errno::EACCES).to_string(),
+            exec("x\ty", "/usr/bin/x\ty", Errno::EACCES, plain).to_string(),
             "cannot run 'x\\ty' (/usr/bin/x\\ty): Permission denied (os error 13)"
         );
         let odd = SpawnError::Exec {
             program: OsString::from_vec(b"x\n\xff".to_vec()),
             path: os("x"),
             errno: Errno::ENOENT,
+            cause: plain,
             child: Pid::from_raw(9),
         };
         assert_eq!(
@@ -618,10 +686,43 @@ mod tests {
             "[FATAL tini (9)] exec x\\n\\xff failed: No such file or directory"
         );
         assert_eq!(
-            exec("/bin/ok", "/bin/ok", Errno::ENOENT)
+            exec("/bin/ok", "/bin/ok", Errno::ENOENT, plain)
                 .peer_line(Personality::DumbInit)
                 .unwrap(),
             "[dumb-init] /bin/ok: No such file or directory"
         );
+    }
+
+    /// The file system is asked when the exec fails, not when the message
+    /// is worded.
+    #[test]
+    fn the_cause_is_found_from_the_path_that_failed() {
+        let missing = Path::new("/nonexistent-rinit-test/x");
+        assert_eq!(
+            ExecCause::of(Errno::ENOENT, true, missing),
+            ExecCause::NotInPath
+        );
+        assert_eq!(
+            ExecCause::of(Errno::ENOENT, false, missing),
+            ExecCause::Errno {
+                open_file_limit: None
+            }
+        );
+        assert_eq!(
+            ExecCause::of(Errno::EACCES, false, Path::new("/")),
+            ExecCause::Directory
+        );
+        let link = std::env::temp_dir().join(format!("rinit-dangling-{}", std::process::id()));
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(missing, &link).unwrap();
+        let cause = ExecCause::of(Errno::ENOENT, true, &link);
+        std::fs::remove_file(&link).unwrap();
+        assert_eq!(cause, ExecCause::DanglingLink);
+        assert!(matches!(
+            ExecCause::of(Errno::EMFILE, false, missing),
+            ExecCause::Errno {
+                open_file_limit: Some(_)
+            }
+        ));
     }
 }
