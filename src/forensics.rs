@@ -1044,7 +1044,7 @@ fn write_message(path: &Path, message: &str) {
     let refuse = |why: &str| warn!("not writing the termination message to {shown}: {why}");
     let mut opened = match sys::open_for_message(path) {
         Ok(opened) => opened,
-        Err(e) => match open_refusal(e.raw_os_error()) {
+        Err(e) => match open_refusal(Some(e as i32)) {
             Some(why) => return refuse(why),
             None => return debug!("not writing the termination message to {shown}: {e}"),
         },

@@ -345,7 +345,7 @@ impl ChildSpec {
         }));
         envp.push(std::ptr::null());
         if let Err(e) = sys::change_signal_mask(libc::SIG_SETMASK, self.mask) {
-            return (Errno::from_raw(e.raw_os_error().unwrap_or(0)), SETUP_FAILED);
+            return (e, SETUP_FAILED);
         }
         // As execvp: a file found but not executable is reported only if no
         // later PATH entry runs; otherwise the last "not here" is reported.
