@@ -1012,7 +1012,7 @@ impl Forensics {
             .map(|e| {
                 (
                     e.pid,
-                    sys::process_name(e.pid).unwrap_or_else(|| "?".to_owned()),
+                    procs::process_name(e.pid).unwrap_or_else(|| "?".to_owned()),
                 )
             })
             .collect();

@@ -2,6 +2,7 @@
 
 use crate::exit_status::{Termination, stopped_by};
 use crate::forensics::Death;
+use crate::procs;
 use crate::signals::Signal;
 use crate::sys;
 use log::{debug, warn};
@@ -79,7 +80,7 @@ pub(crate) fn reap_exited(
         // (forensics then falls back to the command's name if it must).
         let main_news = is_main && seen != Termination::Exited(0);
         let name = if main_news || (names && by_signal) {
-            sys::process_name(pid)
+            procs::process_name(pid)
         } else {
             None
         };

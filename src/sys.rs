@@ -265,7 +265,7 @@ fn pending_signals() -> Result<SignalSet, Errno> {
 /// The next child that has ended or stopped, without reaping it (`waitid`
 /// with WNOWAIT): `Ok(None)` when children remain but none has news. While
 /// an ended child is a zombie, its /proc entry still names it (see
-/// `process_name`). The status comes in `waitpid`'s raw encoding (see
+/// `procs::process_name`). The status comes in `waitpid`'s raw encoding (see
 /// `exit_status`). The caller then reaps it with `wait_for(pid, false)`, or
 /// takes a stop report with `take_stop_report`.
 pub(crate) fn peek_changed() -> Result<Option<(libc::pid_t, i32)>, Errno> {
@@ -290,36 +290,6 @@ fn raw_wait_status(code: libc::c_int, status: libc::c_int) -> i32 {
         libc::CLD_DUMPED => status | 0x80,
         libc::CLD_STOPPED | libc::CLD_TRAPPED => (status & 0xff) << 8 | 0x7f,
         _ => status,
-    }
-}
-
-/// A process's name (`/proc/PID/comm`, at most 15 bytes), `None` once it
-/// is reaped or when /proc belongs to another PID namespace.
-pub(crate) fn process_name(pid: libc::pid_t) -> Option<String> {
-    if !proc_is_ours() {
-        return None;
-    }
-    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
-    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
-    Some(String::from_utf8_lossy(comm).into_owned())
-}
-
-/// Whether /proc shows rinit's own PID namespace (its numbers then name
-/// the right processes). Checked once: rinit does not remount it.
-fn proc_is_ours() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    // 0: not checked yet, 1: ours, 2: not ours.
-    static OURS: AtomicU8 = AtomicU8::new(0);
-    match OURS.load(Ordering::Relaxed) {
-        0 => {
-            let ours = std::fs::read_link("/proc/self")
-                .ok()
-                .and_then(|own| own.to_str()?.parse::<libc::pid_t>().ok())
-                == Some(own_pid());
-            OURS.store(if ours { 1 } else { 2 }, Ordering::Relaxed);
-            ours
-        }
-        state => state == 1,
     }
 }
 
