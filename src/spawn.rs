@@ -1,6 +1,6 @@
 //! Starting the child exactly as it would start without rinit.
 //!
-//! rinit forks and execs by hand instead of using `std::process::Command`:
+//! rinit clones and execs by hand instead of using `std::process::Command`:
 //! - the child must get back the signal mask rinit inherited (rinit blocks
 //!   everything for its signalfd, and a blocked mask survives exec);
 //! - the command is looked up in PATH like `execvp`, but a file without a
@@ -13,9 +13,13 @@
 //!   a single free one (for its signalfd): the child is made with
 //!   `clone(CLONE_VM | CLONE_VFORK)`, as `posix_spawn` makes it, and an exec
 //!   failure (the errno and the path that failed, for a precise message) is
-//!   written into memory rinit reads once the child has exec'd or exited.
-//!   When two descriptors are free, a close-on-exec pipe carries the same
-//!   report, for emulators that turn this clone into a plain fork.
+//!   written into memory rinit reads once the child has exec'd or exited
+//!   (and no page tables are copied). When two descriptors are free, a
+//!   close-on-exec pipe carries the same report, as in musl's
+//!   `posix_spawn`, for emulators that turn this clone into a plain fork
+//!   (qemu-user, in foreign-architecture containers): there, with
+//!   `ulimit -n` 4 or 5, an exec failure is seen only as the child's exit
+//!   127.
 //!
 //! Between clone and exec the child neither allocates nor takes a lock: it
 //! runs in rinit's memory, and only async-signal-safe calls are sound
