@@ -241,29 +241,35 @@ impl ChildSpec {
     }
 
     /// Starts the child; returns once its exec has succeeded or failed.
-    pub(crate) fn spawn(mut self) -> Result<Pid, SpawnError> {
-        // Under qemu-user (a foreign-architecture container), CLONE_VFORK
-        // and CLONE_VM are dropped and the clone is a plain fork: the report
-        // in memory would never reach rinit, which would not even wait for
-        // the exec. A close-on-exec pipe carries the report there, as in
-        // musl's posix_spawn; it is only taken if two descriptors are free,
-        // since rinit must start with one (see the module notes). Never on
-        // descriptors 0-2 (`sys::hold_closed_stdio` keeps them taken; should
-        // that have failed, a line written to stderr would read as a report).
-        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-            .ok()
-            .filter(|(read, write)| read.as_raw_fd() > 2 && write.as_raw_fd() > 2);
+    pub(crate) fn spawn(self) -> Result<Pid, SpawnError> {
+        let (child, failure) = self.clone_and_exec(report_pipe())?;
+        let Some((errno, index)) = failure else {
+            return Ok(child); // the exec succeeded
+        };
+        // The child failed and has exited: collect it so no zombie stays.
+        let _ = sys::wait_for(child.as_raw(), true);
+        Err(self.failure(errno, index, child))
+    }
+
+    /// Clones the child, which sets itself up and execs, and waits for its
+    /// exec (CLONE_VFORK); returns it with its failure report, if any.
+    fn clone_and_exec(
+        &self,
+        pipe: Option<(OwnedFd, OwnedFd)>,
+    ) -> Result<(Pid, Option<(Errno, u32)>), SpawnError> {
+        // Everything the child writes is made here, before the clone.
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
         let mut sh_argv = Vec::with_capacity(self.argv.len() + 2);
         let mut listen_pid = [0u8; LISTEN_PID_ENTRY_LEN];
         let report = AtomicU64::new(NO_REPORT);
         let mut stack = vec![0u8; CHILD_STACK_SIZE];
-        let spec = &self;
         let report_pipe = pipe.as_ref().map(|(_, write)| write);
         let child_main: CloneCb = Box::new(|| {
-            let (errno, index) =
-                spec.become_command(&argv, &mut envp, &mut listen_pid, &mut sh_argv);
+            let (errno, index) = match self.set_up(&mut envp, &mut listen_pid) {
+                Ok(()) => self.exec(&argv, &envp, &mut sh_argv),
+                Err(e) => (e, SETUP_FAILED),
+            };
             let encoded = encode_report(errno, index);
             // Release: rinit reads it after the child has exited.
             report.store(encoded, Ordering::Release);
@@ -294,13 +300,13 @@ impl ChildSpec {
             }
             None => decode_report(report.load(Ordering::Acquire)),
         };
-        let Some((errno, index)) = failure else {
-            return Ok(child); // the exec succeeded
-        };
-        // The child failed and has exited: collect it so no zombie stays.
-        let _ = sys::wait_for(child.as_raw(), true);
+        Ok((child, failure))
+    }
+
+    /// The error for the child's failure report.
+    fn failure(mut self, errno: Errno, index: u32, child: Pid) -> SpawnError {
         if index == SETUP_FAILED {
-            return Err(SpawnError::Setup(errno));
+            return SpawnError::Setup(errno);
         }
         let path = self
             .candidates
@@ -309,28 +315,24 @@ impl ChildSpec {
             .unwrap_or_default();
         let program = OsString::from_vec(self.argv.swap_remove(0).into_bytes());
         let searched = !program.as_bytes().contains(&b'/');
-        Err(SpawnError::Exec {
+        SpawnError::Exec {
             cause: ExecCause::of(errno, searched, Path::new(&path)),
             program,
             path,
             errno,
             child,
-        })
+        }
     }
 
-    /// Runs in the child: sets it up and execs. Returns only on failure,
-    /// with the errno and the index of the candidate that decided it
-    /// (`SETUP_FAILED` when it never got to exec).
-    fn become_command(
+    /// Runs in the child, before exec: its own process group (and the
+    /// terminal's foreground, if asked), its environment with `LISTEN_PID`
+    /// naming it, and the signal mask rinit inherited.
+    fn set_up(
         &self,
-        argv: &[*const libc::c_char],
         envp: &mut Vec<*const libc::c_char>,
         listen_pid: &mut [u8; LISTEN_PID_ENTRY_LEN],
-        sh_argv: &mut Vec<*const libc::c_char>,
-    ) -> (Errno, u32) {
-        if let Err(e) = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
-            return (e, SETUP_FAILED);
-        }
+    ) -> Result<(), Errno> {
+        nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0))?;
         let pid = sys::kernel_getpid();
         if self.take_terminal {
             // SIGTTOU is still blocked here, so a background group may do this.
@@ -348,9 +350,18 @@ impl ChildSpec {
             }
         }));
         envp.push(std::ptr::null());
-        if let Err(e) = sys::change_signal_mask(libc::SIG_SETMASK, self.mask) {
-            return (e, SETUP_FAILED);
-        }
+        sys::change_signal_mask(libc::SIG_SETMASK, self.mask).map(drop)
+    }
+
+    /// Runs in the child: execs each candidate in turn. Returns only on
+    /// failure, with the errno and the index of the candidate that decided
+    /// it.
+    fn exec(
+        &self,
+        argv: &[*const libc::c_char],
+        envp: &[*const libc::c_char],
+        sh_argv: &mut Vec<*const libc::c_char>,
+    ) -> (Errno, u32) {
         // As execvp: a file found but not executable is reported only if no
         // later PATH entry runs; otherwise the last "not here" is reported.
         let mut denied = None;
@@ -379,6 +390,20 @@ impl ChildSpec {
         }
         denied.unwrap_or(last)
     }
+}
+
+/// The pipe that carries the child's failure report where the clone turns
+/// into a plain fork (qemu-user, a foreign-architecture container): there
+/// CLONE_VFORK and CLONE_VM are dropped, the report in memory would never
+/// reach rinit, and rinit would not even wait for the exec. Close-on-exec,
+/// as in musl's posix_spawn; only taken if two descriptors are free, since
+/// rinit must start with one (see the module notes). Never on descriptors
+/// 0-2 (`sys::hold_closed_stdio` keeps them taken; should that have failed,
+/// a line written to stderr would read as a report).
+fn report_pipe() -> Option<(OwnedFd, OwnedFd)> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .ok()
+        .filter(|(read, write)| read.as_raw_fd() > 2 && write.as_raw_fd() > 2)
 }
 
 /// `LISTEN_PID=`, the ten digits of the largest pid, and the NUL.
