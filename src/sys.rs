@@ -529,29 +529,7 @@ pub(crate) struct StdioAtStart {
 /// of going anywhere. One is made and duplicated for the other slots. When
 /// all three are open, as almost always, this costs one `poll`.
 pub(crate) fn hold_closed_stdio() -> StdioAtStart {
-    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
-        fd,
-        events: 0,
-        revents: 0,
-    });
-    // SAFETY: three valid pollfds for the duration of the call; a zero
-    // timeout never blocks.
-    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
-    if ready == 0 {
-        return StdioAtStart { stderr: true }; // all three open
-    }
-    let closed: Vec<libc::c_int> = if ready < 0 {
-        // Cannot fail with three entries, but if it did: ask one by one.
-        (0..3)
-            // SAFETY: F_GETFD only reads the descriptor's flags.
-            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0)
-            .collect()
-    } else {
-        fds.iter()
-            .filter(|p| p.revents & libc::POLLNVAL != 0)
-            .map(|p| p.fd)
-            .collect()
-    };
+    let closed = closed_stdio();
     let at_start = StdioAtStart {
         stderr: !closed.contains(&2),
     };
@@ -579,6 +557,30 @@ pub(crate) fn hold_closed_stdio() -> StdioAtStart {
     }
     // The placeholders are never closed: they hold their numbers for good.
     at_start
+}
+
+/// Which of descriptors 0, 1 and 2 are closed.
+fn closed_stdio() -> Vec<libc::c_int> {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: three valid pollfds for the duration of the call; a zero
+    // timeout never blocks.
+    match unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } {
+        0 => Vec::new(), // all three open
+        // Cannot fail with three entries, but if it did: ask one by one.
+        ready if ready < 0 => (0..3)
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0)
+            .collect(),
+        _ => fds
+            .iter()
+            .filter(|p| p.revents & libc::POLLNVAL != 0)
+            .map(|p| p.fd)
+            .collect(),
+    }
 }
 
 #[cfg(test)]
