@@ -182,57 +182,15 @@ fn print_stdout(text: &str) -> i32 {
 /// Sets rinit up as an init, starts the child and runs the signal loop.
 fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32 {
     let own_pid = sys::own_pid();
-    // Block first, so no signal can arrive between now and the loop without
-    // being queued for it (an unhandled signal to PID 1 would be lost).
-    let inherited_mask = match sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable()) {
-        Ok(mask) => mask,
-        Err(e) => return fail(&format!("cannot block signals: {}", os_error(e))),
+    let (inherited_mask, mut signals) = match take_signals() {
+        Ok(taken) => taken,
+        Err(code) => return code,
     };
-    // The signalfd is the one descriptor rinit needs (starting the child
-    // needs none, see `spawn`). It is made before the child, so that running
-    // out of descriptors stops rinit before there is a child to abandon.
-    let mut signals = match sys::SignalReader::new(SignalSet::blockable()) {
-        Ok(reader) => reader,
-        Err(e) => return fail(&format!("cannot create a signalfd: {}", os_error(e))),
-    };
-    // PID 1 of a namespace adopts every orphan already: `-s` asks for
-    // nothing more there, so a sandbox refusing the call cannot matter.
-    // Otherwise a refusal (AWS Lambda, qemu-user) is one warning if rinit
-    // chose to be a subreaper, and fatal if the user asked for it: running
-    // without what was asked would leave zombies nobody reaps.
-    if own_pid != 1 {
-        match sys::set_child_subreaper() {
-            Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
-            Err(e) if config.subreaper => {
-                return fail(&format!(
-                    "cannot honour -s/--subreaper, the system refuses it: {}",
-                    os_error(e)
-                ));
-            }
-            Err(e) => warn!(
-                "cannot become a child subreaper, orphans will not be reaped: {}",
-                os_error(e)
-            ),
-        }
-    } else if config.subreaper {
-        debug!("as PID 1 every orphan comes to rinit: no need to register as a child subreaper");
-    }
-    // A refused `-p` is fatal, as a refused `-s`: the user asked that rinit
-    // and the app never outlive the parent, and carrying on without it
-    // would leave them running unseen once the parent is gone.
-    let mut parent_died_early = None;
-    if let Some(signal) = config.pdeathsig {
-        match sys::set_parent_death_signal(signal, parent) {
-            Ok(true) => parent_died_early = Some(signal),
-            Ok(false) => {}
-            Err(e) => {
-                return fail(&format!(
-                    "cannot honour -p/--pdeathsig, the system refuses a parent death signal: {}",
-                    os_error(e)
-                ));
-            }
-        }
-    }
+    let parent_died_early =
+        match adopt_orphans(&config, own_pid).and_then(|()| arm_parent_death(&config, parent)) {
+            Ok(died) => died,
+            Err(code) => return code,
+        };
     if !config.wait_for.is_empty() {
         // A wait may last a minute, and what it waits for must show while
         // it waits: the log writer starts now, before the child, the one
@@ -242,39 +200,15 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             return code;
         }
     }
-    // Read before the environment goes to the child: `NOTIFY_SOCKET` is
-    // passed on untouched, for an app that notifies by itself.
-    let notifier = match (&config.ready_when, spawn::lookup(&env, cli::NOTIFY_SOCKET)) {
-        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
-            Ok(notifier) => Some(std::sync::Arc::new(notifier)),
-            Err(e) => return fail(&format!("--ready-when: NOTIFY_SOCKET: {}", os_error(e))),
-        },
-        _ => None,
+    let notifier = match notifier(&config, &env) {
+        Ok(notifier) => notifier,
+        Err(code) => return code,
     };
     // Before the child can run: none of its OOM kills is taken for history.
     let baseline = forensics::OomBaseline::take();
-    let child = if config.pause {
-        logging::release();
-        None
-    } else {
-        let started = start_child(&config, env, own_pid, inherited_mask);
-        // Only now may the log writer thread take a process slot.
-        logging::release();
-        match started {
-            Ok(pid) => Some(pid),
-            Err(e) => {
-                let line = e.peer_line(config.personality);
-                match &line {
-                    // Under a peer's name, the peer's exact line: scripts grep for it.
-                    Some(line) => logging::write_stderr(&format!("{line}\n")),
-                    None => error!("{e}"),
-                }
-                if let Some(path) = &config.termination_log {
-                    forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
-                }
-                return exit_status::start_failure_exit_code(config.personality, e.exec_errno());
-            }
-        }
+    let child = match start(&config, env, own_pid, inherited_mask) {
+        Ok(child) => child,
+        Err(code) => return code,
     };
     // The child keeps the caller's working directory; rinit lets go of it so
     // that it pins no mount.
@@ -295,6 +229,123 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Ok(code) => code,
         Err(e) => fail(&format!("cannot read signals: {}", os_error(e))),
     }
+}
+
+/// Blocks every signal, and opens the signalfd that reads them; returns the
+/// mask rinit inherited (the child's, see `spawn`). Blocking comes first, so
+/// no signal can arrive between now and the loop without being queued for
+/// it (an unhandled signal to PID 1 would be lost). The signalfd is the one
+/// descriptor rinit needs (starting the child needs none). It is made
+/// before the child, so that running out of descriptors stops rinit before
+/// there is a child to abandon.
+fn take_signals() -> Result<(SignalSet, sys::SignalReader), i32> {
+    let inherited_mask = sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable())
+        .map_err(|e| fail(&format!("cannot block signals: {}", os_error(e))))?;
+    let signals = sys::SignalReader::new(SignalSet::blockable())
+        .map_err(|e| fail(&format!("cannot create a signalfd: {}", os_error(e))))?;
+    Ok((inherited_mask, signals))
+}
+
+/// `-s`: orphans come to rinit. PID 1 of a namespace adopts every orphan
+/// already: `-s` asks for nothing more there, so a sandbox refusing the
+/// call cannot matter. Otherwise a refusal (AWS Lambda, qemu-user) is one
+/// warning if rinit chose to be a subreaper, and fatal (rinit's exit code
+/// as the error) if the user asked for it: running without what was asked
+/// would leave zombies nobody reaps.
+fn adopt_orphans(config: &Config, own_pid: libc::pid_t) -> Result<(), i32> {
+    if own_pid == 1 {
+        if config.subreaper {
+            debug!(
+                "as PID 1 every orphan comes to rinit: no need to register as a child subreaper"
+            );
+        }
+        return Ok(());
+    }
+    match sys::set_child_subreaper() {
+        Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
+        Err(e) if config.subreaper => {
+            return Err(fail(&format!(
+                "cannot honour -s/--subreaper, the system refuses it: {}",
+                os_error(e)
+            )));
+        }
+        Err(e) => warn!(
+            "cannot become a child subreaper, orphans will not be reaped: {}",
+            os_error(e)
+        ),
+    }
+    Ok(())
+}
+
+/// `-p`: the signal to act on when the parent dies, if it died before it
+/// could be armed. A refusal is fatal, as a refused `-s`: the user asked
+/// that rinit and the app never outlive the parent, and carrying on
+/// without it would leave them running unseen once the parent is gone.
+fn arm_parent_death(config: &Config, parent: nix::unistd::Pid) -> Result<Option<Signal>, i32> {
+    let Some(signal) = config.pdeathsig else {
+        return Ok(None);
+    };
+    match sys::set_parent_death_signal(signal, parent) {
+        Ok(died) => Ok(died.then_some(signal)),
+        Err(e) => Err(fail(&format!(
+            "cannot honour -p/--pdeathsig, the system refuses a parent death signal: {}",
+            os_error(e)
+        ))),
+    }
+}
+
+/// `--ready-when`'s notifier. Read before the environment goes to the
+/// child: `NOTIFY_SOCKET` is passed on untouched, for an app that notifies
+/// by itself.
+fn notifier(
+    config: &Config,
+    env: &[CString],
+) -> Result<Option<std::sync::Arc<readiness::Notifier>>, i32> {
+    match (&config.ready_when, spawn::lookup(env, cli::NOTIFY_SOCKET)) {
+        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
+            Ok(notifier) => Ok(Some(std::sync::Arc::new(notifier))),
+            Err(e) => Err(fail(&format!(
+                "--ready-when: NOTIFY_SOCKET: {}",
+                os_error(e)
+            ))),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Starts the child (none with `--pause`), then lets the log writer take a
+/// process slot. A command that cannot be started is said the way the peer
+/// rinit stands in for says it, and ends rinit with its exit code.
+fn start(
+    config: &Config,
+    env: Vec<CString>,
+    own_pid: libc::pid_t,
+    mask: SignalSet,
+) -> Result<Option<nix::unistd::Pid>, i32> {
+    if config.pause {
+        logging::release();
+        return Ok(None);
+    }
+    let started = start_child(config, env, own_pid, mask);
+    // Only now may the log writer thread take a process slot.
+    logging::release();
+    let e = match started {
+        Ok(pid) => return Ok(Some(pid)),
+        Err(e) => e,
+    };
+    let line = e.peer_line(config.personality);
+    match &line {
+        // Under a peer's name, the peer's exact line: scripts grep for it.
+        Some(line) => logging::write_stderr(&format!("{line}\n")),
+        None => error!("{e}"),
+    }
+    if let Some(path) = &config.termination_log {
+        forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
+    }
+    Err(exit_status::start_failure_exit_code(
+        config.personality,
+        e.exec_errno(),
+    ))
 }
 
 /// `--wait-for`: the command starts only once every target passes. Gives
