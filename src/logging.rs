@@ -34,10 +34,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-// For cli.rs, which is being rewritten on another branch: it names
-// `logging::printable`; once it names `text::printable`, this goes.
-pub(crate) use crate::text::printable;
-
 /// How many bytes of log lines may wait for stderr: room for a burst of
 /// debug lines (a thousand reaped orphans is about 45 KiB) while a slow
 /// reader catches up. Memory is taken only while lines wait.
