@@ -574,7 +574,7 @@ pub fn parse(
     let personality = Personality::from_argv0(argv0);
     let fail = |message: String| UsageError {
         program: personality.name(),
-        message: crate::logging::printable(message.as_bytes()),
+        message: crate::text::printable(message.as_bytes()),
         exit_code: crate::exit_status::usage_exit_code(personality),
     };
     let (matches, command) = match read_command_line(personality, argv).map_err(fail)? {
@@ -781,7 +781,7 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
             if let Some(long) = closest_long_option(&typed) {
                 return Some(format!(
                     "unknown option '{}'; did you mean '--{long}'? (long options take two dashes)",
-                    crate::logging::printable(word)
+                    crate::text::printable(word)
                 ));
             }
         }
@@ -859,7 +859,7 @@ fn flag_given_a_value(argv: &[OsString]) -> String {
     let Some(word) = word else {
         return "unknown option '-='".to_owned();
     };
-    let typed = crate::logging::printable(word);
+    let typed = crate::text::printable(word);
     let letter = word.split(|&b| b == b'=').next().and_then(|l| l.last());
     let flag = OPTIONS
         .iter()
@@ -890,7 +890,7 @@ fn unknown_option(culprit: &str, argv: &[OsString]) -> String {
         })
         .map_or_else(
             || culprit.to_owned(),
-            |word| crate::logging::printable(word.as_bytes()),
+            |word| crate::text::printable(word.as_bytes()),
         );
     if culprit == "--" {
         return format!("'{typed}' names no option (a long option is --NAME or --NAME=VALUE)");

@@ -58,7 +58,7 @@ pub(crate) enum EnvFileError {
 
 impl fmt::Display for EnvFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = |path: &Path| crate::logging::printable(path.as_os_str().as_bytes());
+        let shown = |path: &Path| crate::text::printable(path.as_os_str().as_bytes());
         match self {
             EnvFileError::Read {
                 path,
@@ -509,7 +509,9 @@ fn text(name: &[u8]) -> String {
 /// a device could block rinit forever or never end, and it is opened
 /// without blocking so that even a FIFO cannot hang the open.
 pub(crate) fn read_bounded(path: &Path, limit: u64) -> ReadResult {
-    let describe = |e: std::io::Error| ReadFailure::Failed(crate::logging::io_error(&e));
+    let describe = |e: std::io::Error| {
+        ReadFailure::Failed(crate::text::os_error(e, crate::sys::open_file_limit()))
+    };
     let mut file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)

@@ -7,7 +7,6 @@
 
 use crate::personality::Personality;
 use crate::signals::{Signal, SignalSet};
-use crate::spawn::SpawnError;
 use nix::errno::Errno;
 use std::collections::BTreeSet;
 
@@ -26,7 +25,7 @@ pub(crate) const UNHEALTHY: i32 = 1;
 /// `--wait-for`): the code a shell gives a process killed by it.
 pub(crate) fn killed_by(signal: Signal) -> i32 {
     exit_code(Termination::Killed {
-        signal: signal.number(),
+        signal,
         core_dumped: false,
     })
 }
@@ -40,13 +39,13 @@ pub fn usage_exit_code(personality: Personality) -> i32 {
     }
 }
 
-/// The command could not be started: a failed exec (see
-/// `exec_failure_exit_code`), or anything else (the fork failed), which is
-/// a failure of rinit itself.
-pub(crate) fn start_failure_exit_code(personality: Personality, error: &SpawnError) -> i32 {
-    match error {
-        SpawnError::Exec { errno, .. } => exec_failure_exit_code(personality, *errno),
-        _ => FAILURE,
+/// The command could not be started: an exec that failed with `exec_errno`
+/// (see `exec_failure_exit_code`), or, with `None`, a failure before the
+/// exec (the fork failed), which is a failure of rinit itself.
+pub(crate) fn start_failure_exit_code(personality: Personality, exec_errno: Option<Errno>) -> i32 {
+    match exec_errno {
+        Some(errno) => exec_failure_exit_code(personality, errno),
+        None => FAILURE,
     }
 }
 
@@ -73,9 +72,9 @@ pub(crate) fn exec_failure_exit_code(personality: Personality, errno: Errno) -> 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Termination {
     Exited(i32),
-    /// Killed by this signal number (1 to 64), with or without a core dump.
+    /// Killed by this signal, with or without a core dump.
     Killed {
-        signal: i32,
+        signal: Signal,
         core_dumped: bool,
     },
 }
@@ -85,14 +84,20 @@ impl Termination {
     /// `WaitStatus` has no way to name a real-time signal, so it turns a
     /// death by signal 32-64 into an error after the process has been
     /// reaped, and the status is lost. `None` for a stop or continue report
-    /// (see `stopped_by`).
+    /// (see `stopped_by`). Linux kills with signals 1 to 64 only; a status
+    /// naming another number (which its encoding could hold) is still an
+    /// end, kept as the code a shell would give it, never lost.
     pub(crate) fn from_wait_status(status: i32) -> Option<Termination> {
         if libc::WIFEXITED(status) {
             Some(Termination::Exited(libc::WEXITSTATUS(status)))
         } else if libc::WIFSIGNALED(status) {
-            Some(Termination::Killed {
-                signal: libc::WTERMSIG(status),
-                core_dumped: libc::WCOREDUMP(status),
+            let number = libc::WTERMSIG(status);
+            Some(match Signal::from_number(number) {
+                Some(signal) => Termination::Killed {
+                    signal,
+                    core_dumped: libc::WCOREDUMP(status),
+                },
+                None => Termination::Exited(128 + number),
             })
         } else {
             None
@@ -103,15 +108,19 @@ impl Termination {
 /// The signal that stopped a process, if the raw `waitpid` status is a stop
 /// report (asked for with `WUNTRACED`). Decoded by hand for the same reason
 /// as `Termination::from_wait_status`.
-pub(crate) fn stopped_by(status: i32) -> Option<i32> {
-    libc::WIFSTOPPED(status).then(|| libc::WSTOPSIG(status))
+pub(crate) fn stopped_by(status: i32) -> Option<Signal> {
+    if libc::WIFSTOPPED(status) {
+        Signal::from_number(libc::WSTOPSIG(status))
+    } else {
+        None
+    }
 }
 
 /// Shell convention: the exit code, or 128+N for death by signal N.
 pub(crate) fn exit_code(termination: Termination) -> i32 {
     match termination {
         Termination::Exited(code) => code & 0xff,
-        Termination::Killed { signal, .. } => 128 + signal,
+        Termination::Killed { signal, .. } => 128 + signal.number(),
     }
 }
 
@@ -149,10 +158,10 @@ pub(crate) fn outcome(
 /// did not stop in time.
 fn ended_as_asked(termination: Termination, sent: SignalSet) -> bool {
     let signal = match termination {
-        Termination::Killed { signal, .. } => signal,
-        Termination::Exited(code) => (code & 0xff) - 128,
+        Termination::Killed { signal, .. } => Some(signal),
+        Termination::Exited(code) => Signal::from_number((code & 0xff) - 128),
     };
-    Signal::from_number(signal).is_some_and(|signal| sent.contains(signal))
+    signal.is_some_and(|signal| sent.contains(signal))
 }
 
 /// Parses one `--remap-exit` value: a whole number from 0 to 255.
@@ -177,7 +186,7 @@ mod tests {
 
     fn killed(signal: i32) -> Termination {
         Termination::Killed {
-            signal,
+            signal: Signal::from_number(signal).unwrap(),
             core_dumped: false,
         }
     }
@@ -203,7 +212,7 @@ mod tests {
             assert_eq!(
                 Termination::from_wait_status(signal | 0x80),
                 Some(Termination::Killed {
-                    signal,
+                    signal: Signal::from_number(signal).unwrap(),
                     core_dumped: true
                 })
             );
@@ -215,6 +224,11 @@ mod tests {
                 Some(Termination::Exited(code))
             );
         }
+        // A number Linux never kills with is still an end, not a stop.
+        assert_eq!(
+            Termination::from_wait_status(100),
+            Some(Termination::Exited(228))
+        );
         // Stopped by SIGTSTP, and continued: not an end.
         assert_eq!(Termination::from_wait_status(0x7f | 20 << 8), None);
         assert_eq!(Termination::from_wait_status(0xffff), None);
@@ -223,7 +237,7 @@ mod tests {
     #[test]
     fn stop_reports_name_their_signal_and_nothing_else_is_one() {
         for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU, libc::SIGSTOP] {
-            assert_eq!(stopped_by(0x7f | signal << 8), Some(signal));
+            assert_eq!(stopped_by(0x7f | signal << 8), Signal::from_number(signal));
         }
         // Exited, killed, dumped core, continued.
         for status in [0, 7 << 8, libc::SIGTERM, libc::SIGSEGV | 0x80, 0xffff] {
@@ -280,7 +294,7 @@ mod tests {
             Termination::Exited(143),
             Termination::Exited(130),
             Termination::Killed {
-                signal: libc::SIGTERM,
+                signal: Signal::TERM,
                 core_dumped: true,
             },
         ] {
@@ -348,12 +362,7 @@ mod tests {
         use Personality::*;
         let none = BTreeSet::new();
         let listed: BTreeSet<u8> = [143].into_iter().collect();
-        let exec = |errno| SpawnError::Exec {
-            program: "app".into(),
-            path: "/bin/app".into(),
-            errno,
-            child: nix::unistd::Pid::from_raw(2),
-        };
+        let exec = Some;
         type Code<'a> = Box<dyn Fn(Personality) -> i32 + 'a>;
         let rows: Vec<(&str, [i32; 4], Code)> = vec![
             (
@@ -384,33 +393,33 @@ mod tests {
             (
                 "127: the command was not found",
                 [127, 127, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOENT))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::ENOENT))),
             ),
             (
                 "127: a directory in the path is a file (tini: 1)",
                 [127, 1, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOTDIR))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::ENOTDIR))),
             ),
             (
                 "126: no permission, or a directory",
                 [126, 126, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::EACCES))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::EACCES))),
             ),
             (
                 "126: not a binary for this machine, or a script without #! (tini: 1)",
                 [126, 1, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::ENOEXEC))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::ENOEXEC))),
             ),
             (
                 "126: argument list too long (tini: 1)",
                 [126, 1, 2, 1],
-                Box::new(|p| start_failure_exit_code(p, &exec(Errno::E2BIG))),
+                Box::new(|p| start_failure_exit_code(p, exec(Errno::E2BIG))),
             ),
             ("2: bad usage", [2, 1, 1, 1], Box::new(usage_exit_code)),
             (
                 "1: rinit could not fork the child",
                 [1; 4],
-                Box::new(|p| start_failure_exit_code(p, &SpawnError::Fork(Errno::EAGAIN))),
+                Box::new(|p| start_failure_exit_code(p, None)),
             ),
             ("1: rinit itself failed", [1; 4], Box::new(|_| FAILURE)),
         ];

@@ -85,10 +85,6 @@ fn dumps_core(signal: i32) -> bool {
     .contains(&signal)
 }
 
-pub(crate) fn signal_name(signal: i32) -> String {
-    Signal::from_number(signal).map_or_else(|| format!("signal {signal}"), |s| s.to_string())
-}
-
 /// `3.2s`, `45ms`, `2m05s`, `3h07m`: short, and precise where it matters.
 fn format_duration(d: Duration) -> String {
     // u64 milliseconds last 584 million years; u128 formatting costs 1 KB.
@@ -130,7 +126,7 @@ fn limit_text(limit: Option<u64>) -> String {
 /// A process name as it may appear in a log line: control characters (a
 /// process chooses its own name) are escaped so it cannot split the line.
 fn printable_name(name: &str) -> String {
-    crate::logging::printable(name.as_bytes())
+    crate::text::printable(name.as_bytes())
 }
 
 /// The one line that says how a process ended: `'app' (pid 7) was killed by
@@ -147,7 +143,7 @@ fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
         (Termination::Killed { signal, .. }, Oom::Maybe { kills, of, limit }) => {
             line.push_str(&format!(
                 " was killed by {}, maybe by the OOM killer ({kills} OOM kill{} for {of} processes killed by SIGKILL, {})",
-                signal_name(signal),
+                signal,
                 if kills == 1 { "" } else { "s" },
                 limit_text(limit)
             ))
@@ -159,10 +155,10 @@ fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
             },
             Oom::No,
         ) => {
-            line.push_str(&format!(" was killed by {}", signal_name(signal)));
+            line.push_str(&format!(" was killed by {signal}"));
             if core_dumped {
                 line.push_str(" (core dumped)");
-            } else if dumps_core(signal) {
+            } else if dumps_core(signal.number()) {
                 line.push_str(" (no core dump)");
             }
         }
@@ -236,7 +232,7 @@ impl SentKill {
 }
 
 fn is_sigkill(death: &Death) -> bool {
-    matches!(death.termination, Termination::Killed { signal, .. } if signal == libc::SIGKILL)
+    matches!(death.termination, Termination::Killed { signal, .. } if signal == Signal::KILL)
 }
 
 /// Whether the OOM killer may explain `death`: it died of SIGKILL, and not
@@ -258,9 +254,7 @@ fn main_end_is_news(
         Termination::Exited(_) => false,
         _ if oom != Oom::No => true,
         _ if remapped_to_success => false,
-        Termination::Killed { signal, .. } => {
-            Signal::from_number(signal).is_none_or(|s| !forwarded.contains(s))
-        }
+        Termination::Killed { signal, .. } => !forwarded.contains(signal),
     }
 }
 
@@ -968,7 +962,7 @@ impl Forensics {
                 Termination::Killed {
                     signal,
                     core_dumped,
-                } => (Some(signal_name(signal)), core_dumped),
+                } => (Some(signal.to_string()), core_dumped),
                 Termination::Exited(_) => (None, false),
             };
             warn!(
@@ -1018,7 +1012,7 @@ impl Forensics {
             .map(|e| {
                 (
                     e.pid,
-                    sys::process_name(e.pid).unwrap_or_else(|| "?".to_owned()),
+                    procs::process_name(e.pid).unwrap_or_else(|| "?".to_owned()),
                 )
             })
             .collect();
@@ -1046,11 +1040,11 @@ pub(crate) fn write_termination_log(path: &Path, lines: &[String]) {
 /// app that wrote its own keeps it). A file rinit refuses gets one warning:
 /// the user asked for it, and the message is lost.
 fn write_message(path: &Path, message: &str) {
-    let shown = crate::logging::printable(path.as_os_str().as_encoded_bytes());
+    let shown = crate::text::printable(path.as_os_str().as_encoded_bytes());
     let refuse = |why: &str| warn!("not writing the termination message to {shown}: {why}");
     let mut opened = match sys::open_for_message(path) {
         Ok(opened) => opened,
-        Err(e) => match open_refusal(e.raw_os_error()) {
+        Err(e) => match open_refusal(Some(e as i32)) {
             Some(why) => return refuse(why),
             None => return debug!("not writing the termination message to {shown}: {e}"),
         },
@@ -1079,7 +1073,7 @@ mod tests {
 
     fn killed(signal: i32, core_dumped: bool) -> Termination {
         Termination::Killed {
-            signal,
+            signal: Signal::from_number(signal).unwrap(),
             core_dumped,
         }
     }

@@ -1,30 +1,32 @@
 //! rinit: a minimal PID 1 for containers.
 //!
-//! The modules, each with one job:
-//! - `cli`: the command line and environment, into a `Config`;
-//! - `env_files`: the command's environment from `--env-file` and
-//!   `--env-from-files` (secrets);
-//! - `probe`: the probe engine behind `--probe`, `--wait-for` and
-//!   `--ready-when`; `readiness`: the start gate and sd_notify;
-//! - `personality`: the defaults of the peer rinit may be standing in for;
-//! - `signals`: signal numbers, names and sets, and a received signal;
-//! - `policy`: what to do with each received signal, and with a stop of the
-//!   child (Ctrl-Z) or a SIGCONT;
-//! - `shutdown`: the drain, `--stop-delay` and `--kill-after` state machines;
-//! - `exit_status`: every exit code rinit can return: the child's
-//!   (`--remap-exit`, `--stop-success`), and usage errors, a command that
-//!   cannot be started, and rinit's own failures;
-//! - `forensics`: saying why things died (crashes, OOM kills, SIGKILLs,
-//!   the termination message);
-//! - `spawn`: starting the child exactly as it would start without rinit;
-//! - `reap`: collecting exited children, and noticing the child stop;
-//! - `supervisor`: the signalfd loop that ties them together;
-//! - `procs`: the process table from /proc, and signals pinned with pidfds;
-//! - `sys`: the thin layer of system calls, which uses only `signals`;
-//! - `logging`: rinit's own messages, on stderr.
+//! This file reads in lifecycle order (parse, set up as init, spawn,
+//! supervise, exit); start here. The modules, each with one job (this is
+//! the one list of them; each module's own notes hold the depth):
 //!
-//! `signals`, `policy`, `shutdown`, `exit_status` and `personality` are
-//! pure, as are `forensics`' decisions and wording: they take time and
+//! | Module | Its job |
+//! |---|---|
+//! | `main.rs` | the C entry point (`#![no_main]`): hands argv and envp to `run` |
+//! | `cli` | the command line and environment, into a `Config`; `OPTIONS`, every option |
+//! | `env_files` | the command's environment from `--env-file` and `--env-from-files` |
+//! | `probe` | the probe engine behind `--probe`, `--wait-for` and `--ready-when` |
+//! | `readiness` | `--wait-for`'s start gate and `--ready-when`'s sd_notify |
+//! | `personality` | the defaults of the peer rinit may stand in for, by its name |
+//! | `signals` | signal numbers, names and the kernel's 64-bit sets; a received signal |
+//! | `policy` | what to do with each received signal, a stop of the child, a SIGCONT |
+//! | `shutdown` | the drain, `--stop-delay` and `--kill-after` state machines |
+//! | `exit_status` | every exit code rinit can return, decided in one place |
+//! | `forensics` | why things died: crash lines, OOM kills, SIGKILLs, termination message |
+//! | `spawn` | starting the child exactly as without rinit (vfork-style clone, exec) |
+//! | `reap` | collecting exited children, and noticing the child stop |
+//! | `supervisor` | the signalfd loop that ties them together |
+//! | `procs` | the process table and process names from /proc; signals pinned with pidfds |
+//! | `sys` | the thin layer of system calls; it uses only `signals` |
+//! | `logging` | rinit's messages on stderr, through a queue that never blocks; JSON lines |
+//! | `text` | escaping what a message quotes, and the wording of system errors |
+//!
+//! `signals`, `policy`, `shutdown`, `exit_status`, `personality` and `text`
+//! are pure, as are `forensics`' decisions and wording: they take time and
 //! state as input and make no system call.
 
 mod cli;
@@ -43,6 +45,7 @@ mod signals;
 mod spawn;
 mod supervisor;
 mod sys;
+mod text;
 
 // The library's whole surface: `run` for the binary, and the parsers the
 // fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
@@ -56,7 +59,6 @@ pub use probe::Target;
 pub use signals::{MAX_SIGNAL, RTMIN, Signal};
 
 use log::{debug, error, info, warn};
-use logging::io_error;
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
 use std::ffi::{CString, OsString};
@@ -154,7 +156,7 @@ fn command_environment(config: &Config, env: Vec<CString>) -> Result<Vec<CString
             for (variable, path) in outcome.too_large {
                 warn!(
                     "{variable}: {} is larger than any variable can be: left as it is (--env-from-files)",
-                    logging::printable(path.as_bytes())
+                    text::printable(path.as_bytes())
                 );
             }
             Ok(outcome.env)
@@ -180,57 +182,15 @@ fn print_stdout(text: &str) -> i32 {
 /// Sets rinit up as an init, starts the child and runs the signal loop.
 fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32 {
     let own_pid = sys::own_pid();
-    // Block first, so no signal can arrive between now and the loop without
-    // being queued for it (an unhandled signal to PID 1 would be lost).
-    let inherited_mask = match sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable()) {
-        Ok(mask) => mask,
-        Err(e) => return fail(&format!("cannot block signals: {}", io_error(&e))),
+    let (inherited_mask, mut signals) = match take_signals() {
+        Ok(taken) => taken,
+        Err(code) => return code,
     };
-    // The signalfd is the one descriptor rinit needs (starting the child
-    // needs none, see `spawn`). It is made before the child, so that running
-    // out of descriptors stops rinit before there is a child to abandon.
-    let mut signals = match sys::SignalReader::new(SignalSet::blockable()) {
-        Ok(reader) => reader,
-        Err(e) => return fail(&format!("cannot create a signalfd: {}", io_error(&e))),
-    };
-    // PID 1 of a namespace adopts every orphan already: `-s` asks for
-    // nothing more there, so a sandbox refusing the call cannot matter.
-    // Otherwise a refusal (AWS Lambda, qemu-user) is one warning if rinit
-    // chose to be a subreaper, and fatal if the user asked for it: running
-    // without what was asked would leave zombies nobody reaps.
-    if own_pid != 1 {
-        match sys::set_child_subreaper() {
-            Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
-            Err(e) if config.subreaper => {
-                return fail(&format!(
-                    "cannot honour -s/--subreaper, the system refuses it: {}",
-                    io_error(&e)
-                ));
-            }
-            Err(e) => warn!(
-                "cannot become a child subreaper, orphans will not be reaped: {}",
-                io_error(&e)
-            ),
-        }
-    } else if config.subreaper {
-        debug!("as PID 1 every orphan comes to rinit: no need to register as a child subreaper");
-    }
-    // A refused `-p` is fatal, as a refused `-s`: the user asked that rinit
-    // and the app never outlive the parent, and carrying on without it
-    // would leave them running unseen once the parent is gone.
-    let mut parent_died_early = None;
-    if let Some(signal) = config.pdeathsig {
-        match sys::set_parent_death_signal(signal, parent) {
-            Ok(true) => parent_died_early = Some(signal),
-            Ok(false) => {}
-            Err(e) => {
-                return fail(&format!(
-                    "cannot honour -p/--pdeathsig, the system refuses a parent death signal: {}",
-                    io_error(&e)
-                ));
-            }
-        }
-    }
+    let parent_died_early =
+        match adopt_orphans(&config, own_pid).and_then(|()| arm_parent_death(&config, parent)) {
+            Ok(died) => died,
+            Err(code) => return code,
+        };
     if !config.wait_for.is_empty() {
         // A wait may last a minute, and what it waits for must show while
         // it waits: the log writer starts now, before the child, the one
@@ -240,45 +200,21 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
             return code;
         }
     }
-    // Read before the environment goes to the child: `NOTIFY_SOCKET` is
-    // passed on untouched, for an app that notifies by itself.
-    let notifier = match (&config.ready_when, spawn::lookup(&env, cli::NOTIFY_SOCKET)) {
-        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
-            Ok(notifier) => Some(std::sync::Arc::new(notifier)),
-            Err(e) => return fail(&format!("--ready-when: NOTIFY_SOCKET: {}", io_error(&e))),
-        },
-        _ => None,
+    let notifier = match notifier(&config, &env) {
+        Ok(notifier) => notifier,
+        Err(code) => return code,
     };
     // Before the child can run: none of its OOM kills is taken for history.
     let baseline = forensics::OomBaseline::take();
-    let child = if config.pause {
-        logging::release();
-        None
-    } else {
-        let started = start_child(&config, env, own_pid, inherited_mask);
-        // Only now may the log writer thread take a process slot.
-        logging::release();
-        match started {
-            Ok(pid) => Some(pid),
-            Err(e) => {
-                let line = e.peer_line(config.personality);
-                match &line {
-                    // Under a peer's name, the peer's exact line: scripts grep for it.
-                    Some(line) => logging::write_stderr(&format!("{line}\n")),
-                    None => error!("{e}"),
-                }
-                if let Some(path) = &config.termination_log {
-                    forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
-                }
-                return exit_status::start_failure_exit_code(config.personality, &e);
-            }
-        }
+    let child = match start(&config, env, own_pid, inherited_mask) {
+        Ok(child) => child,
+        Err(code) => return code,
     };
     // The child keeps the caller's working directory; rinit lets go of it so
     // that it pins no mount.
     match std::env::set_current_dir("/") {
         Ok(()) => debug!("left the working directory for /"),
-        Err(e) => debug!("cannot change directory to /: {}", io_error(&e)),
+        Err(e) => debug!("cannot change directory to /: {}", os_error(e)),
     }
     if let (Some(target), Some(notifier)) = (&config.ready_when, &notifier) {
         readiness::watch(target.clone(), config.probe_timeout, notifier.clone());
@@ -291,8 +227,125 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
     }
     match supervisor.run() {
         Ok(code) => code,
-        Err(e) => fail(&format!("cannot read signals: {}", io_error(&e))),
+        Err(e) => fail(&format!("cannot read signals: {}", os_error(e))),
     }
+}
+
+/// Blocks every signal, and opens the signalfd that reads them; returns the
+/// mask rinit inherited (the child's, see `spawn`). Blocking comes first, so
+/// no signal can arrive between now and the loop without being queued for
+/// it (an unhandled signal to PID 1 would be lost). The signalfd is the one
+/// descriptor rinit needs (starting the child needs none). It is made
+/// before the child, so that running out of descriptors stops rinit before
+/// there is a child to abandon.
+fn take_signals() -> Result<(SignalSet, sys::SignalReader), i32> {
+    let inherited_mask = sys::change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable())
+        .map_err(|e| fail(&format!("cannot block signals: {}", os_error(e))))?;
+    let signals = sys::SignalReader::new(SignalSet::blockable())
+        .map_err(|e| fail(&format!("cannot create a signalfd: {}", os_error(e))))?;
+    Ok((inherited_mask, signals))
+}
+
+/// `-s`: orphans come to rinit. PID 1 of a namespace adopts every orphan
+/// already: `-s` asks for nothing more there, so a sandbox refusing the
+/// call cannot matter. Otherwise a refusal (AWS Lambda, qemu-user) is one
+/// warning if rinit chose to be a subreaper, and fatal (rinit's exit code
+/// as the error) if the user asked for it: running without what was asked
+/// would leave zombies nobody reaps.
+fn adopt_orphans(config: &Config, own_pid: libc::pid_t) -> Result<(), i32> {
+    if own_pid == 1 {
+        if config.subreaper {
+            debug!(
+                "as PID 1 every orphan comes to rinit: no need to register as a child subreaper"
+            );
+        }
+        return Ok(());
+    }
+    match sys::set_child_subreaper() {
+        Ok(()) => debug!("registered as child subreaper (pid {own_pid})"),
+        Err(e) if config.subreaper => {
+            return Err(fail(&format!(
+                "cannot honour -s/--subreaper, the system refuses it: {}",
+                os_error(e)
+            )));
+        }
+        Err(e) => warn!(
+            "cannot become a child subreaper, orphans will not be reaped: {}",
+            os_error(e)
+        ),
+    }
+    Ok(())
+}
+
+/// `-p`: the signal to act on when the parent dies, if it died before it
+/// could be armed. A refusal is fatal, as a refused `-s`: the user asked
+/// that rinit and the app never outlive the parent, and carrying on
+/// without it would leave them running unseen once the parent is gone.
+fn arm_parent_death(config: &Config, parent: nix::unistd::Pid) -> Result<Option<Signal>, i32> {
+    let Some(signal) = config.pdeathsig else {
+        return Ok(None);
+    };
+    match sys::set_parent_death_signal(signal, parent) {
+        Ok(died) => Ok(died.then_some(signal)),
+        Err(e) => Err(fail(&format!(
+            "cannot honour -p/--pdeathsig, the system refuses a parent death signal: {}",
+            os_error(e)
+        ))),
+    }
+}
+
+/// `--ready-when`'s notifier. Read before the environment goes to the
+/// child: `NOTIFY_SOCKET` is passed on untouched, for an app that notifies
+/// by itself.
+fn notifier(
+    config: &Config,
+    env: &[CString],
+) -> Result<Option<std::sync::Arc<readiness::Notifier>>, i32> {
+    match (&config.ready_when, spawn::lookup(env, cli::NOTIFY_SOCKET)) {
+        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
+            Ok(notifier) => Ok(Some(std::sync::Arc::new(notifier))),
+            Err(e) => Err(fail(&format!(
+                "--ready-when: NOTIFY_SOCKET: {}",
+                os_error(e)
+            ))),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Starts the child (none with `--pause`), then lets the log writer take a
+/// process slot. A command that cannot be started is said the way the peer
+/// rinit stands in for says it, and ends rinit with its exit code.
+fn start(
+    config: &Config,
+    env: Vec<CString>,
+    own_pid: libc::pid_t,
+    mask: SignalSet,
+) -> Result<Option<nix::unistd::Pid>, i32> {
+    if config.pause {
+        logging::release();
+        return Ok(None);
+    }
+    let started = start_child(config, env, own_pid, mask);
+    // Only now may the log writer thread take a process slot.
+    logging::release();
+    let e = match started {
+        Ok(pid) => return Ok(Some(pid)),
+        Err(e) => e,
+    };
+    let line = e.peer_line(config.personality);
+    match &line {
+        // Under a peer's name, the peer's exact line: scripts grep for it.
+        Some(line) => logging::write_stderr(&format!("{line}\n")),
+        None => error!("{e}"),
+    }
+    if let Some(path) = &config.termination_log {
+        forensics::write_termination_log(path, &[line.unwrap_or(e.to_string())]);
+    }
+    Err(exit_status::start_failure_exit_code(
+        config.personality,
+        e.exec_errno(),
+    ))
 }
 
 /// `--wait-for`: the command starts only once every target passes. Gives
@@ -304,7 +357,7 @@ fn gate(config: &Config, signals: &mut sys::SignalReader) -> Result<(), i32> {
         config.wait_timeout,
         signals,
     )
-    .map_err(|e| fail(&format!("cannot read signals: {}", io_error(&e))))?;
+    .map_err(|e| fail(&format!("cannot read signals: {}", os_error(e))))?;
     match gate {
         readiness::Gate::Open => Ok(()),
         readiness::Gate::Stopped(signal) => {
@@ -348,7 +401,7 @@ fn start_child(
     let pid = spec.spawn()?;
     debug!(
         "started '{}' as pid {pid}{}",
-        logging::printable(config.command[0].as_bytes()),
+        text::printable(config.command[0].as_bytes()),
         if take_terminal {
             ", in the terminal's foreground"
         } else {
@@ -356,6 +409,12 @@ fn start_child(
         }
     );
     Ok(pid)
+}
+
+/// A system error in rinit's words (`text::os_error`), with the open-file
+/// limit should it be what ran out.
+fn os_error(error: impl Into<std::io::Error>) -> String {
+    text::os_error(error, sys::open_file_limit())
 }
 
 fn fail(message: &str) -> i32 {

@@ -22,20 +22,14 @@
 //! rinit writes only to the stderr it started with. If descriptor 2 was
 //! closed then, rinit's messages go nowhere: no logger is installed, and
 //! the placeholder that holds the number (see `sys::hold_closed_stdio`)
-//! takes no write. A message is always one line: in text lines, control
-//! characters and the characters that move or reorder text (U+2028,
-//! U+2029, the bidirectional controls) are escaped (`escape_char`), the
-//! same in names and paths from outside (`printable`) and in JSON.
-//!
-//! The wording of system errors is here too (`os_error`), so that each
-//! message reads the same whatever C library rinit is built with.
+//! takes no write. A message is always one line, in text and in JSON
+//! (the escaping is `text`'s).
 
 use crate::sys;
+use crate::text::{one_line, push_json_string};
 use log::LevelFilter;
-use nix::errno::Errno;
-use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -317,125 +311,14 @@ fn write_forever(name: &'static str, format: LogFormat) {
     }
 }
 
-/// Text from outside (a command name, a path, a process name, a value
-/// typed by the user) made safe to echo in a message: what `escape_char`
-/// escapes is escaped, and bytes that are not UTF-8 are shown as `\xff`.
-/// Everything else, ordinary names included, comes out as it went in.
-pub(crate) fn printable(text: &[u8]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for chunk in text.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            push_char(&mut out, c);
-        }
-        for byte in chunk.invalid() {
-            out.push_str(&format!("\\x{byte:02x}"));
-        }
-    }
-    out
-}
-
-/// Whether `c` is escaped in a message: control characters (a newline would
-/// split the line, an ESC reach the terminal), the line and paragraph
-/// separators (line breaks to editors, browsers and JavaScript), and the
-/// bidirectional controls, which reorder what is shown around them (a name
-/// could make a line read as something else).
-fn escape_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}'
-                | '\u{2029}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{200e}'
-                | '\u{200f}'
-                | '\u{061c}'
-        )
-}
-
-/// Appends `c`, escaped as Rust escapes it (`\n`, `\u{1b}`, `\u{202e}`)
-/// if `escape_char` says so.
-fn push_char(out: &mut String, c: char) {
-    if !escape_char(c) {
-        out.push(c);
-    } else if c.is_control() {
-        out.extend(c.escape_debug());
-    } else {
-        out.extend(c.escape_unicode());
-    }
-}
-
-/// A message as one text line: everything `escape_char` names escaped,
-/// whatever part of rinit wrote the message and whatever it quoted.
-fn one_line(message: &str) -> Cow<'_, str> {
-    if !message.chars().any(escape_char) {
-        return Cow::Borrowed(message);
-    }
-    let mut out = String::with_capacity(message.len() + 16);
-    for c in message.chars() {
-        push_char(&mut out, c);
-    }
-    Cow::Owned(out)
-}
-
-/// A system error in rinit's words: nix's text for the errno and its
-/// number, the same with every C library (the C library's `strerror`, which
-/// `io::Error` prints, differs: musl calls EMFILE "No file descriptors
-/// available"). Running out of descriptors also names the limit reached,
-/// the one thing the user can change.
-pub(crate) fn os_error(errno: Errno) -> String {
-    let limit = match errno {
-        Errno::EMFILE => sys::open_file_limit(),
-        _ => None,
-    };
-    os_error_text(errno, limit)
-}
-
-/// `os_error` for an `io::Error`; one that is not a system error keeps its
-/// own text.
-pub(crate) fn io_error(error: &io::Error) -> String {
-    match error.raw_os_error() {
-        Some(raw) => os_error(Errno::from_raw(raw)),
-        None => error.to_string(),
-    }
-}
-
-/// The C library's words for an error (`strerror`, as the peers and most
-/// tools print it), without the " (os error N)" std adds; an error that is
-/// not a system error keeps its own words.
-pub(crate) fn c_library_text(error: &io::Error) -> String {
-    let text = error.to_string();
-    let suffix = error.raw_os_error().map(|n| format!(" (os error {n})"));
-    match suffix
-        .as_deref()
-        .and_then(|suffix| text.strip_suffix(suffix))
-    {
-        Some(bare) => bare.to_owned(),
-        None => text,
-    }
-}
-
-/// `os_error` once the limit on open descriptors is known.
-fn os_error_text(errno: Errno, open_file_limit: Option<u64>) -> String {
-    let mut text = format!("{} (os error {})", errno.desc(), errno as i32);
-    if let Some(limit) = open_file_limit {
-        text.push_str(&format!("; the open-file limit is {limit}"));
-    }
-    text
-}
-
 // ---- JSON lines ------------------------------------------------------------
 
 /// One log record as a JSON object on one line: `time` (RFC 3339, UTC,
 /// milliseconds), `level`, `program`, `message`, then the record's fields.
-/// Written by hand: the format is small and fixed, and a JSON library would
-/// cost more of the binary than all of this.
-fn json_line(
-    since_epoch: std::time::Duration,
-    level: &str,
-    program: &str,
-    record: &log::Record,
-) -> String {
+/// Written by hand: the format is small and fixed, a JSON library would
+/// cost more of the binary than all of this, and its strings are escaped
+/// more strictly than such a library does (see `push_json_string`).
+fn json_line(since_epoch: Duration, level: &str, program: &str, record: &log::Record) -> String {
     let mut line = String::with_capacity(160);
     line.push_str("{\"time\":\"");
     line.push_str(&rfc3339(since_epoch));
@@ -450,61 +333,14 @@ fn json_line(
     line
 }
 
-/// Appends `text` as a JSON string: quotes, backslashes and every control
-/// character escaped, so that one record stays one line.
-fn push_json_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // U+2028 and U+2029 are valid JSON but end lines in JavaScript;
-            // the bidirectional controls reorder what a viewer shows.
-            c if escape_char(c) => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// `2024-05-01T12:34:56.789Z` from the time since the Unix epoch.
-fn rfc3339(since_epoch: std::time::Duration) -> String {
-    let secs = since_epoch.as_secs();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since_epoch.subsec_millis()
-    )
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01: eras of
-/// 400 years (146,097 days) starting on 1 March, so that the leap day comes
-/// last in its year.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468; // days from 0000-03-01
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// `2024-05-01T12:34:56.789Z` from the time since the Unix epoch. A clock
+/// set past the year 9999 (which RFC 3339 cannot write) shows its last
+/// millisecond: `humantime` would fail the line, and a log line is no
+/// reason to stop PID 1.
+fn rfc3339(since_epoch: Duration) -> String {
+    const LAST: Duration = Duration::from_millis(253_402_300_799_999);
+    let time = std::time::UNIX_EPOCH + since_epoch.min(LAST);
+    humantime::format_rfc3339_millis(time).to_string()
 }
 
 /// Writes each field as `,"key":value`: numbers and booleans as themselves,
@@ -568,65 +404,6 @@ impl<'v> log::kv::VisitValue<'v> for JsonValue<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn printable_escapes_what_could_split_a_line_or_reach_the_terminal() {
-        let p = |bytes: &[u8]| printable(bytes);
-        assert_eq!(p(b"/usr/bin/my app-2.0"), "/usr/bin/my app-2.0");
-        assert_eq!(p("caf\u{e9} \u{1f600}".as_bytes()), "caf\u{e9} \u{1f600}");
-        assert_eq!(p(b"a\nb\rc\td"), "a\\nb\\rc\\td");
-        assert_eq!(p(b"\x1b[2Jred"), "\\u{1b}[2Jred");
-        assert_eq!(p(b"bell\x07del\x7f"), "bell\\u{7}del\\u{7f}");
-        // The C1 control CSI, which some terminals read as ESC [.
-        assert_eq!(p("c1\u{9b}31m".as_bytes()), "c1\\u{9b}31m");
-        assert_eq!(p(b"bad\xff\xfeend"), "bad\\xff\\xfeend");
-        // Quotes and backslashes are ordinary characters.
-        assert_eq!(p(br"it's a\b"), r"it's a\b");
-        // What breaks or reorders a line without being a control character.
-        assert_eq!(p("a\u{2028}b\u{2029}c".as_bytes()), r"a\u{2028}b\u{2029}c");
-        for bidi in [
-            '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}',
-        ] {
-            let text = format!("x{bidi}y");
-            assert_eq!(p(text.as_bytes()), format!("x\\u{{{:x}}}y", bidi as u32));
-        }
-        // Right next to them, ordinary characters stay.
-        assert_eq!(
-            p("\u{2027}\u{202f}\u{2065}".as_bytes()),
-            "\u{2027}\u{202f}\u{2065}"
-        );
-    }
-
-    #[test]
-    fn a_text_message_is_one_line_whoever_wrote_it() {
-        assert!(matches!(one_line("plain 'name' (pid 3)"), Cow::Borrowed(_)));
-        assert_eq!(
-            one_line("wrote to /x\nrinit: error: forged\u{202e}"),
-            r"wrote to /x\nrinit: error: forged\u{202e}"
-        );
-        // What `printable` made of a name passes unchanged.
-        let shown = printable(b"a\nb\x1b\xff");
-        assert_eq!(one_line(&shown), shown);
-    }
-
-    #[test]
-    fn os_errors_read_the_same_with_every_c_library() {
-        assert_eq!(
-            os_error_text(Errno::EMFILE, Some(3)),
-            "Too many open files (os error 24); the open-file limit is 3"
-        );
-        assert_eq!(
-            os_error_text(Errno::EAGAIN, None),
-            "Try again (os error 11)"
-        );
-        assert_eq!(
-            io_error(&io::Error::from_raw_os_error(libc::ENOENT)),
-            "No such file or directory (os error 2)"
-        );
-        assert_eq!(io_error(&io::Error::other("odd")), "odd");
-    }
-
-    use std::time::Duration;
-
     fn line(message: &str, fields: &[(&str, log::kv::Value)]) -> String {
         let args = format_args!("{message}");
         let record = log::Record::builder()
@@ -662,9 +439,6 @@ mod tests {
 
     #[test]
     fn strings_are_escaped() {
-        let mut out = String::new();
-        push_json_string(&mut out, "a\"b\\c\nd\te\u{1}\u{7f}\u{2028}\u{202e}é");
-        assert_eq!(out, r#""a\"b\\c\nd\te\u0001\u007f\u2028\u202eé""#);
         let text = line("x\ny", &[("name", "\"q\"".into())]);
         assert_eq!(text.lines().count(), 1, "{text}");
         assert!(
@@ -692,6 +466,10 @@ mod tests {
         assert_eq!(
             rfc3339(Duration::from_millis(1_735_689_599_999)),
             "2024-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            rfc3339(Duration::from_secs(u64::MAX)),
+            "9999-12-31T23:59:59.999Z"
         );
     }
 

@@ -142,7 +142,7 @@ impl Personality {
     /// The line a peer prints when the command cannot be executed, word for
     /// word (scripts grep for it); `None` for rinit's own message.
     /// `program` is the command as given, made printable by the caller
-    /// (`logging::printable`), `child` the pid of the process that failed to
+    /// (`text::printable`), `child` the pid of the process that failed to
     /// exec (tini and catatonit print that one). The error is worded by the
     /// C library's `strerror`, as the peers word it (nix's own texts differ
     /// from it for some errors).
@@ -230,7 +230,7 @@ fn rinit_version_line(version: &str, commit: &str) -> String {
 
 /// The C library's `strerror` text for `errno`, as the peers print it.
 fn c_library_error_text(errno: Errno) -> String {
-    crate::logging::c_library_text(&std::io::Error::from_raw_os_error(errno as i32))
+    crate::text::c_library_text(&std::io::Error::from_raw_os_error(errno as i32))
 }
 
 #[cfg(test)]

@@ -132,8 +132,8 @@ pub(crate) fn pause_ends_on(signal: Signal) -> bool {
 /// process group held the terminal's foreground. The terminal sends those to
 /// that group and not to rinit, so rinit forwarded nothing, yet nobody needs
 /// to be told who killed the app.
-pub(crate) fn typed_at_the_terminal(signal: i32, child_group_in_foreground: bool) -> bool {
-    child_group_in_foreground && (signal == libc::SIGINT || signal == libc::SIGQUIT)
+pub(crate) fn typed_at_the_terminal(signal: Signal, child_group_in_foreground: bool) -> bool {
+    child_group_in_foreground && (signal == Signal::INT || signal == Signal::QUIT)
 }
 
 /// Whether the main child, ending this way while rinit still held a SIGTERM
@@ -144,7 +144,7 @@ pub(crate) fn typed_at_the_terminal(signal: i32, child_group_in_foreground: bool
 /// then delays nothing, and deserves saying so.
 pub(crate) fn stop_delay_defeated(termination: Termination) -> bool {
     match termination {
-        Termination::Killed { signal, .. } => signal == libc::SIGTERM,
+        Termination::Killed { signal, .. } => signal == Signal::TERM,
         Termination::Exited(code) => code == 128 + libc::SIGTERM,
     }
 }
@@ -169,13 +169,10 @@ pub(crate) enum ChildStopped {
 /// its namespace). The whole story, under every name, is told once, in
 /// docs/how-it-works.md ("Job control").
 pub(crate) fn on_main_child_stopped(
-    signal: i32,
+    signal: Signal,
     is_pid1: bool,
     child_group_in_foreground: bool,
 ) -> ChildStopped {
-    let Some(signal) = Signal::from_number(signal) else {
-        return ChildStopped::CarryOn;
-    };
     if is_pid1 || !is_job_control_stop(signal) {
         return ChildStopped::CarryOn;
     }
@@ -226,7 +223,7 @@ mod tests {
     #[test]
     fn a_death_by_sigterm_during_the_hold_means_the_app_got_one_directly() {
         let killed = |signal| Termination::Killed {
-            signal,
+            signal: Signal::from_number(signal).unwrap(),
             core_dumped: false,
         };
         assert!(stop_delay_defeated(killed(libc::SIGTERM)));
@@ -239,11 +236,11 @@ mod tests {
 
     #[test]
     fn only_ctrl_c_and_ctrl_backslash_at_the_childs_terminal_are_the_users() {
-        assert!(typed_at_the_terminal(libc::SIGINT, true));
-        assert!(typed_at_the_terminal(libc::SIGQUIT, true));
-        assert!(!typed_at_the_terminal(libc::SIGINT, false));
-        for other in [libc::SIGTERM, libc::SIGKILL, libc::SIGSEGV, libc::SIGHUP] {
-            assert!(!typed_at_the_terminal(other, true), "{other}");
+        assert!(typed_at_the_terminal(sig("INT"), true));
+        assert!(typed_at_the_terminal(sig("QUIT"), true));
+        assert!(!typed_at_the_terminal(sig("INT"), false));
+        for other in ["TERM", "KILL", "SEGV", "HUP"] {
+            assert!(!typed_at_the_terminal(sig(other), true), "{other}");
         }
     }
 
@@ -375,11 +372,11 @@ mod tests {
 
     #[test]
     fn a_terminal_stop_of_the_child_stops_rinit_too_when_it_is_a_job() {
-        let stop_too = |signal: i32, take_terminal| ChildStopped::StopToo {
-            signal: Signal::from_number(signal).unwrap(),
+        let stop_too = |signal, take_terminal| ChildStopped::StopToo {
+            signal,
             take_terminal,
         };
-        for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+        for signal in [Signal::TSTP, Signal::TTIN, Signal::TTOU] {
             assert_eq!(
                 on_main_child_stopped(signal, false, true),
                 stop_too(signal, true)
@@ -395,7 +392,7 @@ mod tests {
                 ChildStopped::CarryOn
             );
         }
-        for signal in [libc::SIGSTOP, 0, 99] {
+        for signal in [Signal::STOP, sig("RTMIN")] {
             assert_eq!(
                 on_main_child_stopped(signal, false, true),
                 ChildStopped::CarryOn,

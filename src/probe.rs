@@ -314,7 +314,7 @@ fn check(target: &Target, deadline: Instant, timeout: Duration) -> Result<(), Fa
     let result = match target {
         Target::File(path) => match std::fs::metadata(path) {
             Ok(_) => Ok(()),
-            Err(e) => Err(Failure::Other(crate::logging::c_library_text(&e))),
+            Err(e) => Err(Failure::Other(crate::text::c_library_text(&e))),
         },
         Target::Unix(path) => unix_connect(path).map(drop),
         Target::Tcp { host, port } => connect(host, *port, deadline).map(drop),
@@ -349,7 +349,7 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Failur
             .map_err(|e| {
                 Failure::Other(format!(
                     "cannot resolve {host}: {}",
-                    crate::logging::c_library_text(&e)
+                    crate::text::c_library_text(&e)
                 ))
             })?
             .collect(),
@@ -433,7 +433,7 @@ fn failure_of(error: &std::io::Error, waited: Duration) -> Failure {
     match error.kind() {
         ErrorKind::ConnectionRefused => Failure::Refused,
         ErrorKind::TimedOut | ErrorKind::WouldBlock => Failure::TimedOut(waited),
-        _ => Failure::Other(crate::logging::c_library_text(error)),
+        _ => Failure::Other(crate::text::c_library_text(error)),
     }
 }
 

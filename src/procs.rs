@@ -1,5 +1,6 @@
-//! The process table: which processes are left, read from /proc, and
-//! signals that reach exactly the processes that were listed.
+//! The process table: which processes are left and what they are called,
+//! read from /proc, and signals that reach exactly the processes that were
+//! listed.
 //!
 //! Listing /proc and then calling `kill(pid)` races with pid reuse: a
 //! process listed may exit and its number go to an unrelated process before
@@ -70,6 +71,36 @@ pub(crate) struct Entry {
     pub(crate) stat: Stat,
 }
 
+/// A process's name (`/proc/PID/comm`, at most 15 bytes), `None` once it
+/// is reaped or when /proc belongs to another PID namespace.
+pub(crate) fn process_name(pid: libc::pid_t) -> Option<String> {
+    if !proc_is_ours() {
+        return None;
+    }
+    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
+    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
+    Some(String::from_utf8_lossy(comm).into_owned())
+}
+
+/// Whether /proc shows rinit's own PID namespace (its numbers then name
+/// the right processes). Checked once: rinit does not remount it.
+fn proc_is_ours() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 0: not checked yet, 1: ours, 2: not ours.
+    static OURS: AtomicU8 = AtomicU8::new(0);
+    match OURS.load(Ordering::Relaxed) {
+        0 => {
+            let ours = std::fs::read_link("/proc/self")
+                .ok()
+                .and_then(|own| own.to_str()?.parse::<libc::pid_t>().ok())
+                == Some(sys::own_pid());
+            OURS.store(if ours { 1 } else { 2 }, Ordering::Relaxed);
+            ours
+        }
+        state => state == 1,
+    }
+}
+
 fn read_stat(pid: libc::pid_t) -> Option<Stat> {
     parse_stat(&std::fs::read(format!("/proc/{pid}/stat")).ok()?)
 }
@@ -79,8 +110,7 @@ fn read_stat(pid: libc::pid_t) -> Option<Stat> {
 /// or when a process could not be read for want of a file descriptor: a
 /// table with holes would pass for a tree with fewer processes in it.
 pub(crate) fn snapshot() -> Option<Vec<Entry>> {
-    let own = std::fs::read_link("/proc/self").ok()?;
-    if own.to_str()?.parse::<libc::pid_t>().ok()? != sys::own_pid() {
+    if !proc_is_ours() {
         return None;
     }
     let mut table = Vec::new();

@@ -12,6 +12,7 @@ use crate::probe::{self, Checked, Failure, Target};
 use crate::signals::{Received, Signal};
 use crate::sys::SignalReader;
 use log::{debug, info, warn};
+use nix::errno::Errno;
 use std::ffi::OsStr;
 use std::io;
 use std::os::fd::AsFd;
@@ -51,7 +52,7 @@ pub(crate) fn wait_for(
     probe_timeout: Duration,
     timeout: Duration,
     signals: &mut SignalReader,
-) -> io::Result<Gate> {
+) -> Result<Gate, Errno> {
     let deadline = Instant::now() + timeout;
     let mut batch: Vec<Received> = Vec::with_capacity(8);
     let mut attempt = 0;

@@ -2,6 +2,8 @@
 
 use crate::exit_status::{Termination, stopped_by};
 use crate::forensics::Death;
+use crate::procs;
+use crate::signals::Signal;
 use crate::sys;
 use log::{debug, warn};
 use nix::errno::Errno;
@@ -20,7 +22,7 @@ pub(crate) struct Reaped {
     /// The signal that stopped the main child, if it reported a stop (the
     /// terminal's Ctrl-Z, say). A stop is reported once; other children's
     /// stops are passed over.
-    pub(crate) main_stopped: Option<i32>,
+    pub(crate) main_stopped: Option<Signal>,
     /// How many other processes were collected.
     pub(crate) others: usize,
     /// Other processes that died of a signal (the first `KEPT_DEATHS`),
@@ -68,7 +70,7 @@ pub(crate) fn reap_exited(
             // A stop: take the report, so that it is not seen again.
             let _ = sys::take_stop_report(pid);
             if let Some(signal) = stopped_by(status).filter(|_| is_main) {
-                debug!("main child {pid} stopped by signal {signal}");
+                debug!("main child {pid} stopped by {signal}");
                 reaped.main_stopped = Some(signal);
             }
             continue;
@@ -78,7 +80,7 @@ pub(crate) fn reap_exited(
         // (forensics then falls back to the command's name if it must).
         let main_news = is_main && seen != Termination::Exited(0);
         let name = if main_news || (names && by_signal) {
-            sys::process_name(pid)
+            procs::process_name(pid)
         } else {
             None
         };

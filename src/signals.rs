@@ -17,7 +17,7 @@ pub const RTMIN: i32 = 34;
 const RTMAX: i32 = MAX_SIGNAL;
 
 use signal_hook::consts::signal::{
-    SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
+    SIGCHLD, SIGCONT, SIGINT, SIGKILL, SIGQUIT, SIGSTOP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU,
 };
 
 /// The standard signals signal-hook has no name for (Linux's own), then the
@@ -61,6 +61,7 @@ pub struct Signal(i32);
 
 impl Signal {
     pub(crate) const INT: Signal = Signal(SIGINT);
+    pub(crate) const QUIT: Signal = Signal(SIGQUIT);
     pub const KILL: Signal = Signal(SIGKILL);
     pub(crate) const TERM: Signal = Signal(SIGTERM);
     pub const CHLD: Signal = Signal(SIGCHLD);

@@ -1,6 +1,6 @@
 //! Starting the child exactly as it would start without rinit.
 //!
-//! rinit forks and execs by hand instead of using `std::process::Command`:
+//! rinit clones and execs by hand instead of using `std::process::Command`:
 //! - the child must get back the signal mask rinit inherited (rinit blocks
 //!   everything for its signalfd, and a blocked mask survives exec);
 //! - the command is looked up in PATH like `execvp`, but a file without a
@@ -13,9 +13,13 @@
 //!   a single free one (for its signalfd): the child is made with
 //!   `clone(CLONE_VM | CLONE_VFORK)`, as `posix_spawn` makes it, and an exec
 //!   failure (the errno and the path that failed, for a precise message) is
-//!   written into memory rinit reads once the child has exec'd or exited.
-//!   When two descriptors are free, a close-on-exec pipe carries the same
-//!   report, for emulators that turn this clone into a plain fork.
+//!   written into memory rinit reads once the child has exec'd or exited
+//!   (and no page tables are copied). When two descriptors are free, a
+//!   close-on-exec pipe carries the same report, as in musl's
+//!   `posix_spawn`, for emulators that turn this clone into a plain fork
+//!   (qemu-user, in foreign-architecture containers): there, with
+//!   `ulimit -n` 4 or 5, an exec failure is seen only as the child's exit
+//!   127.
 //!
 //! Between clone and exec the child neither allocates nor takes a lock: it
 //! runs in rinit's memory, and only async-signal-safe calls are sound
@@ -26,10 +30,10 @@
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
-use crate::logging::printable;
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
+use crate::text::printable;
 use nix::errno::Errno;
 use nix::sched::{CloneCb, CloneFlags, clone};
 use nix::unistd::Pid;
@@ -77,12 +81,55 @@ pub(crate) enum SpawnError {
         program: OsString,
         path: OsString,
         errno: Errno,
+        /// What the errno meant for this path, found out when the exec
+        /// failed: the message is worded later, and makes no system call.
+        cause: ExecCause,
         /// The process that tried to exec (tini's message names it).
         child: Pid,
     },
 }
 
+/// What an exec failure means beyond its errno, for the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExecCause {
+    /// ENOENT after a PATH search: no entry holds the command.
+    NotInPath,
+    /// ENOENT for a symbolic link that exists: its target does not.
+    DanglingLink,
+    /// EACCES for a directory.
+    Directory,
+    /// The errno says it all; for EMFILE, the limit on open descriptors.
+    Errno { open_file_limit: Option<u64> },
+}
+
+impl ExecCause {
+    /// Finds out, right after the failure, what `errno` means for `path`
+    /// (`searched`: the command was looked up in PATH).
+    fn of(errno: Errno, searched: bool, path: &Path) -> ExecCause {
+        match errno {
+            Errno::ENOENT if path.is_symlink() => ExecCause::DanglingLink,
+            Errno::ENOENT if searched => ExecCause::NotInPath,
+            Errno::EACCES if path.is_dir() => ExecCause::Directory,
+            Errno::EMFILE => ExecCause::Errno {
+                open_file_limit: sys::open_file_limit(),
+            },
+            _ => ExecCause::Errno {
+                open_file_limit: None,
+            },
+        }
+    }
+}
+
 impl SpawnError {
+    /// The errno of a failed exec; `None` when rinit failed before it
+    /// (a NUL byte, the fork, the child's set-up).
+    pub(crate) fn exec_errno(&self) -> Option<Errno> {
+        match self {
+            SpawnError::Exec { errno, .. } => Some(*errno),
+            _ => None,
+        }
+    }
+
     /// An exec failure as the peer rinit stands in for words it, if it is
     /// one: the command as given (with control characters escaped, which
     /// leaves an ordinary name as the peer prints it), and the text for the
@@ -118,28 +165,27 @@ impl fmt::Display for SpawnError {
                 program,
                 path,
                 errno,
+                cause,
                 ..
             } => {
-                let searched = !program.as_bytes().contains(&b'/');
-                let path = Path::new(path);
-                let detail = match errno {
-                    Errno::ENOENT if path.is_symlink() => "dangling symbolic link".to_owned(),
-                    Errno::ENOENT if searched => "command not found in PATH".to_owned(),
-                    Errno::EACCES if path.is_dir() => "is a directory".to_owned(),
-                    Errno::ENOEXEC => format!(
+                let detail = match cause {
+                    ExecCause::DanglingLink => "dangling symbolic link".to_owned(),
+                    ExecCause::NotInPath => "command not found in PATH".to_owned(),
+                    ExecCause::Directory => "is a directory".to_owned(),
+                    ExecCause::Errno { .. } if *errno == Errno::ENOEXEC => format!(
                         "{}: not a binary for this machine, or a script without a '#!' line",
                         errno_text(*errno)
                     ),
-                    e => errno_text(*e),
+                    ExecCause::Errno { open_file_limit } => {
+                        crate::text::os_error(*errno, *open_file_limit)
+                    }
                 };
                 // The name as typed, which may hold anything: escaped.
                 let shown = printable(program.as_bytes());
-                if (searched && *errno == Errno::ENOENT)
-                    || path.as_os_str().as_bytes() == program.as_bytes()
-                {
+                if *cause == ExecCause::NotInPath || path.as_bytes() == program.as_bytes() {
                     write!(f, "cannot run '{shown}': {detail}")
                 } else {
-                    let path = printable(path.as_os_str().as_bytes());
+                    let path = printable(path.as_bytes());
                     write!(f, "cannot run '{shown}' ({path}): {detail}")
                 }
             }
@@ -147,8 +193,10 @@ impl fmt::Display for SpawnError {
     }
 }
 
+/// A fork or set-up failure, which is never for want of descriptors: no
+/// limit to name.
 fn errno_text(errno: Errno) -> String {
-    crate::logging::os_error(errno)
+    crate::text::os_error(errno, None)
 }
 
 impl ChildSpec {
@@ -193,29 +241,35 @@ impl ChildSpec {
     }
 
     /// Starts the child; returns once its exec has succeeded or failed.
-    pub(crate) fn spawn(mut self) -> Result<Pid, SpawnError> {
-        // Under qemu-user (a foreign-architecture container), CLONE_VFORK
-        // and CLONE_VM are dropped and the clone is a plain fork: the report
-        // in memory would never reach rinit, which would not even wait for
-        // the exec. A close-on-exec pipe carries the report there, as in
-        // musl's posix_spawn; it is only taken if two descriptors are free,
-        // since rinit must start with one (see the module notes). Never on
-        // descriptors 0-2 (`sys::hold_closed_stdio` keeps them taken; should
-        // that have failed, a line written to stderr would read as a report).
-        let pipe = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-            .ok()
-            .filter(|(read, write)| read.as_raw_fd() > 2 && write.as_raw_fd() > 2);
+    pub(crate) fn spawn(self) -> Result<Pid, SpawnError> {
+        let (child, failure) = self.clone_and_exec(report_pipe())?;
+        let Some((errno, index)) = failure else {
+            return Ok(child); // the exec succeeded
+        };
+        // The child failed and has exited: collect it so no zombie stays.
+        let _ = sys::wait_for(child.as_raw(), true);
+        Err(self.failure(errno, index, child))
+    }
+
+    /// Clones the child, which sets itself up and execs, and waits for its
+    /// exec (CLONE_VFORK); returns it with its failure report, if any.
+    fn clone_and_exec(
+        &self,
+        pipe: Option<(OwnedFd, OwnedFd)>,
+    ) -> Result<(Pid, Option<(Errno, u32)>), SpawnError> {
+        // Everything the child writes is made here, before the clone.
         let argv = null_terminated(&self.argv);
         let mut envp = Vec::with_capacity(self.env.len() + 1);
         let mut sh_argv = Vec::with_capacity(self.argv.len() + 2);
         let mut listen_pid = [0u8; LISTEN_PID_ENTRY_LEN];
         let report = AtomicU64::new(NO_REPORT);
         let mut stack = vec![0u8; CHILD_STACK_SIZE];
-        let spec = &self;
         let report_pipe = pipe.as_ref().map(|(_, write)| write);
         let child_main: CloneCb = Box::new(|| {
-            let (errno, index) =
-                spec.become_command(&argv, &mut envp, &mut listen_pid, &mut sh_argv);
+            let (errno, index) = match self.set_up(&mut envp, &mut listen_pid) {
+                Ok(()) => self.exec(&argv, &envp, &mut sh_argv),
+                Err(e) => (e, SETUP_FAILED),
+            };
             let encoded = encode_report(errno, index);
             // Release: rinit reads it after the child has exited.
             report.store(encoded, Ordering::Release);
@@ -246,39 +300,39 @@ impl ChildSpec {
             }
             None => decode_report(report.load(Ordering::Acquire)),
         };
-        let Some((errno, index)) = failure else {
-            return Ok(child); // the exec succeeded
-        };
-        // The child failed and has exited: collect it so no zombie stays.
-        let _ = sys::wait_for(child.as_raw(), true);
+        Ok((child, failure))
+    }
+
+    /// The error for the child's failure report.
+    fn failure(mut self, errno: Errno, index: u32, child: Pid) -> SpawnError {
         if index == SETUP_FAILED {
-            return Err(SpawnError::Setup(errno));
+            return SpawnError::Setup(errno);
         }
         let path = self
             .candidates
             .get(index as usize)
-            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned());
-        Err(SpawnError::Exec {
-            program: OsString::from_vec(self.argv.swap_remove(0).into_bytes()),
-            path: path.unwrap_or_default(),
+            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned())
+            .unwrap_or_default();
+        let program = OsString::from_vec(self.argv.swap_remove(0).into_bytes());
+        let searched = !program.as_bytes().contains(&b'/');
+        SpawnError::Exec {
+            cause: ExecCause::of(errno, searched, Path::new(&path)),
+            program,
+            path,
             errno,
             child,
-        })
+        }
     }
 
-    /// Runs in the child: sets it up and execs. Returns only on failure,
-    /// with the errno and the index of the candidate that decided it
-    /// (`SETUP_FAILED` when it never got to exec).
-    fn become_command(
+    /// Runs in the child, before exec: its own process group (and the
+    /// terminal's foreground, if asked), its environment with `LISTEN_PID`
+    /// naming it, and the signal mask rinit inherited.
+    fn set_up(
         &self,
-        argv: &[*const libc::c_char],
         envp: &mut Vec<*const libc::c_char>,
         listen_pid: &mut [u8; LISTEN_PID_ENTRY_LEN],
-        sh_argv: &mut Vec<*const libc::c_char>,
-    ) -> (Errno, u32) {
-        if let Err(e) = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0)) {
-            return (e, SETUP_FAILED);
-        }
+    ) -> Result<(), Errno> {
+        nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0))?;
         let pid = sys::kernel_getpid();
         if self.take_terminal {
             // SIGTTOU is still blocked here, so a background group may do this.
@@ -296,9 +350,18 @@ impl ChildSpec {
             }
         }));
         envp.push(std::ptr::null());
-        if let Err(e) = sys::change_signal_mask(libc::SIG_SETMASK, self.mask) {
-            return (Errno::from_raw(e.raw_os_error().unwrap_or(0)), SETUP_FAILED);
-        }
+        sys::change_signal_mask(libc::SIG_SETMASK, self.mask).map(drop)
+    }
+
+    /// Runs in the child: execs each candidate in turn. Returns only on
+    /// failure, with the errno and the index of the candidate that decided
+    /// it.
+    fn exec(
+        &self,
+        argv: &[*const libc::c_char],
+        envp: &[*const libc::c_char],
+        sh_argv: &mut Vec<*const libc::c_char>,
+    ) -> (Errno, u32) {
         // As execvp: a file found but not executable is reported only if no
         // later PATH entry runs; otherwise the last "not here" is reported.
         let mut denied = None;
@@ -327,6 +390,20 @@ impl ChildSpec {
         }
         denied.unwrap_or(last)
     }
+}
+
+/// The pipe that carries the child's failure report where the clone turns
+/// into a plain fork (qemu-user, a foreign-architecture container): there
+/// CLONE_VFORK and CLONE_VM are dropped, the report in memory would never
+/// reach rinit, and rinit would not even wait for the exec. Close-on-exec,
+/// as in musl's posix_spawn; only taken if two descriptors are free, since
+/// rinit must start with one (see the module notes). Never on descriptors
+/// 0-2 (`sys::hold_closed_stdio` keeps them taken; should that have failed,
+/// a line written to stderr would read as a report).
+fn report_pipe() -> Option<(OwnedFd, OwnedFd)> {
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .ok()
+        .filter(|(read, write)| read.as_raw_fd() > 2 && write.as_raw_fd() > 2)
 }
 
 /// `LISTEN_PID=`, the ten digits of the largest pid, and the NUL.
@@ -572,44 +649,65 @@ mod tests {
 
     #[test]
     fn messages_name_the_command_and_the_cause() {
-        let exec = |program: &str, path: &str, errno| SpawnError::Exec {
+        let plain = ExecCause::Errno {
+            open_file_limit: None,
+        };
+        let exec = |program: &str, path: &str, errno, cause| SpawnError::Exec {
             program: os(program),
             path: os(path),
             errno,
+            cause,
             child: Pid::from_raw(2),
         };
         assert_eq!(
-            exec("nope", "/usr/bin/nope", Errno::ENOENT).to_string(),
+            exec("nope", "/usr/bin/nope", Errno::ENOENT, ExecCause::NotInPath).to_string(),
             "cannot run 'nope': command not found in PATH"
         );
-        assert!(
-            exec("/", "/", Errno::EACCES)
-                .to_string()
-                .contains("is a directory")
+        assert_eq!(
+            exec("/d", "/d", Errno::EACCES, ExecCause::Directory).to_string(),
+            "cannot run '/d': is a directory"
+        );
+        assert_eq!(
+            exec("./l", "./l", Errno::ENOENT, ExecCause::DanglingLink).to_string(),
+            "cannot run './l': dangling symbolic link"
         );
         assert!(
-            exec("./s", "./s", Errno::ENOEXEC)
+            exec("./s", "./s", Errno::ENOEXEC, plain)
                 .to_string()
                 .contains("#!")
+        );
+        let out_of_descriptors = ExecCause::Errno {
+            open_file_limit: Some(3),
+        };
+        assert_eq!(
+            exec("./x", "./x", Errno::EMFILE, out_of_descriptors).to_string(),
+            "cannot run './x': Too many open files (os error 24); the open-file limit is 3"
         );
         // Control characters in a name cannot split the line or reach the
         // terminal, in rinit's message or in a peer's.
         assert_eq!(
-            exec("a\nb\x1b[2J", "/bin/a\nb\x1b[2J", Errno::ENOENT).to_string(),
+            exec(
+                "a\nb\x1b[2J",
+                "/bin/a\nb\x1b[2J",
+                Errno::ENOENT,
+                ExecCause::NotInPath
+            )
+            .to_string(),
             "cannot run 'a\\nb\\u{1b}[2J': command not found in PATH"
         );
         assert_eq!(
-            exec("./a\rb", "./a\rb", Errno::EACCES).to_string(),
+            exec("./a\rb", "./a\rb", Errno::EACCES, plain).to_string(),
             "cannot run './a\\rb': Permission denied (os error 13)"
         );
         assert_eq!(
-            exec("x\ty", "/usr/bin/x\ty", Errno::EACCES).to_string(),
+            exec("x\ty", "/usr/bin/x\ty", Errno::EACCES, plain).to_string(),
             "cannot run 'x\\ty' (/usr/bin/x\\ty): Permission denied (os error 13)"
         );
         let odd = SpawnError::Exec {
             program: OsString::from_vec(b"x\n\xff".to_vec()),
             path: os("x"),
             errno: Errno::ENOENT,
+            cause: plain,
             child: Pid::from_raw(9),
         };
         assert_eq!(
@@ -617,10 +715,43 @@ mod tests {
             "[FATAL tini (9)] exec x\\n\\xff failed: No such file or directory"
         );
         assert_eq!(
-            exec("/bin/ok", "/bin/ok", Errno::ENOENT)
+            exec("/bin/ok", "/bin/ok", Errno::ENOENT, plain)
                 .peer_line(Personality::DumbInit)
                 .unwrap(),
             "[dumb-init] /bin/ok: No such file or directory"
         );
+    }
+
+    /// The file system is asked when the exec fails, not when the message
+    /// is worded.
+    #[test]
+    fn the_cause_is_found_from_the_path_that_failed() {
+        let missing = Path::new("/nonexistent-rinit-test/x");
+        assert_eq!(
+            ExecCause::of(Errno::ENOENT, true, missing),
+            ExecCause::NotInPath
+        );
+        assert_eq!(
+            ExecCause::of(Errno::ENOENT, false, missing),
+            ExecCause::Errno {
+                open_file_limit: None
+            }
+        );
+        assert_eq!(
+            ExecCause::of(Errno::EACCES, false, Path::new("/")),
+            ExecCause::Directory
+        );
+        let link = std::env::temp_dir().join(format!("rinit-dangling-{}", std::process::id()));
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(missing, &link).unwrap();
+        let cause = ExecCause::of(Errno::ENOENT, true, &link);
+        std::fs::remove_file(&link).unwrap();
+        assert_eq!(cause, ExecCause::DanglingLink);
+        assert!(matches!(
+            ExecCause::of(Errno::EMFILE, false, missing),
+            ExecCause::Errno {
+                open_file_limit: Some(_)
+            }
+        ));
     }
 }

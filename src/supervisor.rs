@@ -377,7 +377,7 @@ impl Supervisor {
     /// The main child was stopped: as a shell's job, rinit stops too, with
     /// the same signal (`policy::on_main_child_stopped`; the story is in
     /// docs/how-it-works.md, "Job control").
-    fn main_stopped(&mut self, signal: i32) {
+    fn main_stopped(&mut self, signal: Signal) {
         let Some(group) = self.group else { return };
         let in_foreground = !self.is_pid1 && sys::terminal_foreground() == Some(group.as_raw());
         let (signal, take_terminal) =
@@ -479,18 +479,13 @@ impl Supervisor {
         let code = outcome(termination, &self.config.success_codes, stop_success);
         match termination {
             Termination::Exited(status) => info!("child exited with status {status}"),
-            Termination::Killed { signal, .. } => info!(
-                "child was killed by {}",
-                Signal::from_number(signal).map_or(signal.to_string(), |s| s.to_string())
-            ),
+            Termination::Killed { signal, .. } => info!("child was killed by {signal}"),
         }
         if let (Termination::Killed { signal, .. }, Some(group)) = (termination, self.group) {
             let in_foreground = sys::terminal_foreground() == Some(group.as_raw());
             if typed_at_the_terminal(signal, in_foreground) {
-                if let Some(signal) = Signal::from_number(signal) {
-                    // As if forwarded: the user asked for it.
-                    self.forensics.forwarded(signal);
-                }
+                // As if forwarded: the user asked for it.
+                self.forensics.forwarded(signal);
             }
         }
         let remapped_to_success = code == 0 && exit_code(termination) != 0;

@@ -4,24 +4,19 @@
 //! `signals::SignalSet`): the C library's `sigset_t` helpers refuse the
 //! signals the library reserves for itself, and nix's `Signal` cannot name
 //! real-time signals. Everything else goes through nix where it can.
+//!
+//! Every call returns nix's `Errno` on failure, the raw system calls and
+//! std's thread start included: one error type, which callers word with
+//! `text::os_error`.
 
 use crate::signals::{Received, Signal, SignalSet};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Instant;
 
 /// The kernel's `sizeof(sigset_t)`: 64 signals, 8 bytes.
 const KERNEL_SIGSET_SIZE: libc::size_t = 8;
-
-fn check(ret: libc::c_long) -> io::Result<libc::c_long> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret)
-    }
-}
 
 /// Starts a thread of rinit's own (the log writer, a probe, the readiness
 /// watch) that can never take a signal meant for the signal loop: it runs
@@ -35,7 +30,7 @@ pub(crate) fn spawn_thread(
     name: &str,
     stack_size: usize,
     body: impl FnOnce() + Send + 'static,
-) -> io::Result<()> {
+) -> Result<(), Errno> {
     let previous = change_signal_mask(libc::SIG_BLOCK, SignalSet::blockable());
     let spawned = std::thread::Builder::new()
         .name(name.to_owned())
@@ -47,17 +42,21 @@ pub(crate) fn spawn_thread(
     if let Ok(previous) = previous {
         let _ = change_signal_mask(libc::SIG_SETMASK, previous);
     }
-    spawned.map(drop)
+    // std reports the system's error: clone's EAGAIN, or mmap's ENOMEM
+    // for the stack.
+    spawned
+        .map(drop)
+        .map_err(|e| e.raw_os_error().map_or(Errno::EAGAIN, Errno::from_raw))
 }
 
 /// `rt_sigprocmask(how, set)`, returning the previous mask. Async-signal-safe,
-/// so the forked child may call it before exec.
-pub(crate) fn change_signal_mask(how: libc::c_int, set: SignalSet) -> io::Result<SignalSet> {
+/// so the child may call it between clone and exec (see `spawn`).
+pub(crate) fn change_signal_mask(how: libc::c_int, set: SignalSet) -> Result<SignalSet, Errno> {
     let new = set.bits();
     let mut old: u64 = 0;
     // SAFETY: both pointers are to live u64s, exactly the 8-byte set the
     // kernel reads and writes when given KERNEL_SIGSET_SIZE.
-    check(unsafe {
+    Errno::result(unsafe {
         libc::syscall(
             libc::SYS_rt_sigprocmask,
             how,
@@ -90,13 +89,13 @@ impl AsFd for SignalReader {
 }
 
 impl SignalReader {
-    pub(crate) fn new(set: SignalSet) -> io::Result<SignalReader> {
+    pub(crate) fn new(set: SignalSet) -> Result<SignalReader, Errno> {
         let fd = match signalfd(set, libc::SFD_CLOEXEC) {
             Ok(fd) => fd,
             // A sandbox (or gVisor, or an emulator) that refuses the flags
             // may still take the call without them: close-on-exec is then
             // set the old way.
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL | libc::EPERM)) => {
+            Err(Errno::EINVAL | Errno::EPERM) => {
                 let fd = signalfd(set, 0)?;
                 nix::fcntl::fcntl(
                     &fd,
@@ -122,7 +121,7 @@ impl SignalReader {
         deadline: Option<Instant>,
         also: &[BorrowedFd<'_>],
         out: &mut Vec<Received>,
-    ) -> io::Result<()> {
+    ) -> Result<(), Errno> {
         out.clear();
         if deadline.is_some() || !also.is_empty() {
             let timeout = match deadline {
@@ -144,14 +143,14 @@ impl SignalReader {
                 Ok(0) | Err(Errno::EINTR) => return Ok(()),
                 Ok(_) if !fds[0].any().unwrap_or(false) => return Ok(()),
                 Ok(_) => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
         let n = loop {
             match nix::unistd::read(&self.fd, &mut self.buf[..]) {
                 Ok(n) => break n,
                 Err(Errno::EINTR) => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         };
         out.extend(
@@ -164,10 +163,10 @@ impl SignalReader {
 }
 
 /// `signalfd4(-1, set, flags)`: a new signalfd for `set`.
-fn signalfd(set: SignalSet, flags: libc::c_int) -> io::Result<OwnedFd> {
+fn signalfd(set: SignalSet, flags: libc::c_int) -> Result<OwnedFd, Errno> {
     let bits = set.bits();
     // SAFETY: `bits` is the 8-byte kernel set; -1 asks for a new fd.
-    let raw = check(unsafe {
+    let raw = Errno::result(unsafe {
         libc::syscall(
             libc::SYS_signalfd4,
             -1,
@@ -190,7 +189,7 @@ fn parse_siginfo(raw: &[u8]) -> Option<Received> {
 /// Moves a descriptor of rinit's own to 3 or above, so that if rinit was
 /// started with stdin, stdout or stderr closed, its log lines cannot land in
 /// its own descriptors and the child still finds those slots closed.
-fn keep_off_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
+fn keep_off_stdio(fd: OwnedFd) -> Result<OwnedFd, Errno> {
     if fd.as_raw_fd() > 2 {
         return Ok(fd);
     }
@@ -237,23 +236,23 @@ pub(crate) fn take_stop_report(pid: libc::pid_t) -> Result<(), Errno> {
 /// stop is discarded. Returns once rinit runs again, with whether it was
 /// stopped: only SIGCONT ends a stop, and being blocked it is then pending
 /// (sending the stop signal discarded any SIGCONT pending before it).
-pub(crate) fn stop_like_a_job(signal: Signal) -> io::Result<bool> {
+pub(crate) fn stop_like_a_job(signal: Signal) -> Result<bool, Errno> {
     let only = SignalSet::EMPTY.with(signal);
     // SAFETY: getpid and gettid read no memory of ours.
     let (pid, tid) = unsafe { (libc::getpid(), libc::syscall(libc::SYS_gettid)) };
     // SAFETY: tgkill takes plain integers; the target is this very thread.
-    check(unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal.number()) })?;
+    Errno::result(unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal.number()) })?;
     change_signal_mask(libc::SIG_UNBLOCK, only)?;
     change_signal_mask(libc::SIG_BLOCK, only)?;
     Ok(pending_signals()?.contains(Signal::CONT))
 }
 
 /// The signals pending for this thread or the whole process.
-fn pending_signals() -> io::Result<SignalSet> {
+fn pending_signals() -> Result<SignalSet, Errno> {
     let mut set: u64 = 0;
     // SAFETY: the pointer is to a live u64, the 8-byte set the kernel writes
     // when given KERNEL_SIGSET_SIZE.
-    check(unsafe {
+    Errno::result(unsafe {
         libc::syscall(
             libc::SYS_rt_sigpending,
             &mut set as *mut u64,
@@ -266,7 +265,7 @@ fn pending_signals() -> io::Result<SignalSet> {
 /// The next child that has ended or stopped, without reaping it (`waitid`
 /// with WNOWAIT): `Ok(None)` when children remain but none has news. While
 /// an ended child is a zombie, its /proc entry still names it (see
-/// `process_name`). The status comes in `waitpid`'s raw encoding (see
+/// `procs::process_name`). The status comes in `waitpid`'s raw encoding (see
 /// `exit_status`). The caller then reaps it with `wait_for(pid, false)`, or
 /// takes a stop report with `take_stop_report`.
 pub(crate) fn peek_changed() -> Result<Option<(libc::pid_t, i32)>, Errno> {
@@ -291,36 +290,6 @@ fn raw_wait_status(code: libc::c_int, status: libc::c_int) -> i32 {
         libc::CLD_DUMPED => status | 0x80,
         libc::CLD_STOPPED | libc::CLD_TRAPPED => (status & 0xff) << 8 | 0x7f,
         _ => status,
-    }
-}
-
-/// A process's name (`/proc/PID/comm`, at most 15 bytes), `None` once it
-/// is reaped or when /proc belongs to another PID namespace.
-pub(crate) fn process_name(pid: libc::pid_t) -> Option<String> {
-    if !proc_is_ours() {
-        return None;
-    }
-    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
-    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
-    Some(String::from_utf8_lossy(comm).into_owned())
-}
-
-/// Whether /proc shows rinit's own PID namespace (its numbers then name
-/// the right processes). Checked once: rinit does not remount it.
-fn proc_is_ours() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    // 0: not checked yet, 1: ours, 2: not ours.
-    static OURS: AtomicU8 = AtomicU8::new(0);
-    match OURS.load(Ordering::Relaxed) {
-        0 => {
-            let ours = std::fs::read_link("/proc/self")
-                .ok()
-                .and_then(|own| own.to_str()?.parse::<libc::pid_t>().ok())
-                == Some(own_pid());
-            OURS.store(if ours { 1 } else { 2 }, Ordering::Relaxed);
-            ours
-        }
-        state => state == 1,
     }
 }
 
@@ -364,28 +333,24 @@ pub(crate) struct MessageFile {
 /// link (ELOOP), without blocking (a FIFO nobody reads fails with ENXIO, one
 /// that is read opens at once and is then seen in `kind`), and without
 /// making it the controlling terminal. Never creates the file.
-pub(crate) fn open_for_message(path: &std::path::Path) -> io::Result<MessageFile> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
-        .open(path)?;
-    let meta = file.metadata()?;
-    let t = meta.file_type();
-    let kind = if t.is_file() {
-        FileKind::Regular
-    } else if t.is_dir() {
-        FileKind::Directory
-    } else if t.is_fifo() {
-        FileKind::Fifo
-    } else if t.is_socket() {
-        FileKind::Socket
-    } else if t.is_char_device() {
-        FileKind::CharDevice
-    } else if t.is_block_device() {
-        FileKind::BlockDevice
-    } else {
-        FileKind::Other
+pub(crate) fn open_for_message(path: &std::path::Path) -> Result<MessageFile, Errno> {
+    use nix::fcntl::OFlag;
+    use nix::sys::stat::{Mode, SFlag};
+    let flags = OFlag::O_WRONLY
+        | OFlag::O_NONBLOCK
+        | OFlag::O_NOCTTY
+        | OFlag::O_NOFOLLOW
+        | OFlag::O_CLOEXEC;
+    let file = std::fs::File::from(nix::fcntl::open(path, flags, Mode::empty())?);
+    let stat = nix::sys::stat::fstat(&file)?;
+    let kind = match SFlag::from_bits_truncate(stat.st_mode) & SFlag::S_IFMT {
+        SFlag::S_IFREG => FileKind::Regular,
+        SFlag::S_IFDIR => FileKind::Directory,
+        SFlag::S_IFIFO => FileKind::Fifo,
+        SFlag::S_IFSOCK => FileKind::Socket,
+        SFlag::S_IFCHR => FileKind::CharDevice,
+        SFlag::S_IFBLK => FileKind::BlockDevice,
+        _ => FileKind::Other,
     };
     let fs_type = nix::sys::statfs::fstatfs(&file)?.filesystem_type().0;
     // The magic's C type differs between architectures (long, int, unsigned).
@@ -394,7 +359,8 @@ pub(crate) fn open_for_message(path: &std::path::Path) -> io::Result<MessageFile
     Ok(MessageFile {
         file,
         kind,
-        len: meta.len(),
+        // A size is never negative.
+        len: u64::try_from(stat.st_size).unwrap_or(0),
         fs_type,
     })
 }
@@ -430,8 +396,8 @@ pub(crate) fn open_file_limit() -> Option<u64> {
         })
 }
 
-pub(crate) fn set_child_subreaper() -> io::Result<()> {
-    nix::sys::prctl::set_child_subreaper(true).map_err(Into::into)
+pub(crate) fn set_child_subreaper() -> Result<(), Errno> {
+    nix::sys::prctl::set_child_subreaper(true)
 }
 
 /// Asks for `signal` when the parent dies. Returns whether `parent`, the
@@ -441,10 +407,11 @@ pub(crate) fn set_child_subreaper() -> io::Result<()> {
 pub(crate) fn set_parent_death_signal(
     signal: Signal,
     parent: nix::unistd::Pid,
-) -> io::Result<bool> {
+) -> Result<bool, Errno> {
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
-    let ret = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong) };
-    check(ret.into())?;
+    Errno::result(unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong)
+    })?;
     Ok(nix::unistd::getppid() != parent)
 }
 
@@ -562,29 +529,7 @@ pub(crate) struct StdioAtStart {
 /// of going anywhere. One is made and duplicated for the other slots. When
 /// all three are open, as almost always, this costs one `poll`.
 pub(crate) fn hold_closed_stdio() -> StdioAtStart {
-    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
-        fd,
-        events: 0,
-        revents: 0,
-    });
-    // SAFETY: three valid pollfds for the duration of the call; a zero
-    // timeout never blocks.
-    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
-    if ready == 0 {
-        return StdioAtStart { stderr: true }; // all three open
-    }
-    let closed: Vec<libc::c_int> = if ready < 0 {
-        // Cannot fail with three entries, but if it did: ask one by one.
-        (0..3)
-            // SAFETY: F_GETFD only reads the descriptor's flags.
-            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0)
-            .collect()
-    } else {
-        fds.iter()
-            .filter(|p| p.revents & libc::POLLNVAL != 0)
-            .map(|p| p.fd)
-            .collect()
-    };
+    let closed = closed_stdio();
     let at_start = StdioAtStart {
         stderr: !closed.contains(&2),
     };
@@ -612,6 +557,30 @@ pub(crate) fn hold_closed_stdio() -> StdioAtStart {
     }
     // The placeholders are never closed: they hold their numbers for good.
     at_start
+}
+
+/// Which of descriptors 0, 1 and 2 are closed.
+fn closed_stdio() -> Vec<libc::c_int> {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: three valid pollfds for the duration of the call; a zero
+    // timeout never blocks.
+    match unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } {
+        0 => Vec::new(), // all three open
+        // Cannot fail with three entries, but if it did: ask one by one.
+        ready if ready < 0 => (0..3)
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            .filter(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0)
+            .collect(),
+        _ => fds
+            .iter()
+            .filter(|p| p.revents & libc::POLLNVAL != 0)
+            .map(|p| p.fd)
+            .collect(),
+    }
 }
 
 #[cfg(test)]
