@@ -9,7 +9,7 @@
 
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -31,58 +31,11 @@ const TINI_BACK: Vars = &[
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// A private directory with symlinks to rinit named after each peer, and a
-/// file that exists but is not executable. Removed when dropped.
-struct Links {
-    dir: PathBuf,
-}
-
-impl Links {
-    fn new() -> Links {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "rinit-compat-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
-            std::os::unix::fs::symlink(rinit(), dir.join(name)).unwrap();
-        }
-        std::fs::write(dir.join("not-executable"), "#!/bin/sh\necho hi\n").unwrap();
-        Links { dir }
-    }
-
-    /// The path of rinit under a peer's name, or of rinit itself.
-    fn path(&self, name: &str) -> String {
-        if name == "rinit" {
-            return rinit().to_string_lossy().into_owned();
-        }
-        self.dir.join(name).to_string_lossy().into_owned()
-    }
-
-    fn not_executable(&self) -> String {
-        self.dir
-            .join("not-executable")
-            .to_string_lossy()
-            .into_owned()
-    }
-}
-
-impl Drop for Links {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn blocked_mask(pid: i32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigBlk:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .unwrap_or(0)
+/// A file that exists but is not executable; returns its path.
+fn not_executable(names: &Names) -> String {
+    names
+        .scratch()
+        .write("not-executable", "#!/bin/sh\necho hi\n", 0o644)
 }
 
 /// In pause mode there is no child to print a readiness line: rinit is
@@ -101,7 +54,7 @@ fn wait_for_signal_loop(running: &Running) -> i32 {
     wait_until("rinit to block its signals", || {
         pid = children(unshare).first().copied().unwrap_or(0);
         let is_rinit = std::fs::read_link(format!("/proc/{pid}/exe")).ok() == Some(exe.clone());
-        is_rinit && blocked_mask(pid) & wanted == wanted
+        is_rinit && status_mask(pid, "SigBlk").unwrap_or(0) & wanted == wanted
     });
     pid
 }
@@ -181,7 +134,7 @@ fn forward_target_by_flag_and_variable() {
 
 #[test]
 fn personalities_keep_their_forward_target() {
-    let links = Links::new();
+    let names = Names::new();
     let cases: &[(&str, Opts, Vars, bool)] = &[
         ("tini", &[], &[], false),
         // Docker's name for its init is rinit itself; one variable gives
@@ -202,7 +155,7 @@ fn personalities_keep_their_forward_target() {
     ];
     for &(name, opts, vars, expected) in cases {
         assert_eq!(
-            grandchild_gets_forwarded_signal(&links.path(name), opts, vars),
+            grandchild_gets_forwarded_signal(&names.of(name), opts, vars),
             expected,
             "{name} {opts:?} {vars:?}"
         );
@@ -217,47 +170,13 @@ fn peer_binary(name: &str) -> Option<String> {
     Path::new(&path).exists().then_some(path)
 }
 
-#[test]
-fn exec_failure_codes_follow_the_personality() {
-    let links = Links::new();
-    let missing = "/nonexistent/command";
-    let not_executable = links.not_executable();
-    // (name, not found, not executable)
-    for (name, not_found_code, denied_code) in [
-        ("rinit", 127, 126),
-        ("tini", 127, 126),
-        ("docker-init", 127, 126),
-        ("dumb-init", 2, 2),
-        ("catatonit", 1, 1),
-    ] {
-        let program = links.path(name);
-        let done = run(pid1(&program, &["--", missing], &[]));
-        assert_eq!(done.code, not_found_code, "{name} not found: {done:?}");
-        if name == "catatonit" {
-            assert!(done.stderr.contains("failed to exec"), "{}", done.stderr);
-        } else {
-            assert!(done.stderr.contains(missing), "{name}: {}", done.stderr);
-        }
-        let done = run(pid1(&program, &["--", &not_executable], &[]));
-        assert_eq!(done.code, denied_code, "{name} not executable: {done:?}");
-
-        // Side by side with the real peer, where it is installed.
-        if let Some(peer) = peer_binary(name).filter(|_| name != "rinit") {
-            let theirs = run(pid1(&peer, &["--", missing], &[]));
-            assert_eq!(not_found_code, theirs.code, "{name} vs {peer}, not found");
-            let theirs = run(pid1(&peer, &["--", &not_executable], &[]));
-            assert_eq!(denied_code, theirs.code, "{name} vs {peer}, not executable");
-        }
-    }
-}
-
 /// Under a peer's name, an exec failure is reported with the peer's own
 /// line, word for word (scripts grep for it), as PID 1 and not.
 #[test]
 fn exec_failure_lines_are_the_peers() {
-    let links = Links::new();
+    let names = Names::new();
     let missing = "/nonexistent/command";
-    let not_executable = links.not_executable();
+    let not_executable = not_executable(&names);
     for (name, expected_missing, expected_denied) in [
         (
             "tini",
@@ -275,7 +194,7 @@ fn exec_failure_lines_are_the_peers() {
             "ERROR (catatonit:N): failed to exec pid1: Permission denied\n".to_owned(),
         ),
     ] {
-        let program = links.path(name);
+        let program = names.of(name);
         for as_pid1 in [true, false] {
             let make = |command: &str| {
                 if as_pid1 {
@@ -309,7 +228,7 @@ fn exec_failure_lines_are_the_peers() {
         }
     }
     // Under its own name rinit keeps its own message.
-    let done = run(pid1(&links.path("rinit"), &["--", missing], &[]));
+    let done = run(pid1(&names.of("rinit"), &["--", missing], &[]));
     assert!(
         done.stderr.starts_with("rinit: error: cannot run"),
         "{done:?}"
@@ -321,8 +240,8 @@ fn exec_failure_lines_are_the_peers() {
 /// error as the C library does. Side by side with the real peers.
 #[test]
 fn other_exec_errors_exit_and_read_as_the_peers() {
-    let links = Links::new();
-    let looping = links.dir.join("loop");
+    let names = Names::new();
+    let looping = names.scratch().path("loop");
     std::os::unix::fs::symlink(&looping, &looping).unwrap();
     let looping = looping.to_string_lossy().into_owned();
     let not_a_dir = "/etc/passwd/app";
@@ -345,14 +264,14 @@ fn other_exec_errors_exit_and_read_as_the_peers() {
                 .to_owned(),
         ),
     ] {
-        let ours = run(pid1(&links.path(name), &["--", &looping], &[]));
+        let ours = run(pid1(&names.of(name), &["--", &looping], &[]));
         assert_eq!(ours.code, code, "{name}: {ours:?}");
         assert_eq!(
             without_numbers(&ours.stderr),
             without_numbers(&line),
             "{name}"
         );
-        let ours = run(pid1(&links.path(name), &["--", not_a_dir], &[]));
+        let ours = run(pid1(&names.of(name), &["--", not_a_dir], &[]));
         assert_eq!(ours.code, code, "{name}, not a directory: {ours:?}");
         if let Some(peer) = peer_binary(name) {
             let theirs = run(pid1(&peer, &["--", &looping], &[]));
@@ -367,15 +286,15 @@ fn other_exec_errors_exit_and_read_as_the_peers() {
         }
     }
     // rinit's own codes: a path through a file is "not found".
-    let ours = run(pid1(&links.path("rinit"), &["--", not_a_dir], &[]));
+    let ours = run(pid1(&names.of("rinit"), &["--", not_a_dir], &[]));
     assert_eq!(ours.code, 127, "{ours:?}");
-    let ours = run(pid1(&links.path("rinit"), &["--", &looping], &[]));
+    let ours = run(pid1(&names.of("rinit"), &["--", &looping], &[]));
     assert_eq!(ours.code, 126, "{ours:?}");
 }
 
 #[test]
 fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
-    let links = Links::new();
+    let names = Names::new();
     // (arguments, what the message must name)
     let cases: &[(&[&str], &str)] = &[
         (&["-p", "99", "true"], "--pdeathsig"),
@@ -405,7 +324,7 @@ fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
         (&["--"], "no command"),
     ];
     for &(args, needle) in cases {
-        let done = run(pid1(&links.path("rinit"), args, &[]));
+        let done = run(pid1(&names.of("rinit"), args, &[]));
         assert_eq!(done.code, 2, "rinit {args:?}: {done:?}");
         assert!(
             done.stderr.contains(needle),
@@ -413,10 +332,10 @@ fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
             done.stderr
         );
         assert!(done.stdout.is_empty(), "rinit {args:?}: {done:?}");
-        let done = run(pid1(&links.path("docker-init"), args, &[]));
+        let done = run(pid1(&names.of("docker-init"), args, &[]));
         assert_eq!(done.code, 2, "docker-init {args:?}: {done:?}");
         for name in ["tini", "dumb-init", "catatonit"] {
-            let done = run(pid1(&links.path(name), args, &[]));
+            let done = run(pid1(&names.of(name), args, &[]));
             assert_eq!(done.code, 1, "{name} {args:?}: {done:?}");
             assert!(done.stderr.contains(needle), "{name} {args:?}: {done:?}");
         }
@@ -432,7 +351,7 @@ fn usage_errors_exit_2_naming_the_option_and_1_under_a_peer_name() {
 
 #[test]
 fn bad_variables_exit_2_naming_the_variable_and_1_under_a_peer_name() {
-    let links = Links::new();
+    let names = Names::new();
     let cases = [
         ("RINIT_SUBREAPER", "maybe"),
         ("RINIT_SUBREAPER", ""),
@@ -458,7 +377,7 @@ fn bad_variables_exit_2_naming_the_variable_and_1_under_a_peer_name() {
         ("RINIT_PAUSE", "1"),
     ];
     for (var, value) in cases {
-        let done = run(pid1(&links.path("rinit"), &["true"], &[(var, value)]));
+        let done = run(pid1(&names.of("rinit"), &["true"], &[(var, value)]));
         assert_eq!(done.code, 2, "{var}={value:?}: {done:?}");
         assert!(
             done.stderr.contains(var),
@@ -466,7 +385,7 @@ fn bad_variables_exit_2_naming_the_variable_and_1_under_a_peer_name() {
             done.stderr
         );
         for name in ["tini", "dumb-init", "catatonit"] {
-            let done = run(pid1(&links.path(name), &["true"], &[(var, value)]));
+            let done = run(pid1(&names.of(name), &["true"], &[(var, value)]));
             assert_eq!(done.code, 1, "{name} {var}={value:?}: {done:?}");
             assert!(done.stderr.contains(var), "{name}: {done:?}");
         }
@@ -588,12 +507,12 @@ fn reap_warnings(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> usize {
 /// them), as PID 1 and as a subreaper; under rinit's, in rinit's.
 #[test]
 fn tini_words_the_reap_warning_its_way() {
-    let links = Links::new();
+    let names = Names::new();
     let tk = testkit();
     let lines = |done: &Finished, needle: &str| -> usize {
         done.stderr.lines().filter(|l| l.contains(needle)).count()
     };
-    for program in [links.path("tini")] {
+    for program in [names.of("tini")] {
         let args = ["-w", "--", &tk, "orphans", "3"];
         for done in [
             run(pid1(&program, &args, &[])),
@@ -616,7 +535,7 @@ fn tini_words_the_reap_warning_its_way() {
         );
     }
     let done = run(pid1(
-        &links.path("rinit"),
+        &names.of("rinit"),
         &["-w", "--", &tk, "orphans", "3"],
         &[],
     ));
@@ -625,13 +544,13 @@ fn tini_words_the_reap_warning_its_way() {
 
 #[test]
 fn warn_on_reap_by_flag_and_variable() {
-    let links = Links::new();
-    let r = links.path("rinit");
+    let names = Names::new();
+    let r = names.of("rinit");
     // One warning per orphan, none for the main child.
     assert_eq!(reap_warnings(&r, &[], &[]), 0);
     assert_eq!(reap_warnings(&r, &["-w"], &[]), 3);
     assert_eq!(reap_warnings(&r, &["--warn-on-reap"], &[]), 3);
-    assert_eq!(reap_warnings(&links.path("tini"), &["-w"], &[]), 3);
+    assert_eq!(reap_warnings(&names.of("tini"), &["-w"], &[]), 3);
     for yes in ["1", "true", "yes", "True"] {
         assert_eq!(reap_warnings(&r, &[], &[("RINIT_WARN_ON_REAP", yes)]), 3);
     }
@@ -656,8 +575,8 @@ fn warn_on_reap_by_flag_and_variable() {
 /// Docker users may already pass, still count there.
 #[test]
 fn docker_init_is_rinit_and_reads_tinis_variables() {
-    let links = Links::new();
-    let docker_init = links.path("docker-init");
+    let names = Names::new();
+    let docker_init = names.of("docker-init");
     let done = run(pid1(&docker_init, &["true"], &[("TINI_VERBOSITY", "3")]));
     assert_eq!(done.code, 0, "{done:?}");
     assert!(count(&done.stderr, "rinit: debug:") > 0, "{done:?}");
@@ -708,7 +627,7 @@ fn verbosity_by_flag_and_variables() {
 #[test]
 fn tini_verbosity_is_read_as_tini_reads_it() {
     use std::os::unix::ffi::OsStrExt;
-    let links = Links::new();
+    let names = Names::new();
     let levels = |text: &str, info: &str, debug: &str| (text.contains(info), text.contains(debug));
     let values: [&[u8]; 10] = [
         b"",
@@ -735,7 +654,7 @@ fn tini_verbosity_is_read_as_tini_reads_it() {
             levels(&theirs.stdout.join("\n"), "[INFO ", "[DEBUG ")
         });
         for name in ["rinit", "tini", "docker-init", "dumb-init", "catatonit"] {
-            let done = with_value(&links.path(name), value);
+            let done = with_value(&names.of(name), value);
             assert_eq!(done.code, 0, "{name}, TINI_VERBOSITY={shown:?}: {done:?}");
             if let Some(expected) = expected {
                 assert_eq!(
@@ -880,7 +799,7 @@ fn rewrite_by_flag_and_variable() {
 
 #[test]
 fn pause_exits_0_on_term_or_int() {
-    let links = Links::new();
+    let names = Names::new();
     let cases: &[(&str, Opts, Vars, i32)] = &[
         ("rinit", &["-P"], &[], libc::SIGTERM),
         ("rinit", &["--pause"], &[], libc::SIGINT),
@@ -890,7 +809,7 @@ fn pause_exits_0_on_term_or_int() {
         ("catatonit", &["-P"], &[], libc::SIGTERM),
     ];
     for &(name, opts, vars, signal) in cases {
-        let running = Running::start(pid1(&links.path(name), opts, vars));
+        let running = Running::start(pid1(&names.of(name), opts, vars));
         let pid = wait_for_signal_loop(&running);
         send(pid, signal);
         let done = running.finish();
@@ -898,7 +817,7 @@ fn pause_exits_0_on_term_or_int() {
         assert!(done.stdout.is_empty(), "{done:?}");
     }
     // RINIT_PAUSE=0 means no pause: a command is then required.
-    let done = run(pid1(&links.path("rinit"), &[], &[("RINIT_PAUSE", "0")]));
+    let done = run(pid1(&names.of("rinit"), &[], &[("RINIT_PAUSE", "0")]));
     assert_eq!(done.code, 2, "{done:?}");
     assert!(done.stderr.contains("no command"), "{done:?}");
 }
@@ -951,7 +870,7 @@ fn pause_reaps_orphans_and_ignores_other_signals() {
 #[test]
 fn license_flags_print_the_licence() {
     let licence = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/LICENSE")).unwrap();
-    let links = Links::new();
+    let names = Names::new();
     for (name, flag) in [
         ("rinit", "-l"),
         ("rinit", "-L"),
@@ -959,7 +878,7 @@ fn license_flags_print_the_licence() {
         ("tini", "-l"),
         ("catatonit", "-L"),
     ] {
-        let done = run(pid1(&links.path(name), &[flag], &[]));
+        let done = run(pid1(&names.of(name), &[flag], &[]));
         assert_eq!(done.code, 0, "{name} {flag}: {done:?}");
         assert_eq!(
             done.stdout.join("\n").trim_end(),
@@ -971,9 +890,9 @@ fn license_flags_print_the_licence() {
 
 #[test]
 fn version_line_under_each_peer_name() {
-    let links = Links::new();
+    let names = Names::new();
     let version = |name: &str, flag: &str| {
-        let done = run(pid1(&links.path(name), &[flag], &[]));
+        let done = run(pid1(&names.of(name), &[flag], &[]));
         assert_eq!(done.code, 0, "{name} {flag}: {done:?}");
         assert_eq!(done.stdout.len(), 1, "{name} {flag}: {done:?}");
         done.stdout[0].clone()
@@ -1007,7 +926,7 @@ fn version_line_under_each_peer_name() {
     assert!(version("rinit", "-V").starts_with("rinit "));
     // dumb-init answers on stderr, as `dumb-init v1.2.5`.
     for flag in ["--version", "-V"] {
-        let done = run(pid1(&links.path("dumb-init"), &[flag], &[]));
+        let done = run(pid1(&names.of("dumb-init"), &[flag], &[]));
         assert_eq!(done.code, 0, "{done:?}");
         assert!(done.stdout.is_empty(), "{done:?}");
         assert!(done.stderr.starts_with("dumb-init v1.2.5"), "{done:?}");
@@ -1028,9 +947,9 @@ fn version_line_under_each_peer_name() {
 /// under that name, and does not pass rinit's version off as the peer's.
 #[test]
 fn help_under_each_name_shows_that_names_defaults_and_codes() {
-    let links = Links::new();
+    let names = Names::new();
     let help = |name: &str| {
-        let done = run(pid1(&links.path(name), &["--help"], &[]));
+        let done = run(pid1(&names.of(name), &["--help"], &[]));
         assert_eq!(done.code, 0, "{name}: {done:?}");
         done.stdout.join("\n")
     };
@@ -1079,10 +998,10 @@ fn help_under_each_name_shows_that_names_defaults_and_codes() {
 
 #[test]
 fn listen_pid_naming_rinit_names_the_child() {
-    let links = Links::new();
+    let names = Names::new();
     let script = "echo \"$LISTEN_PID $$\"";
     for name in ["rinit", "catatonit", "tini"] {
-        let program = links.path(name);
+        let program = names.of(name);
         let done = run(pid1(
             &program,
             &["--", "sh", "-c", script],
@@ -1105,7 +1024,7 @@ fn listen_pid_naming_rinit_names_the_child() {
             "-c",
             "export LISTEN_PID=$$; exec \"$@\"",
             "sh",
-            &links.path("rinit"),
+            &names.of("rinit"),
             "--",
             "sh",
             "-c",
@@ -1126,7 +1045,7 @@ fn listen_pid_naming_rinit_names_the_child() {
 
 #[test]
 fn job_control_signals_under_each_name() {
-    let links = Links::new();
+    let names = Names::new();
     let job = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
     // rinit forwards them; tini drops TTIN and TTOU; catatonit drops all three.
     for (name, expected) in [
@@ -1136,19 +1055,19 @@ fn job_control_signals_under_each_name() {
         ("catatonit", vec![]),
     ] {
         assert_eq!(
-            forwarded(&links.path(name), &[], &[], &job),
+            forwarded(&names.of(name), &[], &[], &job),
             expected,
             "{name}"
         );
     }
     // A rewrite on the command line replaces the peer's default.
     assert_eq!(
-        forwarded(&links.path("catatonit"), &["-r", "TSTP:TSTP"], &[], &job),
+        forwarded(&names.of("catatonit"), &["-r", "TSTP:TSTP"], &[], &job),
         vec![libc::SIGTSTP]
     );
     // Under Docker's name, the README's variables give tini's handling back.
     assert_eq!(
-        forwarded(&links.path("docker-init"), &[], TINI_BACK, &job),
+        forwarded(&names.of("docker-init"), &[], TINI_BACK, &job),
         vec![libc::SIGTSTP]
     );
     // Under tini's name, the drain and the group (RINIT_GRACE,
@@ -1156,7 +1075,7 @@ fn job_control_signals_under_each_name() {
     // only a rewrite changes (docs/compatibility.md).
     let drain_and_group = [("RINIT_GRACE", "5s"), ("RINIT_FORWARD_TO", "group")];
     assert_eq!(
-        forwarded(&links.path("tini"), &[], &drain_and_group, &job),
+        forwarded(&names.of("tini"), &[], &drain_and_group, &job),
         vec![libc::SIGTSTP]
     );
     let all_back = [
@@ -1165,7 +1084,7 @@ fn job_control_signals_under_each_name() {
         ("RINIT_REWRITE", "TTIN:TTIN,TTOU:TTOU"),
     ];
     assert_eq!(
-        forwarded(&links.path("tini"), &[], &all_back, &job),
+        forwarded(&names.of("tini"), &[], &all_back, &job),
         job.to_vec()
     );
     // Side by side with the real peers.
@@ -1173,7 +1092,7 @@ fn job_control_signals_under_each_name() {
         if let Some(peer) = peer_binary(name) {
             assert_eq!(
                 forwarded(&peer, &[], &[], &job),
-                forwarded(&links.path(name), &[], &[], &job),
+                forwarded(&names.of(name), &[], &[], &job),
                 "{name} vs {peer}"
             );
         }
@@ -1184,9 +1103,9 @@ fn job_control_signals_under_each_name() {
 /// child's group. The child never sees the original signal.
 #[test]
 fn dumb_init_stops_the_group_on_job_control_signals() {
-    let links = Links::new();
+    let names = Names::new();
     let tk = testkit();
-    let mut running = Running::start(pid1(&links.path("dumb-init"), &["--", &tk, "sigecho"], &[]));
+    let mut running = Running::start(pid1(&names.of("dumb-init"), &["--", &tk, "sigecho"], &[]));
     running.expect("ready");
     let rinit_pid = running.rinit_pid();
     let child = children(rinit_pid)[0];
@@ -1214,13 +1133,9 @@ fn dumb_init_stops_the_group_on_job_control_signals() {
 /// shell sees the job stop; SIGCONT resumes rinit, which passes it on.
 #[test]
 fn dumb_init_not_pid1_stops_itself_too() {
-    let links = Links::new();
+    let names = Names::new();
     let tk = testkit();
-    let mut running = Running::start(direct(
-        &links.path("dumb-init"),
-        &["--", &tk, "sigecho"],
-        &[],
-    ));
+    let mut running = Running::start(direct(&names.of("dumb-init"), &["--", &tk, "sigecho"], &[]));
     running.expect("ready");
     let rinit_pid = running.outer_pid();
     let child = children(rinit_pid)[0];
@@ -1244,7 +1159,7 @@ fn dumb_init_not_pid1_stops_itself_too() {
 /// open, so it only ends by being killed, or when the test lets it go after
 /// it reported SIGTERM (`drained`).
 fn main_child_exits_leaving_a_process(
-    links: &Links,
+    names: &Names,
     program: &str,
     opts: &[&str],
     vars: &[(&str, &str)],
@@ -1254,20 +1169,9 @@ fn main_child_exits_leaving_a_process(
 "$1" sigecho < "$2" &
 wait"#;
     static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let fifo = links
-        .dir
-        .join(format!("fifo-{}", COUNT.fetch_add(1, Ordering::Relaxed)));
-    let c_fifo = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
-    // Read and write, so that opening does not wait for a reader.
-    let holder = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&fifo)
-        .unwrap();
+    let n = COUNT.fetch_add(1, Ordering::Relaxed);
+    let (fifo_text, holder) = names.scratch().held_fifo(&format!("fifo-{n}"));
     let tk = testkit();
-    let fifo_text = fifo.to_string_lossy().into_owned();
     let mut args = opts.to_vec();
     args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo_text]);
     let mut running = Running::start(pid1(program, &args, vars));
@@ -1289,17 +1193,16 @@ wait"#;
 
 #[test]
 fn when_the_main_child_exits() {
-    let links = Links::new();
+    let names = Names::new();
     // rinit's own default: the others get SIGTERM and time to act on it.
-    let (done, _) =
-        main_child_exits_leaving_a_process(&links, &links.path("rinit"), &[], &[], true);
+    let (done, _) = main_child_exits_leaving_a_process(&names, &names.of("rinit"), &[], &[], true);
     assert_eq!(done.code, 7, "{done:?}");
     assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
     // The peers exit at once and what is left is killed outright: no grace
     // period (and for tini and catatonit, no SIGTERM either).
     // Docker's name is rinit's: it drains too.
     let (done, _) =
-        main_child_exits_leaving_a_process(&links, &links.path("docker-init"), &[], &[], true);
+        main_child_exits_leaving_a_process(&names, &names.of("docker-init"), &[], &[], true);
     assert_eq!(done.code, 7, "{done:?}");
     assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
     for (name, vars) in [
@@ -1310,7 +1213,7 @@ fn when_the_main_child_exits() {
         ("docker-init", TINI_BACK),
     ] {
         let (done, took) =
-            main_child_exits_leaving_a_process(&links, &links.path(name), &[], vars, false);
+            main_child_exits_leaving_a_process(&names, &names.of(name), &[], vars, false);
         assert_eq!(done.code, 7, "{name}: {done:?}");
         assert!(
             !done.stdout.contains(&"stdin closed".to_owned()),
@@ -1329,16 +1232,16 @@ fn when_the_main_child_exits() {
     }
     // rinit's options and variables still apply under a peer's name.
     let (done, _) = main_child_exits_leaving_a_process(
-        &links,
-        &links.path("tini"),
+        &names,
+        &names.of("tini"),
         &["--grace", "30s"],
         &[],
         true,
     );
     assert_eq!(done.code, 7, "{done:?}");
     let (done, _) = main_child_exits_leaving_a_process(
-        &links,
-        &links.path("catatonit"),
+        &names,
+        &names.of("catatonit"),
         &[],
         &[("RINIT_GRACE", "30s")],
         true,
@@ -1362,18 +1265,8 @@ fn others_after_the_main_child_not_pid1(
 echo "gc $!"
 wait"#;
     let scratch = Scratch::new("others-after-main");
-    let fifo = scratch.path("fifo");
-    let c_fifo = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
-    // Read and write, so that opening does not wait for a reader.
-    let holder = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&fifo)
-        .unwrap();
+    let (fifo_text, holder) = scratch.held_fifo("fifo");
     let tk = testkit();
-    let fifo_text = scratch.file("fifo");
     let mut args = opts.to_vec();
     args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo_text]);
     let mut running = Running::start(direct(program, &args, vars));
@@ -1405,9 +1298,9 @@ wait"#;
 
 #[test]
 fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
-    let links = Links::new();
+    let names = Names::new();
     let marker = SIGRTMIN + 2;
-    let dumb = links.path("dumb-init");
+    let dumb = names.of("dumb-init");
     // dumb-init's setsid mode: one SIGTERM to the group, nothing more (the
     // grandchild, in the group, also got the SIGWINCH that ended the shell).
     assert_eq!(
@@ -1440,7 +1333,7 @@ fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
     // tini and catatonit send nothing either.
     for name in ["tini", "catatonit"] {
         assert_eq!(
-            others_after_the_main_child_not_pid1(&links.path(name), &[], &[]),
+            others_after_the_main_child_not_pid1(&names.of(name), &[], &[]),
             vec![marker],
             "{name}"
         );
@@ -1482,9 +1375,9 @@ fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
 /// it and is passed on.
 #[test]
 fn dumb_init_forwards_job_control_then_stops_itself_not_pid1() {
-    let links = Links::new();
+    let names = Names::new();
     let tk = testkit();
-    let dumb = links.path("dumb-init");
+    let dumb = names.of("dumb-init");
     // (options, variables, signal sent, signal the child reports or 0)
     let cases: &[(Opts, Vars, i32, i32)] = &[
         (&["-c"], &[], libc::SIGTSTP, libc::SIGTSTP),
@@ -1529,10 +1422,10 @@ fn dumb_init_forwards_job_control_then_stops_itself_not_pid1() {
 /// the job-control signal unchanged (not SIGSTOP).
 #[test]
 fn dumb_init_single_child_forwards_job_control_as_pid1() {
-    let links = Links::new();
+    let names = Names::new();
     let tk = testkit();
     let mut running = Running::start(pid1(
-        &links.path("dumb-init"),
+        &names.of("dumb-init"),
         &["-c", "--", &tk, "sigecho"],
         &[],
     ));
@@ -1573,14 +1466,14 @@ fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
 /// the mask they inherited (here, nothing blocked).
 #[test]
 fn catatonit_child_starts_with_job_control_blocked() {
-    let links = Links::new();
+    let names = Names::new();
     let job = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU]
         .iter()
         .fold(0u64, |mask, s| mask | 1 << (s - 1));
     for as_pid1 in [true, false] {
-        assert_eq!(child_blocked_mask(&links.path("catatonit"), as_pid1), job);
+        assert_eq!(child_blocked_mask(&names.of("catatonit"), as_pid1), job);
         for name in ["rinit", "tini", "dumb-init"] {
-            assert_eq!(child_blocked_mask(&links.path(name), as_pid1), 0, "{name}");
+            assert_eq!(child_blocked_mask(&names.of(name), as_pid1), 0, "{name}");
         }
     }
     if let Some(peer) = peer_binary("catatonit") {
@@ -1590,9 +1483,9 @@ fn catatonit_child_starts_with_job_control_blocked() {
 
 #[test]
 fn catatonit_debug_turns_on_debug_logging() {
-    let links = Links::new();
+    let names = Names::new();
     let tk = testkit();
-    let program = links.path("catatonit");
+    let program = names.of("catatonit");
     let args = ["--", tk.as_str(), "exit", "0"];
     let quiet = run(pid1(&program, &args, &[]));
     assert!(!quiet.stderr.contains("catatonit: debug:"), "{quiet:?}");
@@ -1607,7 +1500,7 @@ fn catatonit_debug_turns_on_debug_logging() {
 /// fault signals sent with `kill` and real-time signals reach the child.
 #[test]
 fn fault_and_realtime_signals_are_forwarded_under_every_name() {
-    let links = Links::new();
+    let names = Names::new();
     let faults = [
         libc::SIGILL,
         libc::SIGTRAP,
@@ -1625,7 +1518,7 @@ fn fault_and_realtime_signals_are_forwarded_under_every_name() {
         let mut sent = faults.to_vec();
         sent.push(realtime);
         assert_eq!(
-            forwarded(&links.path(name), &[], &[], &sent),
+            forwarded(&names.of(name), &[], &[], &sent),
             expected,
             "{name}"
         );
@@ -1642,7 +1535,7 @@ fn fault_and_realtime_signals_are_forwarded_under_every_name() {
 #[test]
 fn a_script_without_a_shebang_line_runs_with_sh_under_the_peers_names() {
     use std::os::unix::fs::PermissionsExt;
-    let links = Links::new();
+    let names = Names::new();
     let scratch = Scratch::new("no-shebang");
     let script = scratch.path("script");
     std::fs::write(&script, "echo \"script $0 $1\"\nexit 7\n").unwrap();
@@ -1650,7 +1543,7 @@ fn a_script_without_a_shebang_line_runs_with_sh_under_the_peers_names() {
     let script = script.to_string_lossy().into_owned();
     let expected = format!("script {script} one");
     for name in ["tini", "dumb-init", "catatonit"] {
-        let ours = run(pid1(&links.path(name), &["--", &script, "one"], &[]));
+        let ours = run(pid1(&names.of(name), &["--", &script, "one"], &[]));
         assert_eq!(ours.code, 7, "{name}: {ours:?}");
         assert_eq!(
             ours.stdout,
@@ -1667,7 +1560,7 @@ fn a_script_without_a_shebang_line_runs_with_sh_under_the_peers_names() {
         }
     }
     for name in ["rinit", "docker-init"] {
-        let ours = run(pid1(&links.path(name), &["--", &script, "one"], &[]));
+        let ours = run(pid1(&names.of(name), &["--", &script, "one"], &[]));
         assert_eq!(ours.code, 126, "{name}: {ours:?}");
         assert!(ours.stdout.is_empty(), "{name}: {ours:?}");
     }

@@ -171,7 +171,7 @@ fn one_free_descriptor_is_enough_not_as_pid1() {
     let script = r#"exec prlimit --nofile=4:4 -- "$0" -- sh -c 'echo ran; exit 3'"#;
     // With stdin closed the signalfd is made at 0 and moved to 3.
     for script in [script.to_owned(), format!("{script} <&-")] {
-        let mut cmd = Command::new("sh");
+        let mut cmd = hermetic("sh");
         cmd.args(["-c", &script, &rinit_str()]);
         let done = run(cmd);
         assert_eq!(done.code, 3, "{script}: {done:?}");
@@ -193,7 +193,7 @@ fn exec_failures_are_reported_with_one_free_descriptor() {
     ] {
         let args = ["--nofile=4:4", "--", &rinit_str(), "--", command];
         for cmd in [as_pid1("prlimit", &args), {
-            let mut cmd = Command::new("prlimit");
+            let mut cmd = hermetic("prlimit");
             cmd.args(args);
             cmd
         }] {
@@ -240,7 +240,7 @@ fn odd_environments_reach_the_child_unchanged() {
     };
     let mut pid1 = as_pid1(&testkit(), &[]);
     args(&mut pid1);
-    let mut not_pid1 = Command::new(testkit());
+    let mut not_pid1 = hermetic(testkit());
     args(&mut not_pid1);
     for (how, cmd) in [("PID 1", pid1), ("not PID 1", not_pid1)] {
         let done = run(cmd);
@@ -258,7 +258,7 @@ fn without_proc_mounted() {
         sleep 1000 &
         echo sleeper started
         exit 4"#;
-    let mut cmd = Command::new("unshare");
+    let mut cmd = hermetic("unshare");
     cmd.args(["--mount", "--pid", "--fork", "--kill-child", "sh", "-c"])
         .arg(r#"umount -l /proc && exec "$0" -v -- sh -c "$2" inner "$1""#)
         .args([&rinit_str(), &testkit(), inner]);
@@ -284,7 +284,7 @@ fn without_proc_a_subreaper_warns_instead_of_hanging() {
     // the child's group before the child exits.
     let inner = r#"sleep 1000 &
         { setsid sh -c 'echo $$; exec sleep 1000' 2>/dev/null & } | { read pid; echo "stray $pid"; }"#;
-    let mut cmd = Command::new("unshare");
+    let mut cmd = hermetic("unshare");
     cmd.args(["--mount", "sh", "-c"])
         .arg(r#"umount -l /proc && exec "$0" -v --grace 200ms -- sh -c "$1""#)
         .args([&rinit_str(), inner]);
@@ -421,25 +421,14 @@ fn as_an_unprivileged_uid() {
     let uid = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     assert!(uid.lines().any(|l| l.starts_with("Uid:\t65534\t")), "{uid}");
     // Orphans were reaped without privileges.
-    assert!(wait_for_no_zombies(pid), "zombies left");
+    // rinit reaps asynchronously.
+    wait_until("no zombies left", || descendants(pid).1.is_empty());
     run.signal(libc::SIGTERM);
     run.expect("signal 15");
     run.close_stdin();
     let done = run.finish();
     assert_eq!(done.code, 0, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
-}
-
-/// rinit reaps asynchronously; give it the safety net to finish.
-fn wait_for_no_zombies(pid: i32) -> bool {
-    let deadline = std::time::Instant::now() + SAFETY_NET;
-    while std::time::Instant::now() < deadline {
-        if descendants(pid).1.is_empty() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    false
 }
 
 #[test]
@@ -460,7 +449,7 @@ fn rinit_under_rinit_passes_status_and_signals_quietly() {
     let inner = children(outer);
     assert_eq!(inner.len(), 1, "{inner:?}");
     // The inner rinit is a subreaper: it collected the orphans.
-    assert!(wait_for_no_zombies(outer), "zombies left");
+    wait_until("no zombies left", || descendants(outer).1.is_empty());
     run.signal(libc::SIGTERM);
     run.expect("signal 15");
     run.signal(libc::SIGUSR1);
@@ -557,10 +546,7 @@ fn exec_failures_have_one_line_and_the_documented_code() {
 /// tests/compat.rs), as PID 1 and not.
 #[test]
 fn control_characters_in_a_command_name_are_escaped() {
-    let scratch = Scratch::new("ctlname");
-    for name in ["tini", "dumb-init"] {
-        std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
-    }
+    let peers = Names::new();
     let names: &[(&[u8], &str)] = &[
         (b"no\nsuch", r"no\nsuch"),
         (b"esc\x1b[2Jcleared", r"esc\u{1b}[2Jcleared"),
@@ -570,20 +556,15 @@ fn control_characters_in_a_command_name_are_escaped() {
     ];
     let programs = [
         (rinit_str(), 127, "rinit: error: cannot run '", "': "),
-        (scratch.file("tini"), 127, "[FATAL tini (", " failed: "),
-        (
-            scratch.file("dumb-init"),
-            2,
-            "[dumb-init] ",
-            ": No such file",
-        ),
+        (peers.of("tini"), 127, "[FATAL tini (", " failed: "),
+        (peers.of("dumb-init"), 2, "[dumb-init] ", ": No such file"),
     ];
     for (program, code, starts, ends) in &programs {
         for (name, escaped) in names {
             let name = OsString::from_vec(name.to_vec());
             let mut pid1 = as_pid1(program, &["--"]);
             pid1.arg(&name);
-            let mut not_pid1 = Command::new(program);
+            let mut not_pid1 = hermetic(program);
             not_pid1.arg("--").arg(&name);
             for cmd in [pid1, not_pid1] {
                 let done = run(cmd);
@@ -832,10 +813,7 @@ fn malformed_log_filter_is_rejected() {
 /// UTF-8 in options, values and variables are escaped.
 #[test]
 fn every_usage_error_is_one_line_under_every_name() {
-    let scratch = Scratch::new("usage-lines");
-    for name in ["tini", "dumb-init", "catatonit"] {
-        std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
-    }
+    let names = Names::new();
     let bytes = |b: &[u8]| OsString::from_vec(b.to_vec());
     type Case = (Vec<OsString>, Vec<(&'static str, OsString)>);
     let cases: Vec<Case> = vec![
@@ -853,14 +831,14 @@ fn every_usage_error_is_one_line_under_every_name() {
     ];
     let programs = [
         (rinit_str(), "rinit: ", 2),
-        (scratch.file("tini"), "tini: ", 1),
-        (scratch.file("dumb-init"), "dumb-init: ", 1),
-        (scratch.file("catatonit"), "catatonit: ", 1),
+        (names.of("tini"), "tini: ", 1),
+        (names.of("dumb-init"), "dumb-init: ", 1),
+        (names.of("catatonit"), "catatonit: ", 1),
     ];
     for (program, prefix, code) in &programs {
         for (args, vars) in &cases {
             let mut pid1 = as_pid1(program, &[]);
-            let mut not_pid1 = Command::new(program);
+            let mut not_pid1 = hermetic(program);
             for cmd in [&mut pid1, &mut not_pid1] {
                 cmd.args(args);
                 cmd.envs(vars.iter().map(|(k, v)| (k, v)));

@@ -17,25 +17,6 @@ use common::*;
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::Command;
 
-/// The variables rinit reads, removed so that the caller's environment
-/// cannot change a test's outcome.
-fn scrubbed(mut cmd: Command) -> Command {
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-        {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-fn pid1(args: &[&str]) -> Command {
-    scrubbed(rinit_pid1(args))
-}
-
 /// rinit's warning lines.
 fn warnings(done: &Finished) -> Vec<&str> {
     done.stderr
@@ -51,7 +32,7 @@ const MAIN_PID: i32 = 2;
 
 #[test]
 fn a_crash_without_a_core_dump_is_one_warning() {
-    let done = run(pid1(&["--", &testkit(), "kill-self", "11"]));
+    let done = run(rinit_pid1(&["--", &testkit(), "kill-self", "11"]));
     assert_eq!(done.code, 139, "{done:?}");
     let lines = warnings(&done);
     assert_eq!(lines.len(), 1, "{done:?}");
@@ -74,7 +55,7 @@ fn a_crash_with_a_core_dump_says_so() {
     );
     // The child inherits rinit's working directory: the core lands here.
     let scratch = Scratch::new("fz-core");
-    let mut cmd = pid1(&["--", &testkit(), "fz-dump-core", "11"]);
+    let mut cmd = rinit_pid1(&["--", &testkit(), "fz-dump-core", "11"]);
     cmd.current_dir(&scratch.0);
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
@@ -92,7 +73,7 @@ fn a_crash_with_a_core_dump_says_so() {
 #[test]
 fn an_ordinary_exit_is_silent() {
     for (code, args) in [(0, ["exit", "0"]), (3, ["exit", "3"])] {
-        let done = run(pid1(&["--", &testkit(), args[0], args[1]]));
+        let done = run(rinit_pid1(&["--", &testkit(), args[0], args[1]]));
         assert_eq!(done.code, code, "{done:?}");
         assert!(done.stderr.is_empty(), "{done:?}");
     }
@@ -104,14 +85,14 @@ fn an_ordinary_exit_is_silent() {
 #[test]
 fn the_users_sigterm_is_silent_and_a_stray_one_is_not() {
     let script = "echo ready; exec sleep 1000";
-    let mut run = Running::start(pid1(&["--", "sh", "-c", script]));
+    let mut run = Running::start(rinit_pid1(&["--", "sh", "-c", script]));
     run.expect("ready");
     run.signal(libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 143, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
 
-    let mut run = Running::start(pid1(&["--", "sh", "-c", script]));
+    let mut run = Running::start(rinit_pid1(&["--", "sh", "-c", script]));
     run.expect("ready");
     let child = children(run.rinit_pid());
     assert_eq!(child.len(), 1, "{child:?}");
@@ -131,7 +112,7 @@ fn the_users_sigterm_is_silent_and_a_stray_one_is_not() {
 /// rewritten one, which is still what was asked for.
 #[test]
 fn a_rewritten_stop_request_is_silent_too() {
-    let mut run = Running::start(pid1(&[
+    let mut run = Running::start(rinit_pid1(&[
         "-r",
         "TERM:HUP",
         "--",
@@ -148,11 +129,18 @@ fn a_rewritten_stop_request_is_silent_too() {
 
 #[test]
 fn a_code_remapped_to_success_is_silent() {
-    let done = run(pid1(&["-e", "139", "--", &testkit(), "kill-self", "11"]));
+    let done = run(rinit_pid1(&[
+        "-e",
+        "139",
+        "--",
+        &testkit(),
+        "kill-self",
+        "11",
+    ]));
     assert_eq!(done.code, 0, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
     // Verbosity 0 keeps errors only.
-    let mut cmd = pid1(&["--", &testkit(), "kill-self", "11"]);
+    let mut cmd = rinit_pid1(&["--", &testkit(), "kill-self", "11"]);
     cmd.env("RINIT_VERBOSITY", "0");
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
@@ -188,7 +176,7 @@ exit 0"#;
 
 #[test]
 fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
-    let (workers, done) = outlived_grace(pid1(&[
+    let (workers, done) = outlived_grace(rinit_pid1(&[
         "--grace",
         "300ms",
         "--",
@@ -214,7 +202,7 @@ fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
 fn as_a_subreaper_the_processes_sigkilled_are_named_once() {
     // Not PID 1: rinit SIGKILLs its descendants itself, sweeping again until
     // they are gone; the line comes once.
-    let mut cmd = scrubbed(Command::new(rinit()));
+    let mut cmd = hermetic(rinit());
     cmd.args([
         "--grace",
         "300ms",
@@ -239,7 +227,7 @@ fn as_a_subreaper_the_processes_sigkilled_are_named_once() {
 
 #[test]
 fn leftovers_that_leave_in_time_are_not_listed() {
-    let done = run(pid1(&[
+    let done = run(rinit_pid1(&[
         "--grace",
         "10s",
         "--",
@@ -290,7 +278,7 @@ for line in sys.stdin.read().splitlines():
 #[test]
 fn json_log_lines_parse_and_carry_fields() {
     // -vv: debug lines too, with whatever they hold (paths, quotes).
-    let mut cmd = pid1(&["-vv", "--", &testkit(), "kill-self", "11"]);
+    let mut cmd = rinit_pid1(&["-vv", "--", &testkit(), "kill-self", "11"]);
     cmd.env("RINIT_LOG_FORMAT", "json");
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
@@ -321,7 +309,7 @@ fn json_log_lines_parse_and_carry_fields() {
         assert!(crash[0].contains(field), "{field} in {}", crash[0]);
     }
     // The same with the option, and the SIGKILL line's fields.
-    let (_, done) = outlived_grace(pid1(&[
+    let (_, done) = outlived_grace(rinit_pid1(&[
         "--log-format",
         "json",
         "--grace",
@@ -342,7 +330,7 @@ fn json_log_lines_parse_and_carry_fields() {
 
 #[test]
 fn text_stays_the_default() {
-    let done = run(pid1(&["--", &testkit(), "kill-self", "6"]));
+    let done = run(rinit_pid1(&["--", &testkit(), "kill-self", "6"]));
     assert!(
         done.stderr
             .starts_with("rinit: warn: 'testkit' (pid 2) was killed by SIGABRT (no core dump)"),
@@ -357,7 +345,7 @@ fn a_crash_is_written_to_an_empty_termination_log() {
     let scratch = Scratch::new("fz-tlog");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
+    let done = run(rinit_pid1(&[
         "--termination-log",
         &path,
         "--",
@@ -378,7 +366,7 @@ fn a_crash_is_written_to_an_empty_termination_log() {
 
     // A non-zero exit is written too, though stderr stays quiet.
     std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
+    let done = run(rinit_pid1(&[
         "--termination-log",
         &path,
         "--",
@@ -396,7 +384,7 @@ fn a_crash_is_written_to_an_empty_termination_log() {
 
     // A command that cannot run.
     std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
+    let done = run(rinit_pid1(&[
         "--termination-log",
         &path,
         "--",
@@ -412,7 +400,7 @@ fn the_apps_own_termination_message_is_kept() {
     let scratch = Scratch::new("fz-tlog-own");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
+    let done = run(rinit_pid1(&[
         "--termination-log",
         &path,
         "--",
@@ -447,7 +435,7 @@ fn success_writes_no_termination_message() {
             "3",
         ],
     ] {
-        let done = run(pid1(args));
+        let done = run(rinit_pid1(args));
         assert_eq!(done.code, 0, "{done:?}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "", "{args:?}");
     }
@@ -457,7 +445,7 @@ fn success_writes_no_termination_message() {
 fn a_missing_or_disabled_termination_log_is_not_created() {
     let scratch = Scratch::new("fz-tlog-none");
     let path = scratch.file("termination-log");
-    let done = run(pid1(&[
+    let done = run(rinit_pid1(&[
         "--termination-log",
         &path,
         "--",
@@ -469,7 +457,7 @@ fn a_missing_or_disabled_termination_log_is_not_created() {
     assert!(!scratch.path("termination-log").exists());
 
     std::fs::write(&path, "").unwrap();
-    let mut cmd = pid1(&["--", &testkit(), "kill-self", "11"]);
+    let mut cmd = rinit_pid1(&["--", &testkit(), "kill-self", "11"]);
     cmd.env("RINIT_TERMINATION_LOG", "off");
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
@@ -477,12 +465,8 @@ fn a_missing_or_disabled_termination_log_is_not_created() {
     // A FIFO at the path would block a plain open: rinit neither blocks
     // nor writes.
     std::fs::remove_file(&path).unwrap();
-    nix::unistd::mkfifo(
-        path.as_str(),
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    )
-    .unwrap();
-    let done = run(pid1(&[
+    scratch.fifo("termination-log");
+    let done = run(rinit_pid1(&[
         "--termination-log",
         &path,
         "--",
@@ -535,7 +519,7 @@ impl MemoryGroup {
 
     /// `program args` run in this group.
     fn command(&self, program: &str, args: &[&str]) -> Command {
-        let mut cmd = scrubbed(Command::new("sh"));
+        let mut cmd = hermetic("sh");
         cmd.args(["-c", r#"echo $$ >"$0/cgroup.procs" && exec "$@""#])
             .arg(&self.dir)
             .arg(program)
@@ -544,7 +528,7 @@ impl MemoryGroup {
     }
 
     /// rinit as PID 1 in this group.
-    fn pid1(&self, args: &[&str]) -> Command {
+    fn rinit_pid1(&self, args: &[&str]) -> Command {
         let rinit = rinit();
         let mut all = vec!["--pid", "--fork", "--mount-proc", "--kill-child"];
         all.push(rinit.to_str().unwrap());
@@ -596,7 +580,7 @@ fn the_kill_after_sigkill_is_worded_as_what_it_is() {
     let scratch = Scratch::new("fz-kill-after");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let mut run = Running::start(pid1(&[
+    let mut run = Running::start(rinit_pid1(&[
         "--kill-after",
         "300ms",
         "--termination-log",
@@ -634,7 +618,7 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
     let scratch = Scratch::new("fz-kill-after-oom");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let mut run = Running::start(group.pid1(&[
+    let mut run = Running::start(group.rinit_pid1(&[
         "--forward-to",
         "child",
         "--kill-after",
@@ -702,7 +686,7 @@ fn the_drains_sigkill_is_not_blamed_on_the_oom_killer() {
 #[test]
 fn an_oom_kill_from_before_rinit_started_is_not_news() {
     let group = MemoryGroup::new("fz-history").with_an_old_oom_kill();
-    let mut run = Running::start(group.pid1(&["--", &testkit(), "ignore-term"]));
+    let mut run = Running::start(group.rinit_pid1(&["--", &testkit(), "ignore-term"]));
     run.expect("ready");
     let child = children(run.rinit_pid());
     assert_eq!(child.len(), 1, "{child:?}");
@@ -726,7 +710,7 @@ fn an_oom_kill_from_before_rinit_started_is_not_news() {
 }
 
 fn run_in(group: &MemoryGroup, args: &[&str]) -> Finished {
-    run(group.pid1(args))
+    run(group.rinit_pid1(args))
 }
 
 /// Issue 20 item 5: fifty orphans OOM-killed, then the app exits 1. The
@@ -746,8 +730,15 @@ fn the_main_reason_survives_many_oom_kills() {
     let script = format!(
         r#"i=0; while [ $i -lt {HOGS} ]; do ( (echo 1000 >/proc/self/oom_score_adj; exec "$0" /dev/zero) &); i=$((i+1)); done; read -r _ || true; exit 1"#
     );
-    let mut run =
-        Running::start(group.pid1(&["--termination-log", &path, "--", "sh", "-c", &script, &hog]));
+    let mut run = Running::start(group.rinit_pid1(&[
+        "--termination-log",
+        &path,
+        "--",
+        "sh",
+        "-c",
+        &script,
+        &hog,
+    ]));
     for _ in 0..HOGS {
         run.expect_stderr_line("about an OOM kill", |l| {
             l.starts_with("rinit: warn: 'a-memory-hog-15' (pid ") && l.contains("OOM killer")
@@ -809,7 +800,7 @@ fn the_termination_log_is_refused_unless_a_regular_file() {
         (fifo.as_str(), "it is a FIFO, not a regular file"),
         (sysfs, "it is on sysfs"),
     ] {
-        let done = run(pid1(&[
+        let done = run(rinit_pid1(&[
             "--termination-log",
             path,
             "--",
@@ -851,7 +842,7 @@ fn the_termination_log_never_writes_into_procfs() {
 (sleep 1000 & trap 'cat /proc/sys/kernel/hostname; exit 0' TERM; echo ready; wait) &
 read -r _ || true
 exit 1"#;
-    let mut cmd = scrubbed(Command::new("unshare"));
+    let mut cmd = hermetic("unshare");
     cmd.args(["--uts", "--pid", "--fork", "--mount-proc", "--kill-child"])
         .arg(rinit())
         .args([
@@ -892,7 +883,7 @@ fn the_json_sigkill_line_is_bounded() {
     let script = format!(
         r#"i=0; while [ $i -lt {WORKERS} ]; do "$0" ignore-term & i=$((i+1)); done; read -r _ || true; exit 0"#
     );
-    let mut run = Running::start(pid1(&[
+    let mut run = Running::start(rinit_pid1(&[
         "--log-format",
         "json",
         "--grace",

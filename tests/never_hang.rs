@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,9 +17,7 @@ fn rinit_str() -> String {
 
 /// rinit run directly by the test: not PID 1, so it is a subreaper.
 fn rinit_subreaper(args: &[&str]) -> Command {
-    let mut cmd = Command::new(rinit());
-    cmd.args(args);
-    cmd
+    rinit_direct(args)
 }
 
 /// The signals whose default action ends a process: all but SIGCHLD, SIGCONT,
@@ -131,7 +129,7 @@ fn assert_unsignallable_helper_does_not_hold_rinit(pid1: bool) {
     let cmd = if pid1 {
         as_pid1(unprivileged[0], &args)
     } else {
-        let mut cmd = Command::new(unprivileged[0]);
+        let mut cmd = hermetic(unprivileged[0]);
         cmd.args(&args);
         cmd
     };
@@ -169,24 +167,6 @@ fn a_process_rinit_may_not_signal_does_not_hold_a_subreaper() {
 }
 
 // ---- 3. A process whose main thread has exited ---------------------------
-
-/// Waits until `pid` has exited, on a pidfd: no polling.
-fn wait_gone(pid: i32, within: Duration) -> bool {
-    // SAFETY: pidfd_open takes plain integers; a returned descriptor is ours.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return true; // already gone
-    }
-    // SAFETY: the kernel just returned this descriptor.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let mut poll = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one live pollfd.
-    unsafe { libc::poll(&mut poll, 1, within.as_millis() as i32) == 1 }
-}
 
 /// Not PID 1 (PID 1 signals the whole namespace with kill(-1) and never
 /// looks at /proc): the drain must count a zombie leader with a live thread
@@ -227,10 +207,9 @@ fn forward_to_all_reaches_a_process_whose_main_thread_exited() {
     // SIGUSR1 ends the threaded process (default action); the main child
     // ignores it, so no drain follows that could reach the leader instead.
     send(&running, false, libc::SIGUSR1);
-    assert!(
-        wait_gone(pid, Duration::from_secs(20)),
-        "SIGUSR1 never reached the zombie leader {pid}"
-    );
+    // Its pidfd turns readable once it has exited (no pidfd: already gone).
+    let gone = pidfd(pid).is_none_or(|fd| poll_fd(fd.as_fd(), libc::POLLIN, SAFETY_NET));
+    assert!(gone, "SIGUSR1 never reached the zombie leader {pid}");
     running.close_stdin();
     let done = running.finish();
     assert_eq!(done.code, 3, "{done:?}");
@@ -356,7 +335,7 @@ fn pdeathsig_when_the_parent_died_before_it_was_armed() {
         exit 0"#;
     // Not in a new PID namespace: the shell must be able to die without
     // taking rinit with it. bash, not sh: dash unblocks signals at start.
-    let mut cmd = Command::new("bash");
+    let mut cmd = hermetic("bash");
     cmd.args(["-c", script, "bash", &fifo, &rinit_str(), &tk]);
     // The child inherits this mask through rinit, so the forwarded SIGUSR1
     // waits for sigecho instead of killing it before it listens.

@@ -185,7 +185,7 @@ fn a_reused_group_number_never_receives_a_signal() {
     );
     let tk = testkit();
     let script = format!("setsid {tk} ignore-term & read x; exit 5");
-    let mut cmd = Command::new(rinit());
+    let mut cmd = hermetic(rinit());
     cmd.args(["-vv", "--grace", "30s", "--", "sh", "-c", &script]);
     let mut running = Running::start(cmd);
     running.expect("ready");
@@ -247,7 +247,7 @@ fn a_reused_pid_never_receives_the_drain() {
         .write(true)
         .open(&fifo)
         .unwrap();
-    let mut cmd = Command::new("strace");
+    let mut cmd = hermetic("strace");
     cmd.args(["-D", "-qq", "-o", &fifo, "-e", "trace=pidfd_open"])
         .args(["-e", "inject=pidfd_open:signal=SIGSTOP:when=1", "--"])
         .arg(rinit())
@@ -294,7 +294,7 @@ fn a_reused_pid_never_receives_the_drain() {
 /// -D rinit stays this test's child). strace injects only into calls it
 /// traces: `trace=none` would disarm it.
 fn rinit_refusing(call: &str, errno: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("strace");
+    let mut cmd = hermetic("strace");
     cmd.args(["-D", "-qq", "-o", "/dev/null", "-e"])
         .arg(format!("trace={call}"))
         .arg("-e")

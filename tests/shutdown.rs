@@ -2,7 +2,6 @@
 
 mod common;
 use common::*;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn alive(pid: i32) -> bool {
@@ -236,7 +235,7 @@ fn as_a_subreaper_no_descendant_survives_rinit() {
     let marker = scratch.file("marker");
     let tk = testkit();
     let script = format!("{tk} ignore-term & echo stubborn $!; {tk} daemon {marker}");
-    let mut cmd = Command::new(rinit());
+    let mut cmd = hermetic(rinit());
     cmd.args(["-v", "--grace", "500ms", "--", "sh", "-c", &script]);
     let mut running = Running::start(cmd);
     let stubborn: i32 = running.expect_line("with a pid", |l| l.starts_with("stubborn "))[9..]

@@ -92,3 +92,62 @@ pub(crate) fn rinit_pid1(args: &[&str]) -> Command {
 pub(crate) fn rinit_direct(args: &[&str]) -> Command {
     direct(&rinit().to_string_lossy(), args, &[])
 }
+
+/// rinit under the peers' names, the one way a test gets it: symlinks in a
+/// private directory (the name rinit is run under picks its personality),
+/// removed when dropped.
+pub(crate) struct Names(Scratch);
+
+impl Names {
+    pub(crate) fn new() -> Names {
+        // One directory per call: tests of one file run side by side.
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scratch = Scratch::new(&format!("names-{n}"));
+        for name in [
+            "tini",
+            "tini-static",
+            "docker-init",
+            "dumb-init",
+            "catatonit",
+        ] {
+            std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
+        }
+        Names(scratch)
+    }
+
+    /// rinit under `name`: a peer's, or `rinit` for its own binary.
+    pub(crate) fn of(&self, name: &str) -> String {
+        if name == "rinit" {
+            rinit().to_string_lossy().into_owned()
+        } else {
+            self.0.file(name)
+        }
+    }
+
+    /// The real peer and rinit under its name, each with a label for
+    /// messages.
+    pub(crate) fn both(&self, name: &str) -> [(String, String); 2] {
+        [
+            (format!("real {name}"), real_peer(name)),
+            (format!("rinit as {name}"), self.of(name)),
+        ]
+    }
+
+    /// The directory, for a test's other files.
+    pub(crate) fn scratch(&self) -> &Scratch {
+        &self.0
+    }
+}
+
+/// The real peer installed under `name`. A missing peer fails the test:
+/// these claims are about it. (`docker-init` is no peer: under that name
+/// rinit is itself, whatever init Docker would otherwise bundle.)
+pub(crate) fn real_peer(name: &str) -> String {
+    let path = format!("/usr/bin/{name}");
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "{path} is missing: scripts/setup installs the peers these tests compare with"
+    );
+    path
+}
