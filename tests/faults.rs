@@ -543,7 +543,7 @@ fn exec_failures_have_one_line_and_the_documented_code() {
 /// What rinit echoes of a command name cannot split its line or reach the
 /// terminal: control characters are escaped, in rinit's own message and in
 /// the peers' lines (an ordinary name is printed as the peer prints it, see
-/// tests/compat.rs), as PID 1 and not.
+/// tests/exit_codes.rs), as PID 1 and not.
 #[test]
 fn control_characters_in_a_command_name_are_escaped() {
     let peers = Names::new();
@@ -771,7 +771,7 @@ fn malformed_variables_name_the_variable() {
         ("RINIT_PAUSE", &["", "y"]),
         ("RINIT_VERBOSITY", &["", "loud", "-1", "3x"]),
         // TINI_VERBOSITY is not here: it is read as tini reads it, and no
-        // value stops rinit (tests/compat.rs).
+        // value stops rinit (tests/verbosity.rs).
     ];
     for (var, values) in cases {
         for value in *values {

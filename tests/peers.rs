@@ -16,7 +16,6 @@ use common::*;
 use std::process::Command;
 use std::time::Duration;
 
-const SIGRTMIN: i32 = 34;
 /// The marker: above every standard signal.
 const MARKER: i32 = SIGRTMIN + 6;
 

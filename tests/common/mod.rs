@@ -151,3 +151,62 @@ pub(crate) fn real_peer(name: &str) -> String {
     );
     path
 }
+
+/// The first real-time signal as a process sees it (glibc keeps the two
+/// below for itself). Tests send real-time markers: a process dequeues
+/// pending signals lowest number first, so by the time it reports a marker
+/// it has reported any standard signal that reached it before. That is how
+/// a test shows a signal did *not* arrive.
+pub(crate) const SIGRTMIN: i32 = 34;
+
+/// Options before the command, and variables, as test tables list them.
+pub(crate) type Opts = &'static [&'static str];
+pub(crate) type Vars = &'static [(&'static str, &'static str)];
+
+/// The variables the README gives for tini's behaviour under Docker's name,
+/// `docker-init`, which is rinit's own.
+pub(crate) const TINI_BACK: Vars = &[
+    ("RINIT_FORWARD_TO", "child"),
+    ("RINIT_GRACE", "0"),
+    ("RINIT_REWRITE", "TTIN:0,TTOU:0"),
+];
+
+/// The real peer under `name`, where it is installed (`None` for rinit's
+/// own names).
+pub(crate) fn peer_binary(name: &str) -> Option<String> {
+    let path = format!("/usr/bin/{name}");
+    std::path::Path::new(&path).exists().then_some(path)
+}
+
+/// How many times `needle` occurs in `haystack`.
+pub(crate) fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+/// Starts `testkit sigecho` under `program` as PID 1, sends `signals` to
+/// the init, then a real-time marker; returns what the child reported
+/// before the marker, in numeric order.
+pub(crate) fn forwarded(
+    program: &str,
+    opts: &[&str],
+    vars: &[(&str, &str)],
+    signals: &[i32],
+) -> Vec<i32> {
+    let marker = SIGRTMIN + 6;
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", &tk, "sigecho"]);
+    let mut running = Running::start(pid1(program, &args, vars));
+    running.expect("ready");
+    for &signal in signals {
+        running.signal(signal);
+    }
+    running.signal(marker);
+    running.expect(&format!("signal {marker}"));
+    let mut seen = signals_in(&running.seen);
+    seen.pop();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
+    seen.sort();
+    seen
+}
