@@ -106,53 +106,6 @@ fn when_the_main_child_exits() {
     assert_eq!(done.code, 7, "{done:?}");
 }
 
-/// Not as PID 1, what the others get when the main child exits is visible:
-/// they outlive rinit. The child shell starts a background `testkit
-/// sigecho` (its pid on a `gc PID` line) and exits 7 on SIGWINCH. Returns
-/// the signals the grandchild reported (in numeric order) up to a real-time marker the test
-/// sends it after rinit has exited; that it reports the marker at all shows
-/// nobody killed it.
-fn others_after_the_main_child_not_pid1(
-    program: &str,
-    opts: &[&str],
-    vars: &[(&str, &str)],
-) -> Vec<i32> {
-    const SCRIPT: &str = r#"trap 'exit 7' WINCH
-"$1" sigecho < "$2" &
-echo "gc $!"
-wait"#;
-    let scratch = Scratch::new("others-after-main");
-    let (fifo_text, holder) = scratch.held_fifo("fifo");
-    let tk = testkit();
-    let mut args = opts.to_vec();
-    args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo_text]);
-    let mut running = Running::start(direct(program, &args, vars));
-    let gc: i32 = running
-        .expect_line("naming the grandchild", |l| l.starts_with("gc "))
-        .trim_start_matches("gc ")
-        .parse()
-        .unwrap();
-    // The shell's line and the grandchild's may come in either order.
-    if !running.seen.iter().any(|l| l == "ready") {
-        running.expect("ready");
-    }
-    send(running.outer_pid(), libc::SIGWINCH);
-    let code = running.wait_for_exit();
-    assert_eq!(code, 7, "{program} {opts:?} {vars:?}");
-    let marker = SIGRTMIN + 2;
-    send(gc, marker);
-    running.expect(&format!("signal {marker}"));
-    // Standard signals pending together come out lowest first, whatever
-    // order they were sent in: compare them as a set (the marker, highest,
-    // stays last).
-    let mut seen = signals_in(&running.seen);
-    seen.sort_unstable();
-    drop(holder); // the grandchild reads end of file and exits
-    let done = running.finish();
-    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
-    seen
-}
-
 #[test]
 fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
     let names = Names::new();
@@ -195,33 +148,5 @@ fn peers_leave_the_others_as_the_peer_would_when_not_pid1() {
             "{name}"
         );
     }
-    // Side by side with the real peers.
-    for (name, opts, expected) in [
-        (
-            "dumb-init",
-            &[][..],
-            vec![libc::SIGTERM, libc::SIGWINCH, marker],
-        ),
-        ("dumb-init", &["-c"][..], vec![marker]),
-        (
-            "dumb-init",
-            &["-r", "15:3"][..],
-            vec![libc::SIGQUIT, libc::SIGWINCH, marker],
-        ),
-        (
-            "dumb-init",
-            &["-r", "15:0"][..],
-            vec![libc::SIGWINCH, marker],
-        ),
-        ("tini", &["-s"][..], vec![marker]),
-        ("catatonit", &[][..], vec![marker]),
-    ] {
-        if let Some(peer) = peer_binary(name) {
-            assert_eq!(
-                others_after_the_main_child_not_pid1(&peer, opts, &[]),
-                expected,
-                "{peer} {opts:?}"
-            );
-        }
-    }
+    // The real peers side by side: tests/peers.rs, on the docs' table.
 }

@@ -299,44 +299,11 @@ fn personality_table_job_control_signals() {
     }
 }
 
-/// Not as PID 1, what the others get when the main child exits is visible:
-/// they outlive the init. The child shell starts a background `testkit
-/// sigecho` (named on a `gc PID` line) and exits 7 on SIGWINCH. Returns the
-/// signals the grandchild reported (but SIGWINCH) up to the marker the test sends it once
-/// the init has exited (that it reports the marker shows nobody killed it).
-fn others_when_the_main_child_exits(program: &str, opts: &[&str]) -> Vec<i32> {
-    const SCRIPT: &str = r#"trap 'exit 7' WINCH
-"$1" sigecho < "$2" &
-echo "gc $!"
-wait"#;
-    let scratch = Scratch::new(&format!("peers-others-{}", program.len() + opts.len()));
-    let (fifo, holder) = scratch.held_fifo("fifo");
-    let tk = testkit();
-    let args = with(opts, &["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo]);
-    let mut running = Running::start(direct(program, &strs(&args), &[]));
-    let gc = running.expect_line("naming the grandchild", |l| l.starts_with("gc "));
-    let gc: i32 = gc.trim_start_matches("gc ").parse().unwrap();
-    if !running.seen.iter().any(|l| l == "ready") {
-        running.expect("ready");
-    }
-    send(running.outer_pid(), libc::SIGWINCH);
-    assert_eq!(running.wait_for_exit(), 7, "{program} {opts:?}");
-    send(gc, MARKER);
-    running.expect(&format!("signal {MARKER}"));
-    // SIGWINCH, the trigger, reaches it too where the init signals the group.
-    let mut seen = signals_in(&running.seen);
-    seen.retain(|&s| s != libc::SIGWINCH);
-    seen.pop();
-    drop(holder);
-    let done = running.finish();
-    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
-    seen
-}
-
 /// Column "Main child exits while others remain" (and docs/shutdown.md,
 /// "Under a peer's name"): tini and catatonit exit at once and send
-/// nothing; dumb-init sends one SIGTERM to the child's process group, with
-/// `-c` nothing. Seen not as PID 1, where the others survive the init.
+/// nothing; dumb-init sends one SIGTERM to the child's process group
+/// (through the rewrite rules), with `-c` nothing. Seen not as PID 1, where
+/// the others survive the init.
 #[test]
 fn personality_table_main_child_exits_while_others_remain() {
     let named = Names::new();
@@ -348,10 +315,17 @@ fn personality_table_main_child_exits_while_others_remain() {
         ("catatonit", &[], &[]),
         ("dumb-init", &[], &[TERM]),
         ("dumb-init", &["-c"], &[]),
+        // Through the rewrite rules, as dumb-init sends it.
+        ("dumb-init", &["-r", "15:3"], &[libc::SIGQUIT]),
+        ("dumb-init", &["-r", "15:0"], &[]),
     ];
     for &(name, opts, expected) in cases {
         for (who, program) in named.both(name) {
-            let seen = others_when_the_main_child_exits(&program, opts);
+            let mut seen = others_after_the_main_child_not_pid1(&program, opts, &[]);
+            // SIGWINCH, the trigger, reaches it too where the init signals
+            // the group; the marker comes last.
+            seen.retain(|&s| s != libc::SIGWINCH);
+            seen.pop();
             assert_eq!(
                 seen, expected,
                 "{who} {opts:?}: signals the other process got"
