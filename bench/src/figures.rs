@@ -319,7 +319,7 @@ impl Bench<'_> {
     /// Figures 2 and 4: every init at once, each with an idle child; count
     /// each init's context switches over the window and read its VmHWM.
     fn idle(&self, results: &mut Results) {
-        let (rounds, seconds) = (self.plan.rounds(3, 1), self.plan.idle_seconds);
+        let (rounds, seconds) = (self.plan.rounds(3, 1), self.plan.idle_seconds());
         progress!("idle and memory: {rounds} rounds of {seconds} s, all inits side by side");
         let n = self.inits.len();
         let (mut wakeups, mut memory) = (vec![Vec::new(); n], vec![Vec::new(); n]);
