@@ -240,11 +240,6 @@ fn kill_after_counts_from_the_forward_not_from_the_hold() {
         "SIGKILL {} us after the SIGTERM",
         ended - forwarded
     );
-    assert!(
-        done.stderr.contains("outlived --kill-after"),
-        "{}",
-        done.stderr
-    );
 }
 
 /// `--kill-after 0` is off, as `--stop-delay 0` and `timeout -k 0` are: the
@@ -308,8 +303,8 @@ fn kill_after_is_armed_by_the_stop_request_rinit_receives() {
     expect_signal(&mut running, libc::SIGUSR1);
     running.close_stdin();
     let done = running.finish();
+    // Exited 0 when its input ended: never SIGKILLed.
     assert_eq!(done.code, 0, "{done:?}");
-    assert!(!done.stderr.contains("SIGKILL"), "{}", done.stderr);
 }
 
 /// How a run of `testkit stop-app ACTION` (or another testkit workload)
