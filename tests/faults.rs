@@ -48,15 +48,7 @@ fn fault_signals_sent_from_outside_are_forwarded_not_fatal() {
     let mut run = Running::start(rinit_pid1(&["--", &testkit(), "sigecho"]));
     run.expect("ready");
     let pid = run.rinit_pid();
-    for signal in [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGILL,
-        libc::SIGABRT,
-        libc::SIGSYS,
-        libc::SIGFPE,
-        libc::SIGTRAP,
-    ] {
+    for signal in FAULT_SIGNALS {
         run.signal(signal);
         run.expect(&format!("signal {signal}"));
         assert_eq!(run.rinit_pid(), pid, "rinit was replaced?");

@@ -16,9 +16,6 @@ use common::*;
 use std::process::Command;
 use std::time::Duration;
 
-/// The marker: above every standard signal.
-const MARKER: i32 = SIGRTMIN + 6;
-
 // ---------------------------------------------------------------------------
 // Helpers
 
@@ -152,40 +149,6 @@ fn personality_table_version_line() {
             }
         }
     }
-}
-
-/// The child shell's background job (the grandchild, in its process group)
-/// is `testkit sigecho`. The test sends SIGWINCH to the init; the shell
-/// traps it and sends the grandchild the marker. Returns whether the
-/// grandchild got SIGWINCH from the init too, that is whether the init
-/// signalled the child's process group rather than the child alone.
-fn group_gets_forwarded_signal(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> bool {
-    const SCRIPT: &str = r#"trap 'echo child got WINCH; kill -40 $gc' WINCH
-exec 3<&0
-"$1" sigecho <&3 &
-gc=$!
-echo trap armed
-# The trap cuts `wait` short: wait again until the grandchild is reaped.
-while kill -0 $gc 2>/dev/null; do wait $gc; done
-exit 0"#;
-    let tk = testkit();
-    let args = with(opts, &["--", "sh", "-c", SCRIPT, "sh", &tk]);
-    let mut running = Running::start(pid1(program, &strs(&args), vars));
-    // Both lines, in either order: the grandchild's, and the shell's once
-    // it knows the grandchild's pid.
-    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
-    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
-    running.signal(libc::SIGWINCH);
-    running.expect(&format!("signal {MARKER}"));
-    let seen = running.seen.clone();
-    let context = format!("{program} {opts:?} {vars:?}");
-    assert!(
-        seen.iter().any(|l| l == "child got WINCH"),
-        "{context}: the child never got SIGWINCH: {seen:?}"
-    );
-    let done = running.finish();
-    assert_eq!(done.code, 0, "{context}: {done:?}");
-    signals_in(&seen).contains(&libc::SIGWINCH)
 }
 
 /// Column "Signals go to", and the README's "signals to the child alone" /
@@ -377,16 +340,6 @@ fn exec_failure_line_table() {
 // forwards fault signals sent with `kill` ..., and becomes a subreaper when
 // not PID 1"; docs/reliability.md, "Faults from outside".
 
-const FAULTS: [i32; 7] = [
-    libc::SIGILL,
-    libc::SIGTRAP,
-    libc::SIGABRT,
-    libc::SIGBUS,
-    libc::SIGFPE,
-    libc::SIGSEGV,
-    libc::SIGSYS,
-];
-
 /// As PID 1, the init's child (`testkit sigecho`) reports what reaches it
 /// of the fault signals sent to the init from the parent namespace, then
 /// of a real-time marker. The init must be alive to pass the marker on.
@@ -394,7 +347,9 @@ fn faults_from_outside_as_pid1(program: &str) -> Vec<i32> {
     let tk = testkit();
     let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], &[]));
     running.expect("ready");
-    FAULTS.iter().for_each(|&fault| running.signal(fault));
+    FAULT_SIGNALS
+        .iter()
+        .for_each(|&fault| running.signal(fault));
     running.signal(MARKER);
     running.expect(&format!("signal {MARKER}"));
     let mut seen = signals_in(&running.seen);
@@ -469,12 +424,16 @@ fn every_name_fault_signals_sent_with_kill() {
         let (theirs, ours) = (real_peer(name), named.of(name));
 
         let seen = faults_from_outside_as_pid1(&theirs);
-        let expected = if drops { vec![] } else { FAULTS.to_vec() };
+        let expected = if drops {
+            vec![]
+        } else {
+            FAULT_SIGNALS.to_vec()
+        };
         assert_eq!(seen, expected, "real {name} as PID 1, faults from outside");
         let seen = faults_from_outside_as_pid1(&ours);
         assert_eq!(
             seen,
-            FAULTS.to_vec(),
+            FAULT_SIGNALS.to_vec(),
             "rinit as {name}, faults from outside"
         );
 

@@ -159,6 +159,21 @@ pub(crate) fn real_peer(name: &str) -> String {
 /// a test shows a signal did *not* arrive.
 pub(crate) const SIGRTMIN: i32 = 34;
 
+/// The marker the tests send: above every standard signal.
+pub(crate) const MARKER: i32 = SIGRTMIN + 6;
+
+/// The signals the kernel sends for a fault (SIGSEGV...), which rinit
+/// forwards when they are sent with `kill`, in numeric order.
+pub(crate) const FAULT_SIGNALS: [i32; 7] = [
+    libc::SIGILL,
+    libc::SIGTRAP,
+    libc::SIGABRT,
+    libc::SIGBUS,
+    libc::SIGFPE,
+    libc::SIGSEGV,
+    libc::SIGSYS,
+];
+
 /// Options before the command, and variables, as test tables list them.
 pub(crate) type Opts = &'static [&'static str];
 pub(crate) type Vars = &'static [(&'static str, &'static str)];
@@ -192,7 +207,7 @@ pub(crate) fn forwarded(
     vars: &[(&str, &str)],
     signals: &[i32],
 ) -> Vec<i32> {
-    let marker = SIGRTMIN + 6;
+    let marker = MARKER;
     let tk = testkit();
     let mut args = opts.to_vec();
     args.extend(["--", &tk, "sigecho"]);
@@ -256,4 +271,43 @@ wait"#;
     let done = running.finish();
     assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
     seen
+}
+
+/// The child shell's background job (the grandchild, in its process group)
+/// is `testkit sigecho`. The test sends SIGWINCH to the init; the shell
+/// traps it and sends the grandchild the marker. Returns whether the
+/// grandchild got SIGWINCH from the init too, that is whether the init
+/// signalled the child's process group rather than the child alone.
+pub(crate) fn group_gets_forwarded_signal(
+    program: &str,
+    opts: &[&str],
+    vars: &[(&str, &str)],
+) -> bool {
+    const SCRIPT: &str = r#"trap 'echo child got WINCH; kill -40 $gc' WINCH
+exec 3<&0
+"$1" sigecho <&3 &
+gc=$!
+echo trap armed
+# The trap cuts `wait` short: wait again until the grandchild is reaped.
+while kill -0 $gc 2>/dev/null; do wait $gc; done
+exit 0"#;
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk]);
+    let mut running = Running::start(pid1(program, &args, vars));
+    // Both lines, in either order: the grandchild's, and the shell's once
+    // it knows the grandchild's pid.
+    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
+    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
+    running.signal(libc::SIGWINCH);
+    running.expect(&format!("signal {MARKER}"));
+    let seen = running.seen.clone();
+    let context = format!("{program} {opts:?} {vars:?}");
+    assert!(
+        seen.iter().any(|l| l == "child got WINCH"),
+        "{context}: the child never got SIGWINCH: {seen:?}"
+    );
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{context}: {done:?}");
+    signals_in(&seen).contains(&libc::SIGWINCH)
 }
