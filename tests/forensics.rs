@@ -129,14 +129,7 @@ fn a_rewritten_stop_request_is_silent_too() {
 
 #[test]
 fn a_code_remapped_to_success_is_silent() {
-    let done = run(rinit_pid1(&[
-        "-e",
-        "139",
-        "--",
-        &testkit(),
-        "kill-self",
-        "11",
-    ]));
+    let done = run(pid1_testkit(&["-e", "139"], &["kill-self", "11"]));
     assert_eq!(done.code, 0, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
     // Verbosity 0 keeps errors only.
@@ -345,14 +338,10 @@ fn a_crash_is_written_to_an_empty_termination_log() {
     let scratch = Scratch::new("fz-tlog");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let done = run(rinit_pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "kill-self",
-        "11",
-    ]));
+    let done = run(pid1_testkit(
+        &["--termination-log", &path],
+        &["kill-self", "11"],
+    ));
     assert_eq!(done.code, 139, "{done:?}");
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(
@@ -366,14 +355,7 @@ fn a_crash_is_written_to_an_empty_termination_log() {
 
     // A non-zero exit is written too, though stderr stays quiet.
     std::fs::write(&path, "").unwrap();
-    let done = run(rinit_pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "exit",
-        "3",
-    ]));
+    let done = run(pid1_testkit(&["--termination-log", &path], &["exit", "3"]));
     assert_eq!(done.code, 3, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
     let written = std::fs::read_to_string(&path).unwrap();
@@ -445,14 +427,10 @@ fn success_writes_no_termination_message() {
 fn a_missing_or_disabled_termination_log_is_not_created() {
     let scratch = Scratch::new("fz-tlog-none");
     let path = scratch.file("termination-log");
-    let done = run(rinit_pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "kill-self",
-        "11",
-    ]));
+    let done = run(pid1_testkit(
+        &["--termination-log", &path],
+        &["kill-self", "11"],
+    ));
     assert_eq!(done.code, 139, "{done:?}");
     assert!(!scratch.path("termination-log").exists());
 
@@ -466,14 +444,7 @@ fn a_missing_or_disabled_termination_log_is_not_created() {
     // nor writes.
     std::fs::remove_file(&path).unwrap();
     scratch.fifo("termination-log");
-    let done = run(rinit_pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "exit",
-        "1",
-    ]));
+    let done = run(pid1_testkit(&["--termination-log", &path], &["exit", "1"]));
     assert_eq!(done.code, 1, "{done:?}");
 }
 
@@ -580,15 +551,10 @@ fn the_kill_after_sigkill_is_worded_as_what_it_is() {
     let scratch = Scratch::new("fz-kill-after");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let mut run = Running::start(rinit_pid1(&[
-        "--kill-after",
-        "300ms",
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "ignore-term",
-    ]));
+    let mut run = Running::start(pid1_testkit(
+        &["--kill-after", "300ms", "--termination-log", &path],
+        &["ignore-term"],
+    ));
     run.expect("ready");
     run.signal(libc::SIGTERM);
     let done = run.finish();
@@ -800,14 +766,7 @@ fn the_termination_log_is_refused_unless_a_regular_file() {
         (fifo.as_str(), "it is a FIFO, not a regular file"),
         (sysfs, "it is on sysfs"),
     ] {
-        let done = run(rinit_pid1(&[
-            "--termination-log",
-            path,
-            "--",
-            &testkit(),
-            "exit",
-            "1",
-        ]));
+        let done = run(pid1_testkit(&["--termination-log", path], &["exit", "1"]));
         assert_eq!(done.code, 1, "{done:?}");
         let lines = warnings(&done);
         assert_eq!(lines.len(), 1, "{done:?}");

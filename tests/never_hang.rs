@@ -8,16 +8,11 @@ mod common;
 use common::*;
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn rinit_str() -> String {
     rinit().to_string_lossy().into_owned()
-}
-
-/// rinit run directly by the test: not PID 1, so it is a subreaper.
-fn rinit_subreaper(args: &[&str]) -> Command {
-    rinit_direct(args)
 }
 
 /// The signals whose default action ends a process: all but SIGCHLD, SIGCONT,
@@ -50,7 +45,7 @@ fn assert_every_fatal_signal_gives_128_plus_n(mode: &str) {
         let args = ["--", &tk, mode, &sig];
         for (place, cmd) in [
             ("as PID 1", rinit_pid1(&args)),
-            ("as a subreaper", rinit_subreaper(&args)),
+            ("as a subreaper", rinit_direct(&args)),
         ] {
             let done = run(cmd);
             // One line says how the main child died (issue 13); anything
@@ -173,14 +168,7 @@ fn a_process_rinit_may_not_signal_does_not_hold_a_subreaper() {
 /// as alive, signal it, and finish well within the grace.
 #[test]
 fn the_drain_reaches_a_process_whose_main_thread_exited() {
-    let tk = testkit();
-    let mut running = Running::start(rinit_subreaper(&[
-        "--grace",
-        "20s",
-        "--",
-        &tk,
-        "zombie-leader",
-    ]));
+    let mut running = Running::start(direct_testkit(&["--grace", "20s"], &["zombie-leader"]));
     running.expect_line("the zombie leader", |l| l.starts_with("zombie-leader "));
     let started = Instant::now();
     running.close_stdin();
@@ -194,14 +182,7 @@ fn the_drain_reaches_a_process_whose_main_thread_exited() {
 
 #[test]
 fn forward_to_all_reaches_a_process_whose_main_thread_exited() {
-    let tk = testkit();
-    let mut running = Running::start(rinit_subreaper(&[
-        "--forward-to",
-        "all",
-        "--",
-        &tk,
-        "zombie-leader",
-    ]));
+    let mut running = Running::start(direct_testkit(&["--forward-to", "all"], &["zombie-leader"]));
     let line = running.expect_line("the zombie leader", |l| l.starts_with("zombie-leader "));
     let pid: i32 = line["zombie-leader ".len()..].parse().unwrap();
     // SIGUSR1 ends the threaded process (default action); the main child
@@ -253,7 +234,7 @@ fn signals_follow_a_child_that_left_its_group_as_pid1() {
 #[test]
 fn signals_follow_a_child_that_left_its_group_as_a_subreaper() {
     let tk = testkit();
-    let running = Running::start(rinit_subreaper(&["--", &tk, "leave-group"]));
+    let running = Running::start(rinit_direct(&["--", &tk, "leave-group"]));
     assert_signals_follow_a_child_that_left_its_group(running, false);
 }
 
@@ -272,7 +253,7 @@ fn assert_a_stalled_stderr_stalls_nothing(pid1: bool) {
     let mut cmd = if pid1 {
         rinit_pid1(&args)
     } else {
-        rinit_subreaper(&args)
+        rinit_direct(&args)
     };
     cmd.stderr(Stdio::from(write_end));
     let mut running = Running::start_with_stderr(cmd);

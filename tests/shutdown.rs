@@ -222,15 +222,10 @@ fn drain_signal_is_configurable() {
 
 #[test]
 fn kill_after_escalates_when_the_child_ignores_the_stop_request() {
-    let tk = testkit();
-    let mut running = Running::start(rinit_pid1(&[
-        "-v",
-        "--kill-after",
-        "300ms",
-        "--",
-        &tk,
-        "ignore-term",
-    ]));
+    let mut running = Running::start(pid1_testkit(
+        &["-v", "--kill-after", "300ms"],
+        &["ignore-term"],
+    ));
     running.expect("ready");
     running.signal(libc::SIGTERM);
     let done = running.finish();

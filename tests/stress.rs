@@ -323,14 +323,10 @@ fn realtime_signals_keep_their_order() {
 #[test]
 fn orphan_storm_leaves_no_zombie_and_keeps_the_exit_status() {
     let total = storm_size();
-    let mut run = Running::start(rinit_pid1(&[
-        "-v",
-        "--",
-        &testkit(),
-        "hk-orphan-storm",
-        &total.to_string(),
-        "4",
-    ]));
+    let mut run = Running::start(pid1_testkit(
+        &["-v"],
+        &["hk-orphan-storm", &total.to_string(), "4"],
+    ));
     run.expect("ready");
     let pid = run.rinit_pid();
     let (rss_before, hwm_before) = memory_kb(pid);

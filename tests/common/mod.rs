@@ -93,6 +93,24 @@ pub(crate) fn rinit_direct(args: &[&str]) -> Command {
     direct(&rinit().to_string_lossy(), args, &[])
 }
 
+/// `rinit OPTS -- testkit ARGS...`: rinit's options, then the workload.
+fn with_testkit<'a>(opts: &[&'a str], tk: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = opts.to_vec();
+    all.extend(["--", tk]);
+    all.extend(args);
+    all
+}
+
+/// rinit as PID 1 with options `opts`, running `testkit ARGS...`.
+pub(crate) fn pid1_testkit(opts: &[&str], args: &[&str]) -> Command {
+    rinit_pid1(&with_testkit(opts, &testkit(), args))
+}
+
+/// The same with rinit not PID 1 (so a subreaper).
+pub(crate) fn direct_testkit(opts: &[&str], args: &[&str]) -> Command {
+    rinit_direct(&with_testkit(opts, &testkit(), args))
+}
+
 /// rinit under the peers' names, the one way a test gets it: symlinks in a
 /// private directory (the name rinit is run under picks its personality),
 /// removed when dropped.
