@@ -333,17 +333,40 @@ fn text_stays_the_default() {
 
 // ---- The termination message ----------------------------------------------------
 
+/// A test's termination log: an empty file in a directory of its own.
+struct TerminationLog {
+    scratch: Scratch,
+    path: String,
+}
+
+impl TerminationLog {
+    fn new(test: &str) -> TerminationLog {
+        let scratch = Scratch::new(test);
+        let path = scratch.file("termination-log");
+        std::fs::write(&path, "").unwrap();
+        TerminationLog { scratch, path }
+    }
+
+    /// `rinit --termination-log PATH OPTS -- COMMAND...` as PID 1, the file
+    /// emptied first; the run, and what was written.
+    fn run(&self, opts: &[&str], command: &[&str]) -> (Finished, String) {
+        std::fs::write(&self.path, "").unwrap();
+        let mut args = vec!["--termination-log", &self.path];
+        args.extend(opts);
+        args.push("--");
+        args.extend(command);
+        let done = run(rinit_pid1(&args));
+        let written = std::fs::read_to_string(&self.path).unwrap();
+        (done, written)
+    }
+}
+
 #[test]
 fn a_crash_is_written_to_an_empty_termination_log() {
-    let scratch = Scratch::new("fz-tlog");
-    let path = scratch.file("termination-log");
-    std::fs::write(&path, "").unwrap();
-    let done = run(pid1_testkit(
-        &["--termination-log", &path],
-        &["kill-self", "11"],
-    ));
+    let log = TerminationLog::new("fz-tlog");
+    let tk = testkit();
+    let (done, written) = log.run(&[], &[&tk, "kill-self", "11"]);
     assert_eq!(done.code, 139, "{done:?}");
-    let written = std::fs::read_to_string(&path).unwrap();
     assert!(
         written.starts_with("'testkit' (pid 2) was killed by SIGSEGV (no core dump) after ")
             && written.ends_with('\n')
@@ -354,97 +377,64 @@ fn a_crash_is_written_to_an_empty_termination_log() {
     assert!(done.stderr.contains(written.trim_end()), "{done:?}");
 
     // A non-zero exit is written too, though stderr stays quiet.
-    std::fs::write(&path, "").unwrap();
-    let done = run(pid1_testkit(&["--termination-log", &path], &["exit", "3"]));
+    let (done, written) = log.run(&[], &[&tk, "exit", "3"]);
     assert_eq!(done.code, 3, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
-    let written = std::fs::read_to_string(&path).unwrap();
     assert!(
         written.starts_with("'testkit' (pid 2) exited with status 3 after "),
         "{written:?}"
     );
 
     // A command that cannot run.
-    std::fs::write(&path, "").unwrap();
-    let done = run(rinit_pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        "/nonexistent/app",
-    ]));
+    let (done, written) = log.run(&[], &["/nonexistent/app"]);
     assert_eq!(done.code, 127, "{done:?}");
-    let written = std::fs::read_to_string(&path).unwrap();
     assert!(written.contains("/nonexistent/app"), "{written:?}");
 }
 
 #[test]
 fn the_apps_own_termination_message_is_kept() {
-    let scratch = Scratch::new("fz-tlog-own");
-    let path = scratch.file("termination-log");
-    std::fs::write(&path, "").unwrap();
-    let done = run(rinit_pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        "sh",
-        "-c",
-        "echo 'database unreachable' >\"$0\"; kill -SEGV $$",
-        &path,
-    ]));
+    let log = TerminationLog::new("fz-tlog-own");
+    let script = "echo 'database unreachable' >\"$0\"; kill -SEGV $$";
+    let (done, written) = log.run(&[], &["sh", "-c", script, &log.path]);
     assert_eq!(done.code, 139, "{done:?}");
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        "database unreachable\n"
-    );
+    assert_eq!(written, "database unreachable\n");
 }
 
 #[test]
 fn success_writes_no_termination_message() {
-    let scratch = Scratch::new("fz-tlog-ok");
-    let path = scratch.file("termination-log");
-    std::fs::write(&path, "").unwrap();
-    for args in [
-        &["--termination-log", &path, "--", &testkit(), "exit", "0"][..],
-        // Remapped to success by -e: a success.
-        &[
-            "--termination-log",
-            &path,
-            "-e",
-            "3",
-            "--",
-            &testkit(),
-            "exit",
-            "3",
-        ],
-    ] {
-        let done = run(rinit_pid1(args));
+    let log = TerminationLog::new("fz-tlog-ok");
+    let tk = testkit();
+    // Remapped to success by -e: a success too.
+    for (opts, code) in [(&[][..], "0"), (&["-e", "3"], "3")] {
+        let (done, written) = log.run(opts, &[&tk, "exit", code]);
         assert_eq!(done.code, 0, "{done:?}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "", "{args:?}");
+        assert_eq!(written, "", "{opts:?}");
     }
 }
 
 #[test]
 fn a_missing_or_disabled_termination_log_is_not_created() {
-    let scratch = Scratch::new("fz-tlog-none");
-    let path = scratch.file("termination-log");
+    let log = TerminationLog::new("fz-tlog-none");
+    let path = &log.path;
+    std::fs::remove_file(path).unwrap();
     let done = run(pid1_testkit(
-        &["--termination-log", &path],
+        &["--termination-log", path],
         &["kill-self", "11"],
     ));
     assert_eq!(done.code, 139, "{done:?}");
-    assert!(!scratch.path("termination-log").exists());
+    assert!(!log.scratch.path("termination-log").exists());
 
-    std::fs::write(&path, "").unwrap();
-    let mut cmd = rinit_pid1(&["--", &testkit(), "kill-self", "11"]);
+    std::fs::write(path, "").unwrap();
+    let mut cmd = pid1_testkit(&[], &["kill-self", "11"]);
     cmd.env("RINIT_TERMINATION_LOG", "off");
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), "");
     // A FIFO at the path would block a plain open: rinit neither blocks
     // nor writes.
-    std::fs::remove_file(&path).unwrap();
-    scratch.fifo("termination-log");
-    let done = run(pid1_testkit(&["--termination-log", &path], &["exit", "1"]));
+    std::fs::remove_file(path).unwrap();
+    log.scratch.fifo("termination-log");
+    let done = run(pid1_testkit(&["--termination-log", path], &["exit", "1"]));
     assert_eq!(done.code, 1, "{done:?}");
 }
 
