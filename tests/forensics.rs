@@ -25,6 +25,13 @@ fn warnings(done: &Finished) -> Vec<&str> {
         .collect()
 }
 
+/// rinit's one warning line; fails the test if there is none or more.
+fn only_warning(done: &Finished) -> &str {
+    let lines = warnings(done);
+    assert_eq!(lines.len(), 1, "expected one warning: {done:?}");
+    lines[0]
+}
+
 /// The pid of the process rinit started first in a fresh namespace.
 const MAIN_PID: i32 = 2;
 
@@ -34,16 +41,12 @@ const MAIN_PID: i32 = 2;
 fn a_crash_without_a_core_dump_is_one_warning() {
     let done = run(rinit_pid1(&["--", &testkit(), "kill-self", "11"]));
     assert_eq!(done.code, 139, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     let prefix = format!(
         "rinit: warn: 'testkit' (pid {MAIN_PID}) was killed by SIGSEGV (no core dump) after "
     );
-    assert!(lines[0].starts_with(&prefix), "{lines:?}");
-    assert!(
-        lines[0].ends_with('s'),
-        "a duration ends the line: {lines:?}"
-    );
+    assert!(line.starts_with(&prefix), "{line:?}");
+    assert!(line.ends_with('s'), "a duration ends the line: {line:?}");
 }
 
 #[test]
@@ -59,11 +62,10 @@ fn a_crash_with_a_core_dump_says_so() {
     cmd.current_dir(&scratch.0);
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].contains("'testkit' (pid 2) was killed by SIGSEGV (core dumped) after "),
-        "{lines:?}"
+        line.contains("'testkit' (pid 2) was killed by SIGSEGV (core dumped) after "),
+        "{line:?}"
     );
     // WCOREDUMP was set because a core was written.
     let cores = std::fs::read_dir(&scratch.0).unwrap().count();
@@ -94,18 +96,11 @@ fn the_users_sigterm_is_silent_and_a_stray_one_is_not() {
 
     let mut run = Running::start(rinit_pid1(&["--", "sh", "-c", script]));
     run.expect("ready");
-    let child = children(run.rinit_pid());
-    assert_eq!(child.len(), 1, "{child:?}");
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(child[0], libc::SIGTERM) }, 0);
+    send(run.init_child(), libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 143, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
-    assert!(
-        lines[0].contains("was killed by SIGTERM after"),
-        "{lines:?}"
-    );
+    let line = only_warning(&done);
+    assert!(line.contains("was killed by SIGTERM after"), "{line:?}");
 }
 
 /// A rewrite rule changes the signal the user sent: the child dies of the
@@ -179,11 +174,10 @@ fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
         &testkit(),
     ]));
     assert_eq!(done.code, 0, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     let (low, high) = (workers[0].min(workers[1]), workers[0].max(workers[1]));
     assert_eq!(
-        lines[0],
+        line,
         format!(
             "rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid {low}), 'testkit' (pid {high})"
         ),
@@ -207,14 +201,10 @@ fn as_a_subreaper_the_processes_sigkilled_are_named_once() {
     ]);
     let (workers, done) = outlived_grace(cmd);
     assert_eq!(done.code, 0, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
-    assert!(lines[0].starts_with("rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "), "{lines:?}");
+    let line = only_warning(&done);
+    assert!(line.starts_with("rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "), "{line:?}");
     for pid in workers {
-        assert!(
-            lines[0].contains(&format!("(pid {pid})")),
-            "{pid}: {lines:?}"
-        );
+        assert!(line.contains(&format!("(pid {pid})")), "{pid}: {line:?}");
     }
 }
 
@@ -549,14 +539,13 @@ fn the_kill_after_sigkill_is_worded_as_what_it_is() {
     run.signal(libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     let expected = format!(
         "'testkit' (pid {MAIN_PID}) did not exit within --kill-after 300ms: sent SIGKILL after "
     );
     assert!(
-        lines[0].starts_with(&format!("rinit: warn: {expected}")),
-        "{lines:?}"
+        line.starts_with(&format!("rinit: warn: {expected}")),
+        "{line:?}"
     );
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(
@@ -592,15 +581,14 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
     run.signal(libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].starts_with(&format!(
+        line.starts_with(&format!(
             "rinit: warn: 'testkit' (pid {MAIN_PID}) did not exit within --kill-after 300ms: sent SIGKILL after "
-        )) && lines[0].ends_with(
+        )) && line.ends_with(
             "; the OOM killer killed 1 other process in the container meanwhile (memory limit 32 MiB)"
         ),
-        "{lines:?}"
+        "{line:?}"
     );
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(
@@ -626,13 +614,12 @@ fn the_drains_sigkill_is_not_blamed_on_the_oom_killer() {
     run.close_stdin();
     let done = run.finish();
     assert_eq!(done.code, 0, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].starts_with(
+        line.starts_with(
             "rinit: warn: 1 process outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "
         ),
-        "{lines:?}"
+        "{line:?}"
     );
 }
 
@@ -644,19 +631,15 @@ fn an_oom_kill_from_before_rinit_started_is_not_news() {
     let group = MemoryGroup::new("fz-history").with_an_old_oom_kill();
     let mut run = Running::start(group.rinit_pid1(&["--", &testkit(), "ignore-term"]));
     run.expect("ready");
-    let child = children(run.rinit_pid());
-    assert_eq!(child.len(), 1, "{child:?}");
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(child[0], libc::SIGKILL) }, 0);
+    send(run.init_child(), libc::SIGKILL);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].starts_with(&format!(
+        line.starts_with(&format!(
             "rinit: warn: 'testkit' (pid {MAIN_PID}) was killed by SIGKILL after "
         )),
-        "{lines:?}"
+        "{line:?}"
     );
 
     let done = run_in(&group, &["--", &testkit(), "exit", "1"]);
@@ -758,13 +741,12 @@ fn the_termination_log_is_refused_unless_a_regular_file() {
     ] {
         let done = run(pid1_testkit(&["--termination-log", path], &["exit", "1"]));
         assert_eq!(done.code, 1, "{done:?}");
-        let lines = warnings(&done);
-        assert_eq!(lines.len(), 1, "{done:?}");
+        let line = only_warning(&done);
         assert!(
-            lines[0].starts_with(&format!(
+            line.starts_with(&format!(
                 "rinit: warn: not writing the termination message to {path}: {why}"
             )),
-            "{lines:?}"
+            "{line:?}"
         );
     }
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "");

@@ -201,6 +201,16 @@ pub struct Finished {
     pub ended: Instant,
 }
 
+impl Finished {
+    /// The one line on stderr; fails the test, showing the run, when there
+    /// is none or more than one.
+    pub fn only_stderr_line(&self) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "expected one line on stderr: {self:?}");
+        lines[0]
+    }
+}
+
 /// A running command whose output is read line by line. Dropping it kills
 /// the command (and with `--kill-child`, its namespace).
 pub struct Running {
@@ -327,6 +337,15 @@ impl Running {
             .first()
             .copied()
             .unwrap_or_else(|| panic!("unshare ({me}) has no child"))
+    }
+
+    /// The init's only child (its main child), which must be there.
+    pub fn init_child(&self) -> i32 {
+        let init = self.rinit_pid();
+        match children(init)[..] {
+            [child] => child,
+            ref other => panic!("the init ({init}) has children {other:?}, not one"),
+        }
     }
 
     /// Sends a signal to the init from outside its namespace, as a container
