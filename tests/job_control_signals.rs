@@ -11,7 +11,7 @@ use common::*;
 #[test]
 fn job_control_signals_under_each_name() {
     let names = Names::new();
-    let job = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+    let job = JOB_CONTROL;
     // rinit forwards them; tini drops TTIN and TTOU; catatonit drops all three.
     for (name, expected) in [
         ("rinit", job.to_vec()),
@@ -74,7 +74,7 @@ fn dumb_init_stops_the_group_on_job_control_signals() {
     running.expect("ready");
     let rinit_pid = running.rinit_pid();
     let child = children(rinit_pid)[0];
-    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+    for signal in JOB_CONTROL {
         running.signal(signal);
         wait_until("the child to stop", || proc_state(child) == Some('T'));
         // As PID 1, rinit does not stop itself.
@@ -178,17 +178,14 @@ fn dumb_init_single_child_forwards_job_control_as_pid1() {
     ));
     running.expect("ready");
     let rinit_pid = running.rinit_pid();
-    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+    for signal in JOB_CONTROL {
         running.signal(signal);
         running.expect(&format!("signal {signal}"));
     }
     assert_ne!(proc_state(rinit_pid), Some('T'));
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
-    assert_eq!(
-        signals_in(&done.stdout),
-        vec![libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU]
-    );
+    assert_eq!(signals_in(&done.stdout), JOB_CONTROL.to_vec());
 }
 
 /// The child's blocked signals (`SigBlk`, from `testkit status`).
@@ -214,9 +211,7 @@ fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
 #[test]
 fn catatonit_child_starts_with_job_control_blocked() {
     let names = Names::new();
-    let job = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU]
-        .iter()
-        .fold(0u64, |mask, s| mask | 1 << (s - 1));
+    let job = JOB_CONTROL.iter().fold(0u64, |mask, s| mask | 1 << (s - 1));
     for as_pid1 in [true, false] {
         assert_eq!(child_blocked_mask(&names.of("catatonit"), as_pid1), job);
         for name in ["rinit", "tini", "dumb-init"] {

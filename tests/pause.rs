@@ -5,27 +5,6 @@ mod common;
 use common::*;
 use std::process::Command;
 
-/// In pause mode there is no child to print a readiness line: rinit is
-/// ready once it runs (unshare has a child that is rinit, not unshare's own
-/// fork, which blocks SIGTERM and SIGINT too before it execs) and has
-/// blocked the signals its loop reads. An earlier SIGTERM would be
-/// discarded by the kernel (PID 1 without a handler), so tests wait for
-/// this before signalling.
-fn wait_for_signal_loop(running: &Running) -> i32 {
-    let unshare = running.outer_pid();
-    let exe = std::fs::canonicalize(rinit()).unwrap();
-    let wanted = [libc::SIGTERM, libc::SIGINT, libc::SIGUSR1]
-        .iter()
-        .fold(0u64, |mask, s| mask | 1 << (s - 1));
-    let mut pid = 0;
-    wait_until("rinit to block its signals", || {
-        pid = children(unshare).first().copied().unwrap_or(0);
-        let is_rinit = std::fs::read_link(format!("/proc/{pid}/exe")).ok() == Some(exe.clone());
-        is_rinit && status_mask(pid, "SigBlk").unwrap_or(0) & wanted == wanted
-    });
-    pid
-}
-
 // -P/--pause, RINIT_PAUSE
 
 #[test]
@@ -40,8 +19,9 @@ fn pause_exits_0_on_term_or_int() {
         ("catatonit", &["-P"], &[], libc::SIGTERM),
     ];
     for &(name, opts, vars, signal) in cases {
-        let running = Running::start(pid1(&names.of(name), opts, vars));
-        let pid = wait_for_signal_loop(&running);
+        let program = names.of(name);
+        let running = Running::start(pid1(&program, opts, vars));
+        let pid = pause_ready(&running, &program);
         send(pid, signal);
         let done = running.finish();
         assert_eq!(done.code, 0, "{name} {opts:?} {vars:?} {signal}: {done:?}");
@@ -55,8 +35,9 @@ fn pause_exits_0_on_term_or_int() {
 
 #[test]
 fn pause_reaps_orphans_and_ignores_other_signals() {
-    let running = Running::start(pid1(&rinit().to_string_lossy(), &["-P", "-w"], &[]));
-    let pid = wait_for_signal_loop(&running);
+    let program = rinit().to_string_lossy().into_owned();
+    let running = Running::start(pid1(&program, &["-P", "-w"], &[]));
+    let pid = pause_ready(&running, &program);
     // Not a stop request: rinit carries on. Wait until it has read it.
     send(pid, libc::SIGUSR1);
     send(pid, libc::SIGHUP);

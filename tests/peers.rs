@@ -196,7 +196,7 @@ fn stopped_by_job_control_as_pid1(who: &str, program: &str) -> Vec<i32> {
     let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], &[]));
     running.expect("ready");
     let child = child_of_init(&running);
-    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+    for signal in JOB_CONTROL {
         running.signal(signal);
         wait_until(&format!("{who}: the child stopped by {signal}"), || {
             proc_state(child) == Some('T')
@@ -215,24 +215,6 @@ fn stopped_by_job_control_as_pid1(who: &str, program: &str) -> Vec<i32> {
 
 /// The job-control signals a `testkit sigecho` child reports when the init,
 /// PID 1, is sent SIGTSTP, SIGTTIN and SIGTTOU from outside, then the marker.
-fn job_control_forwarded_as_pid1(program: &str, opts: &[&str]) -> Vec<i32> {
-    let tk = testkit();
-    let args = with(opts, &["--", &tk, "sigecho"]);
-    let mut running = Running::start(pid1(program, &strs(&args), &[]));
-    running.expect("ready");
-    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
-        running.signal(signal);
-    }
-    running.signal(MARKER);
-    running.expect(&format!("signal {MARKER}"));
-    let mut seen = signals_in(&running.seen);
-    seen.pop();
-    let done = running.finish();
-    assert_eq!(done.code, 0, "{program} {opts:?}: {done:?}");
-    seen.sort_unstable();
-    seen
-}
-
 /// Column "TSTP, TTIN, TTOU", as PID 1: tini forwards TSTP and drops TTIN
 /// and TTOU; dumb-init sends SIGSTOP to the group (with `-c`, forwards them
 /// unchanged); catatonit drops them (and its child starts with them
@@ -243,19 +225,15 @@ fn personality_table_job_control_signals() {
     let (tstp, ttin, ttou) = (libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU);
     for name in ["tini", "tini-static"] {
         for (who, program) in named.both(name) {
-            let seen = job_control_forwarded_as_pid1(&program, &[]);
+            let seen = forwarded(&program, &[], &[], &JOB_CONTROL);
             assert_eq!(seen, vec![tstp], "{who}");
         }
     }
     for (who, program) in named.both("catatonit") {
-        assert_eq!(
-            job_control_forwarded_as_pid1(&program, &[]),
-            vec![],
-            "{who}"
-        );
+        assert_eq!(forwarded(&program, &[], &[], &JOB_CONTROL), vec![], "{who}");
     }
     for (who, program) in named.both("dumb-init") {
-        let seen = job_control_forwarded_as_pid1(&program, &["-c"]);
+        let seen = forwarded(&program, &["-c"], &[], &JOB_CONTROL);
         assert_eq!(seen, vec![tstp, ttin, ttou], "{who} -c");
         let seen = stopped_by_job_control_as_pid1(&who, &program);
         assert_eq!(seen, vec![], "{who}: sent as SIGSTOP, not forwarded");
@@ -858,22 +836,6 @@ fn dumb_init_table_session_and_inherited_signals() {
 // docs/compatibility.md, the catatonit table, "Compared side by side with
 // catatonit 0.2" and its "Differences that remain"
 
-/// Waits until a pause-mode init (no child) runs and has blocked the
-/// signals its loop reads: a SIGTERM sent earlier would be dropped by the
-/// kernel. unshare's child blocks SIGTERM and SIGINT too before it execs
-/// the init, so the check also waits for the init's own executable.
-fn pause_ready(running: &Running, program: &str) -> i32 {
-    let wanted = (1u64 << (libc::SIGTERM - 1)) | (1u64 << (libc::SIGINT - 1));
-    let exe = std::fs::canonicalize(program).unwrap();
-    let mut init = 0;
-    wait_until("the init blocking TERM and INT", || {
-        init = children(running.outer_pid()).first().copied().unwrap_or(0);
-        let running_it = std::fs::read_link(format!("/proc/{init}/exe")).ok() == Some(exe.clone());
-        running_it && status_mask(init, "SigBlk").unwrap_or(0) & wanted == wanted
-    });
-    init
-}
-
 /// Row `-P`: no command; SIGTERM or SIGINT ends it with 0. And "`-P` with a
 /// command: catatonit ignores the command and pauses; rinit refuses with a
 /// usage error (exit 1)".
@@ -958,7 +920,7 @@ fn catatonit_table_debug_and_log_variables() {
 fn catatonit_table_child_starts_with_job_control_blocked() {
     let named = Names::new();
     let tk = testkit();
-    let wanted = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+    let wanted = JOB_CONTROL;
     let wanted = wanted.iter().fold(0u64, |m, s| m | 1 << (s - 1));
     for (who, program) in named.both("catatonit") {
         let done = run(pid1(&program, &["--", &tk, "status"], &[]));

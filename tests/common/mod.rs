@@ -192,6 +192,9 @@ pub(crate) const FAULT_SIGNALS: [i32; 7] = [
     libc::SIGSYS,
 ];
 
+/// The job-control signals a terminal sends: SIGTSTP, SIGTTIN, SIGTTOU.
+pub(crate) const JOB_CONTROL: [i32; 3] = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+
 /// Options before the command, and variables, as test tables list them.
 pub(crate) type Opts = &'static [&'static str];
 pub(crate) type Vars = &'static [(&'static str, &'static str)];
@@ -328,4 +331,20 @@ exit 0"#;
     let done = running.finish();
     assert_eq!(done.code, 0, "{context}: {done:?}");
     signals_in(&seen).contains(&libc::SIGWINCH)
+}
+
+/// Waits until a pause-mode init (no child) runs and has blocked the
+/// signals its loop reads: a SIGTERM sent earlier would be dropped by the
+/// kernel. unshare's child blocks SIGTERM and SIGINT too before it execs
+/// the init, so the check also waits for the init's own executable.
+pub(crate) fn pause_ready(running: &Running, program: &str) -> i32 {
+    let wanted = (1u64 << (libc::SIGTERM - 1)) | (1u64 << (libc::SIGINT - 1));
+    let exe = std::fs::canonicalize(program).unwrap();
+    let mut init = 0;
+    wait_until("the init blocking TERM and INT", || {
+        init = children(running.outer_pid()).first().copied().unwrap_or(0);
+        let running_it = std::fs::read_link(format!("/proc/{init}/exe")).ok() == Some(exe.clone());
+        running_it && status_mask(init, "SigBlk").unwrap_or(0) & wanted == wanted
+    });
+    init
 }
