@@ -465,8 +465,7 @@ fn rinit_under_rinit_the_outer_one_still_reaps() {
     assert_eq!(inner.len(), 1, "{inner:?}");
     // Kill the inner init: its shell and sleepers fall to the outer one,
     // which drains and reaps them and reports the inner one's death.
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(inner[0], libc::SIGKILL) }, 0);
+    send(inner[0], libc::SIGKILL);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
     assert!(

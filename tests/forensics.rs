@@ -162,17 +162,15 @@ const TWO_WORKERS: &str = r#""$0" ignore-term & echo "worker $!"
 read -r _ || true
 exit 0"#;
 
+/// rinit's arguments to run `TWO_WORKERS` (of testkit `tk`) with a 300 ms
+/// grace.
+fn two_workers(tk: &str) -> [&str; 7] {
+    ["--grace", "300ms", "--", "sh", "-c", TWO_WORKERS, tk]
+}
+
 #[test]
 fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
-    let (workers, done) = outlived_grace(rinit_pid1(&[
-        "--grace",
-        "300ms",
-        "--",
-        "sh",
-        "-c",
-        TWO_WORKERS,
-        &testkit(),
-    ]));
+    let (workers, done) = outlived_grace(rinit_pid1(&two_workers(&testkit())));
     assert_eq!(done.code, 0, "{done:?}");
     let line = only_warning(&done);
     let (low, high) = (workers[0].min(workers[1]), workers[0].max(workers[1]));
@@ -189,17 +187,7 @@ fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
 fn as_a_subreaper_the_processes_sigkilled_are_named_once() {
     // Not PID 1: rinit SIGKILLs its descendants itself, sweeping again until
     // they are gone; the line comes once.
-    let mut cmd = hermetic(rinit());
-    cmd.args([
-        "--grace",
-        "300ms",
-        "--",
-        "sh",
-        "-c",
-        TWO_WORKERS,
-        &testkit(),
-    ]);
-    let (workers, done) = outlived_grace(cmd);
+    let (workers, done) = outlived_grace(rinit_direct(&two_workers(&testkit())));
     assert_eq!(done.code, 0, "{done:?}");
     let line = only_warning(&done);
     assert!(line.starts_with("rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "), "{line:?}");

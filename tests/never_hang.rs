@@ -187,7 +187,7 @@ fn forward_to_all_reaches_a_process_whose_main_thread_exited() {
     let pid: i32 = line["zombie-leader ".len()..].parse().unwrap();
     // SIGUSR1 ends the threaded process (default action); the main child
     // ignores it, so no drain follows that could reach the leader instead.
-    send(&running, false, libc::SIGUSR1);
+    signal_rinit(&running, false, libc::SIGUSR1);
     // Its pidfd turns readable once it has exited (no pidfd: already gone).
     let gone = pidfd(pid).is_none_or(|fd| poll_fd(fd.as_fd(), libc::POLLIN, SAFETY_NET));
     assert!(gone, "SIGUSR1 never reached the zombie leader {pid}");
@@ -200,20 +200,19 @@ fn forward_to_all_reaches_a_process_whose_main_thread_exited() {
 
 /// Sends `signal` to rinit: through `Running::signal` when rinit is PID 1
 /// under unshare, straight to the process when the test started rinit.
-fn send(running: &Running, pid1: bool, signal: i32) {
+fn signal_rinit(running: &Running, pid1: bool, signal: i32) {
     if pid1 {
         running.signal(signal);
     } else {
-        // SAFETY: kill takes plain integers.
-        assert_eq!(unsafe { libc::kill(running.outer_pid(), signal) }, 0);
+        send(running.outer_pid(), signal);
     }
 }
 
 fn assert_signals_follow_a_child_that_left_its_group(mut running: Running, pid1: bool) {
     running.expect("ready");
-    send(&running, pid1, libc::SIGUSR2);
+    signal_rinit(&running, pid1, libc::SIGUSR2);
     running.expect(&format!("signal {}", libc::SIGUSR2));
-    send(&running, pid1, libc::SIGTERM);
+    signal_rinit(&running, pid1, libc::SIGTERM);
     running.expect(&format!("signal {}", libc::SIGTERM));
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
@@ -261,7 +260,7 @@ fn assert_a_stalled_stderr_stalls_nothing(pid1: bool) {
     // About 50 bytes of log per signal: 6,000 signals are more than the
     // pipe and rinit's queue (256 KiB) hold together.
     for _ in 0..6000 {
-        send(&running, pid1, libc::SIGUSR1);
+        signal_rinit(&running, pid1, libc::SIGUSR1);
         running.expect(&format!("signal {}", libc::SIGUSR1));
     }
     // Read what is there, then make rinit log once more: the writer catches
@@ -270,7 +269,7 @@ fn assert_a_stalled_stderr_stalls_nothing(pid1: bool) {
     let mut first = vec![0u8; 4096];
     let n = pipe.read(&mut first).unwrap();
     assert!(n > 0);
-    send(&running, pid1, libc::SIGUSR2);
+    signal_rinit(&running, pid1, libc::SIGUSR2);
     running.expect(&format!("signal {}", libc::SIGUSR2));
     let started = Instant::now();
     let done = running.finish();

@@ -158,13 +158,7 @@ fn personality_table_version_line() {
 #[test]
 fn personality_table_signals_go_to() {
     let named = Names::new();
-    type Case = (
-        &'static str,
-        &'static [&'static str],
-        &'static [(&'static str, &'static str)],
-        bool,
-    );
-    let cases: &[Case] = &[
+    let cases: &[(&str, Opts, Vars, bool)] = &[
         ("tini", &[], &[], false),
         ("tini", &["-g"], &[], true),
         ("tini", &[], &[("TINI_KILL_PROCESS_GROUP", "1")], true),
@@ -532,13 +526,7 @@ exec "$1" sigecho"#;
 fn every_name_subreaper_when_not_pid1() {
     let named = Names::new();
     let warning = "zombie reaping won't work";
-    type Case = (
-        &'static str,
-        &'static [&'static str],
-        &'static [(&'static str, &'static str)],
-        bool,
-    );
-    let cases: &[Case] = &[
+    let cases: &[(&str, Opts, Vars, bool)] = &[
         ("tini", &[], &[], false),
         ("tini", &["-s"], &[], true),
         ("tini", &[], &[("TINI_SUBREAPER", "1")], true),

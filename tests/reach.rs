@@ -196,8 +196,7 @@ fn a_reused_group_number_never_receives_a_signal() {
     // Reaped, so its pid is free again.
     wait_until("rinit to reap its child", || proc_state(group).is_none());
     let stranger = start_with_pid(group, None);
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(running.outer_pid(), libc::SIGUSR1) }, 0);
+    send(running.outer_pid(), libc::SIGUSR1);
     running.expect_stderr_line("the forward", |l| l.contains("SIGUSR1"));
     let reached = has_pending(group, libc::SIGUSR1);
     let done = end_the_drain(stranger, running);

@@ -435,10 +435,7 @@ fn stop_success_ignores_a_sigterm_still_held() {
     let mut running = rinit_stop_app(&["-v", "--stop-success", "--stop-delay", "1h"], "die");
     running.signal(libc::SIGTERM);
     expect_hold(&mut running);
-    let app = children(running.rinit_pid());
-    assert_eq!(app.len(), 1, "{app:?}");
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(app[0], libc::SIGTERM) }, 0);
+    send(running.init_child(), libc::SIGTERM);
     // stdin stays open until the end: closing it would end the app.
     let code = running.wait_for_exit();
     let done = running.finish();
@@ -464,10 +461,7 @@ fn a_sigterm_that_reaches_the_app_directly_during_the_hold_is_reported_once() {
         // As systemd does: the main process, then the rest of the cgroup.
         running.signal(libc::SIGTERM);
         expect_hold(&mut running);
-        let app = children(running.rinit_pid());
-        assert_eq!(app.len(), 1, "{app:?}");
-        // SAFETY: kill takes plain integers.
-        assert_eq!(unsafe { libc::kill(app[0], libc::SIGTERM) }, 0);
+        send(running.init_child(), libc::SIGTERM);
         let code = running.wait_for_exit();
         let done = running.finish();
         assert_eq!(code, 143, "{action}: {done:?}");
