@@ -82,20 +82,8 @@ fn fork_failing_at_the_process_limit_is_a_clear_error() {
     // runs as nobody, already at its limit of one process.
     let scratch = Scratch::new("nproc");
     let rinit = scratch.copy(&rinit(), "rinit");
-    let done = run(as_pid1(
-        "setpriv",
-        &[
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "prlimit",
-            "--nproc=1:1",
-            "--",
-            &rinit,
-            "--",
-            "true",
-        ],
-    ));
+    let limited = ["prlimit", "--nproc=1:1", "--", &rinit, "--", "true"];
+    let done = run(as_nobody(true, &limited));
     assert_eq!(done.code, 1, "{done:?}");
     let line = assert_one_error_line(&done);
     assert!(
@@ -387,20 +375,8 @@ fn as_an_unprivileged_uid() {
     let rinit = scratch.copy(&rinit(), "rinit");
     let testkit = scratch.copy(Path::new(&testkit()), "testkit");
     let script = r#""$0" orphans 20; exec "$0" sigecho"#;
-    let mut run = Running::start(as_pid1(
-        "setpriv",
-        &[
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            &rinit,
-            "--",
-            "sh",
-            "-c",
-            script,
-            &testkit,
-        ],
-    ));
+    let command = [&rinit, "--", "sh", "-c", script, &testkit];
+    let mut run = Running::start(as_nobody(true, &command));
     run.expect("orphaned 20");
     run.expect("ready");
     let pid = run.rinit_pid();

@@ -103,31 +103,9 @@ fn assert_unsignallable_helper_does_not_hold_rinit(pid1: bool) {
         "{} setuid-hold & read line; exit 3",
         helper.to_string_lossy()
     );
-    let unprivileged = [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--",
-    ];
-    let mut args: Vec<&str> = unprivileged[1..].to_vec();
     let rinit_path = rinit_copy.to_string_lossy().into_owned();
-    args.extend([
-        rinit_path.as_str(),
-        "--grace",
-        "300ms",
-        "--",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    let cmd = if pid1 {
-        as_pid1(unprivileged[0], &args)
-    } else {
-        let mut cmd = hermetic(unprivileged[0]);
-        cmd.args(&args);
-        cmd
-    };
+    let command = [&rinit_path, "--grace", "300ms", "--", "sh", "-c", &script];
+    let cmd = as_nobody(pid1, &command);
     let mut running = Running::start(cmd);
     let line = running.expect_line("the helper's pid", |l| l.starts_with("root-helper "));
     let helper_pid: i32 = line["root-helper ".len()..].parse().unwrap();

@@ -137,21 +137,17 @@ fn an_unreadable_file_is_an_error_for_an_unprivileged_uid() {
     let rinit = scratch.copy(&rinit(), "rinit");
     let secret = scratch.write("s", "hunter2\n", 0o600);
     let marker = scratch.file("started");
-    let mut cmd = as_pid1(
-        "setpriv",
-        &[
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            &rinit,
-            "--env-from-files",
-            "--",
-            "sh",
-            "-c",
-            "echo started > \"$0\"",
-            &marker,
-        ],
-    );
+    let script = "echo started > \"$0\"";
+    let command = [
+        &rinit,
+        "--env-from-files",
+        "--",
+        "sh",
+        "-c",
+        script,
+        &marker,
+    ];
+    let mut cmd = as_nobody(true, &command);
     without_file_requests(&mut cmd);
     cmd.env("DB_PASSWORD_FILE", &secret);
     let done = run(cmd);

@@ -93,6 +93,19 @@ pub(crate) fn rinit_direct(args: &[&str]) -> Command {
     direct(&rinit().to_string_lossy(), args, &[])
 }
 
+/// `command...` as uid and gid 65534 (nobody) with no groups, through
+/// `setpriv`: as PID 1, or as a plain child of the test. (Give it copies
+/// in a `Scratch`: nobody may not reach the build directory.)
+pub(crate) fn as_nobody(pid1: bool, command: &[&str]) -> Command {
+    let mut args = vec!["--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+    args.extend(command);
+    if pid1 {
+        as_pid1("setpriv", &args)
+    } else {
+        direct("setpriv", &args, &[])
+    }
+}
+
 /// `rinit OPTS -- testkit ARGS...`: rinit's options, then the workload.
 fn with_testkit<'a>(opts: &[&'a str], tk: &'a str, args: &[&'a str]) -> Vec<&'a str> {
     let mut all = opts.to_vec();
