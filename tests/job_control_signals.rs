@@ -1,7 +1,8 @@
 //! SIGTSTP, SIGTTIN and SIGTTOU sent to the init, under each name (issue
-//! 4): rinit forwards them, tini drops TTIN and TTOU, catatonit drops all
-//! three and blocks them in its child, dumb-init stops the group and then
-//! itself. (Job control from an interactive shell is tests/job_control.rs.)
+//! 4): rinit forwards them; under the peers' names, what rinit's options
+//! and variables change, and dumb-init's stop of itself when not PID 1.
+//! (Each peer's own handling, beside the real peer: tests/peers.rs. Job
+//! control from an interactive shell: tests/job_control.rs.)
 
 mod common;
 use common::*;
@@ -12,13 +13,9 @@ use common::*;
 fn job_control_signals_under_each_name() {
     let names = Names::new();
     let job = JOB_CONTROL;
-    // rinit forwards them; tini drops TTIN and TTOU; catatonit drops all three.
-    for (name, expected) in [
-        ("rinit", job.to_vec()),
-        ("tini", vec![libc::SIGTSTP]),
-        ("docker-init", job.to_vec()),
-        ("catatonit", vec![]),
-    ] {
+    // rinit forwards them, under Docker's name too. (What each peer does,
+    // and rinit under its name, side by side: tests/peers.rs.)
+    for (name, expected) in [("rinit", job.to_vec()), ("docker-init", job.to_vec())] {
         assert_eq!(
             forwarded(&names.of(name), &[], &[], &job),
             expected,
@@ -52,46 +49,6 @@ fn job_control_signals_under_each_name() {
         forwarded(&names.of("tini"), &[], &all_back, &job),
         job.to_vec()
     );
-    // Side by side with the real peers.
-    for name in ["tini", "catatonit"] {
-        if let Some(peer) = peer_binary(name) {
-            assert_eq!(
-                forwarded(&peer, &[], &[], &job),
-                forwarded(&names.of(name), &[], &[], &job),
-                "{name} vs {peer}"
-            );
-        }
-    }
-}
-
-/// Under the dumb-init name, TSTP, TTIN and TTOU become SIGSTOP for the
-/// child's group. The child never sees the original signal.
-#[test]
-fn dumb_init_stops_the_group_on_job_control_signals() {
-    let names = Names::new();
-    let tk = testkit();
-    let mut running = Running::start(pid1(&names.of("dumb-init"), &["--", &tk, "sigecho"], &[]));
-    running.expect("ready");
-    let rinit_pid = running.rinit_pid();
-    let child = children(rinit_pid)[0];
-    for signal in JOB_CONTROL {
-        running.signal(signal);
-        wait_until("the child to stop", || proc_state(child) == Some('T'));
-        // As PID 1, rinit does not stop itself.
-        assert_ne!(proc_state(rinit_pid), Some('T'));
-        running.signal(libc::SIGCONT);
-        running.expect(&format!("signal {}", libc::SIGCONT));
-        assert_ne!(proc_state(child), Some('T'));
-    }
-    let marker = SIGRTMIN + 1;
-    running.signal(marker);
-    running.expect(&format!("signal {marker}"));
-    assert_eq!(
-        signals_in(&running.seen),
-        vec![libc::SIGCONT, libc::SIGCONT, libc::SIGCONT, marker]
-    );
-    let done = running.finish();
-    assert_eq!(done.code, 0, "{done:?}");
 }
 
 /// Not as PID 1 (started from a shell), dumb-init also stops itself, so the
@@ -188,24 +145,6 @@ fn dumb_init_single_child_forwards_job_control_as_pid1() {
     assert_eq!(signals_in(&done.stdout), JOB_CONTROL.to_vec());
 }
 
-/// The child's blocked signals (`SigBlk`, from `testkit status`).
-fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
-    let tk = testkit();
-    let args = ["--", tk.as_str(), "status"];
-    let done = if as_pid1 {
-        run(pid1(program, &args, &[]))
-    } else {
-        run(direct(program, &args, &[]))
-    };
-    assert_eq!(done.code, 0, "{program}: {done:?}");
-    let line = done
-        .stdout
-        .iter()
-        .find_map(|l| l.strip_prefix("SigBlk:"))
-        .unwrap_or_else(|| panic!("{program}: {done:?}"));
-    u64::from_str_radix(line.trim(), 16).unwrap()
-}
-
 /// catatonit blocks TSTP, TTIN and TTOU in its child; the others hand on
 /// the mask they inherited (here, nothing blocked).
 #[test]
@@ -218,7 +157,5 @@ fn catatonit_child_starts_with_job_control_blocked() {
             assert_eq!(child_blocked_mask(&names.of(name), as_pid1), 0, "{name}");
         }
     }
-    if let Some(peer) = peer_binary("catatonit") {
-        assert_eq!(child_blocked_mask(&peer, true), job);
-    }
+    // Beside the real catatonit: tests/peers.rs.
 }

@@ -361,3 +361,21 @@ pub(crate) fn pause_ready(running: &Running, program: &str) -> i32 {
     });
     init
 }
+
+/// The child's blocked signals (`SigBlk`, from `testkit status`).
+pub(crate) fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
+    let tk = testkit();
+    let args = ["--", tk.as_str(), "status"];
+    let done = if as_pid1 {
+        run(pid1(program, &args, &[]))
+    } else {
+        run(direct(program, &args, &[]))
+    };
+    assert_eq!(done.code, 0, "{program}: {done:?}");
+    let line = done
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .unwrap_or_else(|| panic!("{program}: {done:?}"));
+    u64::from_str_radix(line.trim(), 16).unwrap()
+}
