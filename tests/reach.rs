@@ -159,18 +159,34 @@ fn start_with_pid(pid: i32, not_at: Option<u64>) -> std::process::Child {
     panic!("could not get pid {pid} back");
 }
 
-/// Ends a test whose drain a process ignoring SIGTERM keeps going: the
-/// stranger goes, rinit's remaining descendants get SIGKILL, and rinit's end
-/// is collected.
-fn end_the_drain(mut stranger: std::process::Child, running: Running) -> Finished {
+/// Ends a test whose drain a process ignoring SIGTERM keeps going, once
+/// rinit has acted: `signal` must not be pending at the stranger;
+/// the stranger goes, rinit's remaining descendants get SIGKILL, and rinit
+/// must exit with `code`.
+fn assert_the_stranger_spared(
+    mut stranger: std::process::Child,
+    running: Running,
+    signal: i32,
+    code: i32,
+) {
+    let pid = stranger.id() as i32;
+    let reached = has_pending(pid, signal);
     let _ = stranger.kill();
     let _ = stranger.wait();
     let (live, _) = descendants(running.outer_pid());
     for pid in live {
-        // SAFETY: kill takes plain integers.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        // Not PID 1: nothing else would end them.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
-    running.finish()
+    let done = running.finish();
+    assert!(
+        !reached,
+        "the stranger with pid {pid} got {signal}: {done:?}"
+    );
+    assert_eq!(done.code, code, "{done:?}");
 }
 
 /// Not PID 1: the main child (leader of its process group) exits while a
@@ -198,13 +214,7 @@ fn a_reused_group_number_never_receives_a_signal() {
     let stranger = start_with_pid(group, None);
     send(running.outer_pid(), libc::SIGUSR1);
     running.expect_stderr_line("the forward", |l| l.contains("SIGUSR1"));
-    let reached = has_pending(group, libc::SIGUSR1);
-    let done = end_the_drain(stranger, running);
-    assert!(
-        !reached,
-        "the stranger with pid {group} got SIGUSR1: {done:?}"
-    );
-    assert_eq!(done.code, 5, "{done:?}");
+    assert_the_stranger_spared(stranger, running, libc::SIGUSR1, 5);
 }
 
 /// The drain lists rinit's descendants in /proc, then pins each with a
@@ -271,16 +281,10 @@ fn a_reused_pid_never_receives_the_drain() {
     unsafe { libc::kill(helper, libc::SIGKILL) };
     running.expect("helper gone");
     let stranger = start_with_pid(helper, Some(helper_started));
-    // SAFETY: kill takes plain integers; rinit is this test's child (-D).
-    unsafe { libc::kill(running.outer_pid(), libc::SIGCONT) };
+    // rinit is this test's child (strace -D).
+    send(running.outer_pid(), libc::SIGCONT);
     running.expect_stderr_line("the drain", |l| l.contains("sending SIGTERM to"));
-    let reached = has_pending(helper, libc::SIGTERM);
-    let done = end_the_drain(stranger, running);
-    assert!(
-        !reached,
-        "the stranger with pid {helper} got SIGTERM ({report:?}): {done:?}"
-    );
-    assert_eq!(done.code, 6, "{done:?}");
+    assert_the_stranger_spared(stranger, running, libc::SIGTERM, 6);
 }
 
 /// `rinit ARGS`, not as PID 1, with `CALL` answering `ERRNO` as a seccomp
