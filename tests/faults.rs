@@ -396,15 +396,10 @@ fn as_an_unprivileged_uid() {
 #[test]
 fn rinit_under_rinit_passes_status_and_signals_quietly() {
     let rinit = rinit_str();
-    let mut run = Running::start(rinit_pid1(&[
-        "--",
-        &rinit,
-        "--",
-        "sh",
-        "-c",
+    let mut run = Running::start(pid1_sh(
+        &["--", &rinit],
         r#""$0" orphans 10; exec "$0" sigecho"#,
-        &testkit(),
-    ]));
+    ));
     run.expect("orphaned 10");
     run.expect("ready");
     let outer = run.rinit_pid();

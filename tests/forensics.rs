@@ -162,15 +162,9 @@ const TWO_WORKERS: &str = r#""$0" ignore-term & echo "worker $!"
 read -r _ || true
 exit 0"#;
 
-/// rinit's arguments to run `TWO_WORKERS` (of testkit `tk`) with a 300 ms
-/// grace.
-fn two_workers(tk: &str) -> [&str; 7] {
-    ["--grace", "300ms", "--", "sh", "-c", TWO_WORKERS, tk]
-}
-
 #[test]
 fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
-    let (workers, done) = outlived_grace(rinit_pid1(&two_workers(&testkit())));
+    let (workers, done) = outlived_grace(pid1_sh(&["--grace", "300ms"], TWO_WORKERS));
     assert_eq!(done.code, 0, "{done:?}");
     let line = only_warning(&done);
     let (low, high) = (workers[0].min(workers[1]), workers[0].max(workers[1]));
@@ -187,7 +181,7 @@ fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
 fn as_a_subreaper_the_processes_sigkilled_are_named_once() {
     // Not PID 1: rinit SIGKILLs its descendants itself, sweeping again until
     // they are gone; the line comes once.
-    let (workers, done) = outlived_grace(rinit_direct(&two_workers(&testkit())));
+    let (workers, done) = outlived_grace(direct_sh(&["--grace", "300ms"], TWO_WORKERS));
     assert_eq!(done.code, 0, "{done:?}");
     let line = only_warning(&done);
     assert!(line.starts_with("rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "), "{line:?}");
@@ -280,17 +274,10 @@ fn json_log_lines_parse_and_carry_fields() {
         assert!(crash[0].contains(field), "{field} in {}", crash[0]);
     }
     // The same with the option, and the SIGKILL line's fields.
-    let (_, done) = outlived_grace(rinit_pid1(&[
-        "--log-format",
-        "json",
-        "--grace",
-        "200ms",
-        "--",
-        "sh",
-        "-c",
+    let (_, done) = outlived_grace(pid1_sh(
+        &["--log-format", "json", "--grace", "200ms"],
         TWO_WORKERS,
-        &testkit(),
-    ]));
+    ));
     let records = parsed_json_lines(&done.stderr);
     assert_eq!(records.len(), 1, "{records:?}");
     assert!(
@@ -551,6 +538,7 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
     let scratch = Scratch::new("fz-kill-after-oom");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
+    let tk = testkit();
     let mut run = Running::start(group.rinit_pid1(&[
         "--forward-to",
         "child",
@@ -562,7 +550,7 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
         "sh",
         "-c",
         r#"tail /dev/zero; exec "$0" ignore-term"#,
-        &testkit(),
+        &tk,
     ]));
     run.expect("ready");
     assert_eq!(group.oom_kills(), 1, "the worker was OOM-killed");
@@ -802,17 +790,10 @@ fn the_json_sigkill_line_is_bounded() {
     let script = format!(
         r#"i=0; while [ $i -lt {WORKERS} ]; do "$0" ignore-term & i=$((i+1)); done; read -r _ || true; exit 0"#
     );
-    let mut run = Running::start(rinit_pid1(&[
-        "--log-format",
-        "json",
-        "--grace",
-        "200ms",
-        "--",
-        "sh",
-        "-c",
+    let mut run = Running::start(pid1_sh(
+        &["--log-format", "json", "--grace", "200ms"],
         &script,
-        &testkit(),
-    ]));
+    ));
     for _ in 0..WORKERS {
         run.expect("ready");
     }

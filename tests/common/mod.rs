@@ -106,10 +106,10 @@ pub(crate) fn as_nobody(pid1: bool, command: &[&str]) -> Command {
     }
 }
 
-/// `rinit OPTS -- testkit ARGS...`: rinit's options, then the workload.
-fn with_testkit<'a>(opts: &[&'a str], tk: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+/// `rinit OPTS -- PROGRAM ARGS...`: rinit's options, then the workload.
+fn with_testkit<'a>(opts: &[&'a str], program: &'a str, args: &[&'a str]) -> Vec<&'a str> {
     let mut all = opts.to_vec();
-    all.extend(["--", tk]);
+    all.extend(["--", program]);
     all.extend(args);
     all
 }
@@ -119,7 +119,21 @@ pub(crate) fn pid1_testkit(opts: &[&str], args: &[&str]) -> Command {
     rinit_pid1(&with_testkit(opts, &testkit(), args))
 }
 
+/// rinit as PID 1 with options `opts`, running the shell `script`, whose
+/// `$0` is testkit.
+pub(crate) fn pid1_sh(opts: &[&str], script: &str) -> Command {
+    let tk = testkit();
+    rinit_pid1(&with_testkit(opts, "sh", &["-c", script, &tk]))
+}
+
 /// The same with rinit not PID 1 (so a subreaper).
+pub(crate) fn direct_sh(opts: &[&str], script: &str) -> Command {
+    let tk = testkit();
+    rinit_direct(&with_testkit(opts, "sh", &["-c", script, &tk]))
+}
+
+/// rinit not PID 1 (so a subreaper) with options `opts`, running `testkit
+/// ARGS...`.
 pub(crate) fn direct_testkit(opts: &[&str], args: &[&str]) -> Command {
     rinit_direct(&with_testkit(opts, &testkit(), args))
 }
