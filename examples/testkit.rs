@@ -122,6 +122,10 @@ fn main() {
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    let number = |i: usize| -> usize {
+        let n = args.get(i).and_then(|a| a.parse().ok());
+        n.unwrap_or_else(|| panic!("{}: argument {i} must be a number", arg(0)))
+    };
     match arg(0).as_str() {
         "sigecho" => sigecho(),
         "status" => status(),
@@ -137,9 +141,10 @@ fn main() {
         "setuid-hold" => setuid_hold(),
         "job" => job(arg(1).parse().expect("code")),
         "terminal" => terminal(&args[1..]),
-        mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
+        "hk-orphan-storm" => orphan_storm(number(1), number(2)),
+        "hk-group" => group_of_workers(number(1)),
+        "fz-dump-core" => dump_core(arg(1).parse().expect("signal number")),
         mode if mode.starts_with("bench-") => bench::run(mode, &args[1..]),
-        mode if mode.starts_with("fz-") => forensics(mode, &args[1..]),
         "block-all" => block_all(),
         "environ" => {
             let environ = std::fs::read("/proc/self/environ").expect("environ");
@@ -322,22 +327,6 @@ fn ignore_term() {
 //     exit 42 when stdin closes
 // testkit hk-group N  fork N workers into the own process group, print
 //     "workers N", and wait forever
-
-fn hardening(mode: &str, args: &[String]) {
-    let number = |i: usize| -> usize {
-        args.get(i)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("{mode}: argument {} must be a number", i + 1))
-    };
-    match mode {
-        "hk-orphan-storm" => orphan_storm(number(0), number(1)),
-        "hk-group" => group_of_workers(number(0)),
-        _ => {
-            eprintln!("testkit: unknown mode {mode:?}");
-            std::process::exit(64);
-        }
-    }
-}
 
 /// fork(), retrying while the system is momentarily out of processes.
 /// Returns the pid (0 in the child) and adds the retries to `retries`.
@@ -682,30 +671,18 @@ fn terminal(command: &[String]) {
 //                            then die by SIG, leaving a core file in the
 //                            working directory (core_pattern permitting)
 
-fn forensics(mode: &str, args: &[String]) {
-    match mode {
-        "fz-dump-core" => {
-            let sig: i32 = args
-                .first()
-                .and_then(|a| a.parse().ok())
-                .expect("fz-dump-core SIG");
-            use nix::sys::resource::{Resource, setrlimit};
-            use nix::sys::signal::{SigHandler, SigSet, Signal, signal};
-            let sig = Signal::try_from(sig).expect("a fault signal");
-            setrlimit(Resource::RLIMIT_CORE, 64 << 20, 64 << 20).expect("RLIMIT_CORE");
-            nix::sys::prctl::set_dumpable(true).expect("PR_SET_DUMPABLE");
-            // SAFETY: SIG_DFL runs no code of ours.
-            unsafe { signal(sig, SigHandler::SigDfl) }.expect("SIG_DFL");
-            let mut set = SigSet::empty();
-            set.add(sig);
-            set.thread_unblock().expect("unblock");
-            nix::sys::signal::raise(sig).expect("raise");
-            std::thread::sleep(Duration::from_secs(60));
-            std::process::exit(99);
-        }
-        _ => {
-            eprintln!("testkit: unknown mode {mode:?}");
-            std::process::exit(64);
-        }
-    }
+fn dump_core(sig: i32) -> ! {
+    use nix::sys::resource::{Resource, setrlimit};
+    use nix::sys::signal::{SigHandler, SigSet, Signal, signal};
+    let sig = Signal::try_from(sig).expect("a fault signal");
+    setrlimit(Resource::RLIMIT_CORE, 64 << 20, 64 << 20).expect("RLIMIT_CORE");
+    nix::sys::prctl::set_dumpable(true).expect("PR_SET_DUMPABLE");
+    // SAFETY: SIG_DFL runs no code of ours.
+    unsafe { signal(sig, SigHandler::SigDfl) }.expect("SIG_DFL");
+    let mut set = SigSet::empty();
+    set.add(sig);
+    set.thread_unblock().expect("unblock");
+    nix::sys::signal::raise(sig).expect("raise");
+    std::thread::sleep(Duration::from_secs(60));
+    std::process::exit(99);
 }
