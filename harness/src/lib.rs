@@ -26,6 +26,13 @@ pub fn is_root() -> bool {
 /// a caller sets its own variables afterwards.
 pub fn hermetic(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut cmd = Command::new(program);
+    scrub_init_env(&mut cmd);
+    cmd
+}
+
+/// Removes those variables from `cmd`: `hermetic`'s rule, for a command
+/// built some other way.
+pub fn scrub_init_env(cmd: &mut Command) {
     for (name, _) in std::env::vars_os() {
         let text = name.to_string_lossy();
         if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
@@ -36,7 +43,6 @@ pub fn hermetic(program: impl AsRef<std::ffi::OsStr>) -> Command {
             cmd.env_remove(&name);
         }
     }
-    cmd
 }
 
 /// A command that runs `program args...` as PID 1 of a new PID namespace.
