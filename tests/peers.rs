@@ -314,26 +314,6 @@ fn exec_failure_line_table() {
 // forwards fault signals sent with `kill` ..., and becomes a subreaper when
 // not PID 1"; docs/reliability.md, "Faults from outside".
 
-/// As PID 1, the init's child (`testkit sigecho`) reports what reaches it
-/// of the fault signals sent to the init from the parent namespace, then
-/// of a real-time marker. The init must be alive to pass the marker on.
-fn faults_from_outside_as_pid1(program: &str) -> Vec<i32> {
-    let tk = testkit();
-    let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], &[]));
-    running.expect("ready");
-    FAULT_SIGNALS
-        .iter()
-        .for_each(|&fault| running.signal(fault));
-    running.signal(MARKER);
-    running.expect(&format!("signal {MARKER}"));
-    let mut seen = signals_in(&running.seen);
-    seen.pop();
-    let done = running.finish();
-    assert_eq!(done.code, 0, "{program}: {done:?}");
-    seen.sort_unstable();
-    seen
-}
-
 /// As PID 1, the init's child, a shell, sends SIGSEGV to PID 1 from inside
 /// the namespace; the test then sends the marker to the init from outside.
 /// Returns the shell's lines: whether SIGSEGV came back to it, and that
@@ -397,14 +377,14 @@ fn every_name_fault_signals_sent_with_kill() {
         let drops = name != "dumb-init";
         let (theirs, ours) = (real_peer(name), named.of(name));
 
-        let seen = faults_from_outside_as_pid1(&theirs);
+        let seen = forwarded(&theirs, &[], &[], &FAULT_SIGNALS);
         let expected = if drops {
             vec![]
         } else {
             FAULT_SIGNALS.to_vec()
         };
         assert_eq!(seen, expected, "real {name} as PID 1, faults from outside");
-        let seen = faults_from_outside_as_pid1(&ours);
+        let seen = forwarded(&ours, &[], &[], &FAULT_SIGNALS);
         assert_eq!(
             seen,
             FAULT_SIGNALS.to_vec(),
