@@ -174,18 +174,14 @@ fn a_thousand_orphans_are_reaped_as_a_subreaper() {
 fn status_under(wrapper: Command) -> Vec<String> {
     let mut cmd = wrapper;
     cmd.current_dir("/usr/share");
+    start_with_signals(
+        &mut cmd,
+        &[libc::SIGUSR1, libc::SIGWINCH, 40],
+        &[libc::SIGUSR2, libc::SIGPIPE, libc::SIGHUP],
+    );
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGUSR1);
-            libc::sigaddset(&mut set, libc::SIGWINCH);
-            libc::sigaddset(&mut set, 40);
-            libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
-            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
-            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-            libc::signal(libc::SIGHUP, libc::SIG_IGN);
             let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
             libc::dup2(fd, 7);
             libc::close(fd);

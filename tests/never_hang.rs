@@ -298,17 +298,7 @@ fn pdeathsig_when_the_parent_died_before_it_was_armed() {
     cmd.args(["-c", script, "bash", &fifo, &rinit_str(), &tk]);
     // The child inherits this mask through rinit, so the forwarded SIGUSR1
     // waits for sigecho instead of killing it before it listens.
-    // SAFETY: the hook makes one async-signal-safe system call.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGUSR1);
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            Ok(())
-        });
-    }
+    start_with_signals(&mut cmd, &[libc::SIGUSR1], &[]);
     let mut running = Running::start(cmd);
     running.expect("ready");
     running.expect(&format!("signal {}", libc::SIGUSR1));

@@ -730,22 +730,10 @@ fn dumb_init_table_verbosity() {
 /// `program opts... -- testkit MODE` as PID 1, started with SIGHUP blocked
 /// and SIGUSR2 ignored.
 fn with_hup_blocked_and_usr2_ignored(program: &str, opts: &[&str], mode: &str) -> Command {
-    use std::os::unix::process::CommandExt;
     let tk = testkit();
     let args = with(opts, &["--", &tk, mode]);
     let mut cmd = pid1(program, &strs(&args), &[]);
-    // SAFETY: between fork and exec this makes only async-signal-safe calls
-    // on values of its own.
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGHUP);
-            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
-            Ok(())
-        });
-    }
+    start_with_signals(&mut cmd, &[libc::SIGHUP], &[libc::SIGUSR2]);
     cmd
 }
 

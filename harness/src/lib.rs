@@ -121,6 +121,34 @@ pub fn without_numbers(text: &str) -> String {
     out
 }
 
+/// Makes `cmd` start with these signals blocked (added to the mask) and
+/// these ignored, as a parent may leave them: both survive exec, so the
+/// init inherits them. Plain numbers: real-time signals too.
+pub fn start_with_signals(cmd: &mut Command, blocked: &[i32], ignored: &[i32]) {
+    use std::os::unix::process::CommandExt;
+    let ignored = ignored.to_vec();
+    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigemptyset initialises the set; sigaddset writes to it.
+    let set = unsafe {
+        libc::sigemptyset(set.as_mut_ptr());
+        for &signal in blocked {
+            libc::sigaddset(set.as_mut_ptr(), signal);
+        }
+        set.assume_init()
+    };
+    // SAFETY: between fork and exec this makes only async-signal-safe calls
+    // (pthread_sigmask, signal) on values prepared before the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            for &signal in &ignored {
+                libc::signal(signal, libc::SIG_IGN);
+            }
+            Ok(())
+        });
+    }
+}
+
 /// The exit code, or 128+N for death by signal N.
 fn code_of(status: ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
