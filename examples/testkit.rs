@@ -63,6 +63,51 @@ use std::time::Duration;
 #[path = "testkit/bench.rs"]
 mod bench;
 
+/// Leaves at once: no exit handlers, no buffers flushed (a forked or
+/// cloned process shares them with its parent). nix has no `_exit`.
+fn leave(code: i32) -> ! {
+    // SAFETY: _exit takes a plain integer and touches no memory of ours.
+    unsafe { libc::_exit(code) }
+}
+
+/// fork(2), which must succeed.
+fn fork() -> nix::unistd::ForkResult {
+    // SAFETY: every mode forks while it has a single thread, so the child
+    // may do anything the parent could.
+    unsafe { nix::unistd::fork() }.expect("fork")
+}
+
+/// Sets `signal` to be ignored. (nix's `signal` is as unsafe as libc's:
+/// it cannot tell a handler from SIG_IGN.)
+fn ignore(signal: nix::sys::signal::Signal) {
+    use nix::sys::signal::SigHandler;
+    // SAFETY: SIG_IGN runs no code of ours.
+    unsafe { nix::sys::signal::signal(signal, SigHandler::SigIgn) }.expect("SIG_IGN");
+}
+
+/// kill(2) of this process with any signal number, real-time and the C
+/// library's own 32 and 33 included, which nix's `Signal` cannot name.
+fn kill_self(sig: i32) {
+    // SAFETY: kill takes plain integers.
+    unsafe { libc::kill(libc::getpid(), sig) };
+}
+
+/// rt_sigprocmask(2) with the kernel's own 64-bit mask: unlike the C
+/// library's (and so nix's), it blocks or unblocks signals 32 and 33 too.
+fn raw_sigprocmask(how: libc::c_int, mask: u64) {
+    // SAFETY: the kernel reads 8 bytes from a live u64; no old mask wanted.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            how,
+            &mask as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8,
+        )
+    };
+    assert_eq!(ret, 0, "rt_sigprocmask");
+}
+
 fn say(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -77,6 +122,10 @@ fn main() {
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    let number = |i: usize| -> usize {
+        let n = args.get(i).and_then(|a| a.parse().ok());
+        n.unwrap_or_else(|| panic!("{}: argument {i} must be a number", arg(0)))
+    };
     match arg(0).as_str() {
         "sigecho" => sigecho(),
         "status" => status(),
@@ -92,9 +141,10 @@ fn main() {
         "setuid-hold" => setuid_hold(),
         "job" => job(arg(1).parse().expect("code")),
         "terminal" => terminal(&args[1..]),
-        mode if mode.starts_with("hk-") => hardening(mode, &args[1..]),
+        "hk-orphan-storm" => orphan_storm(number(1), number(2)),
+        "hk-group" => group_of_workers(number(1)),
+        "fz-dump-core" => dump_core(arg(1).parse().expect("signal number")),
         mode if mode.starts_with("bench-") => bench::run(mode, &args[1..]),
-        mode if mode.starts_with("fz-") => forensics(mode, &args[1..]),
         "block-all" => block_all(),
         "environ" => {
             let environ = std::fs::read("/proc/self/environ").expect("environ");
@@ -120,13 +170,8 @@ fn sigecho() {
 /// `on_signal` as sigwaitinfo returns it; exits 0 ("stdin closed") when
 /// stdin closes.
 fn echo_signals(mut on_signal: impl FnMut(i32)) -> ! {
-    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
-    // SAFETY: sigfillset initialises the set; pthread_sigmask reads it.
-    let set = unsafe {
-        libc::sigfillset(set.as_mut_ptr());
-        libc::pthread_sigmask(libc::SIG_BLOCK, set.as_ptr(), std::ptr::null_mut());
-        set.assume_init()
-    };
+    let set = nix::sys::signal::SigSet::all();
+    set.thread_block().expect("block");
     std::thread::spawn(|| {
         let mut sink = [0u8; 256];
         while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
@@ -135,9 +180,9 @@ fn echo_signals(mut on_signal: impl FnMut(i32)) -> ! {
     });
     say("ready");
     loop {
-        let mut info = std::mem::MaybeUninit::<libc::siginfo_t>::uninit();
-        // SAFETY: valid set and out-pointer.
-        let n = unsafe { libc::sigwaitinfo(&set, info.as_mut_ptr()) };
+        // nix's sigwait returns a `Signal`, which cannot be a real-time one.
+        // SAFETY: a valid set; no siginfo wanted.
+        let n = unsafe { libc::sigwaitinfo(set.as_ref(), std::ptr::null_mut()) };
         if n > 0 {
             on_signal(n);
         }
@@ -180,24 +225,14 @@ fn status() {
 }
 
 fn orphans(count: usize) {
-    use nix::unistd::{ForkResult, fork};
-    // SAFETY: single-threaded; the children only fork and _exit.
-    match unsafe { fork() }.expect("fork") {
+    use nix::unistd::ForkResult;
+    match fork() {
         ForkResult::Child => {
             let mut orphans = Vec::with_capacity(count);
             for _ in 0..count {
-                // SAFETY: as above.
-                match unsafe { fork() } {
-                    Ok(ForkResult::Child) => {
-                        // SAFETY: _exit ends the forked child at once and touches no memory.
-                        unsafe { libc::_exit(0) }
-                    }
-                    Ok(ForkResult::Parent { child }) => orphans.push(child),
-                    Err(e) => {
-                        eprintln!("testkit: fork: {e}");
-                        // SAFETY: _exit ends this process at once and touches no memory.
-                        unsafe { libc::_exit(1) }
-                    }
+                match fork() {
+                    ForkResult::Child => leave(0),
+                    ForkResult::Parent { child } => orphans.push(child),
                 }
             }
             // Leave only once they are all zombies (WNOWAIT leaves them
@@ -209,8 +244,7 @@ fn orphans(count: usize) {
                     nix::sys::wait::WaitPidFlag::WEXITED | nix::sys::wait::WaitPidFlag::WNOWAIT;
                 let _ = nix::sys::wait::waitid(nix::sys::wait::Id::Pid(pid), flags);
             }
-            // SAFETY: leave without running the parent's exit handlers.
-            unsafe { libc::_exit(0) }
+            leave(0)
         }
         ForkResult::Parent { child } => {
             let status = nix::sys::wait::waitpid(child, None).expect("wait");
@@ -245,12 +279,11 @@ fn writer(path: &str, millis: u64) {
 }
 
 fn daemon(path: &str) {
-    use nix::unistd::{ForkResult, fork, setsid};
+    use nix::unistd::{ForkResult, setsid};
     // The daemon reports readiness through this pipe, so the caller returns
     // only once the daemon is really listening for SIGTERM.
     let (ready_read, ready_write) = nix::unistd::pipe().expect("pipe");
-    // SAFETY: single-threaded until exit.
-    match unsafe { fork() }.expect("fork") {
+    match fork() {
         ForkResult::Parent { child } => {
             drop(ready_write);
             nix::sys::wait::waitpid(child, None).expect("wait");
@@ -261,10 +294,8 @@ fn daemon(path: &str) {
         ForkResult::Child => drop(ready_read),
     }
     setsid().expect("setsid");
-    // SAFETY: as above.
-    if let ForkResult::Parent { .. } = unsafe { fork() }.expect("fork") {
-        // SAFETY: _exit ends the parent of the daemon at once and touches no memory.
-        unsafe { libc::_exit(0) }
+    if let ForkResult::Parent { .. } = fork() {
+        leave(0)
     }
     let mut set = nix::sys::signal::SigSet::empty();
     set.add(nix::sys::signal::Signal::SIGTERM);
@@ -278,8 +309,7 @@ fn daemon(path: &str) {
 }
 
 fn ignore_term() {
-    // SAFETY: setting a disposition; no handler code runs.
-    unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
+    ignore(nix::sys::signal::Signal::SIGTERM);
     say("ready");
     loop {
         nix::unistd::pause();
@@ -298,55 +328,31 @@ fn ignore_term() {
 // testkit hk-group N  fork N workers into the own process group, print
 //     "workers N", and wait forever
 
-fn hardening(mode: &str, args: &[String]) {
-    let number = |i: usize| -> usize {
-        args.get(i)
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("{mode}: argument {} must be a number", i + 1))
-    };
-    match mode {
-        "hk-orphan-storm" => orphan_storm(number(0), number(1)),
-        "hk-group" => group_of_workers(number(0)),
-        _ => {
-            eprintln!("testkit: unknown mode {mode:?}");
-            std::process::exit(64);
-        }
-    }
-}
-
 /// fork(), retrying while the system is momentarily out of processes.
 /// Returns the pid (0 in the child) and adds the retries to `retries`.
 fn fork_retrying(retries: &mut u64) -> libc::pid_t {
+    use nix::unistd::ForkResult;
     loop {
         // SAFETY: the callers are single-threaded; children only make
-        // system calls and _exit.
-        let pid = unsafe { libc::fork() };
-        if pid >= 0 {
-            return pid;
-        }
-        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EAGAIN)
-            || *retries > 1_000_000
-        {
-            // SAFETY: leaving at once, without the parent's exit handlers.
-            unsafe { libc::_exit(70) }
+        // system calls and leave.
+        match unsafe { nix::unistd::fork() } {
+            Ok(ForkResult::Child) => return 0,
+            Ok(ForkResult::Parent { child }) => return child.as_raw(),
+            Err(nix::errno::Errno::EAGAIN) if *retries <= 1_000_000 => {}
+            Err(_) => leave(70),
         }
         *retries += 1;
-        // SAFETY: plain system call.
-        unsafe { libc::sched_yield() };
+        let _ = nix::sched::sched_yield();
     }
 }
 
 fn orphan_storm(total: usize, spawners: usize) {
-    let pipe = || {
-        let mut fds = [0; 2];
-        // SAFETY: fds is a valid two-int array.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        (fds[0], fds[1])
-    };
+    use nix::sys::wait::{WaitStatus, waitpid};
+    use nix::unistd::{Pid, pipe};
     // Lingering orphans read `hold` until the main process closes its end;
     // every orphan holds `done` open until it exits.
-    let (hold_r, hold_w) = pipe();
-    let (done_r, done_w) = pipe();
+    let (hold_r, hold_w) = pipe().expect("pipe");
+    let (done_r, done_w) = pipe().expect("pipe");
     say("ready");
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
@@ -355,11 +361,7 @@ fn orphan_storm(total: usize, spawners: usize) {
     for s in 0..spawners {
         let pid = fork_retrying(&mut retries);
         if pid == 0 {
-            // SAFETY: closing descriptors this process does not use.
-            unsafe {
-                libc::close(hold_w);
-                libc::close(done_r);
-            }
+            drop((hold_w, done_r));
             let mut mine = 0u64;
             let tenth = total / spawners / 10;
             for (n, i) in (s..total).step_by(spawners).enumerate() {
@@ -368,39 +370,32 @@ fn orphan_storm(total: usize, spawners: usize) {
                 }
                 if fork_retrying(&mut mine) == 0 {
                     if fork_retrying(&mut mine) == 0 {
-                        be_orphan(i, hold_r, &mut mine);
+                        be_orphan(i, &hold_r, &mut mine);
                     }
                     // The orphan's parent leaves at once.
-                    // SAFETY: _exit ends this forked child at once and touches no memory.
-                    unsafe { libc::_exit(0) }
+                    leave(0)
                 }
-                let mut status = 0;
-                // SAFETY: waiting for our own child.
-                unsafe { libc::wait(&mut status) };
+                let _ = nix::sys::wait::wait();
             }
             // Report this spawner's fork retries in the exit code (capped).
-            // SAFETY: _exit ends this forked spawner at once and touches no memory.
-            unsafe { libc::_exit(mine.min(60) as i32) }
+            leave(mine.min(60) as i32)
         }
         spawner_pids.push(pid);
     }
-    // SAFETY: the main process keeps only the read end of `done`.
-    unsafe { libc::close(done_w) };
+    // The main process keeps only the read end of `done`.
+    drop(done_w);
     for pid in spawner_pids {
-        let mut status = 0;
-        // SAFETY: waiting for our own children.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert!(libc::WIFEXITED(status), "spawner {pid}: {status:#x}");
-        let code = libc::WEXITSTATUS(status);
+        let code = match waitpid(Pid::from_raw(pid), None) {
+            Ok(WaitStatus::Exited(_, code)) => code,
+            other => panic!("spawner {pid}: {other:?}"),
+        };
         assert_ne!(code, 70, "a spawner could not fork");
         retries += code as u64;
     }
     // Release the lingering orphans, then wait until every orphan is gone.
-    // SAFETY: hold_w is a descriptor of ours that nothing else closes.
-    unsafe { libc::close(hold_w) };
+    drop(hold_w);
     let mut sink = [0u8; 16];
-    // SAFETY: reading into a local buffer until end of file.
-    while unsafe { libc::read(done_r, sink.as_mut_ptr().cast(), sink.len()) } > 0 {}
+    while nix::unistd::read(&done_r, &mut sink).is_ok_and(|n| n > 0) {}
     say(&format!("orphans gone {total} retries {retries}"));
     let mut rest = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut rest);
@@ -408,7 +403,7 @@ fn orphan_storm(total: usize, spawners: usize) {
 }
 
 /// One orphan: what it does depends on its number.
-fn be_orphan(i: usize, hold_r: libc::c_int, retries: &mut u64) -> ! {
+fn be_orphan(i: usize, hold_r: &std::os::fd::OwnedFd, retries: &mut u64) -> ! {
     // Orphans numbered 6 and 7 (mod 10) leave a child behind, which becomes
     // PID 1's in turn; those numbered 8 leave a child that leaves a child.
     let generations = match i % 10 {
@@ -423,12 +418,10 @@ fn be_orphan(i: usize, hold_r: libc::c_int, retries: &mut u64) -> ! {
     }
     // One in a hundred lingers until the storm is over.
     if i % 100 == 9 {
-        let mut byte = 0u8;
-        // SAFETY: reading one byte into a local; returns at end of file.
-        while unsafe { libc::read(hold_r, (&mut byte as *mut u8).cast(), 1) } > 0 {}
+        let mut byte = [0u8; 1];
+        while nix::unistd::read(hold_r, &mut byte).is_ok_and(|n| n > 0) {}
     }
-    // SAFETY: leaving without the parent's exit handlers.
-    unsafe { libc::_exit(0) }
+    leave(0)
 }
 
 fn group_of_workers(count: usize) {
@@ -450,18 +443,7 @@ fn group_of_workers(count: usize) {
 /// block its own, 32 and 33), so that signals sent to this process stay
 /// pending where /proc/PID/status shows them.
 fn block_all() {
-    let all: u64 = !0;
-    // SAFETY: the kernel reads 8 bytes from a live u64; no old mask wanted.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_BLOCK,
-            &all as *const u64,
-            std::ptr::null_mut::<u64>(),
-            8,
-        )
-    };
-    assert_eq!(ret, 0, "rt_sigprocmask");
+    raw_sigprocmask(libc::SIG_BLOCK, !0);
     say("ready");
     let mut sink = [0u8; 64];
     while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
@@ -472,58 +454,44 @@ fn block_all() {
 /// Dies by `sig`, whatever it is (real-time signals and the C library's own
 /// 32 and 33 included), without leaving a core file behind.
 fn die_by(sig: i32) -> ! {
-    let no_core = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    let all: u64 = !0;
+    use nix::sys::resource::{Resource, setrlimit};
+    setrlimit(Resource::RLIMIT_CORE, 0, 0).expect("RLIMIT_CORE");
     // The kernel's own struct sigaction, all zero: SIG_DFL, no flags, an
-    // empty mask (the C library's refuses signals 32 and 33).
+    // empty mask (the C library's, and so nix's, refuses signals 32 and 33).
     let default_action = [0u64; 4];
-    // SAFETY: plain system calls on this process; the kernel reads live
-    // buffers of the sizes it is given.
+    // SAFETY: the kernel reads a live buffer of the size it is given.
     unsafe {
-        libc::setrlimit(libc::RLIMIT_CORE, &no_core);
         libc::syscall(
             libc::SYS_rt_sigaction,
             sig,
             default_action.as_ptr(),
             std::ptr::null_mut::<u64>(),
             8,
-        );
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_UNBLOCK,
-            &all as *const u64,
-            std::ptr::null_mut::<u64>(),
-            8,
-        );
-        libc::kill(libc::getpid(), sig);
-    }
+        )
+    };
+    raw_sigprocmask(libc::SIG_UNBLOCK, !0);
+    kill_self(sig);
     // Signals whose default action is not to kill end up here.
     std::thread::sleep(Duration::from_secs(60));
     std::process::exit(99);
 }
 
 fn orphan_then_die(sig: i32) {
-    use nix::unistd::{ForkResult, fork};
+    use nix::unistd::ForkResult;
     // The orphan holds the write end of `gone` until it dies; the middle
     // process holds `orphaned` until it exits, which makes the orphan one.
     let (gone_read, gone_write) = nix::unistd::pipe().expect("pipe");
     let (orphaned_read, orphaned_write) = nix::unistd::pipe().expect("pipe");
-    // SAFETY: single-threaded; the children make plain system calls.
-    match unsafe { fork() }.expect("fork") {
+    match fork() {
         ForkResult::Child => {
             drop(gone_read);
-            // SAFETY: as above.
-            if let ForkResult::Child = unsafe { fork() }.expect("fork") {
+            if let ForkResult::Child = fork() {
                 drop(orphaned_write);
                 let mut byte = [0u8; 1];
                 let _ = nix::unistd::read(&orphaned_read, &mut byte);
                 die_by(sig);
             }
-            // SAFETY: _exit ends this forked child at once and touches no memory.
-            unsafe { libc::_exit(0) }
+            leave(0)
         }
         ForkResult::Parent { child } => {
             drop((gone_write, orphaned_read, orphaned_write));
@@ -536,9 +504,8 @@ fn orphan_then_die(sig: i32) {
 }
 
 fn zombie_leader() {
-    use nix::unistd::{ForkResult, fork};
-    // SAFETY: single-threaded at the fork.
-    if let ForkResult::Child = unsafe { fork() }.expect("fork") {
+    use nix::unistd::ForkResult;
+    if let ForkResult::Child = fork() {
         std::thread::spawn(|| {
             // Wait until the kernel shows this process as a zombie: the main
             // thread has exited while this one runs.
@@ -558,17 +525,15 @@ fn zombie_leader() {
         // without unwinding; the other thread keeps the process alive.
         unsafe { libc::syscall(libc::SYS_exit, 0) };
     }
-    // SAFETY: setting a disposition; no handler code runs.
-    unsafe { libc::signal(libc::SIGUSR1, libc::SIG_IGN) };
+    ignore(nix::sys::signal::Signal::SIGUSR1);
     let mut sink = [0u8; 64];
     while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
     std::process::exit(3);
 }
 
 fn leave_group() {
-    use nix::unistd::{ForkResult, Pid, fork, setpgid};
-    // SAFETY: single-threaded at the fork.
-    let helper = match unsafe { fork() }.expect("fork") {
+    use nix::unistd::{ForkResult, Pid, setpgid};
+    let helper = match fork() {
         ForkResult::Child => {
             let _ = setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let mut sink = [0u8; 64];
@@ -584,17 +549,14 @@ fn leave_group() {
 }
 
 fn setuid_hold() {
-    // SAFETY: plain system calls.
-    let ret = unsafe { libc::setresuid(0, 0, 0) };
-    assert_eq!(ret, 0, "setresuid: is this copy setuid root?");
+    let root = nix::unistd::Uid::from_raw(0);
+    nix::unistd::setresuid(root, root, root).expect("setresuid: is this copy setuid root?");
     say(&format!("root-helper {}", std::process::id()));
     // Let go of the caller's pipes: this process may outlive everything.
     let null = std::fs::File::open("/dev/null").expect("/dev/null");
-    for fd in 0..3 {
-        // SAFETY: dup2 onto the standard descriptors, which nothing here
-        // holds a Rust handle to any more.
-        unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd) };
-    }
+    let _ = nix::unistd::dup2_stdin(&null);
+    let _ = nix::unistd::dup2_stdout(&null);
+    let _ = nix::unistd::dup2_stderr(&null);
     loop {
         nix::unistd::pause();
     }
@@ -613,16 +575,9 @@ fn exec_env(args: &[std::ffi::OsString]) -> ! {
     };
     let env = cstrings(&args[..split]);
     let argv = cstrings(&args[split + 1..]);
-    let pointers = |list: &[CString]| -> Vec<*const libc::c_char> {
-        list.iter()
-            .map(|s| s.as_ptr())
-            .chain(std::iter::once(std::ptr::null()))
-            .collect()
-    };
-    let (argv_ptrs, env_ptrs) = (pointers(&argv), pointers(&env));
-    // SAFETY: both arrays are null-terminated and point to live C strings.
-    unsafe { libc::execve(argv[0].as_ptr(), argv_ptrs.as_ptr(), env_ptrs.as_ptr()) };
-    eprintln!("testkit: exec-env: {}", std::io::Error::last_os_error());
+    // nix passes each entry as it is, with or without `=`.
+    let Err(e) = nix::unistd::execve(&argv[0], &argv, &env);
+    eprintln!("testkit: exec-env: {e}");
     std::process::exit(127);
 }
 
@@ -653,14 +608,15 @@ fn job(code: i32) {
         // SAFETY: write(2) is async-signal-safe; the buffer is static.
         unsafe { libc::write(1, LINE.as_ptr().cast(), LINE.len()) };
     }
-    // SAFETY: the handler only calls write(2). SA_RESTART: the read in
-    // progress goes on after it.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = continued as *const () as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigaction(libc::SIGCONT, &action, std::ptr::null_mut());
-    }
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    // SA_RESTART: the read in progress goes on after the handler.
+    let action = SigAction::new(
+        SigHandler::Handler(continued),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only calls write(2), which is async-signal-safe.
+    unsafe { sigaction(Signal::SIGCONT, &action) }.expect("sigaction");
     say(&format!(
         "job {} {} ready",
         std::process::id(),
@@ -691,25 +647,19 @@ fn terminal(command: &[String]) {
     }
     let leader = cmd.spawn().expect("start the session leader").id() as i32;
     let mut code = None;
-    loop {
-        let mut status = 0;
-        // SAFETY: status is a live c_int.
-        let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
-        if pid < 0 {
-            break; // ECHILD: nothing left
-        }
-        let how = if libc::WIFEXITED(status) {
-            format!("exited {}", libc::WEXITSTATUS(status))
-        } else {
-            format!("killed by {}", libc::WTERMSIG(status))
+    use nix::sys::wait::WaitStatus;
+    // Until ECHILD: nothing left.
+    while let Ok(status) = nix::sys::wait::waitpid(None, None) {
+        let (pid, how, exit) = match status {
+            WaitStatus::Exited(pid, n) => (pid, format!("exited {n}"), n),
+            WaitStatus::Signaled(pid, sig, _) => {
+                (pid, format!("killed by {}", sig as i32), 128 + sig as i32)
+            }
+            _ => continue,
         };
         say(&format!("reaped {pid} {how}"));
-        if pid == leader {
-            code = Some(if libc::WIFEXITED(status) {
-                libc::WEXITSTATUS(status)
-            } else {
-                128 + libc::WTERMSIG(status)
-            });
+        if pid.as_raw() == leader {
+            code = Some(exit);
         }
     }
     std::process::exit(code.expect("the session leader was reaped"));
@@ -721,34 +671,18 @@ fn terminal(command: &[String]) {
 //                            then die by SIG, leaving a core file in the
 //                            working directory (core_pattern permitting)
 
-fn forensics(mode: &str, args: &[String]) {
-    match mode {
-        "fz-dump-core" => {
-            let sig: i32 = args
-                .first()
-                .and_then(|a| a.parse().ok())
-                .expect("fz-dump-core SIG");
-            let limit = libc::rlimit {
-                rlim_cur: 64 << 20,
-                rlim_max: 64 << 20,
-            };
-            // SAFETY: plain system calls on this process.
-            unsafe {
-                libc::setrlimit(libc::RLIMIT_CORE, &limit);
-                libc::prctl(libc::PR_SET_DUMPABLE, 1);
-                libc::signal(sig, libc::SIG_DFL);
-                let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
-                libc::sigemptyset(set.as_mut_ptr());
-                libc::sigaddset(set.as_mut_ptr(), sig);
-                libc::sigprocmask(libc::SIG_UNBLOCK, set.as_ptr(), std::ptr::null_mut());
-                libc::kill(libc::getpid(), sig);
-            }
-            std::thread::sleep(Duration::from_secs(60));
-            std::process::exit(99);
-        }
-        _ => {
-            eprintln!("testkit: unknown mode {mode:?}");
-            std::process::exit(64);
-        }
-    }
+fn dump_core(sig: i32) -> ! {
+    use nix::sys::resource::{Resource, setrlimit};
+    use nix::sys::signal::{SigHandler, SigSet, Signal, signal};
+    let sig = Signal::try_from(sig).expect("a fault signal");
+    setrlimit(Resource::RLIMIT_CORE, 64 << 20, 64 << 20).expect("RLIMIT_CORE");
+    nix::sys::prctl::set_dumpable(true).expect("PR_SET_DUMPABLE");
+    // SAFETY: SIG_DFL runs no code of ours.
+    unsafe { signal(sig, SigHandler::SigDfl) }.expect("SIG_DFL");
+    let mut set = SigSet::empty();
+    set.add(sig);
+    set.thread_unblock().expect("unblock");
+    nix::sys::signal::raise(sig).expect("raise");
+    std::thread::sleep(Duration::from_secs(60));
+    std::process::exit(99);
 }

@@ -74,27 +74,6 @@ fn every_forwardable_signal_reaches_the_child_in_single_child_mode() {
     assert_every_signal_arrives(&["-c"]);
 }
 
-#[test]
-fn fault_signals_sent_with_kill_do_not_kill_rinit() {
-    let tk = testkit();
-    let mut running = Running::start(rinit_pid1(&["--", &tk, "sigecho"]));
-    running.expect("ready");
-    for signal in [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGILL,
-        libc::SIGFPE,
-        libc::SIGABRT,
-        libc::SIGTRAP,
-        libc::SIGSYS,
-    ] {
-        running.signal(signal);
-        running.expect(&format!("signal {signal}"));
-    }
-    running.close_stdin();
-    assert_eq!(running.finish().code, 0);
-}
-
 /// A pipeline is a tree of processes in the shell's process group. The
 /// drain here only sends SIGCONT and waits long: if the pipeline did not die
 /// from the forwarded SIGTERM, nothing else would end it in time.
@@ -115,22 +94,37 @@ fn pipeline(mode: &[&str]) -> Running {
 
 #[test]
 fn one_sigterm_ends_a_whole_pipeline_in_group_mode() {
+    let start = std::time::Instant::now();
     let done = pipeline(&[]).finish();
     assert_eq!(done.code, 143, "{done:?}");
-    assert!(!done.stderr.contains("SIGKILL"), "{}", done.stderr);
+    // Well within the 50 s grace: the SIGTERM ended the pipeline, not a
+    // SIGKILL at the grace's end.
+    let took = start.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(30),
+        "{took:?}: {done:?}"
+    );
 }
 
 #[test]
 fn in_single_child_mode_the_pipeline_survives_the_forwarded_sigterm() {
-    let mut running = pipeline(&["-c"]);
-    running.expect_stderr_line("on the shell's death", |l| {
-        l.contains("child was killed by SIGTERM")
+    let running = pipeline(&["-c"]);
+    let rinit = running.rinit_pid();
+    let names = || {
+        let (live, _) = descendants(rinit);
+        let comm = |pid| std::fs::read_to_string(format!("/proc/{pid}/comm"));
+        let names: Vec<String> = live
+            .iter()
+            .map(|&pid| comm(pid).unwrap_or_default())
+            .collect();
+        (live, names)
+    };
+    // The shell dies of the SIGTERM; the pipeline, which did not get it,
+    // runs on.
+    wait_until("the shell to die, leaving the pipeline", || {
+        !names().1.iter().any(|n| n == "sh\n")
     });
-    let (live, _) = descendants(running.rinit_pid());
-    let names: Vec<String> = live
-        .iter()
-        .map(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default())
-        .collect();
+    let (live, names) = names();
     assert_eq!(
         names,
         ["sleep\n", "sleep\n"],
@@ -144,17 +138,16 @@ fn in_single_child_mode_the_pipeline_survives_the_forwarded_sigterm() {
     assert_eq!(done.code, 143, "{done:?}");
 }
 
-/// Leaves 1,000 orphans and waits, from rinit's debug log, until rinit has
-/// reaped them all; then checks that no zombie is left below rinit.
+/// Leaves 1,000 orphans (zombies already when `orphaned 1000` is printed)
+/// and waits until no zombie is left below rinit, with sh and cat still
+/// running: rinit reaped them all while its child lives on.
 fn assert_orphans_are_reaped(mut running: Running, rinit_pid: impl Fn(&Running) -> i32) {
     running.expect("orphaned 1000");
-    let mut reaped = 0;
-    while reaped < 1000 {
-        running.expect_stderr_line("about a reaped process", |l| l.contains("reaped process"));
-        reaped += 1;
-    }
-    let (live, zombies) = descendants(rinit_pid(&running));
-    assert!(zombies.is_empty(), "zombies left: {zombies:?}");
+    let rinit = rinit_pid(&running);
+    wait_until("rinit to reap the 1,000 orphans", || {
+        descendants(rinit).1.is_empty()
+    });
+    let (live, _) = descendants(rinit);
     assert_eq!(live.len(), 2, "only sh and cat should be left: {live:?}");
     running.close_stdin();
     assert_eq!(running.finish().code, 0);
@@ -170,7 +163,7 @@ fn a_thousand_orphans_are_reaped_as_pid1() {
 #[test]
 fn a_thousand_orphans_are_reaped_as_a_subreaper() {
     let script = format!("{} orphans 1000; cat", testkit());
-    let mut cmd = Command::new(rinit());
+    let mut cmd = hermetic(rinit());
     cmd.args(["-vv", "--", "sh", "-c", &script]);
     let running = Running::start(cmd);
     assert_orphans_are_reaped(running, Running::outer_pid);
@@ -181,18 +174,14 @@ fn a_thousand_orphans_are_reaped_as_a_subreaper() {
 fn status_under(wrapper: Command) -> Vec<String> {
     let mut cmd = wrapper;
     cmd.current_dir("/usr/share");
+    start_with_signals(
+        &mut cmd,
+        &[libc::SIGUSR1, libc::SIGWINCH, 40],
+        &[libc::SIGUSR2, libc::SIGPIPE, libc::SIGHUP],
+    );
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGUSR1);
-            libc::sigaddset(&mut set, libc::SIGWINCH);
-            libc::sigaddset(&mut set, 40);
-            libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
-            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
-            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-            libc::signal(libc::SIGHUP, libc::SIG_IGN);
             let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
             libc::dup2(fd, 7);
             libc::close(fd);
@@ -231,7 +220,7 @@ fn the_same_holds_when_rinit_is_not_pid1() {
     let tk = testkit();
     let mut direct = Command::new(&tk);
     direct.arg("status");
-    let mut wrapped = Command::new(rinit());
+    let mut wrapped = hermetic(rinit());
     wrapped.args(["--", &tk, "status"]);
     let without = status_under(direct);
     let with = status_under(wrapped);
@@ -246,10 +235,12 @@ fn rinit_leaves_the_working_directory_to_the_child() {
     cmd.current_dir("/usr/share");
     let mut running = Running::start(cmd);
     running.expect("ready");
-    // rinit moves after the child has started, and logs it.
-    running.expect_stderr_line("the move to /", |l| l.contains("working directory"));
-    let rinit_cwd = std::fs::read_link(format!("/proc/{}/cwd", running.rinit_pid())).unwrap();
-    assert_eq!(rinit_cwd, std::path::Path::new("/"));
+    // rinit moves after the child has started.
+    let rinit = running.rinit_pid();
+    let cwd = |pid: i32| std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+    wait_until("rinit to move to /", || {
+        cwd(rinit).is_some_and(|dir| dir == std::path::Path::new("/"))
+    });
     running.close_stdin();
     assert_eq!(running.finish().code, 0);
 }
@@ -340,22 +331,22 @@ fn help_and_version() {
 fn logs_go_to_stderr_never_stdout() {
     let done = run(rinit_pid1(&["-vvv", "--", "sh", "-c", "echo app-output"]));
     assert_eq!(done.stdout, vec!["app-output"]);
-    assert!(
-        done.stderr.contains("rinit: debug: started"),
-        "{}",
+    // Every log line is on stderr, under rinit's documented prefix.
+    let at = |done: &Finished, level: &str| {
+        let prefix = format!("rinit: {level}: ");
         done.stderr
-    );
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .count()
+    };
+    assert!(at(&done, "debug") > 0, "{}", done.stderr);
     let filtered = {
         let mut cmd = rinit_pid1(&["--", "true"]);
         cmd.env("RINIT_LOG", "info");
         run(cmd)
     };
-    assert!(
-        filtered
-            .stderr
-            .contains("rinit: info: child exited with status 0"),
-        "{filtered:?}"
-    );
+    assert!(at(&filtered, "info") > 0, "{filtered:?}");
+    assert_eq!(at(&filtered, "debug"), 0, "{filtered:?}");
 }
 
 /// Input reaches the app, and Ctrl-C (SIGINT from the terminal to the

@@ -24,11 +24,9 @@ fn require_root(test: &str) {
 
 /// rinit's stderr holds exactly one line, an error of rinit's own.
 fn assert_one_error_line(done: &Finished) -> &str {
-    let lines: Vec<&str> = done.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "expected one line: {done:?}");
-    assert!(lines[0].starts_with("rinit: error: "), "{done:?}");
-    assert!(!done.stderr.contains("panicked"), "{done:?}");
-    lines[0]
+    let line = done.only_stderr_line();
+    assert!(line.starts_with("rinit: error: "), "{done:?}");
+    line
 }
 
 /// `sh -c SCRIPT rinit ARGS...` as PID 1: the script sets the stage and
@@ -48,15 +46,7 @@ fn fault_signals_sent_from_outside_are_forwarded_not_fatal() {
     let mut run = Running::start(rinit_pid1(&["--", &testkit(), "sigecho"]));
     run.expect("ready");
     let pid = run.rinit_pid();
-    for signal in [
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGILL,
-        libc::SIGABRT,
-        libc::SIGSYS,
-        libc::SIGFPE,
-        libc::SIGTRAP,
-    ] {
+    for signal in FAULT_SIGNALS {
         run.signal(signal);
         run.expect(&format!("signal {signal}"));
         assert_eq!(run.rinit_pid(), pid, "rinit was replaced?");
@@ -71,18 +61,14 @@ fn fault_signals_sent_from_outside_are_forwarded_not_fatal() {
 fn sigkill_of_the_whole_group_mid_work_gives_137() {
     let mut run = Running::start(rinit_pid1(&["--", &testkit(), "hk-group", "5"]));
     run.expect("workers 5");
-    let child = children(run.rinit_pid());
-    assert_eq!(child.len(), 1, "{child:?}");
     // The child leads its group: -pid is the whole group.
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(-child[0], libc::SIGKILL) }, 0);
+    send(-run.init_child(), libc::SIGKILL);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
     // Only the line that says how the main child died (issue 13).
-    let lines: Vec<&str> = done.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = done.only_stderr_line();
     assert!(
-        lines[0].starts_with("rinit: warn: 'testkit' (pid 2) was killed by SIGKILL after "),
+        line.starts_with("rinit: warn: 'testkit' (pid 2) was killed by SIGKILL after "),
         "{done:?}"
     );
 }
@@ -96,20 +82,8 @@ fn fork_failing_at_the_process_limit_is_a_clear_error() {
     // runs as nobody, already at its limit of one process.
     let scratch = Scratch::new("nproc");
     let rinit = scratch.copy(&rinit(), "rinit");
-    let done = run(as_pid1(
-        "setpriv",
-        &[
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "prlimit",
-            "--nproc=1:1",
-            "--",
-            &rinit,
-            "--",
-            "true",
-        ],
-    ));
+    let limited = ["prlimit", "--nproc=1:1", "--", &rinit, "--", "true"];
+    let done = run(as_nobody(true, &limited));
     assert_eq!(done.code, 1, "{done:?}");
     let line = assert_one_error_line(&done);
     assert!(
@@ -171,7 +145,7 @@ fn one_free_descriptor_is_enough_not_as_pid1() {
     let script = r#"exec prlimit --nofile=4:4 -- "$0" -- sh -c 'echo ran; exit 3'"#;
     // With stdin closed the signalfd is made at 0 and moved to 3.
     for script in [script.to_owned(), format!("{script} <&-")] {
-        let mut cmd = Command::new("sh");
+        let mut cmd = hermetic("sh");
         cmd.args(["-c", &script, &rinit_str()]);
         let done = run(cmd);
         assert_eq!(done.code, 3, "{script}: {done:?}");
@@ -193,7 +167,7 @@ fn exec_failures_are_reported_with_one_free_descriptor() {
     ] {
         let args = ["--nofile=4:4", "--", &rinit_str(), "--", command];
         for cmd in [as_pid1("prlimit", &args), {
-            let mut cmd = Command::new("prlimit");
+            let mut cmd = hermetic("prlimit");
             cmd.args(args);
             cmd
         }] {
@@ -240,7 +214,7 @@ fn odd_environments_reach_the_child_unchanged() {
     };
     let mut pid1 = as_pid1(&testkit(), &[]);
     args(&mut pid1);
-    let mut not_pid1 = Command::new(testkit());
+    let mut not_pid1 = hermetic(testkit());
     args(&mut not_pid1);
     for (how, cmd) in [("PID 1", pid1), ("not PID 1", not_pid1)] {
         let done = run(cmd);
@@ -258,7 +232,7 @@ fn without_proc_mounted() {
         sleep 1000 &
         echo sleeper started
         exit 4"#;
-    let mut cmd = Command::new("unshare");
+    let mut cmd = hermetic("unshare");
     cmd.args(["--mount", "--pid", "--fork", "--kill-child", "sh", "-c"])
         .arg(r#"umount -l /proc && exec "$0" -v -- sh -c "$2" inner "$1""#)
         .args([&rinit_str(), &testkit(), inner]);
@@ -284,7 +258,7 @@ fn without_proc_a_subreaper_warns_instead_of_hanging() {
     // the child's group before the child exits.
     let inner = r#"sleep 1000 &
         { setsid sh -c 'echo $$; exec sleep 1000' 2>/dev/null & } | { read pid; echo "stray $pid"; }"#;
-    let mut cmd = Command::new("unshare");
+    let mut cmd = hermetic("unshare");
     cmd.args(["--mount", "sh", "-c"])
         .arg(r#"umount -l /proc && exec "$0" -v --grace 200ms -- sh -c "$1""#)
         .args([&rinit_str(), inner]);
@@ -401,27 +375,16 @@ fn as_an_unprivileged_uid() {
     let rinit = scratch.copy(&rinit(), "rinit");
     let testkit = scratch.copy(Path::new(&testkit()), "testkit");
     let script = r#""$0" orphans 20; exec "$0" sigecho"#;
-    let mut run = Running::start(as_pid1(
-        "setpriv",
-        &[
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            &rinit,
-            "--",
-            "sh",
-            "-c",
-            script,
-            &testkit,
-        ],
-    ));
+    let command = [&rinit, "--", "sh", "-c", script, &testkit];
+    let mut run = Running::start(as_nobody(true, &command));
     run.expect("orphaned 20");
     run.expect("ready");
     let pid = run.rinit_pid();
     let uid = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     assert!(uid.lines().any(|l| l.starts_with("Uid:\t65534\t")), "{uid}");
     // Orphans were reaped without privileges.
-    assert!(wait_for_no_zombies(pid), "zombies left");
+    // rinit reaps asynchronously.
+    wait_until("no zombies left", || descendants(pid).1.is_empty());
     run.signal(libc::SIGTERM);
     run.expect("signal 15");
     run.close_stdin();
@@ -430,37 +393,20 @@ fn as_an_unprivileged_uid() {
     assert!(done.stderr.is_empty(), "{done:?}");
 }
 
-/// rinit reaps asynchronously; give it the safety net to finish.
-fn wait_for_no_zombies(pid: i32) -> bool {
-    let deadline = std::time::Instant::now() + SAFETY_NET;
-    while std::time::Instant::now() < deadline {
-        if descendants(pid).1.is_empty() {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    false
-}
-
 #[test]
 fn rinit_under_rinit_passes_status_and_signals_quietly() {
     let rinit = rinit_str();
-    let mut run = Running::start(rinit_pid1(&[
-        "--",
-        &rinit,
-        "--",
-        "sh",
-        "-c",
+    let mut run = Running::start(pid1_sh(
+        &["--", &rinit],
         r#""$0" orphans 10; exec "$0" sigecho"#,
-        &testkit(),
-    ]));
+    ));
     run.expect("orphaned 10");
     run.expect("ready");
     let outer = run.rinit_pid();
     let inner = children(outer);
     assert_eq!(inner.len(), 1, "{inner:?}");
     // The inner rinit is a subreaper: it collected the orphans.
-    assert!(wait_for_no_zombies(outer), "zombies left");
+    wait_until("no zombies left", || descendants(outer).1.is_empty());
     run.signal(libc::SIGTERM);
     run.expect("signal 15");
     run.signal(libc::SIGUSR1);
@@ -490,8 +436,7 @@ fn rinit_under_rinit_the_outer_one_still_reaps() {
     assert_eq!(inner.len(), 1, "{inner:?}");
     // Kill the inner init: its shell and sleepers fall to the outer one,
     // which drains and reaps them and reports the inner one's death.
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(inner[0], libc::SIGKILL) }, 0);
+    send(inner[0], libc::SIGKILL);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
     assert!(
@@ -554,13 +499,10 @@ fn exec_failures_have_one_line_and_the_documented_code() {
 /// What rinit echoes of a command name cannot split its line or reach the
 /// terminal: control characters are escaped, in rinit's own message and in
 /// the peers' lines (an ordinary name is printed as the peer prints it, see
-/// tests/compat.rs), as PID 1 and not.
+/// tests/exit_codes.rs), as PID 1 and not.
 #[test]
 fn control_characters_in_a_command_name_are_escaped() {
-    let scratch = Scratch::new("ctlname");
-    for name in ["tini", "dumb-init"] {
-        std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
-    }
+    let peers = Names::new();
     let names: &[(&[u8], &str)] = &[
         (b"no\nsuch", r"no\nsuch"),
         (b"esc\x1b[2Jcleared", r"esc\u{1b}[2Jcleared"),
@@ -570,20 +512,15 @@ fn control_characters_in_a_command_name_are_escaped() {
     ];
     let programs = [
         (rinit_str(), 127, "rinit: error: cannot run '", "': "),
-        (scratch.file("tini"), 127, "[FATAL tini (", " failed: "),
-        (
-            scratch.file("dumb-init"),
-            2,
-            "[dumb-init] ",
-            ": No such file",
-        ),
+        (peers.of("tini"), 127, "[FATAL tini (", " failed: "),
+        (peers.of("dumb-init"), 2, "[dumb-init] ", ": No such file"),
     ];
     for (program, code, starts, ends) in &programs {
         for (name, escaped) in names {
             let name = OsString::from_vec(name.to_vec());
             let mut pid1 = as_pid1(program, &["--"]);
             pid1.arg(&name);
-            let mut not_pid1 = Command::new(program);
+            let mut not_pid1 = hermetic(program);
             not_pid1.arg("--").arg(&name);
             for cmd in [pid1, not_pid1] {
                 let done = run(cmd);
@@ -790,7 +727,7 @@ fn malformed_variables_name_the_variable() {
         ("RINIT_PAUSE", &["", "y"]),
         ("RINIT_VERBOSITY", &["", "loud", "-1", "3x"]),
         // TINI_VERBOSITY is not here: it is read as tini reads it, and no
-        // value stops rinit (tests/compat.rs).
+        // value stops rinit (tests/verbosity.rs).
     ];
     for (var, values) in cases {
         for value in *values {
@@ -832,10 +769,7 @@ fn malformed_log_filter_is_rejected() {
 /// UTF-8 in options, values and variables are escaped.
 #[test]
 fn every_usage_error_is_one_line_under_every_name() {
-    let scratch = Scratch::new("usage-lines");
-    for name in ["tini", "dumb-init", "catatonit"] {
-        std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
-    }
+    let names = Names::new();
     let bytes = |b: &[u8]| OsString::from_vec(b.to_vec());
     type Case = (Vec<OsString>, Vec<(&'static str, OsString)>);
     let cases: Vec<Case> = vec![
@@ -853,14 +787,14 @@ fn every_usage_error_is_one_line_under_every_name() {
     ];
     let programs = [
         (rinit_str(), "rinit: ", 2),
-        (scratch.file("tini"), "tini: ", 1),
-        (scratch.file("dumb-init"), "dumb-init: ", 1),
-        (scratch.file("catatonit"), "catatonit: ", 1),
+        (names.of("tini"), "tini: ", 1),
+        (names.of("dumb-init"), "dumb-init: ", 1),
+        (names.of("catatonit"), "catatonit: ", 1),
     ];
     for (program, prefix, code) in &programs {
         for (args, vars) in &cases {
             let mut pid1 = as_pid1(program, &[]);
-            let mut not_pid1 = Command::new(program);
+            let mut not_pid1 = hermetic(program);
             for cmd in [&mut pid1, &mut not_pid1] {
                 cmd.args(args);
                 cmd.envs(vars.iter().map(|(k, v)| (k, v)));

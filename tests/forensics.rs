@@ -17,31 +17,19 @@ use common::*;
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::Command;
 
-/// The variables rinit reads, removed so that the caller's environment
-/// cannot change a test's outcome.
-fn scrubbed(mut cmd: Command) -> Command {
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-        {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-fn pid1(args: &[&str]) -> Command {
-    scrubbed(rinit_pid1(args))
-}
-
 /// rinit's warning lines.
 fn warnings(done: &Finished) -> Vec<&str> {
     done.stderr
         .lines()
         .filter(|l| l.starts_with("rinit: warn: "))
         .collect()
+}
+
+/// rinit's one warning line; fails the test if there is none or more.
+fn only_warning(done: &Finished) -> &str {
+    let lines = warnings(done);
+    assert_eq!(lines.len(), 1, "expected one warning: {done:?}");
+    lines[0]
 }
 
 /// The pid of the process rinit started first in a fresh namespace.
@@ -51,18 +39,14 @@ const MAIN_PID: i32 = 2;
 
 #[test]
 fn a_crash_without_a_core_dump_is_one_warning() {
-    let done = run(pid1(&["--", &testkit(), "kill-self", "11"]));
+    let done = run(rinit_pid1(&["--", &testkit(), "kill-self", "11"]));
     assert_eq!(done.code, 139, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     let prefix = format!(
         "rinit: warn: 'testkit' (pid {MAIN_PID}) was killed by SIGSEGV (no core dump) after "
     );
-    assert!(lines[0].starts_with(&prefix), "{lines:?}");
-    assert!(
-        lines[0].ends_with('s'),
-        "a duration ends the line: {lines:?}"
-    );
+    assert!(line.starts_with(&prefix), "{line:?}");
+    assert!(line.ends_with('s'), "a duration ends the line: {line:?}");
 }
 
 #[test]
@@ -74,15 +58,14 @@ fn a_crash_with_a_core_dump_says_so() {
     );
     // The child inherits rinit's working directory: the core lands here.
     let scratch = Scratch::new("fz-core");
-    let mut cmd = pid1(&["--", &testkit(), "fz-dump-core", "11"]);
+    let mut cmd = rinit_pid1(&["--", &testkit(), "fz-dump-core", "11"]);
     cmd.current_dir(&scratch.0);
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].contains("'testkit' (pid 2) was killed by SIGSEGV (core dumped) after "),
-        "{lines:?}"
+        line.contains("'testkit' (pid 2) was killed by SIGSEGV (core dumped) after "),
+        "{line:?}"
     );
     // WCOREDUMP was set because a core was written.
     let cores = std::fs::read_dir(&scratch.0).unwrap().count();
@@ -92,7 +75,7 @@ fn a_crash_with_a_core_dump_says_so() {
 #[test]
 fn an_ordinary_exit_is_silent() {
     for (code, args) in [(0, ["exit", "0"]), (3, ["exit", "3"])] {
-        let done = run(pid1(&["--", &testkit(), args[0], args[1]]));
+        let done = run(rinit_pid1(&["--", &testkit(), args[0], args[1]]));
         assert_eq!(done.code, code, "{done:?}");
         assert!(done.stderr.is_empty(), "{done:?}");
     }
@@ -104,34 +87,27 @@ fn an_ordinary_exit_is_silent() {
 #[test]
 fn the_users_sigterm_is_silent_and_a_stray_one_is_not() {
     let script = "echo ready; exec sleep 1000";
-    let mut run = Running::start(pid1(&["--", "sh", "-c", script]));
+    let mut run = Running::start(rinit_pid1(&["--", "sh", "-c", script]));
     run.expect("ready");
     run.signal(libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 143, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
 
-    let mut run = Running::start(pid1(&["--", "sh", "-c", script]));
+    let mut run = Running::start(rinit_pid1(&["--", "sh", "-c", script]));
     run.expect("ready");
-    let child = children(run.rinit_pid());
-    assert_eq!(child.len(), 1, "{child:?}");
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(child[0], libc::SIGTERM) }, 0);
+    send(run.init_child(), libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 143, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
-    assert!(
-        lines[0].contains("was killed by SIGTERM after"),
-        "{lines:?}"
-    );
+    let line = only_warning(&done);
+    assert!(line.contains("was killed by SIGTERM after"), "{line:?}");
 }
 
 /// A rewrite rule changes the signal the user sent: the child dies of the
 /// rewritten one, which is still what was asked for.
 #[test]
 fn a_rewritten_stop_request_is_silent_too() {
-    let mut run = Running::start(pid1(&[
+    let mut run = Running::start(rinit_pid1(&[
         "-r",
         "TERM:HUP",
         "--",
@@ -148,11 +124,11 @@ fn a_rewritten_stop_request_is_silent_too() {
 
 #[test]
 fn a_code_remapped_to_success_is_silent() {
-    let done = run(pid1(&["-e", "139", "--", &testkit(), "kill-self", "11"]));
+    let done = run(pid1_testkit(&["-e", "139"], &["kill-self", "11"]));
     assert_eq!(done.code, 0, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
     // Verbosity 0 keeps errors only.
-    let mut cmd = pid1(&["--", &testkit(), "kill-self", "11"]);
+    let mut cmd = rinit_pid1(&["--", &testkit(), "kill-self", "11"]);
     cmd.env("RINIT_VERBOSITY", "0");
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
@@ -188,21 +164,12 @@ exit 0"#;
 
 #[test]
 fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
-    let (workers, done) = outlived_grace(pid1(&[
-        "--grace",
-        "300ms",
-        "--",
-        "sh",
-        "-c",
-        TWO_WORKERS,
-        &testkit(),
-    ]));
+    let (workers, done) = outlived_grace(pid1_sh(&["--grace", "300ms"], TWO_WORKERS));
     assert_eq!(done.code, 0, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     let (low, high) = (workers[0].min(workers[1]), workers[0].max(workers[1]));
     assert_eq!(
-        lines[0],
+        line,
         format!(
             "rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid {low}), 'testkit' (pid {high})"
         ),
@@ -214,32 +181,18 @@ fn as_pid1_the_processes_sigkilled_at_the_end_of_the_grace_are_named() {
 fn as_a_subreaper_the_processes_sigkilled_are_named_once() {
     // Not PID 1: rinit SIGKILLs its descendants itself, sweeping again until
     // they are gone; the line comes once.
-    let mut cmd = scrubbed(Command::new(rinit()));
-    cmd.args([
-        "--grace",
-        "300ms",
-        "--",
-        "sh",
-        "-c",
-        TWO_WORKERS,
-        &testkit(),
-    ]);
-    let (workers, done) = outlived_grace(cmd);
+    let (workers, done) = outlived_grace(direct_sh(&["--grace", "300ms"], TWO_WORKERS));
     assert_eq!(done.code, 0, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
-    assert!(lines[0].starts_with("rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "), "{lines:?}");
+    let line = only_warning(&done);
+    assert!(line.starts_with("rinit: warn: 2 processes outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "), "{line:?}");
     for pid in workers {
-        assert!(
-            lines[0].contains(&format!("(pid {pid})")),
-            "{pid}: {lines:?}"
-        );
+        assert!(line.contains(&format!("(pid {pid})")), "{pid}: {line:?}");
     }
 }
 
 #[test]
 fn leftovers_that_leave_in_time_are_not_listed() {
-    let done = run(pid1(&[
+    let done = run(rinit_pid1(&[
         "--grace",
         "10s",
         "--",
@@ -290,7 +243,7 @@ for line in sys.stdin.read().splitlines():
 #[test]
 fn json_log_lines_parse_and_carry_fields() {
     // -vv: debug lines too, with whatever they hold (paths, quotes).
-    let mut cmd = pid1(&["-vv", "--", &testkit(), "kill-self", "11"]);
+    let mut cmd = rinit_pid1(&["-vv", "--", &testkit(), "kill-self", "11"]);
     cmd.env("RINIT_LOG_FORMAT", "json");
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
@@ -321,17 +274,10 @@ fn json_log_lines_parse_and_carry_fields() {
         assert!(crash[0].contains(field), "{field} in {}", crash[0]);
     }
     // The same with the option, and the SIGKILL line's fields.
-    let (_, done) = outlived_grace(pid1(&[
-        "--log-format",
-        "json",
-        "--grace",
-        "200ms",
-        "--",
-        "sh",
-        "-c",
+    let (_, done) = outlived_grace(pid1_sh(
+        &["--log-format", "json", "--grace", "200ms"],
         TWO_WORKERS,
-        &testkit(),
-    ]));
+    ));
     let records = parsed_json_lines(&done.stderr);
     assert_eq!(records.len(), 1, "{records:?}");
     assert!(
@@ -342,7 +288,7 @@ fn json_log_lines_parse_and_carry_fields() {
 
 #[test]
 fn text_stays_the_default() {
-    let done = run(pid1(&["--", &testkit(), "kill-self", "6"]));
+    let done = run(rinit_pid1(&["--", &testkit(), "kill-self", "6"]));
     assert!(
         done.stderr
             .starts_with("rinit: warn: 'testkit' (pid 2) was killed by SIGABRT (no core dump)"),
@@ -352,21 +298,40 @@ fn text_stays_the_default() {
 
 // ---- The termination message ----------------------------------------------------
 
+/// A test's termination log: an empty file in a directory of its own.
+struct TerminationLog {
+    scratch: Scratch,
+    path: String,
+}
+
+impl TerminationLog {
+    fn new(test: &str) -> TerminationLog {
+        let scratch = Scratch::new(test);
+        let path = scratch.file("termination-log");
+        std::fs::write(&path, "").unwrap();
+        TerminationLog { scratch, path }
+    }
+
+    /// `rinit --termination-log PATH OPTS -- COMMAND...` as PID 1, the file
+    /// emptied first; the run, and what was written.
+    fn run(&self, opts: &[&str], command: &[&str]) -> (Finished, String) {
+        std::fs::write(&self.path, "").unwrap();
+        let mut args = vec!["--termination-log", &self.path];
+        args.extend(opts);
+        args.push("--");
+        args.extend(command);
+        let done = run(rinit_pid1(&args));
+        let written = std::fs::read_to_string(&self.path).unwrap();
+        (done, written)
+    }
+}
+
 #[test]
 fn a_crash_is_written_to_an_empty_termination_log() {
-    let scratch = Scratch::new("fz-tlog");
-    let path = scratch.file("termination-log");
-    std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "kill-self",
-        "11",
-    ]));
+    let log = TerminationLog::new("fz-tlog");
+    let tk = testkit();
+    let (done, written) = log.run(&[], &[&tk, "kill-self", "11"]);
     assert_eq!(done.code, 139, "{done:?}");
-    let written = std::fs::read_to_string(&path).unwrap();
     assert!(
         written.starts_with("'testkit' (pid 2) was killed by SIGSEGV (no core dump) after ")
             && written.ends_with('\n')
@@ -377,119 +342,64 @@ fn a_crash_is_written_to_an_empty_termination_log() {
     assert!(done.stderr.contains(written.trim_end()), "{done:?}");
 
     // A non-zero exit is written too, though stderr stays quiet.
-    std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "exit",
-        "3",
-    ]));
+    let (done, written) = log.run(&[], &[&tk, "exit", "3"]);
     assert_eq!(done.code, 3, "{done:?}");
     assert!(done.stderr.is_empty(), "{done:?}");
-    let written = std::fs::read_to_string(&path).unwrap();
     assert!(
         written.starts_with("'testkit' (pid 2) exited with status 3 after "),
         "{written:?}"
     );
 
     // A command that cannot run.
-    std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        "/nonexistent/app",
-    ]));
+    let (done, written) = log.run(&[], &["/nonexistent/app"]);
     assert_eq!(done.code, 127, "{done:?}");
-    let written = std::fs::read_to_string(&path).unwrap();
     assert!(written.contains("/nonexistent/app"), "{written:?}");
 }
 
 #[test]
 fn the_apps_own_termination_message_is_kept() {
-    let scratch = Scratch::new("fz-tlog-own");
-    let path = scratch.file("termination-log");
-    std::fs::write(&path, "").unwrap();
-    let done = run(pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        "sh",
-        "-c",
-        "echo 'database unreachable' >\"$0\"; kill -SEGV $$",
-        &path,
-    ]));
+    let log = TerminationLog::new("fz-tlog-own");
+    let script = "echo 'database unreachable' >\"$0\"; kill -SEGV $$";
+    let (done, written) = log.run(&[], &["sh", "-c", script, &log.path]);
     assert_eq!(done.code, 139, "{done:?}");
-    assert_eq!(
-        std::fs::read_to_string(&path).unwrap(),
-        "database unreachable\n"
-    );
+    assert_eq!(written, "database unreachable\n");
 }
 
 #[test]
 fn success_writes_no_termination_message() {
-    let scratch = Scratch::new("fz-tlog-ok");
-    let path = scratch.file("termination-log");
-    std::fs::write(&path, "").unwrap();
-    for args in [
-        &["--termination-log", &path, "--", &testkit(), "exit", "0"][..],
-        // Remapped to success by -e: a success.
-        &[
-            "--termination-log",
-            &path,
-            "-e",
-            "3",
-            "--",
-            &testkit(),
-            "exit",
-            "3",
-        ],
-    ] {
-        let done = run(pid1(args));
+    let log = TerminationLog::new("fz-tlog-ok");
+    let tk = testkit();
+    // Remapped to success by -e: a success too.
+    for (opts, code) in [(&[][..], "0"), (&["-e", "3"], "3")] {
+        let (done, written) = log.run(opts, &[&tk, "exit", code]);
         assert_eq!(done.code, 0, "{done:?}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "", "{args:?}");
+        assert_eq!(written, "", "{opts:?}");
     }
 }
 
 #[test]
 fn a_missing_or_disabled_termination_log_is_not_created() {
-    let scratch = Scratch::new("fz-tlog-none");
-    let path = scratch.file("termination-log");
-    let done = run(pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "kill-self",
-        "11",
-    ]));
+    let log = TerminationLog::new("fz-tlog-none");
+    let path = &log.path;
+    std::fs::remove_file(path).unwrap();
+    let done = run(pid1_testkit(
+        &["--termination-log", path],
+        &["kill-self", "11"],
+    ));
     assert_eq!(done.code, 139, "{done:?}");
-    assert!(!scratch.path("termination-log").exists());
+    assert!(!log.scratch.path("termination-log").exists());
 
-    std::fs::write(&path, "").unwrap();
-    let mut cmd = pid1(&["--", &testkit(), "kill-self", "11"]);
+    std::fs::write(path, "").unwrap();
+    let mut cmd = pid1_testkit(&[], &["kill-self", "11"]);
     cmd.env("RINIT_TERMINATION_LOG", "off");
     let done = run(cmd);
     assert_eq!(done.code, 139, "{done:?}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), "");
     // A FIFO at the path would block a plain open: rinit neither blocks
     // nor writes.
-    std::fs::remove_file(&path).unwrap();
-    nix::unistd::mkfifo(
-        path.as_str(),
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    )
-    .unwrap();
-    let done = run(pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "exit",
-        "1",
-    ]));
+    std::fs::remove_file(path).unwrap();
+    log.scratch.fifo("termination-log");
+    let done = run(pid1_testkit(&["--termination-log", path], &["exit", "1"]));
     assert_eq!(done.code, 1, "{done:?}");
 }
 
@@ -535,7 +445,7 @@ impl MemoryGroup {
 
     /// `program args` run in this group.
     fn command(&self, program: &str, args: &[&str]) -> Command {
-        let mut cmd = scrubbed(Command::new("sh"));
+        let mut cmd = hermetic("sh");
         cmd.args(["-c", r#"echo $$ >"$0/cgroup.procs" && exec "$@""#])
             .arg(&self.dir)
             .arg(program)
@@ -544,7 +454,7 @@ impl MemoryGroup {
     }
 
     /// rinit as PID 1 in this group.
-    fn pid1(&self, args: &[&str]) -> Command {
+    fn rinit_pid1(&self, args: &[&str]) -> Command {
         let rinit = rinit();
         let mut all = vec!["--pid", "--fork", "--mount-proc", "--kill-child"];
         all.push(rinit.to_str().unwrap());
@@ -596,27 +506,21 @@ fn the_kill_after_sigkill_is_worded_as_what_it_is() {
     let scratch = Scratch::new("fz-kill-after");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let mut run = Running::start(pid1(&[
-        "--kill-after",
-        "300ms",
-        "--termination-log",
-        &path,
-        "--",
-        &testkit(),
-        "ignore-term",
-    ]));
+    let mut run = Running::start(pid1_testkit(
+        &["--kill-after", "300ms", "--termination-log", &path],
+        &["ignore-term"],
+    ));
     run.expect("ready");
     run.signal(libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     let expected = format!(
         "'testkit' (pid {MAIN_PID}) did not exit within --kill-after 300ms: sent SIGKILL after "
     );
     assert!(
-        lines[0].starts_with(&format!("rinit: warn: {expected}")),
-        "{lines:?}"
+        line.starts_with(&format!("rinit: warn: {expected}")),
+        "{line:?}"
     );
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(
@@ -634,7 +538,8 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
     let scratch = Scratch::new("fz-kill-after-oom");
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
-    let mut run = Running::start(group.pid1(&[
+    let tk = testkit();
+    let mut run = Running::start(group.rinit_pid1(&[
         "--forward-to",
         "child",
         "--kill-after",
@@ -645,22 +550,21 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
         "sh",
         "-c",
         r#"tail /dev/zero; exec "$0" ignore-term"#,
-        &testkit(),
+        &tk,
     ]));
     run.expect("ready");
     assert_eq!(group.oom_kills(), 1, "the worker was OOM-killed");
     run.signal(libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].starts_with(&format!(
+        line.starts_with(&format!(
             "rinit: warn: 'testkit' (pid {MAIN_PID}) did not exit within --kill-after 300ms: sent SIGKILL after "
-        )) && lines[0].ends_with(
+        )) && line.ends_with(
             "; the OOM killer killed 1 other process in the container meanwhile (memory limit 32 MiB)"
         ),
-        "{lines:?}"
+        "{line:?}"
     );
     let written = std::fs::read_to_string(&path).unwrap();
     assert!(
@@ -686,13 +590,12 @@ fn the_drains_sigkill_is_not_blamed_on_the_oom_killer() {
     run.close_stdin();
     let done = run.finish();
     assert_eq!(done.code, 0, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].starts_with(
+        line.starts_with(
             "rinit: warn: 1 process outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "
         ),
-        "{lines:?}"
+        "{line:?}"
     );
 }
 
@@ -702,21 +605,17 @@ fn the_drains_sigkill_is_not_blamed_on_the_oom_killer() {
 #[test]
 fn an_oom_kill_from_before_rinit_started_is_not_news() {
     let group = MemoryGroup::new("fz-history").with_an_old_oom_kill();
-    let mut run = Running::start(group.pid1(&["--", &testkit(), "ignore-term"]));
+    let mut run = Running::start(group.rinit_pid1(&["--", &testkit(), "ignore-term"]));
     run.expect("ready");
-    let child = children(run.rinit_pid());
-    assert_eq!(child.len(), 1, "{child:?}");
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(child[0], libc::SIGKILL) }, 0);
+    send(run.init_child(), libc::SIGKILL);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    let lines = warnings(&done);
-    assert_eq!(lines.len(), 1, "{done:?}");
+    let line = only_warning(&done);
     assert!(
-        lines[0].starts_with(&format!(
+        line.starts_with(&format!(
             "rinit: warn: 'testkit' (pid {MAIN_PID}) was killed by SIGKILL after "
         )),
-        "{lines:?}"
+        "{line:?}"
     );
 
     let done = run_in(&group, &["--", &testkit(), "exit", "1"]);
@@ -726,7 +625,7 @@ fn an_oom_kill_from_before_rinit_started_is_not_news() {
 }
 
 fn run_in(group: &MemoryGroup, args: &[&str]) -> Finished {
-    run(group.pid1(args))
+    run(group.rinit_pid1(args))
 }
 
 /// Issue 20 item 5: fifty orphans OOM-killed, then the app exits 1. The
@@ -746,8 +645,15 @@ fn the_main_reason_survives_many_oom_kills() {
     let script = format!(
         r#"i=0; while [ $i -lt {HOGS} ]; do ( (echo 1000 >/proc/self/oom_score_adj; exec "$0" /dev/zero) &); i=$((i+1)); done; read -r _ || true; exit 1"#
     );
-    let mut run =
-        Running::start(group.pid1(&["--termination-log", &path, "--", "sh", "-c", &script, &hog]));
+    let mut run = Running::start(group.rinit_pid1(&[
+        "--termination-log",
+        &path,
+        "--",
+        "sh",
+        "-c",
+        &script,
+        &hog,
+    ]));
     for _ in 0..HOGS {
         run.expect_stderr_line("about an OOM kill", |l| {
             l.starts_with("rinit: warn: 'a-memory-hog-15' (pid ") && l.contains("OOM killer")
@@ -809,22 +715,14 @@ fn the_termination_log_is_refused_unless_a_regular_file() {
         (fifo.as_str(), "it is a FIFO, not a regular file"),
         (sysfs, "it is on sysfs"),
     ] {
-        let done = run(pid1(&[
-            "--termination-log",
-            path,
-            "--",
-            &testkit(),
-            "exit",
-            "1",
-        ]));
+        let done = run(pid1_testkit(&["--termination-log", path], &["exit", "1"]));
         assert_eq!(done.code, 1, "{done:?}");
-        let lines = warnings(&done);
-        assert_eq!(lines.len(), 1, "{done:?}");
+        let line = only_warning(&done);
         assert!(
-            lines[0].starts_with(&format!(
+            line.starts_with(&format!(
                 "rinit: warn: not writing the termination message to {path}: {why}"
             )),
-            "{lines:?}"
+            "{line:?}"
         );
     }
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
@@ -851,7 +749,7 @@ fn the_termination_log_never_writes_into_procfs() {
 (sleep 1000 & trap 'cat /proc/sys/kernel/hostname; exit 0' TERM; echo ready; wait) &
 read -r _ || true
 exit 1"#;
-    let mut cmd = scrubbed(Command::new("unshare"));
+    let mut cmd = hermetic("unshare");
     cmd.args(["--uts", "--pid", "--fork", "--mount-proc", "--kill-child"])
         .arg(rinit())
         .args([
@@ -892,17 +790,10 @@ fn the_json_sigkill_line_is_bounded() {
     let script = format!(
         r#"i=0; while [ $i -lt {WORKERS} ]; do "$0" ignore-term & i=$((i+1)); done; read -r _ || true; exit 0"#
     );
-    let mut run = Running::start(pid1(&[
-        "--log-format",
-        "json",
-        "--grace",
-        "200ms",
-        "--",
-        "sh",
-        "-c",
+    let mut run = Running::start(pid1_sh(
+        &["--log-format", "json", "--grace", "200ms"],
         &script,
-        &testkit(),
-    ]));
+    ));
     for _ in 0..WORKERS {
         run.expect("ready");
     }

@@ -9,7 +9,6 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
 
 /// An interactive bash on a new terminal, with a prompt that typed text
 /// cannot match (what is typed is echoed), and job changes reported at once
@@ -19,39 +18,6 @@ fn shell() -> Terminal {
     terminal.type_in("PS1='pro''mpt> '; set -b\n");
     terminal.wait_for("prompt> ");
     terminal
-}
-
-/// A private directory holding rinit under `name` (a symlink), removed when
-/// dropped.
-struct Named {
-    dir: PathBuf,
-    path: String,
-}
-
-impl Named {
-    fn new(name: &str) -> Named {
-        if name == "rinit" {
-            return Named {
-                dir: PathBuf::new(),
-                path: rinit().to_string_lossy().into_owned(),
-            };
-        }
-        let dir =
-            std::env::temp_dir().join(format!("rinit-job-control-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::os::unix::fs::symlink(rinit(), dir.join(name)).unwrap();
-        let path = dir.join(name).to_string_lossy().into_owned();
-        Named { dir, path }
-    }
-}
-
-impl Drop for Named {
-    fn drop(&mut self) {
-        if !self.dir.as_os_str().is_empty() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
 }
 
 /// The resumed job reads a line from the terminal (so it has the terminal),
@@ -76,9 +42,9 @@ fn finish_the_job(terminal: &mut Terminal) {
 #[test]
 fn ctrl_z_gives_the_prompt_back_and_fg_resumes_the_program() {
     for name in ["rinit", "dumb-init", "tini"] {
-        let named = Named::new(name);
+        let names = Names::new();
         let mut terminal = shell();
-        terminal.start_job(&named.path);
+        terminal.start_job(&names.of(name));
         terminal.type_in("\x1a");
         terminal.wait_for("Stopped");
         terminal.wait_for("prompt> ");

@@ -7,19 +7,12 @@ mod common;
 
 use common::*;
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::process::{Command, Stdio};
+use std::os::fd::{AsFd, AsRawFd};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn rinit_str() -> String {
     rinit().to_string_lossy().into_owned()
-}
-
-/// rinit run directly by the test: not PID 1, so it is a subreaper.
-fn rinit_subreaper(args: &[&str]) -> Command {
-    let mut cmd = Command::new(rinit());
-    cmd.args(args);
-    cmd
 }
 
 /// The signals whose default action ends a process: all but SIGCHLD, SIGCONT,
@@ -52,7 +45,7 @@ fn assert_every_fatal_signal_gives_128_plus_n(mode: &str) {
         let args = ["--", &tk, mode, &sig];
         for (place, cmd) in [
             ("as PID 1", rinit_pid1(&args)),
-            ("as a subreaper", rinit_subreaper(&args)),
+            ("as a subreaper", rinit_direct(&args)),
         ] {
             let done = run(cmd);
             // One line says how the main child died (issue 13); anything
@@ -110,31 +103,9 @@ fn assert_unsignallable_helper_does_not_hold_rinit(pid1: bool) {
         "{} setuid-hold & read line; exit 3",
         helper.to_string_lossy()
     );
-    let unprivileged = [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--",
-    ];
-    let mut args: Vec<&str> = unprivileged[1..].to_vec();
     let rinit_path = rinit_copy.to_string_lossy().into_owned();
-    args.extend([
-        rinit_path.as_str(),
-        "--grace",
-        "300ms",
-        "--",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    let cmd = if pid1 {
-        as_pid1(unprivileged[0], &args)
-    } else {
-        let mut cmd = Command::new(unprivileged[0]);
-        cmd.args(&args);
-        cmd
-    };
+    let command = [&rinit_path, "--grace", "300ms", "--", "sh", "-c", &script];
+    let cmd = as_nobody(pid1, &command);
     let mut running = Running::start(cmd);
     let line = running.expect_line("the helper's pid", |l| l.starts_with("root-helper "));
     let helper_pid: i32 = line["root-helper ".len()..].parse().unwrap();
@@ -170,37 +141,12 @@ fn a_process_rinit_may_not_signal_does_not_hold_a_subreaper() {
 
 // ---- 3. A process whose main thread has exited ---------------------------
 
-/// Waits until `pid` has exited, on a pidfd: no polling.
-fn wait_gone(pid: i32, within: Duration) -> bool {
-    // SAFETY: pidfd_open takes plain integers; a returned descriptor is ours.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return true; // already gone
-    }
-    // SAFETY: the kernel just returned this descriptor.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let mut poll = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one live pollfd.
-    unsafe { libc::poll(&mut poll, 1, within.as_millis() as i32) == 1 }
-}
-
 /// Not PID 1 (PID 1 signals the whole namespace with kill(-1) and never
 /// looks at /proc): the drain must count a zombie leader with a live thread
 /// as alive, signal it, and finish well within the grace.
 #[test]
 fn the_drain_reaches_a_process_whose_main_thread_exited() {
-    let tk = testkit();
-    let mut running = Running::start(rinit_subreaper(&[
-        "--grace",
-        "20s",
-        "--",
-        &tk,
-        "zombie-leader",
-    ]));
+    let mut running = Running::start(direct_testkit(&["--grace", "20s"], &["zombie-leader"]));
     running.expect_line("the zombie leader", |l| l.starts_with("zombie-leader "));
     let started = Instant::now();
     running.close_stdin();
@@ -214,23 +160,15 @@ fn the_drain_reaches_a_process_whose_main_thread_exited() {
 
 #[test]
 fn forward_to_all_reaches_a_process_whose_main_thread_exited() {
-    let tk = testkit();
-    let mut running = Running::start(rinit_subreaper(&[
-        "--forward-to",
-        "all",
-        "--",
-        &tk,
-        "zombie-leader",
-    ]));
+    let mut running = Running::start(direct_testkit(&["--forward-to", "all"], &["zombie-leader"]));
     let line = running.expect_line("the zombie leader", |l| l.starts_with("zombie-leader "));
     let pid: i32 = line["zombie-leader ".len()..].parse().unwrap();
     // SIGUSR1 ends the threaded process (default action); the main child
     // ignores it, so no drain follows that could reach the leader instead.
-    send(&running, false, libc::SIGUSR1);
-    assert!(
-        wait_gone(pid, Duration::from_secs(20)),
-        "SIGUSR1 never reached the zombie leader {pid}"
-    );
+    signal_rinit(&running, false, libc::SIGUSR1);
+    // Its pidfd turns readable once it has exited (no pidfd: already gone).
+    let gone = pidfd(pid).is_none_or(|fd| poll_fd(fd.as_fd(), libc::POLLIN, SAFETY_NET));
+    assert!(gone, "SIGUSR1 never reached the zombie leader {pid}");
     running.close_stdin();
     let done = running.finish();
     assert_eq!(done.code, 3, "{done:?}");
@@ -240,27 +178,27 @@ fn forward_to_all_reaches_a_process_whose_main_thread_exited() {
 
 /// Sends `signal` to rinit: through `Running::signal` when rinit is PID 1
 /// under unshare, straight to the process when the test started rinit.
-fn send(running: &Running, pid1: bool, signal: i32) {
+fn signal_rinit(running: &Running, pid1: bool, signal: i32) {
     if pid1 {
         running.signal(signal);
     } else {
-        // SAFETY: kill takes plain integers.
-        assert_eq!(unsafe { libc::kill(running.outer_pid(), signal) }, 0);
+        send(running.outer_pid(), signal);
     }
 }
 
 fn assert_signals_follow_a_child_that_left_its_group(mut running: Running, pid1: bool) {
     running.expect("ready");
-    send(&running, pid1, libc::SIGUSR2);
+    signal_rinit(&running, pid1, libc::SIGUSR2);
     running.expect(&format!("signal {}", libc::SIGUSR2));
-    send(&running, pid1, libc::SIGTERM);
+    signal_rinit(&running, pid1, libc::SIGTERM);
     running.expect(&format!("signal {}", libc::SIGTERM));
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
-    assert!(
-        done.stderr.contains("left its process group"),
-        "rinit should warn: {done:?}"
-    );
+    let warnings = done
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("rinit: warn: "));
+    assert_eq!(warnings.count(), 1, "rinit should warn once: {done:?}");
 }
 
 #[test]
@@ -273,7 +211,7 @@ fn signals_follow_a_child_that_left_its_group_as_pid1() {
 #[test]
 fn signals_follow_a_child_that_left_its_group_as_a_subreaper() {
     let tk = testkit();
-    let running = Running::start(rinit_subreaper(&["--", &tk, "leave-group"]));
+    let running = Running::start(rinit_direct(&["--", &tk, "leave-group"]));
     assert_signals_follow_a_child_that_left_its_group(running, false);
 }
 
@@ -292,7 +230,7 @@ fn assert_a_stalled_stderr_stalls_nothing(pid1: bool) {
     let mut cmd = if pid1 {
         rinit_pid1(&args)
     } else {
-        rinit_subreaper(&args)
+        rinit_direct(&args)
     };
     cmd.stderr(Stdio::from(write_end));
     let mut running = Running::start_with_stderr(cmd);
@@ -300,7 +238,7 @@ fn assert_a_stalled_stderr_stalls_nothing(pid1: bool) {
     // About 50 bytes of log per signal: 6,000 signals are more than the
     // pipe and rinit's queue (256 KiB) hold together.
     for _ in 0..6000 {
-        send(&running, pid1, libc::SIGUSR1);
+        signal_rinit(&running, pid1, libc::SIGUSR1);
         running.expect(&format!("signal {}", libc::SIGUSR1));
     }
     // Read what is there, then make rinit log once more: the writer catches
@@ -309,7 +247,7 @@ fn assert_a_stalled_stderr_stalls_nothing(pid1: bool) {
     let mut first = vec![0u8; 4096];
     let n = pipe.read(&mut first).unwrap();
     assert!(n > 0);
-    send(&running, pid1, libc::SIGUSR2);
+    signal_rinit(&running, pid1, libc::SIGUSR2);
     running.expect(&format!("signal {}", libc::SIGUSR2));
     let started = Instant::now();
     let done = running.finish();
@@ -356,21 +294,11 @@ fn pdeathsig_when_the_parent_died_before_it_was_armed() {
         exit 0"#;
     // Not in a new PID namespace: the shell must be able to die without
     // taking rinit with it. bash, not sh: dash unblocks signals at start.
-    let mut cmd = Command::new("bash");
+    let mut cmd = hermetic("bash");
     cmd.args(["-c", script, "bash", &fifo, &rinit_str(), &tk]);
     // The child inherits this mask through rinit, so the forwarded SIGUSR1
     // waits for sigecho instead of killing it before it listens.
-    // SAFETY: the hook makes one async-signal-safe system call.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGUSR1);
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            Ok(())
-        });
-    }
+    start_with_signals(&mut cmd, &[libc::SIGUSR1], &[]);
     let mut running = Running::start(cmd);
     running.expect("ready");
     running.expect(&format!("signal {}", libc::SIGUSR1));

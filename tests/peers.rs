@@ -16,49 +16,8 @@ use common::*;
 use std::process::Command;
 use std::time::Duration;
 
-const SIGRTMIN: i32 = 34;
-/// The marker: above every standard signal.
-const MARKER: i32 = SIGRTMIN + 6;
-
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// The real peer installed under `name`. A missing peer fails the test:
-/// these claims are about it. (`docker-init` is no peer: under that name
-/// rinit is itself, whatever init Docker would otherwise bundle.)
-fn real(name: &str) -> String {
-    let path = format!("/usr/bin/{name}");
-    assert!(
-        std::path::Path::new(&path).exists(),
-        "{path} is missing: scripts/setup installs the peers these tests compare with"
-    );
-    path
-}
-
-/// rinit installed under the peers' names (symlinks), for one test.
-struct Named(Scratch);
-
-impl Named {
-    fn new(test: &str) -> Named {
-        let scratch = Scratch::new(&format!("peers-{test}"));
-        for name in ["tini", "tini-static", "dumb-init", "catatonit"] {
-            std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
-        }
-        Named(scratch)
-    }
-
-    fn rinit_as(&self, name: &str) -> String {
-        self.0.file(name)
-    }
-
-    /// The real peer and rinit under its name, each with a label for messages.
-    fn both(&self, name: &str) -> [(String, String); 2] {
-        [
-            (format!("real {name}"), real(name)),
-            (format!("rinit as {name}"), self.rinit_as(name)),
-        ]
-    }
-}
 
 fn with(opts: &[&str], rest: &[&str]) -> Vec<String> {
     opts.iter().chain(rest).map(|s| s.to_string()).collect()
@@ -122,26 +81,33 @@ fn personality_rows() -> Vec<(Vec<String>, Vec<String>)> {
 }
 
 /// Columns "Usage error" and "Not found / not executable": the codes in
-/// the table are the real peer's and rinit's under its name.
+/// the table are the real peer's and rinit's under its name, and rinit's
+/// own under its own names (`docker-init` included).
 #[test]
 fn personality_table_usage_error_and_exec_failure_codes() {
-    let named = Named::new("codes");
-    let scratch = Scratch::new("peers-codes-files");
-    let not_executable = scratch.write("not-executable", "#!/bin/sh\necho hi\n", 0o644);
-    let rows = personality_rows();
+    let named = Names::new();
+    let not_executable = named
+        .scratch()
+        .write("not-executable", "#!/bin/sh\necho hi\n", 0o644);
+    let rows = doc_table("docs/compatibility.md", "| Name rinit runs as |");
     assert_eq!(
         rows.len(),
-        3,
-        "tini, dumb-init and catatonit rows: {rows:?}"
+        4,
+        "rinit, tini, dumb-init and catatonit rows: {rows:?}"
     );
-    for (names, row) in rows {
+    for row in rows {
         let usage: i32 = row[2].parse().unwrap();
         // "127 / 126", possibly followed by "; any other exec error ...".
         let codes = row[3].split(';').next().unwrap();
         let (missing, denied) = codes.split_once(" / ").unwrap();
         let (missing, denied): (i32, i32) = (missing.parse().unwrap(), denied.parse().unwrap());
-        for name in &names {
-            for (who, program) in named.both(name) {
+        for name in quoted(&row[0]) {
+            let programs = if row[0].contains("rinit") {
+                vec![(format!("rinit as {name}"), named.of(&name))]
+            } else {
+                named.both(&name).to_vec()
+            };
+            for (who, program) in programs {
                 let done = run(pid1(&program, &["--no-such-option", "--", "true"], &[]));
                 assert_eq!(done.code, usage, "{who}, usage error: {done:?}");
                 let done = run(pid1(&program, &["--", "/nonexistent/command"], &[]));
@@ -157,14 +123,17 @@ fn personality_table_usage_error_and_exec_failure_codes() {
 /// rinit under its name the whole line (on the stream the peer uses).
 #[test]
 fn personality_table_version_line() {
-    let named = Named::new("version");
+    let named = Names::new();
     for (names, row) in personality_rows() {
         let line = quoted(row.last().unwrap()).concat();
         let ours = line.replace("X.Y.Z", env!("CARGO_PKG_VERSION"));
         let (theirs, _) = line.split_once(" - rinit ").unwrap();
         for name in &names {
-            let real = Command::new(real(name)).arg("--version").output().unwrap();
-            let named = Command::new(named.rinit_as(name)).arg("--version").output();
+            let real = Command::new(real_peer(name))
+                .arg("--version")
+                .output()
+                .unwrap();
+            let named = hermetic(named.of(name)).arg("--version").output();
             let named = named.unwrap();
             for (who, out, expected) in [("real", real, theirs), ("rinit as", named, &ours)] {
                 assert!(out.status.success(), "{who} {name} --version: {out:?}");
@@ -182,54 +151,14 @@ fn personality_table_version_line() {
     }
 }
 
-/// The child shell's background job (the grandchild, in its process group)
-/// is `testkit sigecho`. The test sends SIGWINCH to the init; the shell
-/// traps it and sends the grandchild the marker. Returns whether the
-/// grandchild got SIGWINCH from the init too, that is whether the init
-/// signalled the child's process group rather than the child alone.
-fn group_gets_forwarded_signal(program: &str, opts: &[&str], vars: &[(&str, &str)]) -> bool {
-    const SCRIPT: &str = r#"trap 'echo child got WINCH; kill -40 $gc' WINCH
-exec 3<&0
-"$1" sigecho <&3 &
-gc=$!
-echo trap armed
-# The trap cuts `wait` short: wait again until the grandchild is reaped.
-while kill -0 $gc 2>/dev/null; do wait $gc; done
-exit 0"#;
-    let tk = testkit();
-    let args = with(opts, &["--", "sh", "-c", SCRIPT, "sh", &tk]);
-    let mut running = Running::start(pid1(program, &strs(&args), vars));
-    // Both lines, in either order: the grandchild's, and the shell's once
-    // it knows the grandchild's pid.
-    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
-    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
-    running.signal(libc::SIGWINCH);
-    running.expect(&format!("signal {MARKER}"));
-    let seen = running.seen.clone();
-    let context = format!("{program} {opts:?} {vars:?}");
-    assert!(
-        seen.iter().any(|l| l == "child got WINCH"),
-        "{context}: the child never got SIGWINCH: {seen:?}"
-    );
-    let done = running.finish();
-    assert_eq!(done.code, 0, "{context}: {done:?}");
-    signals_in(&seen).contains(&libc::SIGWINCH)
-}
-
 /// Column "Signals go to", and the README's "signals to the child alone" /
 /// "signals to the process group" for each name; also the tini table's
 /// `-g` and `TINI_KILL_PROCESS_GROUP`, dumb-init's `-c` and
 /// `DUMB_INIT_SETSID=0`, and catatonit's `-g`.
 #[test]
 fn personality_table_signals_go_to() {
-    let named = Named::new("target");
-    type Case = (
-        &'static str,
-        &'static [&'static str],
-        &'static [(&'static str, &'static str)],
-        bool,
-    );
-    let cases: &[Case] = &[
+    let named = Names::new();
+    let cases: &[(&str, Opts, Vars, bool)] = &[
         ("tini", &[], &[], false),
         ("tini", &["-g"], &[], true),
         ("tini", &[], &[("TINI_KILL_PROCESS_GROUP", "1")], true),
@@ -261,11 +190,13 @@ fn stopped_by_job_control_as_pid1(who: &str, program: &str) -> Vec<i32> {
     let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], &[]));
     running.expect("ready");
     let child = child_of_init(&running);
-    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
+    for signal in JOB_CONTROL {
         running.signal(signal);
         wait_until(&format!("{who}: the child stopped by {signal}"), || {
             proc_state(child) == Some('T')
         });
+        // As PID 1, the init does not stop itself.
+        assert_ne!(proc_state(running.rinit_pid()), Some('T'), "{who}");
         running.signal(libc::SIGCONT);
         wait_until("the child continued", || proc_state(child) != Some('T'));
     }
@@ -280,101 +211,39 @@ fn stopped_by_job_control_as_pid1(who: &str, program: &str) -> Vec<i32> {
 
 /// The job-control signals a `testkit sigecho` child reports when the init,
 /// PID 1, is sent SIGTSTP, SIGTTIN and SIGTTOU from outside, then the marker.
-fn job_control_forwarded_as_pid1(program: &str, opts: &[&str]) -> Vec<i32> {
-    let tk = testkit();
-    let args = with(opts, &["--", &tk, "sigecho"]);
-    let mut running = Running::start(pid1(program, &strs(&args), &[]));
-    running.expect("ready");
-    for signal in [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU] {
-        running.signal(signal);
-    }
-    running.signal(MARKER);
-    running.expect(&format!("signal {MARKER}"));
-    let mut seen = signals_in(&running.seen);
-    seen.pop();
-    let done = running.finish();
-    assert_eq!(done.code, 0, "{program} {opts:?}: {done:?}");
-    seen.sort_unstable();
-    seen
-}
-
 /// Column "TSTP, TTIN, TTOU", as PID 1: tini forwards TSTP and drops TTIN
 /// and TTOU; dumb-init sends SIGSTOP to the group (with `-c`, forwards them
 /// unchanged); catatonit drops them (and its child starts with them
 /// blocked, checked below with the catatonit table).
 #[test]
 fn personality_table_job_control_signals() {
-    let named = Named::new("jobs");
+    let named = Names::new();
     let (tstp, ttin, ttou) = (libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU);
     for name in ["tini", "tini-static"] {
         for (who, program) in named.both(name) {
-            let seen = job_control_forwarded_as_pid1(&program, &[]);
+            let seen = forwarded(&program, &[], &[], &JOB_CONTROL);
             assert_eq!(seen, vec![tstp], "{who}");
         }
     }
     for (who, program) in named.both("catatonit") {
-        assert_eq!(
-            job_control_forwarded_as_pid1(&program, &[]),
-            vec![],
-            "{who}"
-        );
+        assert_eq!(forwarded(&program, &[], &[], &JOB_CONTROL), vec![], "{who}");
     }
     for (who, program) in named.both("dumb-init") {
-        let seen = job_control_forwarded_as_pid1(&program, &["-c"]);
+        let seen = forwarded(&program, &["-c"], &[], &JOB_CONTROL);
         assert_eq!(seen, vec![tstp, ttin, ttou], "{who} -c");
         let seen = stopped_by_job_control_as_pid1(&who, &program);
         assert_eq!(seen, vec![], "{who}: sent as SIGSTOP, not forwarded");
     }
 }
 
-/// Not as PID 1, what the others get when the main child exits is visible:
-/// they outlive the init. The child shell starts a background `testkit
-/// sigecho` (named on a `gc PID` line) and exits 7 on SIGWINCH. Returns the
-/// signals the grandchild reported (but SIGWINCH) up to the marker the test sends it once
-/// the init has exited (that it reports the marker shows nobody killed it).
-fn others_when_the_main_child_exits(program: &str, opts: &[&str]) -> Vec<i32> {
-    const SCRIPT: &str = r#"trap 'exit 7' WINCH
-"$1" sigecho < "$2" &
-echo "gc $!"
-wait"#;
-    let scratch = Scratch::new(&format!("peers-others-{}", program.len() + opts.len()));
-    let fifo = scratch.fifo("fifo");
-    // Read and write, so that opening does not wait for a reader; the
-    // grandchild reads end of file once this is dropped.
-    let holder = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&fifo);
-    let holder = holder.unwrap();
-    let tk = testkit();
-    let args = with(opts, &["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo]);
-    let mut running = Running::start(direct(program, &strs(&args), &[]));
-    let gc = running.expect_line("naming the grandchild", |l| l.starts_with("gc "));
-    let gc: i32 = gc.trim_start_matches("gc ").parse().unwrap();
-    if !running.seen.iter().any(|l| l == "ready") {
-        running.expect("ready");
-    }
-    send(running.outer_pid(), libc::SIGWINCH);
-    assert_eq!(running.wait_for_exit(), 7, "{program} {opts:?}");
-    send(gc, MARKER);
-    running.expect(&format!("signal {MARKER}"));
-    // SIGWINCH, the trigger, reaches it too where the init signals the group.
-    let mut seen = signals_in(&running.seen);
-    seen.retain(|&s| s != libc::SIGWINCH);
-    seen.pop();
-    drop(holder);
-    let done = running.finish();
-    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
-    seen
-}
-
 /// Column "Main child exits while others remain" (and docs/shutdown.md,
 /// "Under a peer's name"): tini and catatonit exit at once and send
-/// nothing; dumb-init sends one SIGTERM to the child's process group, with
-/// `-c` nothing. Seen not as PID 1, where the others survive the init.
+/// nothing; dumb-init sends one SIGTERM to the child's process group
+/// (through the rewrite rules), with `-c` nothing. Seen not as PID 1, where
+/// the others survive the init.
 #[test]
 fn personality_table_main_child_exits_while_others_remain() {
-    let named = Named::new("others");
+    let named = Names::new();
     const TERM: i32 = libc::SIGTERM;
     type Case = (&'static str, &'static [&'static str], &'static [i32]);
     let cases: &[Case] = &[
@@ -383,10 +252,17 @@ fn personality_table_main_child_exits_while_others_remain() {
         ("catatonit", &[], &[]),
         ("dumb-init", &[], &[TERM]),
         ("dumb-init", &["-c"], &[]),
+        // Through the rewrite rules, as dumb-init sends it.
+        ("dumb-init", &["-r", "15:3"], &[libc::SIGQUIT]),
+        ("dumb-init", &["-r", "15:0"], &[]),
     ];
     for &(name, opts, expected) in cases {
         for (who, program) in named.both(name) {
-            let seen = others_when_the_main_child_exits(&program, opts);
+            let mut seen = others_after_the_main_child_not_pid1(&program, opts, &[]);
+            // SIGWINCH, the trigger, reaches it too where the init signals
+            // the group; the marker comes last.
+            seen.retain(|&s| s != libc::SIGWINCH);
+            seen.pop();
             assert_eq!(
                 seen, expected,
                 "{who} {opts:?}: signals the other process got"
@@ -401,7 +277,7 @@ fn personality_table_main_child_exits_while_others_remain() {
 
 #[test]
 fn exec_failure_line_table() {
-    let named = Named::new("exec-lines");
+    let named = Names::new();
     let rows = doc_table("docs/compatibility.md", "An exec failure is reported");
     let missing = "/nonexistent/app";
     let mut checked = 0;
@@ -437,34 +313,6 @@ fn exec_failure_line_table() {
 // "Under every name rinit never wakes while idle (tini wakes every second),
 // forwards fault signals sent with `kill` ..., and becomes a subreaper when
 // not PID 1"; docs/reliability.md, "Faults from outside".
-
-const FAULTS: [i32; 7] = [
-    libc::SIGILL,
-    libc::SIGTRAP,
-    libc::SIGABRT,
-    libc::SIGBUS,
-    libc::SIGFPE,
-    libc::SIGSEGV,
-    libc::SIGSYS,
-];
-
-/// As PID 1, the init's child (`testkit sigecho`) reports what reaches it
-/// of the fault signals sent to the init from the parent namespace, then
-/// of a real-time marker. The init must be alive to pass the marker on.
-fn faults_from_outside_as_pid1(program: &str) -> Vec<i32> {
-    let tk = testkit();
-    let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], &[]));
-    running.expect("ready");
-    FAULTS.iter().for_each(|&fault| running.signal(fault));
-    running.signal(MARKER);
-    running.expect(&format!("signal {MARKER}"));
-    let mut seen = signals_in(&running.seen);
-    seen.pop();
-    let done = running.finish();
-    assert_eq!(done.code, 0, "{program}: {done:?}");
-    seen.sort_unstable();
-    seen
-}
 
 /// As PID 1, the init's child, a shell, sends SIGSEGV to PID 1 from inside
 /// the namespace; the test then sends the marker to the init from outside.
@@ -523,19 +371,23 @@ fn fault_not_pid1(program: &str, fault: i32, dies: bool) -> (i32, Vec<i32>) {
 /// each name, forwards it and lives.
 #[test]
 fn every_name_fault_signals_sent_with_kill() {
-    let named = Named::new("faults");
+    let named = Names::new();
     let segv = libc::SIGSEGV;
     for name in ["tini", "tini-static", "catatonit", "dumb-init"] {
         let drops = name != "dumb-init";
-        let (theirs, ours) = (real(name), named.rinit_as(name));
+        let (theirs, ours) = (real_peer(name), named.of(name));
 
-        let seen = faults_from_outside_as_pid1(&theirs);
-        let expected = if drops { vec![] } else { FAULTS.to_vec() };
+        let seen = forwarded(&theirs, &[], &[], &FAULT_SIGNALS);
+        let expected = if drops {
+            vec![]
+        } else {
+            FAULT_SIGNALS.to_vec()
+        };
         assert_eq!(seen, expected, "real {name} as PID 1, faults from outside");
-        let seen = faults_from_outside_as_pid1(&ours);
+        let seen = forwarded(&ours, &[], &[], &FAULT_SIGNALS);
         assert_eq!(
             seen,
-            FAULTS.to_vec(),
+            FAULT_SIGNALS.to_vec(),
             "rinit as {name}, faults from outside"
         );
 
@@ -564,7 +416,7 @@ fn every_name_fault_signals_sent_with_kill() {
 /// every name (the marker is one; this sends two more, in order).
 #[test]
 fn every_name_real_time_signals_are_forwarded() {
-    let named = Named::new("realtime");
+    let named = Names::new();
     let tk = testkit();
     for name in ["tini", "tini-static", "dumb-init", "catatonit"] {
         for (who, program) in named.both(name) {
@@ -587,7 +439,7 @@ fn every_name_real_time_signals_are_forwarded() {
 /// wait for something to happen.
 #[test]
 fn every_name_idle_wake_ups() {
-    let named = Named::new("idle");
+    let named = Names::new();
     let tk = testkit();
     let names = ["tini", "tini-static", "dumb-init", "catatonit"];
     let mut runs = Vec::new();
@@ -654,15 +506,9 @@ exec "$1" sigecho"#;
 /// the tini table's `-s` and `TINI_SUBREAPER`.
 #[test]
 fn every_name_subreaper_when_not_pid1() {
-    let named = Named::new("subreaper");
+    let named = Names::new();
     let warning = "zombie reaping won't work";
-    type Case = (
-        &'static str,
-        &'static [&'static str],
-        &'static [(&'static str, &'static str)],
-        bool,
-    );
-    let cases: &[Case] = &[
+    let cases: &[(&str, Opts, Vars, bool)] = &[
         ("tini", &[], &[], false),
         ("tini", &["-s"], &[], true),
         ("tini", &[], &[("TINI_SUBREAPER", "1")], true),
@@ -671,7 +517,7 @@ fn every_name_subreaper_when_not_pid1() {
         ("catatonit", &[], &[], true),
     ];
     for &(name, opts, vars, peer_adopts) in cases {
-        let (adopted, stderr) = adopts_orphans_not_pid1(&real(name), opts, vars);
+        let (adopted, stderr) = adopts_orphans_not_pid1(&real_peer(name), opts, vars);
         assert_eq!(adopted, peer_adopts, "real {name} {opts:?} {vars:?}");
         let warned = stderr.contains(warning);
         assert_eq!(
@@ -679,7 +525,7 @@ fn every_name_subreaper_when_not_pid1() {
             name.starts_with("tini") && !adopted,
             "real {name}: {stderr}"
         );
-        let (adopted, stderr) = adopts_orphans_not_pid1(&named.rinit_as(name), opts, vars);
+        let (adopted, stderr) = adopts_orphans_not_pid1(&named.of(name), opts, vars);
         assert!(adopted, "rinit as {name} {opts:?} {vars:?}");
         assert!(!stderr.contains(warning), "rinit as {name}: {stderr}");
     }
@@ -691,7 +537,7 @@ fn every_name_subreaper_when_not_pid1() {
 /// Row `-e CODE`: the code (also 128+N after a death by signal N) becomes 0.
 #[test]
 fn tini_table_remap_exit() {
-    let named = Named::new("tini-e");
+    let named = Names::new();
     for name in ["tini", "tini-static"] {
         for (who, program) in named.both(name) {
             let code = |opts: &[&str], script: &str| {
@@ -710,7 +556,7 @@ fn tini_table_remap_exit() {
 /// as quoted in the doc.
 #[test]
 fn tini_table_warn_on_reap() {
-    let named = Named::new("tini-w");
+    let named = Names::new();
     let tk = testkit();
     let doc = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -742,18 +588,18 @@ fn tini_table_warn_on_reap() {
 /// application's output"; rinit's go to stderr as `tini: LEVEL: text`.
 #[test]
 fn tini_table_verbosity_and_where_the_lines_go() {
-    let named = Named::new("tini-v");
+    let named = Names::new();
     for (opts, vars) in [
         (&["-vv"][..], &[][..]),
         (&[][..], &[("TINI_VERBOSITY", "3")][..]),
     ] {
         let args = with(opts, &["--", "true"]);
-        let theirs = run(pid1(&real("tini"), &strs(&args), vars));
+        let theirs = run(pid1(&real_peer("tini"), &strs(&args), vars));
         assert_eq!(theirs.code, 0, "{theirs:?}");
         let out = |prefix: &str, lines: &[String]| lines.iter().any(|l| l.starts_with(prefix));
         assert!(out("[INFO  tini (1)] ", &theirs.stdout), "{theirs:?}");
         assert!(out("[DEBUG tini (1)] ", &theirs.stdout), "{theirs:?}");
-        let ours = run(pid1(&named.rinit_as("tini"), &strs(&args), vars));
+        let ours = run(pid1(&named.of("tini"), &strs(&args), vars));
         assert_eq!((ours.code, ours.stdout.len()), (0, 0), "{ours:?}");
         let lines: Vec<String> = ours.stderr.lines().map(str::to_owned).collect();
         assert!(out("tini: info: ", &lines), "{ours:?}");
@@ -769,11 +615,11 @@ fn tini_table_verbosity_and_where_the_lines_go() {
 /// Rows `-l` and `-h`: each prints its text and exits 0.
 #[test]
 fn tini_and_catatonit_tables_license_and_help() {
-    let named = Named::new("license");
+    let named = Names::new();
     for (name, license) in [("tini", "-l"), ("catatonit", "-L"), ("dumb-init", "")] {
         for (who, program) in named.both(name) {
             for flag in [license, "-h"].into_iter().filter(|f| !f.is_empty()) {
-                let out = Command::new(&program).arg(flag).output().unwrap();
+                let out = hermetic(&program).arg(flag).output().unwrap();
                 assert!(out.status.success(), "{who} {flag}: {out:?}");
                 let text = String::from_utf8_lossy(&out.stdout);
                 // catatonit prints its help on stderr.
@@ -795,14 +641,13 @@ fn tini_table_parent_death_signal() {
 "$@" <&3 &
 echo "init $!"
 read line"#;
-    let named = Named::new("tini-p");
+    let named = Names::new();
     let tk = testkit();
     for (who, program) in named.both("tini") {
-        let mut cmd = Command::new("sh");
+        let mut cmd = hermetic("sh");
         cmd.args([
             "-c", SCRIPT, "sh", &program, "-p", "SIGUSR1", "--", &tk, "sigecho",
         ]);
-        scrub_init_env(&mut cmd);
         let mut running = Running::start(cmd);
         running.expect_line("naming the init", |l| l.starts_with("init "));
         if !running.seen.iter().any(|l| l == "ready") {
@@ -822,7 +667,7 @@ read line"#;
 /// Row `-r`/`--rewrite FROM:TO`: FROM is forwarded as TO; TO `0` drops it.
 #[test]
 fn dumb_init_table_rewrite() {
-    let named = Named::new("dumb-r");
+    let named = Names::new();
     let tk = testkit();
     for (who, program) in named.both("dumb-init") {
         let args = ["-r", "10:12", "-r", "1:0", "--", &tk, "sigecho"];
@@ -843,8 +688,8 @@ fn dumb_init_table_rewrite() {
 /// dumb-init's `-v` is its debug output.
 #[test]
 fn dumb_init_table_verbosity() {
-    let named = Named::new("dumb-v");
-    let ours = named.rinit_as("dumb-init");
+    let named = Names::new();
+    let ours = named.of("dumb-init");
     let lines = |program: &str, opts: &[&str], vars: &[(&str, &str)]| {
         let args = with(opts, &["--", "true"]);
         let done = run(pid1(program, &strs(&args), vars));
@@ -856,10 +701,14 @@ fn dumb_init_table_verbosity() {
             .filter(|l| l.starts_with("[dumb-init] "))
             .count()
     };
-    assert!(debug_lines(&lines(&real("dumb-init"), &["-v"], &[])) > 0);
+    assert!(debug_lines(&lines(&real_peer("dumb-init"), &["-v"], &[])) > 0);
     let debug = [("DUMB_INIT_DEBUG", "1")];
-    assert!(debug_lines(&lines(&real("dumb-init"), &[], &debug)) > 0);
-    assert_eq!(lines(&real("dumb-init"), &[], &[]), "", "quiet by default");
+    assert!(debug_lines(&lines(&real_peer("dumb-init"), &[], &debug)) > 0);
+    assert_eq!(
+        lines(&real_peer("dumb-init"), &[], &[]),
+        "",
+        "quiet by default"
+    );
 
     let levels = |text: &str| {
         let mut levels: Vec<String> = text
@@ -881,22 +730,10 @@ fn dumb_init_table_verbosity() {
 /// `program opts... -- testkit MODE` as PID 1, started with SIGHUP blocked
 /// and SIGUSR2 ignored.
 fn with_hup_blocked_and_usr2_ignored(program: &str, opts: &[&str], mode: &str) -> Command {
-    use std::os::unix::process::CommandExt;
     let tk = testkit();
     let args = with(opts, &["--", &tk, mode]);
     let mut cmd = pid1(program, &strs(&args), &[]);
-    // SAFETY: between fork and exec this makes only async-signal-safe calls
-    // on values of its own.
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGHUP);
-            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            libc::signal(libc::SIGUSR2, libc::SIG_IGN);
-            Ok(())
-        });
-    }
+    start_with_signals(&mut cmd, &[libc::SIGHUP], &[libc::SIGUSR2]);
     cmd
 }
 
@@ -934,17 +771,17 @@ fn dumb_init_child_placement(program: &str, opts: &[&str]) -> (bool, bool, bool,
 /// rinit inherited; dumb-init empties the mask and loses inherited ignores."
 #[test]
 fn dumb_init_table_session_and_inherited_signals() {
-    let named = Named::new("dumb-session");
-    let theirs = dumb_init_child_placement(&real("dumb-init"), &[]);
+    let named = Names::new();
+    let theirs = dumb_init_child_placement(&real_peer("dumb-init"), &[]);
     assert_eq!(theirs, (true, false, true, false, false), "real dumb-init");
-    let theirs = dumb_init_child_placement(&real("dumb-init"), &["-c"]);
+    let theirs = dumb_init_child_placement(&real_peer("dumb-init"), &["-c"]);
     assert_eq!(
         (theirs.0, theirs.1),
         (false, true),
         "real dumb-init -c: {theirs:?}"
     );
     for opts in [&[][..], &["-c"]] {
-        let ours = dumb_init_child_placement(&named.rinit_as("dumb-init"), opts);
+        let ours = dumb_init_child_placement(&named.of("dumb-init"), opts);
         assert_eq!(
             ours,
             (false, true, true, true, true),
@@ -957,28 +794,12 @@ fn dumb_init_table_session_and_inherited_signals() {
 // docs/compatibility.md, the catatonit table, "Compared side by side with
 // catatonit 0.2" and its "Differences that remain"
 
-/// Waits until a pause-mode init (no child) runs and has blocked the
-/// signals its loop reads: a SIGTERM sent earlier would be dropped by the
-/// kernel. unshare's child blocks SIGTERM and SIGINT too before it execs
-/// the init, so the check also waits for the init's own executable.
-fn pause_ready(running: &Running, program: &str) -> i32 {
-    let wanted = (1u64 << (libc::SIGTERM - 1)) | (1u64 << (libc::SIGINT - 1));
-    let exe = std::fs::canonicalize(program).unwrap();
-    let mut init = 0;
-    wait_until("the init blocking TERM and INT", || {
-        init = children(running.outer_pid()).first().copied().unwrap_or(0);
-        let running_it = std::fs::read_link(format!("/proc/{init}/exe")).ok() == Some(exe.clone());
-        running_it && status_mask(init, "SigBlk").unwrap_or(0) & wanted == wanted
-    });
-    init
-}
-
 /// Row `-P`: no command; SIGTERM or SIGINT ends it with 0. And "`-P` with a
 /// command: catatonit ignores the command and pauses; rinit refuses with a
 /// usage error (exit 1)".
 #[test]
 fn catatonit_table_pause() {
-    let named = Named::new("cat-p");
+    let named = Names::new();
     for (who, program) in named.both("catatonit") {
         for signal in [libc::SIGTERM, libc::SIGINT] {
             let running = Running::start(pid1(&program, &["-P"], &[]));
@@ -987,8 +808,12 @@ fn catatonit_table_pause() {
             assert_eq!(running.finish().code, 0, "{who}, {signal}");
         }
     }
-    let running = Running::start(pid1(&real("catatonit"), &["-P", "--", "echo", "ran"], &[]));
-    let init = pause_ready(&running, &real("catatonit"));
+    let running = Running::start(pid1(
+        &real_peer("catatonit"),
+        &["-P", "--", "echo", "ran"],
+        &[],
+    ));
+    let init = pause_ready(&running, &real_peer("catatonit"));
     assert_eq!(
         children(init),
         Vec::<i32>::new(),
@@ -1002,7 +827,7 @@ fn catatonit_table_pause() {
         "real catatonit: {done:?}"
     );
     let done = run(pid1(
-        &named.rinit_as("catatonit"),
+        &named.of("catatonit"),
         &["-P", "--", "echo", "ran"],
         &[],
     ));
@@ -1017,7 +842,7 @@ fn catatonit_table_pause() {
 /// any other value passes unchanged.
 #[test]
 fn catatonit_table_listen_pid() {
-    let named = Named::new("cat-listen");
+    let named = Names::new();
     for (who, program) in named.both("catatonit") {
         for (value, expected) in [("1", "lp 2 2"), ("7", "lp 7 2")] {
             let args = ["--", "sh", "-c", r#"echo "lp $LISTEN_PID $$""#];
@@ -1032,38 +857,29 @@ fn catatonit_table_listen_pid() {
 /// ignores it".
 #[test]
 fn catatonit_table_debug_and_log_variables() {
-    let named = Named::new("cat-vars");
+    let named = Names::new();
     let debug = [("CATATONIT_DEBUG", "1")];
-    let theirs = run(pid1(&real("catatonit"), &["--", "true"], &debug));
+    let theirs = run(pid1(&real_peer("catatonit"), &["--", "true"], &debug));
     assert_eq!(theirs.code, 0, "{theirs:?}");
     assert!(theirs.stderr.contains("DEBUG (catatonit:"), "{theirs:?}");
-    let ours = run(pid1(&named.rinit_as("catatonit"), &["--", "true"], &debug));
+    let ours = run(pid1(&named.of("catatonit"), &["--", "true"], &debug));
     assert_eq!(ours.code, 0, "{ours:?}");
     assert!(ours.stderr.contains("catatonit: debug: "), "{ours:?}");
 
     let log = [("CATATONIT_LOG", "x")];
-    let theirs = run(pid1(&real("catatonit"), &["--", "echo", "ran"], &log));
+    let theirs = run(pid1(&real_peer("catatonit"), &["--", "echo", "ran"], &log));
     assert_eq!((theirs.code, theirs.stdout.len()), (1, 0), "{theirs:?}");
-    let ours = run(pid1(
-        &named.rinit_as("catatonit"),
-        &["--", "echo", "ran"],
-        &log,
-    ));
+    let ours = run(pid1(&named.of("catatonit"), &["--", "echo", "ran"], &log));
     assert_eq!((ours.code, ours.stdout), (0, vec!["ran".to_owned()]));
 }
 
 /// "the child starting with TSTP, TTIN and TTOU blocked", under both.
 #[test]
 fn catatonit_table_child_starts_with_job_control_blocked() {
-    let named = Named::new("cat-mask");
-    let tk = testkit();
-    let wanted = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
-    let wanted = wanted.iter().fold(0u64, |m, s| m | 1 << (s - 1));
+    let named = Names::new();
+    let wanted = JOB_CONTROL.iter().fold(0u64, |m, s| m | 1 << (s - 1));
     for (who, program) in named.both("catatonit") {
-        let done = run(pid1(&program, &["--", &tk, "status"], &[]));
-        let line = done.stdout.iter().find_map(|l| l.strip_prefix("SigBlk:"));
-        let mask = u64::from_str_radix(line.unwrap().trim(), 16).unwrap();
-        assert_eq!(mask, wanted, "{who}: {done:?}");
+        assert_eq!(child_blocked_mask(&program, true), wanted, "{who}");
     }
 }
 
@@ -1072,14 +888,13 @@ fn catatonit_table_child_starts_with_job_control_blocked() {
 /// child gets them under both)".
 #[test]
 fn catatonit_table_inherited_descriptors() {
-    let named = Named::new("cat-fds");
+    let named = Names::new();
     let tk = testkit();
     for (who, program) in named.both("catatonit") {
         let inner = as_pid1(&program, &["--", &tk, "sigecho"]);
-        let mut cmd = Command::new("sh");
+        let mut cmd = hermetic("sh");
         cmd.args(["-c", "exec 5</dev/null; exec \"$@\"", "sh"]);
         cmd.arg(inner.get_program()).args(inner.get_args());
-        scrub_init_env(&mut cmd);
         let mut running = Running::start(cmd);
         running.expect("ready");
         let (init, child) = (running.rinit_pid(), child_of_init(&running));
@@ -1099,7 +914,7 @@ fn catatonit_table_inherited_descriptors() {
 /// usage line)": both quotes, from the doc, against each binary.
 #[test]
 fn catatonit_table_no_command_message() {
-    let named = Named::new("cat-nocmd");
+    let named = Names::new();
     let doc = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/docs/compatibility.md"
@@ -1108,10 +923,10 @@ fn catatonit_table_no_command_message() {
     let at = doc.find("- Messages are rinit's").unwrap();
     let quotes = quoted(&doc[at..doc[at..].find('\n').unwrap() + at]);
     let (ours, theirs) = (&quotes[0], &quotes[1]);
-    let ours_done = run(pid1(&named.rinit_as("catatonit"), &[], &[]));
+    let ours_done = run(pid1(&named.of("catatonit"), &[], &[]));
     assert_eq!(ours_done.code, 1, "{ours_done:?}");
     assert_eq!(ours_done.stderr.trim_end(), ours, "rinit as catatonit");
-    let theirs_done = run(pid1(&real("catatonit"), &[], &[]));
+    let theirs_done = run(pid1(&real_peer("catatonit"), &[], &[]));
     assert_eq!(theirs_done.code, 1, "{theirs_done:?}");
     let first = theirs_done.stderr.lines().next().unwrap_or_default();
     let expected = without_numbers(&theirs.replace("PID", "0"));
@@ -1137,7 +952,7 @@ fn at_three_descriptors(peer: &str, close_stderr: bool) -> Finished {
     } else {
         r#"exec "$@""#
     };
-    let child = real("tini-static");
+    let child = real_peer("tini-static");
     let args = [
         "-c",
         script,
@@ -1159,17 +974,17 @@ fn at_three_descriptors(peer: &str, close_stderr: bool) -> Finished {
 /// not stdin, which tini hands to `tcsetpgrp` and fails on if it is closed.)
 #[test]
 fn reliability_descriptors_the_peers_need() {
-    let done = at_three_descriptors(&real("tini-static"), false);
+    let done = at_three_descriptors(&real_peer("tini-static"), false);
     assert_eq!(
         (done.code, done.stdout.len()),
         (0, 1),
         "tini-static: {done:?}"
     );
     for peer in ["tini", "dumb-init"] {
-        let done = at_three_descriptors(&real(peer), true);
+        let done = at_three_descriptors(&real_peer(peer), true);
         assert_eq!((done.code, done.stdout.len()), (0, 1), "{peer}: {done:?}");
     }
-    let done = at_three_descriptors(&real("catatonit"), false);
+    let done = at_three_descriptors(&real_peer("catatonit"), false);
     assert_eq!(done.code, 1, "catatonit: {done:?}");
     assert!(
         done.stderr.contains("failed to create signalfd"),
@@ -1204,7 +1019,7 @@ wait"#,
 
 #[test]
 fn terminal_foreground_from_the_background() {
-    let named = Named::new("terminal");
+    let named = Names::new();
     for name in ["tini", "catatonit"] {
         for (who, program) in named.both(name) {
             assert!(
@@ -1250,7 +1065,7 @@ fn options_in_help(text: &str) -> Vec<(String, bool)> {
 fn every_peer_option_and_variable_is_accepted() {
     let mut tested = Vec::new();
     for name in ["tini", "dumb-init", "catatonit"] {
-        let help = Command::new(real(name)).arg("-h").output().unwrap();
+        let help = Command::new(real_peer(name)).arg("-h").output().unwrap();
         let text = String::from_utf8_lossy(&help.stdout) + String::from_utf8_lossy(&help.stderr);
         let options = options_in_help(&text);
         assert!(options.len() >= 5, "{name} -h: {options:?} from {text}");
@@ -1326,7 +1141,7 @@ fn every_peer_option_and_variable_is_accepted() {
 /// peers pass them."
 #[test]
 fn reliability_odd_environment_entries_pass_as_the_peers_pass_them() {
-    let named = Named::new("environ");
+    let named = Names::new();
     let tk = testkit();
     let entries = ["A=1", "no-equals", "", "=starts", "A=2", "B=x=y"];
     let expected: String = entries
@@ -1351,7 +1166,7 @@ fn reliability_odd_environment_entries_pass_as_the_peers_pass_them() {
 /// `/bin/sh`, as tini, dumb-init and catatonit (all on glibc's `execvp`) do."
 #[test]
 fn reliability_a_script_without_a_shebang_line() {
-    let named = Named::new("no-shebang");
+    let named = Names::new();
     let scratch = Scratch::new("peers-no-shebang-files");
     let script = scratch.write("script", "echo \"script ran $1\"\nexit 7\n", 0o755);
     for name in ["tini", "tini-static", "dumb-init", "catatonit"] {
@@ -1398,7 +1213,7 @@ fn status_field_line(pid: i32, name: &str) -> String {
 /// name stops with its app and bash prints its prompt.
 #[test]
 fn how_it_works_ctrl_z_under_tini() {
-    let named = Named::new("ctrl-z");
+    let named = Names::new();
     let chld = 1u64 << (libc::SIGCHLD - 1);
     for (who, program) in named.both("tini") {
         let mut terminal = Terminal::session(&["bash", "--norc", "--noprofile", "-i"]);

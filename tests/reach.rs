@@ -159,18 +159,34 @@ fn start_with_pid(pid: i32, not_at: Option<u64>) -> std::process::Child {
     panic!("could not get pid {pid} back");
 }
 
-/// Ends a test whose drain a process ignoring SIGTERM keeps going: the
-/// stranger goes, rinit's remaining descendants get SIGKILL, and rinit's end
-/// is collected.
-fn end_the_drain(mut stranger: std::process::Child, running: Running) -> Finished {
+/// Ends a test whose drain a process ignoring SIGTERM keeps going, once
+/// rinit has acted: `signal` must not be pending at the stranger;
+/// the stranger goes, rinit's remaining descendants get SIGKILL, and rinit
+/// must exit with `code`.
+fn assert_the_stranger_spared(
+    mut stranger: std::process::Child,
+    running: Running,
+    signal: i32,
+    code: i32,
+) {
+    let pid = stranger.id() as i32;
+    let reached = has_pending(pid, signal);
     let _ = stranger.kill();
     let _ = stranger.wait();
     let (live, _) = descendants(running.outer_pid());
     for pid in live {
-        // SAFETY: kill takes plain integers.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        // Not PID 1: nothing else would end them.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
-    running.finish()
+    let done = running.finish();
+    assert!(
+        !reached,
+        "the stranger with pid {pid} got {signal}: {done:?}"
+    );
+    assert_eq!(done.code, code, "{done:?}");
 }
 
 /// Not PID 1: the main child (leader of its process group) exits while a
@@ -185,32 +201,20 @@ fn a_reused_group_number_never_receives_a_signal() {
     );
     let tk = testkit();
     let script = format!("setsid {tk} ignore-term & read x; exit 5");
-    let mut cmd = Command::new(rinit());
+    let mut cmd = hermetic(rinit());
     cmd.args(["-vv", "--grace", "30s", "--", "sh", "-c", &script]);
     let mut running = Running::start(cmd);
     running.expect("ready");
+    // The child (sh, waiting for a line) leads the group rinit forwards
+    // to; it is rinit's only child until it exits.
+    let group = children(running.outer_pid())[0];
     running.write_stdin("go\n");
-    let started = running.expect_stderr_line("the child's pid", |l| l.contains("started"));
-    let group: i32 = started
-        .rsplit("as pid ")
-        .next()
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in {started:?}"));
-    running.expect_stderr_line("the child's exit", |l| {
-        l.contains("child exited with status 5")
-    });
+    // Reaped, so its pid is free again.
+    wait_until("rinit to reap its child", || proc_state(group).is_none());
     let stranger = start_with_pid(group, None);
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(running.outer_pid(), libc::SIGUSR1) }, 0);
+    send(running.outer_pid(), libc::SIGUSR1);
     running.expect_stderr_line("the forward", |l| l.contains("SIGUSR1"));
-    let reached = has_pending(group, libc::SIGUSR1);
-    let done = end_the_drain(stranger, running);
-    assert!(
-        !reached,
-        "the stranger with pid {group} got SIGUSR1: {done:?}"
-    );
-    assert_eq!(done.code, 5, "{done:?}");
+    assert_the_stranger_spared(stranger, running, libc::SIGUSR1, 5);
 }
 
 /// The drain lists rinit's descendants in /proc, then pins each with a
@@ -247,7 +251,7 @@ fn a_reused_pid_never_receives_the_drain() {
         .write(true)
         .open(&fifo)
         .unwrap();
-    let mut cmd = Command::new("strace");
+    let mut cmd = hermetic("strace");
     cmd.args(["-D", "-qq", "-o", &fifo, "-e", "trace=pidfd_open"])
         .args(["-e", "inject=pidfd_open:signal=SIGSTOP:when=1", "--"])
         .arg(rinit())
@@ -277,16 +281,10 @@ fn a_reused_pid_never_receives_the_drain() {
     unsafe { libc::kill(helper, libc::SIGKILL) };
     running.expect("helper gone");
     let stranger = start_with_pid(helper, Some(helper_started));
-    // SAFETY: kill takes plain integers; rinit is this test's child (-D).
-    unsafe { libc::kill(running.outer_pid(), libc::SIGCONT) };
+    // rinit is this test's child (strace -D).
+    send(running.outer_pid(), libc::SIGCONT);
     running.expect_stderr_line("the drain", |l| l.contains("sending SIGTERM to"));
-    let reached = has_pending(helper, libc::SIGTERM);
-    let done = end_the_drain(stranger, running);
-    assert!(
-        !reached,
-        "the stranger with pid {helper} got SIGTERM ({report:?}): {done:?}"
-    );
-    assert_eq!(done.code, 6, "{done:?}");
+    assert_the_stranger_spared(stranger, running, libc::SIGTERM, 6);
 }
 
 /// `rinit ARGS`, not as PID 1, with `CALL` answering `ERRNO` as a seccomp
@@ -294,7 +292,7 @@ fn a_reused_pid_never_receives_the_drain() {
 /// -D rinit stays this test's child). strace injects only into calls it
 /// traces: `trace=none` would disarm it.
 fn rinit_refusing(call: &str, errno: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("strace");
+    let mut cmd = hermetic("strace");
     cmd.args(["-D", "-qq", "-o", "/dev/null", "-e"])
         .arg(format!("trace={call}"))
         .arg("-e")

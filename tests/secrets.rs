@@ -10,17 +10,16 @@ use std::process::Command;
 /// environment otherwise cleaned of init variables.
 fn rinit_with(args: &[&str], vars: &[(&str, &str)]) -> Command {
     let mut cmd = rinit_pid1(args);
-    hermetic(&mut cmd);
+    without_file_requests(&mut cmd);
     for (name, value) in vars {
         cmd.env(name, value);
     }
     cmd
 }
 
-/// Without the init variables and the `*_FILE` ones of whoever runs the
-/// tests (`SSL_CERT_FILE` and the like would be requests too).
-fn hermetic(cmd: &mut Command) {
-    scrub_init_env(cmd);
+/// Without the `*_FILE` variables of whoever runs the tests
+/// (`SSL_CERT_FILE` and the like would be requests too).
+fn without_file_requests(cmd: &mut Command) {
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().into_owned();
         if name.ends_with("_FILE") || name.starts_with("FILE__") {
@@ -138,22 +137,18 @@ fn an_unreadable_file_is_an_error_for_an_unprivileged_uid() {
     let rinit = scratch.copy(&rinit(), "rinit");
     let secret = scratch.write("s", "hunter2\n", 0o600);
     let marker = scratch.file("started");
-    let mut cmd = as_pid1(
-        "setpriv",
-        &[
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            &rinit,
-            "--env-from-files",
-            "--",
-            "sh",
-            "-c",
-            "echo started > \"$0\"",
-            &marker,
-        ],
-    );
-    hermetic(&mut cmd);
+    let script = "echo started > \"$0\"";
+    let command = [
+        &rinit,
+        "--env-from-files",
+        "--",
+        "sh",
+        "-c",
+        script,
+        &marker,
+    ];
+    let mut cmd = as_nobody(true, &command);
+    without_file_requests(&mut cmd);
     cmd.env("DB_PASSWORD_FILE", &secret);
     let done = run(cmd);
     assert_eq!(done.code, 1, "{done:?}");

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs of each combination of closed descriptors, at each verbosity.
@@ -152,11 +152,10 @@ fn run_case(case: &Case, scratch: &Scratch, n: usize) -> Result<(), String> {
         cmd.args(&args);
         cmd
     } else {
-        let mut cmd = Command::new(&rinit);
+        let mut cmd = hermetic(&rinit);
         cmd.args(&args);
         cmd
     };
-    scrub_init_env(&mut cmd);
     cmd.stdin(Stdio::null()).stdout(Stdio::null());
     cmd.stderr(std::fs::File::create(&stderr_file).unwrap());
     let (report_read, report_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
@@ -339,7 +338,7 @@ fn the_log_writer_never_takes_the_childs_process_slot() {
         as_pid1("setpriv", &args)
     };
     let not_pid1 = {
-        let mut cmd = Command::new("setpriv");
+        let mut cmd = hermetic("setpriv");
         cmd.args(setpriv(""));
         cmd
     };
@@ -415,7 +414,7 @@ fn names_and_paths_cannot_forge_or_reorder_a_line() {
     for (what, args, code) in cases {
         let mut pid1 = rinit_pid1(&[]);
         pid1.args(&args);
-        let mut not_pid1 = Command::new(rinit());
+        let mut not_pid1 = hermetic(rinit());
         not_pid1.args(&args);
         for (place, cmd) in [("PID 1", pid1), ("not PID 1", not_pid1)] {
             let done = run(cmd);

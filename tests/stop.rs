@@ -38,28 +38,6 @@ fn signals_seen(lines: &[String]) -> Vec<i32> {
         .collect()
 }
 
-/// Symlinks to rinit named after the peers, removed when dropped.
-struct Names(Scratch);
-
-impl Names {
-    fn new(test: &str) -> Names {
-        let scratch = Scratch::new(test);
-        for name in ["tini", "docker-init", "dumb-init", "catatonit"] {
-            std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
-        }
-        Names(scratch)
-    }
-
-    /// rinit under `name` (`rinit` for its own).
-    fn program(&self, name: &str) -> String {
-        if name == "rinit" {
-            rinit().to_string_lossy().into_owned()
-        } else {
-            self.0.file(name)
-        }
-    }
-}
-
 /// `program opts... -- testkit stop-app ACTION` as PID 1, with exactly these
 /// rinit variables.
 fn stop_app(program: &str, opts: &[&str], vars: &[(&str, &str)], action: &str) -> Command {
@@ -88,7 +66,7 @@ fn expect_hold(running: &mut Running) {
 #[test]
 fn the_held_sigterm_arrives_after_the_delay_and_not_before() {
     const DELAY: Duration = Duration::from_millis(700);
-    let names = Names::new("stop-delay-names");
+    let names = Names::new();
     // Every name, by option and by variable; `NAME -- CMD` takes the
     // variables only.
     let cases: &[(&str, Opts, Vars)] = &[
@@ -101,7 +79,7 @@ fn the_held_sigterm_arrives_after_the_delay_and_not_before() {
     ];
     for &(name, opts, vars) in cases {
         let what = format!("{name} {opts:?} {vars:?}");
-        let mut running = Running::start(stop_app(&names.program(name), opts, vars, "stay"));
+        let mut running = Running::start(stop_app(&names.of(name), opts, vars, "stay"));
         running.expect("ready");
         let sent = monotonic_micros();
         running.signal(libc::SIGTERM);
@@ -262,11 +240,6 @@ fn kill_after_counts_from_the_forward_not_from_the_hold() {
         "SIGKILL {} us after the SIGTERM",
         ended - forwarded
     );
-    assert!(
-        done.stderr.contains("outlived --kill-after"),
-        "{}",
-        done.stderr
-    );
 }
 
 /// `--kill-after 0` is off, as `--stop-delay 0` and `timeout -k 0` are: the
@@ -275,7 +248,7 @@ fn kill_after_counts_from_the_forward_not_from_the_hold() {
 /// variable's delay.
 #[test]
 fn kill_after_zero_is_off() {
-    let names = Names::new("kill-after-zero");
+    let names = Names::new();
     let exit_128 = &["stop-app", "exit"][..];
     let cases: &[(&str, Opts, Vars)] = &[
         ("rinit", &["--kill-after", "0"], &[]),
@@ -289,13 +262,7 @@ fn kill_after_zero_is_off() {
         ("tini", &["--kill-after", "0s"], &[]),
     ];
     for &(name, opts, vars) in cases {
-        let code = code_of(
-            &names.program(name),
-            opts,
-            vars,
-            exit_128,
-            Some(libc::SIGTERM),
-        );
+        let code = code_of(&names.of(name), opts, vars, exit_128, Some(libc::SIGTERM));
         assert_eq!(
             code, 143,
             "{name} {opts:?} {vars:?}: the app was not given its time"
@@ -336,8 +303,8 @@ fn kill_after_is_armed_by_the_stop_request_rinit_receives() {
     expect_signal(&mut running, libc::SIGUSR1);
     running.close_stdin();
     let done = running.finish();
+    // Exited 0 when its input ended: never SIGKILLed.
     assert_eq!(done.code, 0, "{done:?}");
-    assert!(!done.stderr.contains("SIGKILL"), "{}", done.stderr);
 }
 
 /// How a run of `testkit stop-app ACTION` (or another testkit workload)
@@ -373,8 +340,8 @@ type Case = (&'static str, Opts, Vars, Opts, Option<i32>, i32);
 
 #[test]
 fn stop_success_gives_0_only_for_a_requested_stop() {
-    let names = Names::new("stop-success-names");
-    let rinit = names.program("rinit");
+    let names = Names::new();
+    let rinit = names.of("rinit");
     let (term, int) = (Some(libc::SIGTERM), Some(libc::SIGINT));
     let die = &["stop-app", "die"][..];
     let exit_128 = &["stop-app", "exit"][..];
@@ -450,7 +417,7 @@ fn stop_success_gives_0_only_for_a_requested_stop() {
         let program = if name == "rinit" {
             rinit.clone()
         } else {
-            names.program(name)
+            names.of(name)
         };
         let code = code_of(&program, opts, vars, workload, send);
         assert_eq!(
@@ -468,10 +435,7 @@ fn stop_success_ignores_a_sigterm_still_held() {
     let mut running = rinit_stop_app(&["-v", "--stop-success", "--stop-delay", "1h"], "die");
     running.signal(libc::SIGTERM);
     expect_hold(&mut running);
-    let app = children(running.rinit_pid());
-    assert_eq!(app.len(), 1, "{app:?}");
-    // SAFETY: kill takes plain integers.
-    assert_eq!(unsafe { libc::kill(app[0], libc::SIGTERM) }, 0);
+    send(running.init_child(), libc::SIGTERM);
     // stdin stays open until the end: closing it would end the app.
     let code = running.wait_for_exit();
     let done = running.finish();
@@ -497,10 +461,7 @@ fn a_sigterm_that_reaches_the_app_directly_during_the_hold_is_reported_once() {
         // As systemd does: the main process, then the rest of the cgroup.
         running.signal(libc::SIGTERM);
         expect_hold(&mut running);
-        let app = children(running.rinit_pid());
-        assert_eq!(app.len(), 1, "{app:?}");
-        // SAFETY: kill takes plain integers.
-        assert_eq!(unsafe { libc::kill(app[0], libc::SIGTERM) }, 0);
+        send(running.init_child(), libc::SIGTERM);
         let code = running.wait_for_exit();
         let done = running.finish();
         assert_eq!(code, 143, "{action}: {done:?}");
@@ -531,19 +492,20 @@ fn switches(pid: i32) -> u64 {
 /// on the signalfd, or poll with a deadline), as the kernel reports in
 /// /proc/PID/syscall: seeing its log line does not mean it is back there.
 fn wait_until_asleep(pid: i32) {
-    const WAITS: [&str; 3] = ["0", "7", "271"]; // read, poll, ppoll on x86-64
-    let deadline = Instant::now() + SAFETY_NET;
-    loop {
+    // /proc/PID/syscall starts with the number of the call it sleeps in.
+    #[allow(unused_mut)] // poll(2) is not on every architecture (aarch64 has ppoll only)
+    let mut waits = vec![libc::SYS_read, libc::SYS_ppoll];
+    #[cfg(not(any(
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "loongarch64"
+    )))]
+    waits.push(libc::SYS_poll);
+    wait_until("rinit to go to sleep", || {
         let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap();
-        if WAITS.contains(&syscall.split(' ').next().unwrap_or_default()) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "rinit never went to sleep: {syscall}"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+        let number = syscall.split(' ').next().unwrap_or_default().parse().ok();
+        number.is_some_and(|n| waits.contains(&n))
+    });
 }
 
 #[test]
@@ -569,7 +531,7 @@ fn an_idle_rinit_never_wakes_with_or_during_a_hold() {
 
 #[test]
 fn bad_stop_delays_exit_2_naming_the_option_or_variable() {
-    let names = Names::new("stop-bad");
+    let names = Names::new();
     for (name, opts, vars, needle, code) in [
         (
             "rinit",
@@ -604,7 +566,7 @@ fn bad_stop_delays_exit_2_naming_the_option_or_variable() {
     ] {
         let mut args = opts.to_vec();
         args.extend(["--", "true"]);
-        let mut cmd = as_pid1(&names.program(name), &args);
+        let mut cmd = as_pid1(&names.of(name), &args);
         cmd.envs(vars.iter().copied());
         let done = run(cmd);
         assert_eq!(done.code, code, "{name} {opts:?} {vars:?}: {done:?}");

@@ -23,16 +23,10 @@ fn storm_size() -> usize {
 
 /// Resident and peak memory of a process, in kB, from /proc/PID/status.
 fn memory_kb(pid: i32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
+    let field = |name| {
+        status_number(pid, name).unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"))
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    (field("VmRSS"), field("VmHWM"))
 }
 
 /// CPU time a process has used so far (user + system).
@@ -144,6 +138,20 @@ struct Progress {
     echoed_rt: u64,
 }
 
+/// rinit's memory stayed flat through a storm: its peak (VmHWM, kB) at the
+/// end is within the slack of what it used before (VmRSS, VmHWM), and
+/// stopped growing after the first tenth (`warm`).
+fn assert_memory_flat((rss_before, hwm_before): (u64, u64), hwm_warm: u64, hwm_after: u64) {
+    assert!(
+        hwm_after <= hwm_before.max(rss_before) + MEMORY_SLACK_KB,
+        "memory grew: VmRSS {rss_before} kB, VmHWM {hwm_before} -> {hwm_after} kB"
+    );
+    assert!(
+        hwm_after <= hwm_warm + WARM_SLACK_KB,
+        "memory kept growing: VmHWM {hwm_warm} kB at a tenth of the storm, {hwm_after} kB at the end"
+    );
+}
+
 #[test]
 fn signal_storm_every_queued_realtime_signal_arrives_once() {
     let total = storm_size();
@@ -252,15 +260,8 @@ fn signal_storm_every_queued_realtime_signal_arrives_once() {
             .all(|n| *n >= RT_FIRST || STANDARD.contains(n)),
         "unexpected signals: {echoed:?}"
     );
-    assert!(
-        hwm_after <= hwm_before.max(rss_before) + MEMORY_SLACK_KB,
-        "memory grew: VmRSS {rss_before} kB, VmHWM {hwm_before} -> {hwm_after} kB"
-    );
     let (_, hwm_warm) = warm.expect("a tenth of the storm arrived");
-    assert!(
-        hwm_after <= hwm_warm + WARM_SLACK_KB,
-        "memory kept growing: VmHWM {hwm_warm} kB at a tenth of the storm, {hwm_after} kB at the end"
-    );
+    assert_memory_flat((rss_before, hwm_before), hwm_warm, hwm_after);
 
     // Still responsive and intact: the app exits normally through it.
     run.close_stdin();
@@ -323,14 +324,10 @@ fn realtime_signals_keep_their_order() {
 #[test]
 fn orphan_storm_leaves_no_zombie_and_keeps_the_exit_status() {
     let total = storm_size();
-    let mut run = Running::start(rinit_pid1(&[
-        "-v",
-        "--",
-        &testkit(),
-        "hk-orphan-storm",
-        &total.to_string(),
-        "4",
-    ]));
+    let mut run = Running::start(pid1_testkit(
+        &["-v"],
+        &["hk-orphan-storm", &total.to_string(), "4"],
+    ));
     run.expect("ready");
     let pid = run.rinit_pid();
     let (rss_before, hwm_before) = memory_kb(pid);
@@ -350,14 +347,7 @@ fn orphan_storm_leaves_no_zombie_and_keeps_the_exit_status() {
     });
     let cpu = cpu_time(pid) - cpu_before;
     let (rss_after, hwm_after) = memory_kb(pid);
-    assert!(
-        hwm_after <= hwm_before.max(rss_before) + MEMORY_SLACK_KB,
-        "memory grew: VmRSS {rss_before} kB, VmHWM {hwm_before} -> {hwm_after} kB"
-    );
-    assert!(
-        hwm_after <= hwm_warm + WARM_SLACK_KB,
-        "memory kept growing: VmHWM {hwm_warm} kB at a tenth of the storm, {hwm_after} kB at the end"
-    );
+    assert_memory_flat((rss_before, hwm_before), hwm_warm, hwm_after);
 
     run.close_stdin();
     let done = run.finish();

@@ -223,7 +223,7 @@ pub fn check(root: &Path, inits: &[Init], plan: &Plan, results: &Results) -> Vec
             continue;
         };
         let written_s = seconds(written_label).unwrap_or(1.0);
-        let fresh_s = plan.idle_seconds as f64;
+        let fresh_s = plan.idle_seconds() as f64;
         for (i, (init, fresh)) in inits.iter().zip(row.medians()).enumerate() {
             let Some(column) = table.names.iter().position(|n| *n == init.name) else {
                 continue; // an `--also` build, or a peer the docs were written without

@@ -5,7 +5,7 @@
 
 use crate::report::thousands;
 use crate::{Init, Plan};
-use rinit_harness::{Running, Scratch, run_timed, scrub_init_env, status_number};
+use rinit_harness::{Running, Scratch, run_timed, status_number};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -237,11 +237,10 @@ fn context_switches(pid: i32) -> u64 {
     count("voluntary_ctxt_switches") + count("nonvoluntary_ctxt_switches")
 }
 
-/// `program args...` as PID 1, with none of the caller's settings for the inits.
+/// `program args...` as PID 1, with none of the caller's settings for the
+/// inits (`as_pid1` removes them).
 fn pid1(program: &Path, args: &[&str]) -> std::process::Command {
-    let mut cmd = rinit_harness::as_pid1(&program.to_string_lossy(), args);
-    scrub_init_env(&mut cmd);
-    cmd
+    rinit_harness::as_pid1(&program.to_string_lossy(), args)
 }
 
 pub struct Bench<'a> {
@@ -320,7 +319,7 @@ impl Bench<'_> {
     /// Figures 2 and 4: every init at once, each with an idle child; count
     /// each init's context switches over the window and read its VmHWM.
     fn idle(&self, results: &mut Results) {
-        let (rounds, seconds) = (self.plan.rounds(3, 1), self.plan.idle_seconds);
+        let (rounds, seconds) = (self.plan.rounds(3, 1), self.plan.idle_seconds());
         progress!("idle and memory: {rounds} rounds of {seconds} s, all inits side by side");
         let n = self.inits.len();
         let (mut wakeups, mut memory) = (vec![Vec::new(); n], vec![Vec::new(); n]);

@@ -15,36 +15,7 @@ mod report;
 
 use std::path::{Path, PathBuf};
 
-const USAGE: &str = "\
-usage: rinit-bench [--quick] [--rinit PATH] [--testkit PATH] [--out DIR]
-                   [--rounds N] [--idle-seconds S] [--max-zombies N]
-                   [--also NAME=PATH]... [--only LIST]
-                   [--write-docs ROOT] [--check-docs ROOT]
-
-  --quick           a smoke run (fewer rounds, 2 s idle window, orphans up to
-                    10,000) that still checks every result
-  --rinit PATH      rinit's amd64 release binary (scripts/release amd64)
-                    [target/x86_64-unknown-linux-musl/release/rinit]
-  --testkit PATH    the workload program [examples/testkit beside this program]
-  --out DIR         also write DIR/results.md and DIR/per-unit.svg
-  --rounds N        rounds of every figure (overrides the mode's default)
-  --idle-seconds S  the idle window [10, or 2 with --quick]
-  --max-zombies N   orphans handed to PID 1 at once for N = 1,000 to 100,000
-                    [1000]; a separate row always hands over 10,000 at once
-  --also NAME=PATH  also run this init (say, a candidate build of rinit)
-                    beside the others; repeatable
-  --only LIST       run only these figures, comma-separated, of: startup, idle
-                    (memory and wake-ups), signals, reaping, drain (sizes are
-                    always reported); for profiling, not for the README
-  --write-docs ROOT write the results into ROOT's docs/performance.md and
-                    README.md, between their rinit-bench markers (not with
-                    --quick, --only or --also)
-  --check-docs ROOT exit 1 if the figures written there disagree with this
-                    run's: sizes exactly, the rest beyond the noise
-  --readme-from-report ROOT
-                    measure nothing: rewrite the README's table from the
-                    report in ROOT's docs/performance.md, and exit
-";
+use clap::Parser;
 
 /// The figures `--only` can pick.
 const FIGURES: [&str; 5] = ["startup", "idle", "signals", "reaping", "drain"];
@@ -64,23 +35,73 @@ pub struct Init {
     pub stripped: bool,
 }
 
-/// What to run, and how much of it: the command line.
-#[derive(Clone, Debug)]
+/// What to run, and how much of it: the command line, one field a flag.
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "rinit-bench",
+    about = "Benchmarks rinit against tini, dumb-init and catatonit as PID 1"
+)]
 pub struct Plan {
+    /// A smoke run (fewer rounds, 2 s idle window, orphans up to 10,000)
+    /// that still checks every result
+    #[arg(long)]
     pub quick: bool,
-    /// `--rounds`: every figure's rounds, instead of its defaults.
-    pub rounds: Option<usize>,
-    pub idle_seconds: u64,
-    /// Orphans handed to PID 1 at once, at most.
-    pub max_zombies: usize,
-    /// Run only these figures (`--only`); all when `None`.
-    pub only: Option<Vec<String>>,
+    /// rinit's amd64 release binary (scripts/release amd64)
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "target/x86_64-unknown-linux-musl/release/rinit"
+    )]
     rinit: PathBuf,
-    testkit: PathBuf,
+    /// The workload program [default: examples/testkit beside this program]
+    #[arg(long, value_name = "PATH")]
+    testkit: Option<PathBuf>,
+    /// Also write DIR/results.md and DIR/per-unit.svg
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Rounds of every figure (overrides the mode's default)
+    #[arg(long, value_name = "N", value_parser = above_zero::<usize>)]
+    pub rounds: Option<usize>,
+    /// The idle window, in seconds [default: 10, or 2 with --quick]
+    #[arg(long = "idle-seconds", value_name = "S", value_parser = above_zero::<u64>)]
+    idle_seconds_given: Option<u64>,
+    /// Orphans handed to PID 1 at once for N = 1,000 to 100,000; a separate
+    /// row always hands over 10,000 at once
+    #[arg(long, value_name = "N", default_value = "1000", value_parser = above_zero::<usize>)]
+    pub max_zombies: usize,
+    /// Also run this init (say, a candidate build of rinit) beside the
+    /// others; repeatable
+    #[arg(long, value_name = "NAME=PATH", value_parser = name_and_path)]
     also: Vec<(String, PathBuf)>,
+    /// Run only these figures, comma-separated, of: startup, idle (memory
+    /// and wake-ups), signals, reaping, drain (sizes are always reported);
+    /// for profiling, not for the README
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = FIGURES)]
+    pub only: Option<Vec<String>>,
+    /// Write the results into ROOT's docs/performance.md and README.md,
+    /// between their rinit-bench markers (a full run of every figure: not
+    /// with --quick, --only or --also)
+    #[arg(long, value_name = "ROOT", conflicts_with_all = ["quick", "only", "also"])]
     write_docs: Option<PathBuf>,
+    /// Exit 1 if the figures written there disagree with this run's: sizes
+    /// exactly, the rest beyond the noise
+    #[arg(long, value_name = "ROOT")]
     check_docs: Option<PathBuf>,
+    /// Measure nothing: rewrite the README's table from the report in
+    /// ROOT's docs/performance.md, and exit
+    #[arg(long, value_name = "ROOT")]
+    readme_from_report: Option<PathBuf>,
+}
+
+/// A number above 0, for the counts and durations.
+fn above_zero<N: std::str::FromStr + Default + PartialOrd>(text: &str) -> Result<N, String> {
+    let n = text.parse().ok().filter(|n| *n > N::default());
+    n.ok_or_else(|| "a number above 0".to_owned())
+}
+
+fn name_and_path(spec: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = spec.split_once('=').ok_or("NAME=PATH")?;
+    Ok((name.to_owned(), PathBuf::from(path)))
 }
 
 impl Plan {
@@ -89,77 +110,26 @@ impl Plan {
         self.rounds.unwrap_or(if self.quick { quick } else { full })
     }
 
+    /// The idle window: `--idle-seconds`, or 10 (2 for a quick run).
+    pub fn idle_seconds(&self) -> u64 {
+        let default = if self.quick { 2 } else { 10 };
+        self.idle_seconds_given.unwrap_or(default)
+    }
+
     pub fn runs(&self, figure: &str) -> bool {
         let only = self.only.as_ref();
         only.is_none_or(|only| only.iter().any(|o| o == figure))
     }
-}
 
-fn parse_options() -> Result<Plan, String> {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let mut plan = Plan {
-        quick,
-        rounds: None,
-        idle_seconds: if quick { 2 } else { 10 },
-        max_zombies: 1_000,
-        only: None,
-        rinit: PathBuf::from("target/x86_64-unknown-linux-musl/release/rinit"),
-        testkit: exe.with_file_name("examples/testkit"),
-        out: None,
-        also: Vec::new(),
-        write_docs: None,
-        check_docs: None,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
-        let mut number = || -> Result<usize, String> {
-            let n = value()?.parse().ok().filter(|&n| n > 0);
-            n.ok_or(format!("{arg} needs a number above 0"))
-        };
-        match arg.as_str() {
-            "--quick" => {}
-            "--rinit" => plan.rinit = value()?.into(),
-            "--testkit" => plan.testkit = value()?.into(),
-            "--out" => plan.out = Some(value()?.into()),
-            "--write-docs" => plan.write_docs = Some(value()?.into()),
-            "--check-docs" => plan.check_docs = Some(value()?.into()),
-            "--readme-from-report" => {
-                let root = PathBuf::from(value()?);
-                docs::rewrite_readme(&root)?;
-                eprintln!("rinit-bench: rewrote the table in {}", docs::README);
-                std::process::exit(0);
-            }
-            "--rounds" => plan.rounds = Some(number()?),
-            "--idle-seconds" => plan.idle_seconds = number()? as u64,
-            "--max-zombies" => plan.max_zombies = number()?,
-            "--also" => {
-                let spec = value()?;
-                let (name, path) = spec.split_once('=').ok_or("--also needs NAME=PATH")?;
-                plan.also.push((name.to_owned(), PathBuf::from(path)));
-            }
-            "--only" => {
-                let names: Vec<String> = value()?.split(',').map(str::to_owned).collect();
-                if let Some(bad) = names.iter().find(|n| !FIGURES.contains(&n.as_str())) {
-                    return Err(format!(
-                        "--only: unknown figure {bad:?} (known: {FIGURES:?})"
-                    ));
-                }
-                plan.only = Some(names);
-            }
-            "-h" | "--help" => {
-                print!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+    /// `--testkit`, or `examples/testkit` beside this program.
+    fn testkit(&self) -> Result<PathBuf, String> {
+        match &self.testkit {
+            Some(path) => Ok(path.clone()),
+            None => std::env::current_exe()
+                .map(|exe| exe.with_file_name("examples/testkit"))
+                .map_err(|e| format!("cannot find this program: {e}")),
         }
     }
-    let partial = plan.quick || plan.only.is_some() || !plan.also.is_empty();
-    if plan.write_docs.is_some() && partial {
-        return Err("--write-docs needs a full run of every figure, without --also".into());
-    }
-    Ok(plan)
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {
@@ -247,10 +217,15 @@ fn discover(plan: &Plan) -> Result<(Vec<Init>, Vec<String>), String> {
 }
 
 fn main() {
-    let plan = parse_options().unwrap_or_else(|e| {
-        eprintln!("rinit-bench: {e}");
-        std::process::exit(2);
-    });
+    let plan = Plan::parse();
+    if let Some(root) = &plan.readme_from_report {
+        if let Err(e) = docs::rewrite_readme(root) {
+            eprintln!("rinit-bench: {e}");
+            std::process::exit(2);
+        }
+        eprintln!("rinit-bench: rewrote the table in {}", docs::README);
+        std::process::exit(0);
+    }
     // A run that fails a check panics, with what it saw; the harness kills
     // its namespace as the panic unwinds.
     match std::panic::catch_unwind(|| run(plan)) {
@@ -266,11 +241,9 @@ fn main() {
 }
 
 fn run(plan: Plan) -> Result<(), String> {
+    let testkit = plan.testkit()?;
     let rinit = (&plan.rinit, "scripts/release amd64");
-    let testkit = (
-        &plan.testkit,
-        "cargo build --profile measure --example testkit",
-    );
+    let testkit = (&testkit, "cargo build --profile measure --example testkit");
     for (path, how) in [rinit, testkit] {
         if !is_executable(path) {
             let built = format!("`{how}` (scripts/bench does)");
@@ -293,7 +266,7 @@ fn run(plan: Plan) -> Result<(), String> {
         eprintln!("  {name:<12} {path} ({version})");
     }
     notes.iter().for_each(|note| eprintln!("  note: {note}"));
-    let (testkit, plan) = (plan.testkit.to_string_lossy(), &plan);
+    let (testkit, plan) = (testkit.0.to_string_lossy(), &plan);
     let bench = figures::Bench {
         inits: &inits,
         testkit: &testkit,

@@ -95,7 +95,7 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
         out.push((values[0] <= best, text));
     }
     if let Some(wakeups) = rinit(results, Kind::Wakeups, None) {
-        let seconds = plan.idle_seconds;
+        let seconds = plan.idle_seconds();
         let text = format!("no idle wake-ups: rinit {wakeups} in {seconds} s");
         out.push((wakeups == 0.0, text));
     }

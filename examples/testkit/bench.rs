@@ -15,13 +15,14 @@
 //!                            8-byte file PATH and exit on SIGTERM; print
 //!                            "ready"; exit 0 on SIGTERM
 
-use super::say;
+use super::fork;
+use super::{leave, say};
 use libc::SIGCHLD;
 use nix::errno::Errno;
 use nix::sched::{CloneFlags, CpuSet, clone, sched_getaffinity, sched_setaffinity};
 use nix::sys::signal::{SigSet, Signal, kill};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
-use nix::unistd::{ForkResult, Pid, fork, pipe, setpgid};
+use nix::unistd::{ForkResult, Pid, pipe, setpgid};
 use rinit_harness::{pidfd, pids, poll_fd, proc_state, status_number};
 use std::fs::File;
 use std::io::{Read, Write};
@@ -47,13 +48,6 @@ pub(crate) fn run(mode: &str, args: &[String]) {
 
 fn tell(key: &str, value: impl std::fmt::Display) {
     say(&format!("{key} {value}"));
-}
-
-/// Leaves at once: no exit handlers, no buffers flushed (a forked or
-/// cloned process shares them with its parent).
-fn leave(code: i32) -> ! {
-    // SAFETY: _exit takes a plain integer and touches no memory of ours.
-    unsafe { libc::_exit(code) }
 }
 
 /// PID 1's CPU time so far, in ns: the first field of /proc/1/schedstat
@@ -166,8 +160,7 @@ fn orphans(count: usize, max_wave: usize) {
         let size = wave_size(wave);
         let (mut ready_r, ready_w) = pipe_files();
         let (go_r, go_w) = pipe_files();
-        // SAFETY: single-threaded, so the middle may do all we could.
-        let middle = match unsafe { fork() }.expect("fork") {
+        let middle = match fork() {
             ForkResult::Child => {
                 drop((ready_r, go_w));
                 make_zombies(size, ready_w, go_r)
@@ -310,8 +303,7 @@ fn fleet(count: usize, own_group: bool, path: &str) {
     let set = blocked(Signal::SIGTERM);
     let (mut ready_r, mut ready_w) = pipe_files();
     for _ in 0..count {
-        // SAFETY: single-threaded, so the member may do all we could.
-        if let ForkResult::Child = unsafe { fork() }.expect("fork") {
+        if let ForkResult::Child = fork() {
             if own_group && setpgid(Pid::from_raw(0), Pid::from_raw(0)).is_err() {
                 leave(5);
             }

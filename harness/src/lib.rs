@@ -6,7 +6,7 @@
 //! passing it fails the caller with a panic that says what was seen.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -16,23 +16,45 @@ use std::time::{Duration, Instant};
 pub const SAFETY_NET: Duration = Duration::from_secs(60);
 
 pub fn is_root() -> bool {
-    // SAFETY: geteuid takes nothing and cannot fail.
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
+}
+
+/// `Command::new(program)` without the variables rinit and its peers read
+/// (`RINIT_*`, `TINI_*`, `DUMB_INIT_*`, `CATATONIT_*`, `LISTEN_PID`): a
+/// developer's `RINIT_VERBOSITY` must not change what a test sees. Every
+/// command that runs an init, directly or through a wrapper, starts here;
+/// a caller sets its own variables afterwards.
+pub fn hermetic(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    scrub_init_env(&mut cmd);
+    cmd
+}
+
+/// Removes those variables from `cmd`: `hermetic`'s rule, for a command
+/// built some other way.
+pub fn scrub_init_env(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        let text = name.to_string_lossy();
+        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
+            .iter()
+            .any(|prefix| text.starts_with(prefix))
+            || text == "LISTEN_PID"
+        {
+            cmd.env_remove(&name);
+        }
+    }
 }
 
 /// A command that runs `program args...` as PID 1 of a new PID namespace.
 /// `--kill-child` makes sure nothing outlives a caller that gives up. The
-/// init variables of whoever runs it are removed (`scrub_init_env`): a
-/// developer's `RINIT_VERBOSITY` must not change what a test sees; a caller
-/// sets its own afterwards.
+/// init variables of whoever runs it are removed (`hermetic`).
 pub fn as_pid1(program: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("unshare");
+    let mut cmd = hermetic("unshare");
     if !is_root() {
         cmd.args(["--user", "--map-root-user"]);
     }
     cmd.args(["--pid", "--fork", "--mount-proc", "--kill-child"]);
     cmd.arg(program).args(args);
-    scrub_init_env(&mut cmd);
     cmd
 }
 
@@ -45,9 +67,8 @@ pub fn pid1(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
 
 /// The same, not as PID 1: the init runs as a plain child of the caller.
 pub fn direct(program: &str, args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(program);
+    let mut cmd = hermetic(program);
     cmd.args(args);
-    scrub_init_env(&mut cmd);
     cmd.envs(vars.iter().copied());
     cmd
 }
@@ -61,7 +82,8 @@ pub fn signals_in(lines: &[String]) -> Vec<i32> {
         .collect()
 }
 
-/// `kill(pid, signal)`, which must succeed.
+/// `kill(pid, signal)`, which must succeed. Plain numbers, as the tests
+/// write them (real-time signals included, which nix's `Signal` lacks).
 pub fn send(pid: i32, signal: i32) {
     // SAFETY: kill takes plain integers.
     let ret = unsafe { libc::kill(pid, signal) };
@@ -99,18 +121,31 @@ pub fn without_numbers(text: &str) -> String {
     out
 }
 
-/// Removes the variables rinit and its peers read, so that the caller's
-/// environment cannot change what an init does.
-pub fn scrub_init_env(cmd: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        let text = name.to_string_lossy();
-        if ["RINIT_", "TINI_", "DUMB_INIT_", "CATATONIT_"]
-            .iter()
-            .any(|prefix| text.starts_with(prefix))
-            || text == "LISTEN_PID"
-        {
-            cmd.env_remove(&name);
+/// Makes `cmd` start with these signals blocked (added to the mask) and
+/// these ignored, as a parent may leave them: both survive exec, so the
+/// init inherits them. Plain numbers: real-time signals too.
+pub fn start_with_signals(cmd: &mut Command, blocked: &[i32], ignored: &[i32]) {
+    use std::os::unix::process::CommandExt;
+    let ignored = ignored.to_vec();
+    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigemptyset initialises the set; sigaddset writes to it.
+    let set = unsafe {
+        libc::sigemptyset(set.as_mut_ptr());
+        for &signal in blocked {
+            libc::sigaddset(set.as_mut_ptr(), signal);
         }
+        set.assume_init()
+    };
+    // SAFETY: between fork and exec this makes only async-signal-safe calls
+    // (pthread_sigmask, signal) on values prepared before the fork.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            for &signal in &ignored {
+                libc::signal(signal, libc::SIG_IGN);
+            }
+            Ok(())
+        });
     }
 }
 
@@ -144,24 +179,17 @@ pub fn pidfd(pid: i32) -> Option<OwnedFd> {
 /// or a hang-up; false if the time ran out. With a pidfd and no events,
 /// this waits for the process to be reaped.
 pub fn poll_fd(fd: BorrowedFd, events: i16, limit: Duration) -> bool {
-    let mut poll = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events,
-        revents: 0,
-    };
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut fds = [PollFd::new(fd, PollFlags::from_bits_truncate(events))];
     let deadline = Instant::now() + limit;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let ms = left.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: one valid pollfd, for the duration of the call.
-        match unsafe { libc::poll(&mut poll, 1, ms) } {
-            0 => return false,
-            n if n > 0 => return true,
-            _ => assert_eq!(
-                std::io::Error::last_os_error().raw_os_error(),
-                Some(libc::EINTR),
-                "poll"
-            ),
+        let timeout = PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX);
+        match poll(&mut fds, timeout) {
+            Ok(0) => return false,
+            Ok(_) => return true,
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => panic!("poll: {e}"),
         }
     }
 }
@@ -205,6 +233,16 @@ pub struct Finished {
     pub stderr: String,
     /// When the run was seen to end: its output closed.
     pub ended: Instant,
+}
+
+impl Finished {
+    /// The one line on stderr; fails the test, showing the run, when there
+    /// is none or more than one.
+    pub fn only_stderr_line(&self) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "expected one line on stderr: {self:?}");
+        lines[0]
+    }
 }
 
 /// A running command whose output is read line by line. Dropping it kills
@@ -335,12 +373,19 @@ impl Running {
             .unwrap_or_else(|| panic!("unshare ({me}) has no child"))
     }
 
+    /// The init's only child (its main child), which must be there.
+    pub fn init_child(&self) -> i32 {
+        let init = self.rinit_pid();
+        match children(init)[..] {
+            [child] => child,
+            ref other => panic!("the init ({init}) has children {other:?}, not one"),
+        }
+    }
+
     /// Sends a signal to the init from outside its namespace, as a container
     /// runtime does.
     pub fn signal(&self, signal: i32) {
-        // SAFETY: kill takes plain integers.
-        let ret = unsafe { libc::kill(self.rinit_pid(), signal) };
-        assert_eq!(ret, 0, "kill: {}", std::io::Error::last_os_error());
+        send(self.rinit_pid(), signal);
     }
 
     /// Waits for the direct child (the init, or unshare) to exit, while what
@@ -547,16 +592,25 @@ impl Scratch {
     /// Makes a named pipe `name` (for a tracer's report, say); returns its path.
     pub fn fifo(&self, name: &str) -> String {
         let path = self.file(name);
-        let c_path = std::ffi::CString::new(path.as_str()).expect("no NUL in a scratch path");
-        // SAFETY: mkfifo reads a NUL-terminated path that outlives the call.
-        let made = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
-        assert_eq!(
-            made,
-            0,
-            "mkfifo {path}: {}",
-            std::io::Error::last_os_error()
-        );
+        nix::unistd::mkfifo(
+            path.as_str(),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap_or_else(|e| panic!("mkfifo {path}: {e}"));
         path
+    }
+
+    /// A named pipe `name` that this process holds open for reading and
+    /// writing (so opening it waits for no one): a process reading it gets
+    /// end of input only once the returned file is dropped. Returns its path.
+    pub fn held_fifo(&self, name: &str) -> (String, std::fs::File) {
+        let path = self.fifo(name);
+        let holder = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        (path, holder)
     }
 
     /// Writes `text` to `name` with this mode; returns its path.
@@ -589,14 +643,8 @@ impl Drop for Scratch {
 /// and the same in every PID namespace, so a test and the workload it runs
 /// can compare their readings.
 pub fn monotonic_micros() -> u128 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into a live timespec.
-    let ret = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-    assert_eq!(ret, 0, "clock_gettime");
-    now.tv_sec as u128 * 1_000_000 + now.tv_nsec as u128 / 1_000
+    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).expect("clock_gettime");
+    now.tv_sec() as u128 * 1_000_000 + now.tv_nsec() as u128 / 1_000
 }
 
 /// Runs a command to completion, stdin closed: its stdout, or, if it

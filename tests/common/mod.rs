@@ -92,3 +92,304 @@ pub(crate) fn rinit_pid1(args: &[&str]) -> Command {
 pub(crate) fn rinit_direct(args: &[&str]) -> Command {
     direct(&rinit().to_string_lossy(), args, &[])
 }
+
+/// `command...` as uid and gid 65534 (nobody) with no groups, through
+/// `setpriv`: as PID 1, or as a plain child of the test. (Give it copies
+/// in a `Scratch`: nobody may not reach the build directory.)
+pub(crate) fn as_nobody(pid1: bool, command: &[&str]) -> Command {
+    let mut args = vec!["--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+    args.extend(command);
+    if pid1 {
+        as_pid1("setpriv", &args)
+    } else {
+        direct("setpriv", &args, &[])
+    }
+}
+
+/// `rinit OPTS -- PROGRAM ARGS...`: rinit's options, then the workload.
+fn with_testkit<'a>(opts: &[&'a str], program: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = opts.to_vec();
+    all.extend(["--", program]);
+    all.extend(args);
+    all
+}
+
+/// rinit as PID 1 with options `opts`, running `testkit ARGS...`.
+pub(crate) fn pid1_testkit(opts: &[&str], args: &[&str]) -> Command {
+    rinit_pid1(&with_testkit(opts, &testkit(), args))
+}
+
+/// rinit as PID 1 with options `opts`, running the shell `script`, whose
+/// `$0` is testkit.
+pub(crate) fn pid1_sh(opts: &[&str], script: &str) -> Command {
+    let tk = testkit();
+    rinit_pid1(&with_testkit(opts, "sh", &["-c", script, &tk]))
+}
+
+/// The same with rinit not PID 1 (so a subreaper).
+pub(crate) fn direct_sh(opts: &[&str], script: &str) -> Command {
+    let tk = testkit();
+    rinit_direct(&with_testkit(opts, "sh", &["-c", script, &tk]))
+}
+
+/// rinit not PID 1 (so a subreaper) with options `opts`, running `testkit
+/// ARGS...`.
+pub(crate) fn direct_testkit(opts: &[&str], args: &[&str]) -> Command {
+    rinit_direct(&with_testkit(opts, &testkit(), args))
+}
+
+/// rinit under the peers' names, the one way a test gets it: symlinks in a
+/// private directory (the name rinit is run under picks its personality),
+/// removed when dropped.
+pub(crate) struct Names(Scratch);
+
+impl Names {
+    pub(crate) fn new() -> Names {
+        // One directory per call: tests of one file run side by side.
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scratch = Scratch::new(&format!("names-{n}"));
+        for name in [
+            "tini",
+            "tini-static",
+            "docker-init",
+            "dumb-init",
+            "catatonit",
+        ] {
+            std::os::unix::fs::symlink(rinit(), scratch.path(name)).unwrap();
+        }
+        Names(scratch)
+    }
+
+    /// rinit under `name`: a peer's, or `rinit` for its own binary.
+    pub(crate) fn of(&self, name: &str) -> String {
+        if name == "rinit" {
+            rinit().to_string_lossy().into_owned()
+        } else {
+            self.0.file(name)
+        }
+    }
+
+    /// The real peer and rinit under its name, each with a label for
+    /// messages.
+    pub(crate) fn both(&self, name: &str) -> [(String, String); 2] {
+        [
+            (format!("real {name}"), real_peer(name)),
+            (format!("rinit as {name}"), self.of(name)),
+        ]
+    }
+
+    /// The directory, for a test's other files.
+    pub(crate) fn scratch(&self) -> &Scratch {
+        &self.0
+    }
+}
+
+/// The real peer installed under `name`. A missing peer fails the test:
+/// these claims are about it. (`docker-init` is no peer: under that name
+/// rinit is itself, whatever init Docker would otherwise bundle.)
+pub(crate) fn real_peer(name: &str) -> String {
+    let path = format!("/usr/bin/{name}");
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "{path} is missing: scripts/setup installs the peers these tests compare with"
+    );
+    path
+}
+
+/// The first real-time signal as a process sees it (glibc keeps the two
+/// below for itself). Tests send real-time markers: a process dequeues
+/// pending signals lowest number first, so by the time it reports a marker
+/// it has reported any standard signal that reached it before. That is how
+/// a test shows a signal did *not* arrive.
+pub(crate) const SIGRTMIN: i32 = 34;
+
+/// The marker the tests send: above every standard signal.
+pub(crate) const MARKER: i32 = SIGRTMIN + 6;
+
+/// The signals the kernel sends for a fault (SIGSEGV...), which rinit
+/// forwards when they are sent with `kill`, in numeric order.
+pub(crate) const FAULT_SIGNALS: [i32; 7] = [
+    libc::SIGILL,
+    libc::SIGTRAP,
+    libc::SIGABRT,
+    libc::SIGBUS,
+    libc::SIGFPE,
+    libc::SIGSEGV,
+    libc::SIGSYS,
+];
+
+/// The job-control signals a terminal sends: SIGTSTP, SIGTTIN, SIGTTOU.
+pub(crate) const JOB_CONTROL: [i32; 3] = [libc::SIGTSTP, libc::SIGTTIN, libc::SIGTTOU];
+
+/// Options before the command, and variables, as test tables list them.
+pub(crate) type Opts = &'static [&'static str];
+pub(crate) type Vars = &'static [(&'static str, &'static str)];
+
+/// The variables the README gives for tini's behaviour under Docker's name,
+/// `docker-init`, which is rinit's own.
+pub(crate) const TINI_BACK: Vars = &[
+    ("RINIT_FORWARD_TO", "child"),
+    ("RINIT_GRACE", "0"),
+    ("RINIT_REWRITE", "TTIN:0,TTOU:0"),
+];
+
+/// The real peer under `name`, where it is installed (`None` for rinit's
+/// own names).
+pub(crate) fn peer_binary(name: &str) -> Option<String> {
+    let path = format!("/usr/bin/{name}");
+    std::path::Path::new(&path).exists().then_some(path)
+}
+
+/// How many times `needle` occurs in `haystack`.
+pub(crate) fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+/// Starts `testkit sigecho` under `program` as PID 1, sends `signals` to
+/// the init, then a real-time marker; returns what the child reported
+/// before the marker, in numeric order.
+pub(crate) fn forwarded(
+    program: &str,
+    opts: &[&str],
+    vars: &[(&str, &str)],
+    signals: &[i32],
+) -> Vec<i32> {
+    let marker = MARKER;
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", &tk, "sigecho"]);
+    let mut running = Running::start(pid1(program, &args, vars));
+    running.expect("ready");
+    for &signal in signals {
+        running.signal(signal);
+    }
+    running.signal(marker);
+    running.expect(&format!("signal {marker}"));
+    let mut seen = signals_in(&running.seen);
+    seen.pop();
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
+    seen.sort();
+    seen
+}
+
+/// Not as PID 1, what the others get when the main child exits is visible:
+/// they outlive the init. The child shell starts a background `testkit
+/// sigecho` (its pid on a `gc PID` line) and exits 7 on SIGWINCH. Returns
+/// the signals the grandchild reported (in numeric order) up to a real-time marker the test
+/// sends it after the init has exited; that it reports the marker at all shows
+/// nobody killed it.
+pub(crate) fn others_after_the_main_child_not_pid1(
+    program: &str,
+    opts: &[&str],
+    vars: &[(&str, &str)],
+) -> Vec<i32> {
+    const SCRIPT: &str = r#"trap 'exit 7' WINCH
+"$1" sigecho < "$2" &
+echo "gc $!"
+wait"#;
+    let scratch = Scratch::new("others-after-main");
+    let (fifo_text, holder) = scratch.held_fifo("fifo");
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk, &fifo_text]);
+    let mut running = Running::start(direct(program, &args, vars));
+    let gc: i32 = running
+        .expect_line("naming the grandchild", |l| l.starts_with("gc "))
+        .trim_start_matches("gc ")
+        .parse()
+        .unwrap();
+    // The shell's line and the grandchild's may come in either order.
+    if !running.seen.iter().any(|l| l == "ready") {
+        running.expect("ready");
+    }
+    send(running.outer_pid(), libc::SIGWINCH);
+    let code = running.wait_for_exit();
+    assert_eq!(code, 7, "{program} {opts:?} {vars:?}");
+    let marker = SIGRTMIN + 2;
+    send(gc, marker);
+    running.expect(&format!("signal {marker}"));
+    // Standard signals pending together come out lowest first, whatever
+    // order they were sent in: compare them as a set (the marker, highest,
+    // stays last).
+    let mut seen = signals_in(&running.seen);
+    seen.sort_unstable();
+    drop(holder); // the grandchild reads end of file and exits
+    let done = running.finish();
+    assert!(done.stdout.contains(&"stdin closed".to_owned()), "{done:?}");
+    seen
+}
+
+/// The child shell's background job (the grandchild, in its process group)
+/// is `testkit sigecho`. The test sends SIGWINCH to the init; the shell
+/// traps it and sends the grandchild the marker. Returns whether the
+/// grandchild got SIGWINCH from the init too, that is whether the init
+/// signalled the child's process group rather than the child alone.
+pub(crate) fn group_gets_forwarded_signal(
+    program: &str,
+    opts: &[&str],
+    vars: &[(&str, &str)],
+) -> bool {
+    const SCRIPT: &str = r#"trap 'echo child got WINCH; kill -40 $gc' WINCH
+exec 3<&0
+"$1" sigecho <&3 &
+gc=$!
+echo trap armed
+# The trap cuts `wait` short: wait again until the grandchild is reaped.
+while kill -0 $gc 2>/dev/null; do wait $gc; done
+exit 0"#;
+    let tk = testkit();
+    let mut args = opts.to_vec();
+    args.extend(["--", "sh", "-c", SCRIPT, "sh", &tk]);
+    let mut running = Running::start(pid1(program, &args, vars));
+    // Both lines, in either order: the grandchild's, and the shell's once
+    // it knows the grandchild's pid.
+    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
+    running.expect_line("ready or armed", |l| l == "ready" || l == "trap armed");
+    running.signal(libc::SIGWINCH);
+    running.expect(&format!("signal {MARKER}"));
+    let seen = running.seen.clone();
+    let context = format!("{program} {opts:?} {vars:?}");
+    assert!(
+        seen.iter().any(|l| l == "child got WINCH"),
+        "{context}: the child never got SIGWINCH: {seen:?}"
+    );
+    let done = running.finish();
+    assert_eq!(done.code, 0, "{context}: {done:?}");
+    signals_in(&seen).contains(&libc::SIGWINCH)
+}
+
+/// Waits until a pause-mode init (no child) runs and has blocked the
+/// signals its loop reads: a SIGTERM sent earlier would be dropped by the
+/// kernel. unshare's child blocks SIGTERM and SIGINT too before it execs
+/// the init, so the check also waits for the init's own executable.
+pub(crate) fn pause_ready(running: &Running, program: &str) -> i32 {
+    let wanted = (1u64 << (libc::SIGTERM - 1)) | (1u64 << (libc::SIGINT - 1));
+    let exe = std::fs::canonicalize(program).unwrap();
+    let mut init = 0;
+    wait_until("the init blocking TERM and INT", || {
+        init = children(running.outer_pid()).first().copied().unwrap_or(0);
+        let running_it = std::fs::read_link(format!("/proc/{init}/exe")).ok() == Some(exe.clone());
+        running_it && status_mask(init, "SigBlk").unwrap_or(0) & wanted == wanted
+    });
+    init
+}
+
+/// The child's blocked signals (`SigBlk`, from `testkit status`).
+pub(crate) fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
+    let tk = testkit();
+    let args = ["--", tk.as_str(), "status"];
+    let done = if as_pid1 {
+        run(pid1(program, &args, &[]))
+    } else {
+        run(direct(program, &args, &[]))
+    };
+    assert_eq!(done.code, 0, "{program}: {done:?}");
+    let line = done
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .unwrap_or_else(|| panic!("{program}: {done:?}"));
+    u64::from_str_radix(line.trim(), 16).unwrap()
+}
