@@ -1289,23 +1289,22 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(run(&["rinit", "-c", "x"]).forward_to, ForwardTarget::Child);
-        assert_eq!(
-            run(&["rinit", "-c", "-g", "x"]).forward_to,
-            ForwardTarget::Group
-        );
-        assert_eq!(
-            run(&["rinit", "--single-child", "x"]).forward_to,
-            ForwardTarget::Child
-        );
-        assert_eq!(
-            run(&["rinit", "--forward-to", "all", "x"]).forward_to,
-            ForwardTarget::All
-        );
-        assert_eq!(
-            run(&["rinit", "--forward-to=child", "x"]).forward_to,
-            ForwardTarget::Child
-        );
+        let cases: [(&[&str], ForwardTarget); 5] = [
+            (&["-c"], ForwardTarget::Child),
+            (&["-c", "-g"], ForwardTarget::Group),
+            (&["--single-child"], ForwardTarget::Child),
+            (&["--forward-to", "all"], ForwardTarget::All),
+            (&["--forward-to=child"], ForwardTarget::Child),
+        ];
+        for (options, target) in cases {
+            let argv: Vec<&str> = ["rinit"]
+                .iter()
+                .chain(options)
+                .chain(&["x"])
+                .copied()
+                .collect();
+            assert_eq!(run(&argv).forward_to, target, "{options:?}");
+        }
     }
 
     #[test]
@@ -1547,14 +1546,7 @@ mod tests {
     fn peer_variables_never_stop_rinit() {
         use std::os::unix::ffi::OsStringExt;
         for name in ["rinit", "tini", "dumb-init", "catatonit"] {
-            for var in [
-                "TINI_VERBOSITY",
-                "TINI_SUBREAPER",
-                "TINI_KILL_PROCESS_GROUP",
-                "DUMB_INIT_DEBUG",
-                "DUMB_INIT_SETSID",
-                "CATATONIT_DEBUG",
-            ] {
+            for &(var, _) in PEER_VARIABLES {
                 for value in [&b""[..], b"x", b"-1", b"256", b"3x", b"\xff\xfe"] {
                     let value = OsString::from_vec(value.to_vec());
                     let result = parse(&args(&[name, "x"]), &|n| (n == var).then(|| value.clone()));

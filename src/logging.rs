@@ -450,27 +450,22 @@ mod tests {
 
     #[test]
     fn times_are_rfc3339_in_utc() {
-        assert_eq!(rfc3339(Duration::ZERO), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            rfc3339(Duration::from_secs(951_782_400)),
-            "2000-02-29T00:00:00.000Z"
-        );
-        assert_eq!(
-            rfc3339(Duration::from_secs(951_868_799)),
-            "2000-02-29T23:59:59.000Z"
-        );
-        assert_eq!(
-            rfc3339(Duration::from_secs(4_107_542_400)),
-            "2100-03-01T00:00:00.000Z"
-        );
-        assert_eq!(
-            rfc3339(Duration::from_millis(1_735_689_599_999)),
-            "2024-12-31T23:59:59.999Z"
-        );
-        assert_eq!(
-            rfc3339(Duration::from_secs(u64::MAX)),
-            "9999-12-31T23:59:59.999Z"
-        );
+        for (since_epoch, stamp) in [
+            (Duration::ZERO, "1970-01-01T00:00:00.000Z"),
+            (Duration::from_secs(951_782_400), "2000-02-29T00:00:00.000Z"),
+            (Duration::from_secs(951_868_799), "2000-02-29T23:59:59.000Z"),
+            (
+                Duration::from_secs(4_107_542_400),
+                "2100-03-01T00:00:00.000Z",
+            ),
+            (
+                Duration::from_millis(1_735_689_599_999),
+                "2024-12-31T23:59:59.999Z",
+            ),
+            (Duration::from_secs(u64::MAX), "9999-12-31T23:59:59.999Z"),
+        ] {
+            assert_eq!(rfc3339(since_epoch), stamp);
+        }
     }
 
     #[test]

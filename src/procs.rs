@@ -377,6 +377,12 @@ mod tests {
         }
     }
 
+    fn pids(entries: Vec<Entry>) -> Vec<i32> {
+        let mut pids: Vec<i32> = entries.iter().map(|e| e.pid).collect();
+        pids.sort();
+        pids
+    }
+
     #[test]
     fn descendants_follow_the_tree_but_skip_the_dead() {
         let table = [
@@ -388,9 +394,7 @@ mod tests {
             entry(20, 99, b'S'),
             entry(99, 0, b'S'),
         ];
-        let mut got: Vec<i32> = descendants_of(1, &table).iter().map(|e| e.pid).collect();
-        got.sort();
-        assert_eq!(got, vec![10, 11, 13]);
+        assert_eq!(pids(descendants_of(1, &table)), vec![10, 11, 13]);
         assert_eq!(descendants_of(10, &table).len(), 2);
         assert!(descendants_of(13, &table).is_empty());
     }
@@ -404,11 +408,7 @@ mod tests {
             entry(31, 30, b'S'),
             entry(40, 0, b'Z'),
         ];
-        let found: Vec<i32> = entered_from_outside(&table, 1)
-            .iter()
-            .map(|e| e.pid)
-            .collect();
-        assert_eq!(found, vec![30]);
+        assert_eq!(pids(entered_from_outside(&table, 1)), vec![30]);
     }
 
     #[test]
