@@ -1,29 +1,9 @@
 //! rinit: a minimal PID 1 for containers.
 //!
-//! This file reads in lifecycle order (parse, set up as init, spawn,
-//! supervise, exit); start here. The modules, each with one job (this is
-//! the one list of them; each module's own notes hold the depth):
-//!
-//! | Module | Its job |
-//! |---|---|
-//! | `main.rs` | the C entry point (`#![no_main]`): hands argv and envp to `run` |
-//! | `cli` | the command line and environment, into a `Config`; `OPTIONS`, every option |
-//! | `env_files` | the command's environment from `--env-file` and `--env-from-files` |
-//! | `probe` | the probe engine behind `--probe`, `--wait-for` and `--ready-when` |
-//! | `readiness` | `--wait-for`'s start gate and `--ready-when`'s sd_notify |
-//! | `personality` | the defaults of the peer rinit may stand in for, by its name |
-//! | `signals` | signal numbers, names and the kernel's 64-bit sets; a received signal |
-//! | `policy` | what to do with each received signal, a stop of the child, a SIGCONT |
-//! | `shutdown` | the drain, `--stop-delay` and `--kill-after` state machines |
-//! | `exit_status` | every exit code rinit can return, decided in one place |
-//! | `forensics` | why things died: crash lines, OOM kills, SIGKILLs, termination message |
-//! | `spawn` | starting the child exactly as without rinit (vfork-style clone, exec) |
-//! | `reap` | collecting exited children, and noticing the child stop |
-//! | `supervisor` | the signalfd loop that ties them together |
-//! | `procs` | the process table and process names from /proc; signals pinned with pidfds |
-//! | `sys` | the thin layer of system calls; it uses only `signals` |
-//! | `logging` | rinit's messages on stderr, through a queue that never blocks; JSON lines |
-//! | `text` | escaping what a message quotes, and the wording of system errors |
+//! This file reads in lifecycle order: parse, set up as init, start the
+//! child, hand over to `supervisor` (the loop), exit; start here. The map
+//! of the modules, one job each, is CONTRIBUTING.md's ("Map"); each
+//! module's opening comment holds its depth.
 //!
 //! `signals`, `policy`, `shutdown`, `exit_status`, `personality` and `text`
 //! are pure, as are `forensics`' decisions and wording: they take time and
