@@ -244,7 +244,7 @@ fn without_proc_mounted() {
         "{done:?}"
     );
     // The drain reached the sleeper without /proc (kill(-1) as PID 1).
-    assert!(done.stderr.contains("sending SIGTERM"), "{}", done.stderr);
+    done.assert_stderr_has("sending SIGTERM");
     assert_no_complaints(&done);
 }
 
@@ -271,12 +271,7 @@ fn without_proc_a_subreaper_warns_instead_of_hanging() {
     // SAFETY: kill takes plain integers; the stray is ours to clean up.
     unsafe { libc::kill(stray, libc::SIGKILL) };
     assert_eq!(done.code, 0, "{done:?}");
-    assert!(
-        done.stderr
-            .contains("cannot list the remaining descendants (no /proc"),
-        "{}",
-        done.stderr
-    );
+    done.assert_stderr_has("cannot list the remaining descendants (no /proc");
     assert!(
         survived,
         "the process outside the child's group was expected to be left"
@@ -439,12 +434,7 @@ fn rinit_under_rinit_the_outer_one_still_reaps() {
     send(inner[0], libc::SIGKILL);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    assert!(
-        done.stderr
-            .contains("sending SIGTERM to 3 remaining processes"),
-        "{}",
-        done.stderr
-    );
+    done.assert_stderr_has("sending SIGTERM to 3 remaining processes");
     // The inner one's death is told (issue 13), and nothing else.
     let (told, rest): (Vec<&str>, Vec<&str>) = done
         .stderr
@@ -822,5 +812,5 @@ fn any_number_of_verbose_flags() {
     let done = run(rinit_pid1(&[&many, "--", "sh", "-c", "exit 3"]));
     assert_eq!(done.code, 3, "{done:?}");
     assert!(!done.stderr.contains("panicked"), "{}", done.stderr);
-    assert!(done.stderr.contains("rinit: debug: "), "{}", done.stderr);
+    done.assert_stderr_has("rinit: debug: ");
 }

@@ -194,7 +194,7 @@ fn probe_usage_errors_exit_2_naming_the_target() {
         assert_eq!(done.stderr.lines().count(), 1, "{args:?}: {done:?}");
     }
     let done = run(rinit_direct(&["--probe", "tcp://db"]));
-    assert!(done.stderr.contains("\"tcp://db\""), "{done:?}");
+    done.assert_stderr_has("\"tcp://db\"");
 }
 
 /// An HTTP server on loopback that answers 503 until told otherwise, and
@@ -307,7 +307,7 @@ fn wait_for_gives_up_after_its_timeout_without_starting_the_command() {
     ]);
     let done = run(cmd);
     assert_eq!(done.code, 1, "{done:?}");
-    assert!(done.stderr.contains(&missing), "{done:?}");
+    done.assert_stderr_has(&missing);
     assert_eq!(done.stderr.lines().count(), 1, "{done:?}");
     assert!(!std::path::Path::new(&marker).exists());
 }
@@ -343,7 +343,7 @@ fn wait_for_reads_its_variable() {
         .env("RINIT_WAIT_TIMEOUT", "300ms");
     let done = run(cmd);
     assert_eq!(done.code, 1, "{done:?}");
-    assert!(done.stderr.contains(&format!("file:{missing}")), "{done:?}");
+    done.assert_stderr_has(&format!("file:{missing}"));
     assert!(
         !done.stderr.contains(&format!("file:{present} ")),
         "{done:?}"
@@ -442,5 +442,5 @@ fn ready_when_without_notify_socket_is_a_usage_error() {
     cmd.env_remove("NOTIFY_SOCKET");
     let done = run(cmd);
     assert_eq!(done.code, 2, "{done:?}");
-    assert!(done.stderr.contains("NOTIFY_SOCKET"), "{done:?}");
+    done.assert_stderr_has("NOTIFY_SOCKET");
 }

@@ -30,7 +30,7 @@ fn pause_exits_0_on_term_or_int() {
     // RINIT_PAUSE=0 means no pause: a command is then required.
     let done = run(pid1(&names.of("rinit"), &[], &[("RINIT_PAUSE", "0")]));
     assert_eq!(done.code, 2, "{done:?}");
-    assert!(done.stderr.contains("no command"), "{done:?}");
+    done.assert_stderr_has("no command");
 }
 
 #[test]

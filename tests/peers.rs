@@ -861,10 +861,10 @@ fn catatonit_table_debug_and_log_variables() {
     let debug = [("CATATONIT_DEBUG", "1")];
     let theirs = run(pid1(&real_peer("catatonit"), &["--", "true"], &debug));
     assert_eq!(theirs.code, 0, "{theirs:?}");
-    assert!(theirs.stderr.contains("DEBUG (catatonit:"), "{theirs:?}");
+    theirs.assert_stderr_has("DEBUG (catatonit:");
     let ours = run(pid1(&named.of("catatonit"), &["--", "true"], &debug));
     assert_eq!(ours.code, 0, "{ours:?}");
-    assert!(ours.stderr.contains("catatonit: debug: "), "{ours:?}");
+    ours.assert_stderr_has("catatonit: debug: ");
 
     let log = [("CATATONIT_LOG", "x")];
     let theirs = run(pid1(&real_peer("catatonit"), &["--", "echo", "ran"], &log));
@@ -986,10 +986,7 @@ fn reliability_descriptors_the_peers_need() {
     }
     let done = at_three_descriptors(&real_peer("catatonit"), false);
     assert_eq!(done.code, 1, "catatonit: {done:?}");
-    assert!(
-        done.stderr.contains("failed to create signalfd"),
-        "{done:?}"
-    );
+    done.assert_stderr_has("failed to create signalfd");
 }
 
 // ---------------------------------------------------------------------------

@@ -114,7 +114,7 @@ fn an_explicit_request_that_is_refused_stops_rinit() {
         if args[0] == "-p" {
             let done = run(pid1_refusing("prctl", "EPERM", args));
             assert_eq!(done.code, 1, "as PID 1, {args:?}: {done:?}");
-            assert!(done.stderr.contains(option), "{done:?}");
+            done.assert_stderr_has(option);
         }
     }
 }

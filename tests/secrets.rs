@@ -110,10 +110,7 @@ fn both_name_and_name_file_set_is_an_error_naming_both() {
             ("DB_PASSWORD_FILE", &secret),
         ],
     );
-    assert!(
-        done.stderr.contains("DB_PASSWORD and DB_PASSWORD_FILE"),
-        "{done:?}"
-    );
+    done.assert_stderr_has("DB_PASSWORD and DB_PASSWORD_FILE");
     assert!(!done.stderr.contains("value-in"));
 }
 
@@ -123,11 +120,7 @@ fn a_missing_file_is_an_error_naming_file_and_variable() {
         &["--env-from-files"],
         &[("DB_PASSWORD_FILE", "/run/secrets/not-there")],
     );
-    assert!(
-        done.stderr
-            .contains("/run/secrets/not-there (DB_PASSWORD_FILE)"),
-        "{done:?}"
-    );
+    done.assert_stderr_has("/run/secrets/not-there (DB_PASSWORD_FILE)");
 }
 
 #[test]
@@ -152,10 +145,8 @@ fn an_unreadable_file_is_an_error_for_an_unprivileged_uid() {
     cmd.env("DB_PASSWORD_FILE", &secret);
     let done = run(cmd);
     assert_eq!(done.code, 1, "{done:?}");
-    assert!(
-        done.stderr.contains("(DB_PASSWORD_FILE)") && done.stderr.contains("ermission denied"),
-        "{done:?}"
-    );
+    done.assert_stderr_has("(DB_PASSWORD_FILE)");
+    done.assert_stderr_has("ermission denied");
     assert!(!std::path::Path::new(&marker).exists(), "{done:?}");
 }
 
@@ -171,10 +162,8 @@ fn a_file_too_large_for_any_variable_is_left_alone_with_a_warning() {
     );
     assert_eq!(done.code, 0, "{done:?}");
     assert_eq!(done.stdout, ["small", bundle.as_str()], "{done:?}");
-    assert!(
-        done.stderr.contains("SSL_CERT_FILE") && done.stderr.contains("left as it is"),
-        "{done:?}"
-    );
+    done.assert_stderr_has("SSL_CERT_FILE");
+    done.assert_stderr_has("left as it is");
 }
 
 #[test]
@@ -182,7 +171,7 @@ fn a_fifo_is_refused_without_hanging() {
     let scratch = Scratch::new("secrets-fifo");
     let fifo = scratch.fifo("pipe");
     let done = refused(&["--env-from-files"], &[("S_FILE", &fifo)]);
-    assert!(done.stderr.contains("not a regular file"), "{done:?}");
+    done.assert_stderr_has("not a regular file");
 }
 
 #[test]
@@ -241,13 +230,10 @@ fn a_malformed_line_names_path_and_line() {
     let scratch = Scratch::new("secrets-malformed");
     let file = scratch.write("bad.env", "A=1\n# fine\nB='hunter2\n", 0o600);
     let done = refused(&["--env-file", &file], &[]);
-    assert!(done.stderr.contains(&format!("{file}:3:")), "{done:?}");
+    done.assert_stderr_has(&format!("{file}:3:"));
     assert!(!done.stderr.contains("hunter2"), "{done:?}");
     let missing = refused(&["--env-file", "/nowhere/app.env"], &[]);
-    assert!(
-        missing.stderr.contains("/nowhere/app.env (--env-file)"),
-        "{missing:?}"
-    );
+    missing.assert_stderr_has("/nowhere/app.env (--env-file)");
 }
 
 #[test]
@@ -268,7 +254,7 @@ fn no_value_reaches_stderr_at_any_verbosity() {
     ));
     assert_eq!(done.code, 0, "{done:?}");
     // The names are logged at debug, so the lines are there to look at.
-    assert!(done.stderr.contains("DB_PASSWORD"), "{done:?}");
-    assert!(done.stderr.contains("API"), "{done:?}");
+    done.assert_stderr_has("DB_PASSWORD");
+    done.assert_stderr_has("API");
     assert!(!done.stderr.contains("hunter"), "{done:?}");
 }

@@ -36,12 +36,7 @@ fn a_background_writer_finishes_its_file_before_rinit_exits() {
     // The shell died of SIGTERM; rinit still waited for the writer.
     assert_eq!(done.code, 143, "{done:?}");
     assert!(contents.ends_with("complete\n"), "data lost: {contents:?}");
-    assert!(
-        done.stderr
-            .contains("sending SIGTERM to 1 remaining processes"),
-        "{}",
-        done.stderr
-    );
+    done.assert_stderr_has("sending SIGTERM to 1 remaining processes");
 
     // The same under tini, for the record: it exits with the shell, and the
     // kernel kills the writer mid-write. Only rinit is asserted on.
@@ -82,11 +77,7 @@ fn a_daemon_that_left_the_group_gets_the_drain_signal() {
     let done = run(rinit_pid1(&["-vv", "--", "sh", "-c", &script]));
     assert_eq!(done.code, 0, "{done:?}");
     assert!(done.stdout[0].starts_with("daemon "), "{done:?}");
-    assert!(
-        done.stderr
-            .contains("sending SIGTERM to 1 remaining processes"),
-        "{done:?}"
-    );
+    done.assert_stderr_has("sending SIGTERM to 1 remaining processes");
     assert_eq!(
         std::fs::read_to_string(&marker).unwrap(),
         "daemon got SIGTERM\n"
@@ -277,18 +268,8 @@ fn as_a_subreaper_no_descendant_survives_rinit() {
         "daemon got SIGTERM\n"
     );
     // rinit listed its descendants from /proc: the stubborn one and the daemon.
-    assert!(
-        done.stderr
-            .contains("sending SIGTERM to 2 remaining processes"),
-        "{}",
-        done.stderr
-    );
-    assert!(
-        done.stderr
-            .contains("sending SIGKILL to 1 remaining processes"),
-        "{}",
-        done.stderr
-    );
+    done.assert_stderr_has("sending SIGTERM to 2 remaining processes");
+    done.assert_stderr_has("sending SIGKILL to 1 remaining processes");
 }
 
 #[test]
@@ -308,5 +289,5 @@ fn bad_shutdown_values_exit_2_naming_the_option() {
     cmd.env("RINIT_GRACE", "forever");
     let done = run(cmd);
     assert_eq!(done.code, 2);
-    assert!(done.stderr.contains("RINIT_GRACE"), "{}", done.stderr);
+    done.assert_stderr_has("RINIT_GRACE");
 }

@@ -100,12 +100,7 @@ fn the_held_sigterm_arrives_after_the_delay_and_not_before() {
         let done = running.finish();
         assert_eq!(done.code, 0, "{what}: {done:?}");
         if opts.contains(&"-v") {
-            assert!(
-                done.stderr
-                    .contains("SIGTERM received: holding it for 700ms (--stop-delay)"),
-                "{}",
-                done.stderr
-            );
+            done.assert_stderr_has("SIGTERM received: holding it for 700ms (--stop-delay)");
             assert_no_complaints(&done);
         }
     }
@@ -122,12 +117,7 @@ fn a_second_sigterm_cuts_the_hold() {
     running.close_stdin();
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
-    assert!(
-        done.stderr
-            .contains("SIGTERM received during --stop-delay: forwarding the held SIGTERM now"),
-        "{}",
-        done.stderr
-    );
+    done.assert_stderr_has("SIGTERM received during --stop-delay: forwarding the held SIGTERM now");
 }
 
 #[test]
@@ -199,18 +189,10 @@ fn the_child_exiting_during_the_hold_ends_the_container_at_once() {
     // 100 ms), not the hour of the hold.
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert!(signals_seen(&done.stdout).is_empty(), "{done:?}");
-    assert!(
-        done.stderr
-            .contains("the child ended during --stop-delay: the held SIGTERM is not forwarded"),
-        "{}",
-        done.stderr
+    done.assert_stderr_has(
+        "the child ended during --stop-delay: the held SIGTERM is not forwarded",
     );
-    assert!(
-        done.stderr
-            .contains("sending SIGTERM to 1 remaining processes"),
-        "{}",
-        done.stderr
-    );
+    done.assert_stderr_has("sending SIGTERM to 1 remaining processes");
     assert!(
         std::fs::read_to_string(&data)
             .unwrap_or_default()
@@ -466,7 +448,7 @@ fn a_sigterm_that_reaches_the_app_directly_during_the_hold_is_reported_once() {
         let done = running.finish();
         assert_eq!(code, 143, "{action}: {done:?}");
         assert_eq!(warnings(&done.stderr), 1, "{action}: {}", done.stderr);
-        assert!(done.stderr.contains("KillMode=mixed"), "{}", done.stderr);
+        done.assert_stderr_has("KillMode=mixed");
     }
     // The app ends by itself during the hold: nothing to warn about.
     let mut running = rinit_stop_app(&["-v", "--stop-delay", "1h"], "stay");

@@ -20,7 +20,7 @@ fn docker_init_is_rinit_and_reads_tinis_variables() {
         &["-vv", "true"],
         &[("TINI_SUBREAPER", "")],
     ));
-    assert!(done.stderr.contains("subreaper"), "{done:?}");
+    done.assert_stderr_has("subreaper");
     let done = run(pid1(&docker_init, &["-vv", "true"], &[]));
     assert!(!done.stderr.contains("subreaper"), "{done:?}");
 }
@@ -113,6 +113,6 @@ fn catatonit_debug_turns_on_debug_logging() {
     for value in ["1", ""] {
         let done = run(pid1(&program, &args, &[("CATATONIT_DEBUG", value)]));
         assert_eq!(done.code, 0, "{done:?}");
-        assert!(done.stderr.contains("catatonit: debug:"), "{done:?}");
+        done.assert_stderr_has("catatonit: debug:");
     }
 }

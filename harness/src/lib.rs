@@ -243,6 +243,14 @@ impl Finished {
         assert_eq!(lines.len(), 1, "expected one line on stderr: {self:?}");
         lines[0]
     }
+
+    /// Fails the test, showing the run, unless stderr holds `text`.
+    pub fn assert_stderr_has(&self, text: &str) {
+        assert!(
+            self.stderr.contains(text),
+            "expected {text:?} on stderr: {self:?}"
+        );
+    }
 }
 
 /// A running command whose output is read line by line. Dropping it kills
