@@ -1711,41 +1711,33 @@ mod tests {
 
     #[test]
     fn peer_variables_keep_their_meaning() {
-        assert_eq!(
-            run_with(&["tini", "x"], &[("TINI_KILL_PROCESS_GROUP", "")])
-                .unwrap()
-                .forward_to,
-            ForwardTarget::Group
-        );
-        assert!(
-            run_with(&["tini", "x"], &[("TINI_SUBREAPER", "")])
-                .unwrap()
-                .subreaper
-        );
-        assert_eq!(
-            run_with(&["x", "x"], &[("TINI_VERBOSITY", "3")])
-                .unwrap()
-                .verbosity,
-            3
-        );
-        assert_eq!(
-            run_with(&["dumb-init", "x"], &[("DUMB_INIT_SETSID", "0")])
-                .unwrap()
-                .forward_to,
-            ForwardTarget::Child
-        );
-        assert_eq!(
-            run_with(&["dumb-init", "x"], &[("DUMB_INIT_SETSID", "1")])
-                .unwrap()
-                .forward_to,
-            ForwardTarget::Group
-        );
-        assert_eq!(
-            run_with(&["x", "x"], &[("DUMB_INIT_DEBUG", "1")])
-                .unwrap()
-                .verbosity,
-            3
-        );
+        let with = |argv: &[&str], var: &str, value: &str| run_with(argv, &[(var, value)]).unwrap();
+        let cases = [
+            (
+                &["tini", "x"][..],
+                "TINI_KILL_PROCESS_GROUP",
+                "",
+                ForwardTarget::Group,
+            ),
+            (
+                &["dumb-init", "x"],
+                "DUMB_INIT_SETSID",
+                "0",
+                ForwardTarget::Child,
+            ),
+            (
+                &["dumb-init", "x"],
+                "DUMB_INIT_SETSID",
+                "1",
+                ForwardTarget::Group,
+            ),
+        ];
+        for (argv, var, value, target) in cases {
+            assert_eq!(with(argv, var, value).forward_to, target, "{var}={value}");
+        }
+        assert!(with(&["tini", "x"], "TINI_SUBREAPER", "").subreaper);
+        assert_eq!(with(&["x", "x"], "TINI_VERBOSITY", "3").verbosity, 3);
+        assert_eq!(with(&["x", "x"], "DUMB_INIT_DEBUG", "1").verbosity, 3);
         // RINIT_* beats the peer's variable, the command line beats both.
         assert_eq!(
             run_with(

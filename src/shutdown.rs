@@ -418,15 +418,17 @@ mod tests {
         Signal::parse(name).unwrap()
     }
 
+    /// `signal` received at `at` while the child runs, forwarded as itself.
+    fn receive(hold: &mut StopDelay, at: Instant, signal: Signal) -> Hold {
+        hold.on_signal(at, signal, signal, true)
+    }
+
     #[test]
     fn stop_delay_is_off_by_default_and_at_zero() {
         let t0 = Instant::now();
         for delay in [None, Some(Duration::ZERO)] {
             let mut hold = StopDelay::new(delay);
-            assert_eq!(
-                hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
-                Hold::Pass
-            );
+            assert_eq!(receive(&mut hold, t0, Signal::TERM), Hold::Pass);
             assert_eq!(hold.deadline(), None);
             assert_eq!(hold.release_if_due(t0 + 1000 * SEC), None);
         }
@@ -437,10 +439,7 @@ mod tests {
         let t0 = Instant::now();
         let mut hold = StopDelay::new(Some(10 * SEC));
         assert_eq!(hold.deadline(), None);
-        assert_eq!(
-            hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
-            Hold::Held(10 * SEC)
-        );
+        assert_eq!(receive(&mut hold, t0, Signal::TERM), Hold::Held(10 * SEC));
         assert_eq!(hold.deadline(), Some(t0 + 10 * SEC));
         assert_eq!(hold.release_if_due(t0), None);
         assert_eq!(hold.release_if_due(t0 + 9 * SEC), None);
@@ -449,10 +448,7 @@ mod tests {
         assert_eq!(hold.release_if_due(t0 + 11 * SEC), None);
         assert_eq!(hold.deadline(), None);
         // Later SIGTERMs pass at once.
-        assert_eq!(
-            hold.on_signal(t0 + 12 * SEC, Signal::TERM, Signal::TERM, true),
-            Hold::Pass
-        );
+        assert_eq!(receive(&mut hold, t0 + 12 * SEC, Signal::TERM), Hold::Pass);
         assert_eq!(hold.deadline(), None);
     }
 
@@ -471,7 +467,7 @@ mod tests {
             let mut hold = StopDelay::new(Some(10 * SEC));
             hold.on_signal(t0, Signal::TERM, sig("QUIT"), true);
             assert_eq!(
-                hold.on_signal(t0 + SEC, cut, cut, true),
+                receive(&mut hold, t0 + SEC, cut),
                 Hold::Release(sig("QUIT")),
                 "{cut}"
             );
@@ -484,7 +480,7 @@ mod tests {
     fn other_signals_pass_during_the_hold() {
         let t0 = Instant::now();
         let mut hold = StopDelay::new(Some(10 * SEC));
-        hold.on_signal(t0, Signal::TERM, Signal::TERM, true);
+        receive(&mut hold, t0, Signal::TERM);
         for other in ["HUP", "USR1", "QUIT", "WINCH", "RTMIN+3", "CONT"] {
             assert_eq!(
                 hold.on_signal(t0 + SEC, sig(other), sig(other), true),
@@ -506,25 +502,16 @@ mod tests {
     fn other_signals_before_the_sigterm_leave_the_hold_ready() {
         let t0 = Instant::now();
         let mut hold = StopDelay::new(Some(SEC));
-        assert_eq!(hold.on_signal(t0, sig("HUP"), sig("HUP"), true), Hold::Pass);
-        assert_eq!(
-            hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
-            Hold::Held(SEC)
-        );
+        assert_eq!(receive(&mut hold, t0, sig("HUP")), Hold::Pass);
+        assert_eq!(receive(&mut hold, t0, Signal::TERM), Hold::Held(SEC));
     }
 
     #[test]
     fn after_a_sigint_nothing_is_held() {
         let t0 = Instant::now();
         let mut hold = StopDelay::new(Some(SEC));
-        assert_eq!(
-            hold.on_signal(t0, Signal::INT, Signal::INT, true),
-            Hold::Pass
-        );
-        assert_eq!(
-            hold.on_signal(t0, Signal::TERM, Signal::TERM, true),
-            Hold::Pass
-        );
+        assert_eq!(receive(&mut hold, t0, Signal::INT), Hold::Pass);
+        assert_eq!(receive(&mut hold, t0, Signal::TERM), Hold::Pass);
         assert_eq!(hold.deadline(), None);
     }
 
@@ -545,14 +532,11 @@ mod tests {
         let mut hold = StopDelay::new(Some(10 * SEC));
         assert_eq!(hold.cancel(), None);
         let mut hold = StopDelay::new(Some(10 * SEC));
-        hold.on_signal(t0, Signal::TERM, Signal::TERM, true);
+        receive(&mut hold, t0, Signal::TERM);
         assert_eq!(hold.cancel(), Some(Signal::TERM));
         assert_eq!(hold.deadline(), None);
         assert_eq!(hold.release_if_due(t0 + 10 * SEC), None);
-        assert_eq!(
-            hold.on_signal(t0 + SEC, Signal::TERM, Signal::TERM, true),
-            Hold::Pass
-        );
+        assert_eq!(receive(&mut hold, t0 + SEC, Signal::TERM), Hold::Pass);
     }
 
     /// The supervisor asks only about stop requests (and reads the clock
@@ -565,7 +549,7 @@ mod tests {
             assert_eq!(hold.on_signal(t0, sig(name), sig(name), true), Hold::Pass);
             assert_eq!(hold.deadline(), None, "{name} armed the delay");
             let mut holding = StopDelay::new(Some(10 * SEC));
-            holding.on_signal(t0, Signal::TERM, Signal::TERM, true);
+            receive(&mut holding, t0, Signal::TERM);
             assert_eq!(
                 holding.on_signal(t0, sig(name), sig(name), true),
                 Hold::Pass
