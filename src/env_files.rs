@@ -535,6 +535,14 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> ReadResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--env-from-files` alone.
+    fn from_files() -> EnvSources {
+        EnvSources {
+            files: vec![],
+            from_files: true,
+        }
+    }
     use std::collections::HashMap;
 
     fn parsed(text: &str) -> Vec<(String, String)> {
@@ -689,10 +697,7 @@ C="" # empty
 
     #[test]
     fn name_file_sets_name_without_one_trailing_newline_and_keeps_name_file() {
-        let sources = EnvSources {
-            files: vec![],
-            from_files: true,
-        };
+        let sources = from_files();
         let read = files(&[
             ("/s/db", "secret\n\n"),
             ("/s/crlf", "pw\r\n"),
@@ -725,10 +730,7 @@ C="" # empty
 
     #[test]
     fn both_set_is_an_error_naming_both_and_empty_counts_as_unset() {
-        let sources = EnvSources {
-            files: vec![],
-            from_files: true,
-        };
+        let sources = from_files();
         let read = files(&[("/s/db", "secret")]);
         let both = apply(
             &sources,
@@ -769,10 +771,7 @@ C="" # empty
 
     #[test]
     fn rinit_variables_and_odd_names_are_not_requests() {
-        let sources = EnvSources {
-            files: vec![],
-            from_files: true,
-        };
+        let sources = from_files();
         let untouched = env(&[
             "RINIT_ENV_FILE=/nowhere",
             "_FILE=/nowhere",
@@ -789,10 +788,7 @@ C="" # empty
 
     #[test]
     fn only_the_entry_getenv_finds_counts() {
-        let sources = EnvSources {
-            files: vec![],
-            from_files: true,
-        };
+        let sources = from_files();
         let read = files(&[("/first", "1"), ("/second", "2")]);
         let Outcome { env: out, .. } =
             apply(&sources, env(&["A_FILE=/first", "A_FILE=/second"]), &read).unwrap();
@@ -826,10 +822,7 @@ C="" # empty
 
     #[test]
     fn secrets_are_bounded_by_the_kernel_limit_of_one_variable() {
-        let sources = EnvSources {
-            files: vec![],
-            from_files: true,
-        };
+        let sources = from_files();
         let big = "x".repeat(SECRET_FILE_LIMIT as usize + 1);
         let fits = "x".repeat(SECRET_FILE_LIMIT as usize);
         let read = files(&[("/big", big.as_str()), ("/fits", fits.as_str())]);

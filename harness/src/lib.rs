@@ -267,6 +267,23 @@ pub struct Running {
     pub seen_stderr: Vec<String>,
 }
 
+/// Moves the lines `from` sends into `into` until it closes; false if
+/// `deadline` passed first.
+fn collect_until_closed(
+    from: &Receiver<String>,
+    into: &mut Vec<String>,
+    deadline: Instant,
+) -> bool {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match from.recv_timeout(left) {
+            Ok(line) => into.push(line),
+            Err(RecvTimeoutError::Disconnected) => return true,
+            Err(RecvTimeoutError::Timeout) => return false,
+        }
+    }
+}
+
 fn forward_lines(from: impl Read + Send + 'static) -> Receiver<String> {
     let (tx, rx) = channel();
     std::thread::spawn(move || {
@@ -411,31 +428,17 @@ impl Running {
         self.stdin = None;
         // stdout closes when the init and every process holding it have exited.
         let deadline = Instant::now() + self.limit;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => {
-                    self.give_up(&format!("output still open after {:?}", self.limit))
-                }
-            }
+        if !collect_until_closed(&self.lines, &mut self.seen, deadline) {
+            self.give_up(&format!("output still open after {:?}", self.limit));
         }
         let ended = Instant::now();
         let status = self.child.wait().expect("wait");
         // The init has exited; a process it left behind may still hold stderr.
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stderr.recv_timeout(left) {
-                Ok(line) => self.seen_stderr.push(line),
-                Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!(
-                        "stderr still open after {:?}: {:?}",
-                        self.limit, self.seen_stderr
-                    )
-                }
-            }
+        if !collect_until_closed(&self.stderr, &mut self.seen_stderr, deadline) {
+            panic!(
+                "stderr still open after {:?}: {:?}",
+                self.limit, self.seen_stderr
+            );
         }
         let stderr = self.seen_stderr.iter().map(|l| format!("{l}\n")).collect();
         Finished {
