@@ -27,6 +27,7 @@
 //! pure, as are `forensics`' decisions and wording: they take time and
 //! state as input and make no system call.
 
+mod cgroups;
 mod cli;
 mod env_files;
 mod exit_status;
@@ -43,6 +44,7 @@ mod signals;
 mod spawn;
 mod supervisor;
 mod sys;
+mod watch;
 
 // The library's whole surface: `run` for the binary, and the parsers the
 // fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
@@ -250,7 +252,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         _ => None,
     };
     // Before the child can run: none of its OOM kills is taken for history.
-    let baseline = forensics::OomBaseline::take();
+    let baseline = forensics::OomBaseline::take(&mut signals);
     let child = if config.pause {
         logging::release();
         None

@@ -1,4 +1,6 @@
-//! Collecting exited children, and noticing the main child stop.
+//! Collecting exited children, and noticing the main child stop: one
+//! `waitpid` a child, with a look before reaping only where a name can
+//! matter (see `reap_exited`).
 
 use crate::exit_status::{Termination, stopped_by};
 use crate::forensics::Death;
@@ -33,19 +35,103 @@ pub(crate) struct Reaped {
 
 /// Collects every child that has exited, and notes a stop of the main
 /// child. SIGCHLDs coalesce, so one signal may stand for many exits, the
-/// main child's among them: the loop runs until `waitid` has nothing more
-/// to give. `report` is told of every process collected other than the main
-/// child.
+/// main child's among them: the loop runs until the kernel has nothing
+/// more to give. `report` is told of every process collected other than
+/// the main child.
 ///
-/// Each child is first looked at without being reaped (`sys::peek_changed`),
-/// because once reaped its name is gone from /proc: the main child's name
-/// is read unless it exited 0, another's when it died of a signal and
-/// `names` is set.
+/// Once reaped, a process's name is gone from /proc. Names matter for the
+/// main child when it did not exit 0, and for others that died of a signal
+/// while an OOM kill is fresh (`names`). With `names`, each child is first
+/// looked at without being reaped (`sys::peek_changed`, two calls a child);
+/// otherwise each costs the one `waitpid` that reaps it, and the main child
+/// alone is looked at first if `main_signalled` (its SIGCHLD came in).
 pub(crate) fn reap_exited(
     main: Option<Pid>,
     names: bool,
+    main_signalled: bool,
     report: &mut dyn FnMut(Pid, Termination),
 ) -> Reaped {
+    if names {
+        return reap_named(main, report);
+    }
+    let mut reaped = Reaped::default();
+    if let Some(main) = main.filter(|_| main_signalled) {
+        if let Ok(Some(status)) = sys::peek_exited(main.as_raw()) {
+            if Termination::from_wait_status(status) != Some(Termination::Exited(0)) {
+                reaped.main_name = sys::process_name(main.as_raw());
+            }
+        }
+    }
+    loop {
+        let (pid, status) = match sys::reap_any() {
+            Ok(Some(changed)) => changed,
+            Ok(None) => {
+                reaped.children_left = true;
+                return reaped;
+            }
+            Err(Errno::EINTR) => continue,
+            Err(Errno::ECHILD) => return reaped,
+            Err(e) => {
+                warn!("waitpid failed: {e}");
+                reaped.children_left = true;
+                return reaped;
+            }
+        };
+        let is_main = Some(Pid::from_raw(pid)) == main;
+        match Termination::from_wait_status(status) {
+            Some(termination) => {
+                let name = if is_main {
+                    reaped.main_name.take()
+                } else {
+                    None
+                };
+                reaped.collected(Pid::from_raw(pid), is_main, termination, name, report);
+            }
+            None => reaped.stopped(is_main, status),
+        }
+    }
+}
+
+impl Reaped {
+    /// A child reported a stop: noted if it is the main child's.
+    fn stopped(&mut self, is_main: bool, status: i32) {
+        if let Some(signal) = stopped_by(status).filter(|_| is_main) {
+            debug!("main child stopped by signal {signal}");
+            self.main_stopped = Some(signal);
+        }
+    }
+
+    /// A child was reaped.
+    fn collected(
+        &mut self,
+        pid: Pid,
+        is_main: bool,
+        termination: Termination,
+        name: Option<String>,
+        report: &mut dyn FnMut(Pid, Termination),
+    ) {
+        if is_main {
+            debug!("main child {pid} ended: {termination:?}");
+            self.main = Some(termination);
+            self.main_name = name;
+            return;
+        }
+        self.others += 1;
+        let by_signal = matches!(termination, Termination::Killed { .. });
+        if by_signal && self.killed.len() < KEPT_DEATHS {
+            self.killed.push(Death {
+                pid: pid.as_raw(),
+                name: name.unwrap_or_else(|| "?".to_owned()),
+                termination,
+            });
+        }
+        report(pid, termination);
+    }
+}
+
+/// `reap_exited` when names are wanted: each child is peeked at, named if
+/// its end is news, then reaped.
+fn reap_named(main: Option<Pid>, report: &mut dyn FnMut(Pid, Termination)) -> Reaped {
     let mut reaped = Reaped::default();
     loop {
         let (pid, status) = match sys::peek_changed() {
@@ -67,17 +153,14 @@ pub(crate) fn reap_exited(
         let Some(seen) = Termination::from_wait_status(status) else {
             // A stop: take the report, so that it is not seen again.
             let _ = sys::take_stop_report(pid);
-            if let Some(signal) = stopped_by(status).filter(|_| is_main) {
-                debug!("main child {pid} stopped by signal {signal}");
-                reaped.main_stopped = Some(signal);
-            }
+            reaped.stopped(is_main, status);
             continue;
         };
         let by_signal = matches!(seen, Termination::Killed { .. });
         // A clean exit of the main child is no news: its name is not read
         // (forensics then falls back to the command's name if it must).
         let main_news = is_main && seen != Termination::Exited(0);
-        let name = if main_news || (names && by_signal) {
+        let name = if main_news || by_signal {
             sys::process_name(pid)
         } else {
             None
@@ -101,21 +184,6 @@ pub(crate) fn reap_exited(
                 return reaped;
             }
         };
-        let pid = Pid::from_raw(pid);
-        if is_main {
-            debug!("main child {pid} ended: {termination:?}");
-            reaped.main = Some(termination);
-            reaped.main_name = name;
-        } else {
-            reaped.others += 1;
-            if by_signal && reaped.killed.len() < KEPT_DEATHS {
-                reaped.killed.push(Death {
-                    pid: pid.as_raw(),
-                    name: name.unwrap_or_else(|| "?".to_owned()),
-                    termination,
-                });
-            }
-            report(pid, termination);
-        }
+        reaped.collected(Pid::from_raw(pid), is_main, termination, name, report);
     }
 }

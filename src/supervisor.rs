@@ -129,6 +129,7 @@ impl Supervisor {
                 self.kill_after.deadline(),
                 self.stop_delay.deadline(),
                 self.recheck,
+                self.forensics.watch_deadline(),
             ]
             .into_iter()
             .flatten()
@@ -140,11 +141,17 @@ impl Supervisor {
             // A watched process that exited leaves its pidfd readable: forget
             // it now, or the next wait would return at once.
             self.entered.prune();
-            let mut sigchld = false;
+            let (mut sigchld, mut main_signalled) = (false, false);
+            let main = self.child.map(Pid::as_raw);
             for received in batch.drain(..) {
+                main_signalled |= received.signal == Signal::CHLD && Some(received.sender) == main;
                 sigchld |= self.on_signal(received);
             }
             let now = Instant::now();
+            // OOM kills and fork refusals (see `watch`), before the reaping
+            // that may name a victim.
+            self.forensics
+                .on_watch(now, self.signals.take_cgroup_event());
             if let Some(held) = self.stop_delay.release_if_due(now) {
                 info!("--stop-delay is over: forwarding {held}");
                 self.forward_stop_request(held);
@@ -161,16 +168,21 @@ impl Supervisor {
                 continue;
             }
             let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
-            let names = self.forensics.wants_names();
-            let reaped = reap_exited(self.child, names, &mut |pid, termination| {
-                // Formatted only when it is logged: this runs for every orphan.
-                if warn_on_reap {
-                    let how = format!("{termination:?}");
-                    warn!("{}", personality.reap_warning(pid.as_raw(), &how));
-                } else {
-                    debug!("reaped process {pid}: {termination:?}");
-                }
-            });
+            let names = self.forensics.wants_names(self.signals.take_child_killed());
+            let reaped = reap_exited(
+                self.child,
+                names,
+                main_signalled,
+                &mut |pid, termination| {
+                    // Formatted only when it is logged: this runs for every orphan.
+                    if warn_on_reap {
+                        let how = format!("{termination:?}");
+                        warn!("{}", personality.reap_warning(pid.as_raw(), &how));
+                    } else {
+                        debug!("reaped process {pid}: {termination:?}");
+                    }
+                },
+            );
             let main = reaped.main.map(|t| (t, reaped.main_name.clone()));
             self.forensics.after_reap(main, &reaped.killed);
             if let Some(termination) = reaped.main {
