@@ -602,6 +602,10 @@ enum Attribution {
 struct MemoryCgroup {
     cgroup: cgroups::Memory,
     count: OomCount,
+    /// The counter at the last look: a kill counted since may have a child
+    /// of rinit's for its victim, not reaped yet, which the reaper will
+    /// name; it is told at the next look if nobody did.
+    seen: u64,
 }
 
 impl MemoryCgroup {
@@ -647,6 +651,7 @@ impl OomBaseline {
                 MemoryCgroup {
                     cgroup,
                     count: OomCount::new(count),
+                    seen: count,
                 }
             }),
             pids: pids.as_mut().and_then(|p| p.refused()).map(|told| {
@@ -797,18 +802,24 @@ impl Forensics {
             if look == watch::Look::First {
                 self.oom_in_burst = false;
             }
-            self.tell_untold(look == watch::Look::First);
+            if !self.tell_untold(look == watch::Look::First, false) {
+                self.burst.look_again_soon(now);
+            }
         }
     }
 
     /// Tells the OOM kills and fork refusals the counters show and nobody
     /// told. `holders`: worth listing /proc for who holds the process slots.
-    fn tell_untold(&mut self, holders: bool) {
+    /// Unless `last`, kills counted since the last look wait for the next
+    /// (see `MemoryCgroup::seen`): returns false if some do.
+    fn tell_untold(&mut self, holders: bool, last: bool) -> bool {
+        let mut settled = true;
         if let Some(memory) = &mut self.memory {
-            let kills = memory
-                .cgroup
-                .oom_kills()
-                .map_or(0, |count| memory.count.take_rest(count));
+            let count = memory.cgroup.oom_kills().unwrap_or(memory.seen);
+            let stable = if last { count } else { count.min(memory.seen) };
+            settled = count <= stable;
+            memory.seen = count;
+            let kills = memory.count.take_rest(stable);
             if kills > 0 {
                 let line = oom_line(kills, memory.limit());
                 warn!(
@@ -823,6 +834,7 @@ impl Forensics {
             }
         }
         self.tell_refusals(holders && !self.oom_in_burst);
+        settled
     }
 
     /// Tells the fork refusals the counter shows and nobody told; `holders`:
@@ -884,6 +896,9 @@ impl Forensics {
         let main_failed = main
             .as_ref()
             .is_some_and(|d| d.termination != Termination::Exited(0));
+        // A burst the main child's end cut short is told now, as it would
+        // have been (before the main child's line, whatever its status).
+        let owed = main.is_some() && self.burst.close();
         if let Some(memory) = self
             .memory
             .as_mut()
@@ -901,7 +916,7 @@ impl Forensics {
                 if attribution != Attribution::None && !candidates.is_empty() {
                     self.burst.victim_reaped(Instant::now());
                 }
-                let rest = if main.is_some() {
+                let rest = if main.is_some() && !owed {
                     memory.count.take_rest(count)
                 } else {
                     0
@@ -942,15 +957,14 @@ impl Forensics {
                 self.notes.push(line, matches!(oom, Oom::Maybe { .. }));
             }
         }
-        if main.is_some() {
+        if owed {
+            self.tell_untold(main_failed, true);
+        } else if main_failed {
             // What the counters show and nobody told goes with the main
             // child's line (OOM kills, above) or just before it (fork
             // refusals: on cgroup v1 only now, as nothing notifies them).
-            let owed = self.burst.close();
-            if main_failed || owed {
-                let oom_now = oom != Oom::No || unexplained.is_some_and(|(kills, _)| kills > 0);
-                self.tell_refusals(!oom_now && !self.oom_in_burst);
-            }
+            let oom_now = oom != Oom::No || unexplained.is_some_and(|(kills, _)| kills > 0);
+            self.tell_refusals(!oom_now && !self.oom_in_burst);
         }
         if let Some(death) = main {
             let rinits_kill = is_sigkill(&death) && sent.explains(true);

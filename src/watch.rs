@@ -189,6 +189,15 @@ impl Burst {
         Some(look)
     }
 
+    /// The look just made saw the counters still moving: another one soon
+    /// (`SETTLE`), whatever the notifications.
+    pub(crate) fn look_again_soon(&mut self, now: Instant) {
+        self.state = State::Cooling {
+            until: now + SETTLE,
+            again: true,
+        };
+    }
+
     /// Whether a burst is open: the OOM killer may be at work, and what
     /// rinit reaps is worth a look before it goes.
     pub(crate) fn is_open(&self) -> bool {
@@ -259,6 +268,18 @@ mod tests {
         // While cooling without news, a reaped victim changes nothing.
         burst.victim_reaped(ms(2500));
         assert_eq!(burst.deadline(), Some(ms(3000)));
+    }
+
+    #[test]
+    fn counters_still_moving_get_another_look_soon() {
+        let t0 = Instant::now();
+        let mut burst = Burst::default();
+        burst.event(t0);
+        assert_eq!(burst.fire_if_due(t0 + SETTLE), Some(Look::First));
+        burst.look_again_soon(t0 + SETTLE);
+        assert_eq!(burst.deadline(), Some(t0 + 2 * SETTLE));
+        assert_eq!(burst.fire_if_due(t0 + 2 * SETTLE), Some(Look::Again));
+        assert_eq!(burst.deadline(), Some(t0 + 2 * SETTLE + QUIET));
     }
 
     #[test]
