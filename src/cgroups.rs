@@ -229,13 +229,12 @@ pub(crate) struct Counter {
 }
 
 impl Counter {
+    /// Opens `path`; the caller's first read makes the kernel's buffer.
     fn open(path: &Path) -> Option<Counter> {
-        let mut counter = Counter {
+        Some(Counter {
             file: File::open(path).ok()?,
             buf: [0; COUNTER_MAX],
-        };
-        counter.text()?;
-        Some(counter)
+        })
     }
 
     fn text(&mut self) -> Option<&str> {
@@ -277,6 +276,8 @@ pub(crate) struct Memory {
     /// a limit changed later (`docker update`) is rare, and a file read in
     /// the middle of a shortage is what this module avoids.
     pub(crate) limit: Option<u64>,
+    /// The OOM kill counter when rinit started.
+    pub(crate) at_start: u64,
 }
 
 impl Memory {
@@ -302,7 +303,7 @@ impl Memory {
             Version::V1 => ("memory.oom_control", "memory.limit_in_bytes"),
         };
         let mut events = Counter::open(&dir.join(events))?;
-        events.keyed("oom_kill")?;
+        let at_start = events.keyed("oom_kill")?;
         let limit = read_text(&dir.join(limit))
             .ok()
             .and_then(|t| parse_limit(&t));
@@ -311,6 +312,7 @@ impl Memory {
             dir,
             events,
             limit,
+            at_start,
         })
     }
 }
@@ -326,6 +328,8 @@ pub(crate) struct Pids {
     current: Option<Counter>,
     /// `pids.max` when rinit started (`None` for none).
     pub(crate) limit: Option<u64>,
+    /// The refusals counted when rinit started.
+    pub(crate) at_start: u64,
 }
 
 impl Pids {
@@ -345,10 +349,16 @@ impl Pids {
 
     fn open(version: Version, dir: PathBuf) -> Option<Pids> {
         let mut events = Counter::open(&dir.join("pids.events"))?;
-        events.keyed("max")?;
+        let at_start = events.keyed("max")?;
+        let mut current = Counter::open(&dir.join("pids.current"));
+        // Read once now, so that the kernel's buffer exists before a shortage.
+        if current.as_mut().and_then(Counter::value).is_none() {
+            current = None;
+        }
         Some(Pids {
             version,
-            current: Counter::open(&dir.join("pids.current")),
+            at_start,
+            current,
             limit: read_text(&dir.join("pids.max"))
                 .ok()
                 .and_then(|t| parse_limit(&t)),

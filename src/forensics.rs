@@ -643,20 +643,17 @@ impl OomBaseline {
     /// that none of its OOM kills is taken for history, nor missed.
     #[inline(never)]
     pub(crate) fn take(signals: &mut sys::SignalReader) -> OomBaseline {
-        let (mut memory, mut pids) = cgroups::find();
+        let (memory, pids) = cgroups::find();
         let live = watch::open(memory.as_ref(), pids.as_ref(), signals);
         OomBaseline {
-            memory: memory.as_mut().and_then(|m| m.oom_kills()).map(|count| {
-                let cgroup = memory.take().unwrap_or_else(|| unreachable!());
-                MemoryCgroup {
-                    cgroup,
-                    count: OomCount::new(count),
-                    seen: count,
-                }
+            memory: memory.map(|cgroup| MemoryCgroup {
+                count: OomCount::new(cgroup.at_start),
+                seen: cgroup.at_start,
+                cgroup,
             }),
-            pids: pids.as_mut().and_then(|p| p.refused()).map(|told| {
-                let cgroup = pids.take().unwrap_or_else(|| unreachable!());
-                PidsCgroup { cgroup, told }
+            pids: pids.map(|cgroup| PidsCgroup {
+                told: cgroup.at_start,
+                cgroup,
             }),
             live,
         }

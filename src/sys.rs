@@ -273,6 +273,9 @@ fn is_child_sigkilled(raw: &[u8]) -> bool {
 /// A non-blocking inotify descriptor watching each of `paths` for
 /// IN_MODIFY; `None` if none of them can be watched. Returns which could.
 pub(crate) fn inotify_modified(paths: &[&std::path::Path]) -> Option<(OwnedFd, Vec<bool>)> {
+    if paths.is_empty() {
+        return None;
+    }
     // SAFETY: plain flags; the kernel returns a new descriptor or -1.
     let raw = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
     if raw < 0 {

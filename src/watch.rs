@@ -22,8 +22,10 @@
 //! Where a file is missing or unwritable, there is no source and no cost.
 //!
 //! After a notification rinit reads nothing at once: the counters are read
-//! `SETTLE` later (`Burst`), once the victim has had time to die and, if it
-//! was one of rinit's children, to be reaped and named by the reaper. All
+//! `SETTLE` later (`Burst`), and a kill counted since the previous look is
+//! told only at the next (`RECOUNT`), once the victim has had time to die
+//! and, if it was one of rinit's children, to be reaped and named by the
+//! reaper. All
 //! that the look does is `pread` descriptors opened at start (see
 //! `cgroups::Counter`): while the group is short of memory, an open or a
 //! /proc scan would be charged to it and could make the OOM killer take one
@@ -43,6 +45,12 @@ pub(crate) const SETTLE: Duration = Duration::from_millis(100);
 /// The longest a burst's first line waits while the reaper keeps naming
 /// victims of its own (fifty processes OOM-killed in a row).
 const SETTLE_MAX: Duration = Duration::from_secs(2);
+
+/// When the counters were still moving at a look, the next comes this
+/// much later: a kill counted since the last look is told only then, when
+/// a victim among rinit's children has died and been reaped (and named),
+/// even on a loaded machine where dying takes more than `SETTLE`.
+pub(crate) const RECOUNT: Duration = Duration::from_millis(500);
 
 /// After a line, events for this long are told together in the next one.
 pub(crate) const QUIET: Duration = Duration::from_secs(1);
@@ -189,11 +197,11 @@ impl Burst {
         Some(look)
     }
 
-    /// The look just made saw the counters still moving: another one soon
-    /// (`SETTLE`), whatever the notifications.
+    /// The look just made saw the counters still moving: another one
+    /// `RECOUNT` later, whatever the notifications.
     pub(crate) fn look_again_soon(&mut self, now: Instant) {
         self.state = State::Cooling {
-            until: now + SETTLE,
+            until: now + RECOUNT,
             again: true,
         };
     }
@@ -277,9 +285,10 @@ mod tests {
         burst.event(t0);
         assert_eq!(burst.fire_if_due(t0 + SETTLE), Some(Look::First));
         burst.look_again_soon(t0 + SETTLE);
-        assert_eq!(burst.deadline(), Some(t0 + 2 * SETTLE));
-        assert_eq!(burst.fire_if_due(t0 + 2 * SETTLE), Some(Look::Again));
-        assert_eq!(burst.deadline(), Some(t0 + 2 * SETTLE + QUIET));
+        let again = t0 + SETTLE + RECOUNT;
+        assert_eq!(burst.deadline(), Some(again));
+        assert_eq!(burst.fire_if_due(again), Some(Look::Again));
+        assert_eq!(burst.deadline(), Some(again + QUIET));
     }
 
     #[test]
