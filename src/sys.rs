@@ -204,16 +204,21 @@ impl SignalReader {
             }
         };
         for raw in self.buf[..n].chunks_exact(SIGINFO_SIZE) {
-            if let Some(fd) = self
-                .sources
-                .signalled
-                .as_ref()
-                .filter(|fd| is_from(raw, fd))
-            {
-                // The watch's own SIGIO: never forwarded.
-                drain(fd);
-                self.cgroup_event = true;
-                continue;
+            if let Some(fd) = &self.sources.signalled {
+                if is_from(raw, fd) {
+                    // The watch's own SIGIO: never forwarded.
+                    drain(fd);
+                    self.cgroup_event = true;
+                    continue;
+                }
+                // Someone's SIGIO, forwarded below. If it was pending when
+                // the kernel raised the watch's, that one was merged into
+                // it: look, or later events merged into the unread one
+                // would raise nothing.
+                if signal_number(raw) == libc::SIGIO && has_events(fd) {
+                    drain(fd);
+                    self.cgroup_event = true;
+                }
             }
             self.child_killed |= is_child_sigkilled(raw);
             out.extend(parse_siginfo(raw));
@@ -245,8 +250,8 @@ fn drain(fd: &OwnedFd) {
 /// if its descriptor has events waiting.
 fn is_from(raw: &[u8], fd: &OwnedFd) -> bool {
     let field = |at: usize| i32::from_ne_bytes(raw[at..at + 4].try_into().unwrap());
-    // ssi_signo, ssi_code, ssi_pid, ssi_fd
-    if field(0) != libc::SIGIO {
+    // ssi_code, ssi_pid, ssi_fd
+    if signal_number(raw) != libc::SIGIO {
         return false;
     }
     match field(8) {
@@ -254,6 +259,11 @@ fn is_from(raw: &[u8], fd: &OwnedFd) -> bool {
         libc::SI_USER if field(12) == 0 => has_events(fd),
         _ => false,
     }
+}
+
+/// A signalfd record's `ssi_signo`.
+fn signal_number(raw: &[u8]) -> i32 {
+    i32::from_ne_bytes(raw[0..4].try_into().unwrap())
 }
 
 /// Whether an inotify descriptor has events to read (`FIONREAD`).
@@ -312,6 +322,19 @@ pub(crate) fn signal_driven(fd: &OwnedFd, signal: Signal) -> io::Result<()> {
         check(libc::fcntl(raw, libc::F_SETFL, flags | libc::O_ASYNC) as libc::c_long)?;
     }
     Ok(())
+}
+
+/// Keeps every page of rinit's that is in memory, or later comes in,
+/// from being evicted (`mlockall(MCL_CURRENT | MCL_ONFAULT)`: nothing is
+/// read in ahead, so the resident size does not grow). Under a shortage in
+/// its cgroup, a page of rinit's own code that was evicted must be read
+/// back, which asks the very group that has no memory left for some, and
+/// can make the OOM killer take rinit. Refused without CAP_IPC_LOCK when
+/// rinit's mappings exceed RLIMIT_MEMLOCK.
+pub(crate) fn lock_pages_on_fault() -> io::Result<()> {
+    // SAFETY: plain flags; no memory of ours is read or written.
+    check(unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_ONFAULT) } as libc::c_long)
+        .map(drop)
 }
 
 /// A non-blocking eventfd.
