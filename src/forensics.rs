@@ -7,16 +7,20 @@
 //! - the main child died of a signal nobody asked for through rinit
 //!   (`'app' (pid 7) was killed by SIGSEGV (core dumped) after 3.2s`);
 //! - a process was killed by the kernel's OOM killer: the memory cgroup's
-//!   `oom_kill` counter, read before the child starts and again only after
-//!   a process that died of SIGKILL was reaped, has risen, and rinit did not
-//!   send a SIGKILL that explains the death itself;
+//!   `oom_kill` counter, read before the child starts and again after a
+//!   process that died of SIGKILL was reaped, has risen, and rinit did not
+//!   send a SIGKILL that explains the death itself; or, as it happens, the
+//!   counter rose and nobody else told it (a worker its own parent reaped:
+//!   "a process", see `watch`);
+//! - the process limit refused forks, with who holds the slots;
 //! - the main child outlived `--kill-after` and rinit SIGKILLed it;
 //! - processes outlived the grace period and rinit SIGKILLed them.
 //!
 //! An ordinary exit, or a death by a signal rinit forwarded, says nothing.
 //! The decisions and the wording are pure functions below; `Forensics`
-//! holds what they need between events, reads the memory cgroup's files,
-//! and goes through `sys` for process names and the termination message.
+//! holds what they need between events, reads counters through `cgroups`
+//! when `watch` says to look, and goes through `sys` for process names and
+//! the termination message.
 
 use crate::cgroups;
 use crate::exit_status::Termination;
@@ -1391,6 +1395,69 @@ mod tests {
         assert_eq!(count.take_rest(6), 2);
         assert_eq!(count.take_rest(6), 0);
         assert_eq!(count.attribute(6, 1), Attribution::None);
+    }
+
+    #[test]
+    fn live_oom_and_fork_refusal_lines() {
+        assert_eq!(
+            oom_line(1, Some(32 << 20)),
+            "a process was killed by the OOM killer (SIGKILL, memory limit 32 MiB)"
+        );
+        assert_eq!(
+            oom_line(3, None),
+            "3 processes were killed by the OOM killer (SIGKILL, no memory limit)"
+        );
+        let holder = |pid, name: &str, zombies| procs::Holder {
+            pid,
+            name: name.into(),
+            zombies,
+        };
+        assert_eq!(
+            refusal_line(1, Some(20), Some(20), &[]),
+            "the process limit refused 1 fork (20 of 20 pids in use)"
+        );
+        assert_eq!(
+            refusal_line(3, None, Some(20), &[]),
+            "the process limit refused 3 forks (limit 20 pids)"
+        );
+        assert_eq!(
+            refusal_line(2, Some(7), None, &[holder(9, "x", 1)]),
+            "the process limit refused 2 forks (7 pids in use); 1 is a zombie nobody reaped: 'x' (pid 9) has 1 unreaped child"
+        );
+        assert_eq!(
+            refusal_line(
+                5,
+                Some(20),
+                Some(20),
+                &[holder(6, "a\nb", 12), holder(8, "sh", 3)]
+            ),
+            "the process limit refused 5 forks (20 of 20 pids in use); 15 are zombies nobody reaped: 'a\\nb' (pid 6) has 12 unreaped children, 'sh' (pid 8) has 3 unreaped children"
+        );
+    }
+
+    #[test]
+    fn the_termination_message_counts_live_lines_by_their_kills() {
+        let mut notes = Notes::default();
+        notes.push_counted(oom_line(3, None), false, 3);
+        notes.refusals = Some("the process limit refused 1 fork".into());
+        let message = termination_message("main", &notes);
+        assert_eq!(
+            message,
+            "main\n3 processes were killed by the OOM killer (SIGKILL, no memory limit)\nthe process limit refused 1 fork\n"
+        );
+        // Past what fits, a live line counts as the kills it tells of.
+        let mut notes = Notes::default();
+        for _ in 0..KEPT_NOTES {
+            notes.push(format!("{:300}", "x"), false);
+        }
+        notes.push_counted(oom_line(4, None), false, 4);
+        assert_eq!(notes.more_oom, 4);
+        let long = "y".repeat(3000);
+        let message = termination_message(&long, &notes);
+        assert!(
+            message.ends_with("and 9 more processes killed by the OOM killer\n"),
+            "{message}"
+        );
     }
 
     #[test]

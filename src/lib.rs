@@ -14,8 +14,10 @@
 //! - `exit_status`: every exit code rinit can return: the child's
 //!   (`--remap-exit`, `--stop-success`), and usage errors, a command that
 //!   cannot be started, and rinit's own failures;
-//! - `forensics`: saying why things died (crashes, OOM kills, SIGKILLs,
-//!   the termination message);
+//! - `forensics`: saying why things died (crashes, OOM kills, fork
+//!   refusals, SIGKILLs, the termination message);
+//! - `cgroups`: rinit's memory and pids cgroups and their counters;
+//! - `watch`: the cgroups' event sources in the signal loop;
 //! - `spawn`: starting the child exactly as it would start without rinit;
 //! - `reap`: collecting exited children, and noticing the child stop;
 //! - `supervisor`: the signalfd loop that ties them together;
