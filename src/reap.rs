@@ -63,19 +63,10 @@ pub(crate) fn reap_exited(
         }
     }
     loop {
-        let (pid, status) = match sys::reap_any() {
-            Ok(Some(changed)) => changed,
-            Ok(None) => {
-                reaped.children_left = true;
-                return reaped;
-            }
-            Err(Errno::EINTR) => continue,
-            Err(Errno::ECHILD) => return reaped,
-            Err(e) => {
-                warn!("waitpid failed: {e}");
-                reaped.children_left = true;
-                return reaped;
-            }
+        let (pid, status) = match reaped.step(sys::reap_any(), "waitpid") {
+            Step::Child(pid, status) => (pid, status),
+            Step::Again => continue,
+            Step::Done => return reaped,
         };
         let is_main = Some(Pid::from_raw(pid)) == main;
         match Termination::from_wait_status(status) {
@@ -92,7 +83,36 @@ pub(crate) fn reap_exited(
     }
 }
 
+/// What one answer of a wait call means for the pass.
+enum Step {
+    /// A child ended or stopped.
+    Child(libc::pid_t, i32),
+    /// Interrupted: ask again.
+    Again,
+    /// Nothing more to collect now.
+    Done,
+}
+
 impl Reaped {
+    /// Reads the answer of `call` (`waitpid` or `waitid`, WNOHANG).
+    fn step(&mut self, answer: Result<Option<(libc::pid_t, i32)>, Errno>, call: &str) -> Step {
+        match answer {
+            Ok(Some((pid, status))) => Step::Child(pid, status),
+            Ok(None) => {
+                self.children_left = true;
+                Step::Done
+            }
+            Err(Errno::EINTR) => Step::Again,
+            Err(Errno::ECHILD) => Step::Done,
+            Err(e) => {
+                // Only EINVAL is documented beyond these, and the flags are fixed.
+                warn!("{call} failed: {e}");
+                self.children_left = true;
+                Step::Done
+            }
+        }
+    }
+
     /// A child reported a stop: noted if it is the main child's.
     fn stopped(&mut self, is_main: bool, status: i32) {
         if let Some(signal) = stopped_by(status).filter(|_| is_main) {
@@ -134,20 +154,10 @@ impl Reaped {
 fn reap_named(main: Option<Pid>, report: &mut dyn FnMut(Pid, Termination)) -> Reaped {
     let mut reaped = Reaped::default();
     loop {
-        let (pid, status) = match sys::peek_changed() {
-            Ok(Some(changed)) => changed,
-            Ok(None) => {
-                reaped.children_left = true;
-                return reaped;
-            }
-            Err(Errno::EINTR) => continue,
-            Err(Errno::ECHILD) => return reaped,
-            Err(e) => {
-                // Only EINVAL is documented beyond these, and the flags are fixed.
-                warn!("waitid failed: {e}");
-                reaped.children_left = true;
-                return reaped;
-            }
+        let (pid, status) = match reaped.step(sys::peek_changed(), "waitid") {
+            Step::Child(pid, status) => (pid, status),
+            Step::Again => continue,
+            Step::Done => return reaped,
         };
         let is_main = Some(Pid::from_raw(pid)) == main;
         let Some(seen) = Termination::from_wait_status(status) else {

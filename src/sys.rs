@@ -324,19 +324,6 @@ pub(crate) fn signal_driven(fd: &OwnedFd, signal: Signal) -> io::Result<()> {
     Ok(())
 }
 
-/// Keeps every page of rinit's that is in memory, or later comes in,
-/// from being evicted (`mlockall(MCL_CURRENT | MCL_ONFAULT)`: nothing is
-/// read in ahead, so the resident size does not grow). Under a shortage in
-/// its cgroup, a page of rinit's own code that was evicted must be read
-/// back, which asks the very group that has no memory left for some, and
-/// can make the OOM killer take rinit. Refused without CAP_IPC_LOCK when
-/// rinit's mappings exceed RLIMIT_MEMLOCK.
-pub(crate) fn lock_pages_on_fault() -> io::Result<()> {
-    // SAFETY: plain flags; no memory of ours is read or written.
-    check(unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_ONFAULT) } as libc::c_long)
-        .map(drop)
-}
-
 /// A non-blocking eventfd.
 pub(crate) fn eventfd() -> Option<OwnedFd> {
     // SAFETY: plain flags; the kernel returns a new descriptor or -1.

@@ -94,11 +94,6 @@ pub(crate) fn open(
         sources.polled = oom_eventfd(memory);
         live.memory = sources.polled.is_some();
     }
-    if live.memory {
-        // rinit will now wake while its group is short of memory: none of
-        // its pages may have to be read back then. Best effort.
-        let _ = sys::lock_pages_on_fault();
-    }
     signals.add_sources(sources);
     live
 }
