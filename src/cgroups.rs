@@ -10,7 +10,6 @@
 //! watching them for changes `watch`'s.
 
 use std::fs::File;
-use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -257,12 +256,6 @@ impl Counter {
     fn value(&mut self) -> Option<u64> {
         self.text()?.trim().parse().ok()
     }
-
-    /// For `cgroup.event_control`, which names the file to watch by an
-    /// open descriptor of it.
-    pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
-        self.file.as_fd()
-    }
 }
 
 /// rinit's memory cgroup: its OOM kill counter and its limit.
@@ -287,14 +280,12 @@ impl Memory {
         self.events.keyed("oom_kill")
     }
 
-    /// The file whose changes tell of new events (v2: inotify), or whose
-    /// descriptor registers an eventfd (v1: `cgroup.event_control`).
-    pub(crate) fn events(&self) -> (PathBuf, &Counter) {
-        let file = match self.version {
+    /// The file whose changes tell of new events (v2: inotify).
+    pub(crate) fn events_file(&self) -> PathBuf {
+        self.dir.join(match self.version {
             Version::V2 => "memory.events",
             Version::V1 => "memory.oom_control",
-        };
-        (self.dir.join(file), &self.events)
+        })
     }
 
     fn open(version: Version, dir: PathBuf) -> Option<Memory> {

@@ -94,6 +94,8 @@ pub(crate) struct EventSources {
     /// An eventfd (the v1 memory controller's OOM notification), which
     /// cannot raise a signal: it joins the wait's `poll`.
     pub(crate) polled: Option<OwnedFd>,
+    /// A descriptor the polled one needs open (what it was registered on).
+    pub(crate) kept: Option<OwnedFd>,
 }
 
 /// The kernel's `struct signalfd_siginfo` is 128 bytes; the fields rinit

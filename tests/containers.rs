@@ -710,7 +710,7 @@ fn cgroup_v2() -> bool {
 /// still waits for its input: the test gives that input only once it saw
 /// rinit's line, so the main process's next line comes after it.
 ///
-/// On cgroup v1 the OOM notification is registered by writing
+/// On cgroup v1 the usage notification is registered by writing
 /// `cgroup.event_control`, which engines mount read-only: only a privileged
 /// container (read-write cgroups) hears it live; an ordinary one is told at
 /// the end (`forensics_an_oom_kill_rinit_did_not_reap_is_told_at_the_end`).
