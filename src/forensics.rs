@@ -7,21 +7,27 @@
 //! - the main child died of a signal nobody asked for through rinit
 //!   (`'app' (pid 7) was killed by SIGSEGV (core dumped) after 3.2s`);
 //! - a process was killed by the kernel's OOM killer: the memory cgroup's
-//!   `oom_kill` counter, read before the child starts and again only after
-//!   a process that died of SIGKILL was reaped, has risen, and rinit did not
-//!   send a SIGKILL that explains the death itself;
+//!   `oom_kill` counter, read before the child starts and again after a
+//!   process that died of SIGKILL was reaped, has risen, and rinit did not
+//!   send a SIGKILL that explains the death itself; or, as it happens, the
+//!   counter rose and nobody else told it (a worker its own parent reaped:
+//!   "a process", see `watch`);
+//! - the process limit refused forks, with who holds the slots;
 //! - the main child outlived `--kill-after` and rinit SIGKILLed it;
 //! - processes outlived the grace period and rinit SIGKILLed them.
 //!
 //! An ordinary exit, or a death by a signal rinit forwarded, says nothing.
 //! The decisions and the wording are pure functions below; `Forensics`
-//! holds what they need between events, reads the memory cgroup's files,
-//! and goes through `sys` for process names and the termination message.
+//! holds what they need between events, reads counters through `cgroups`
+//! when `watch` says to look, and goes through `sys` for process names and
+//! the termination message.
 
+use crate::cgroups;
 use crate::exit_status::Termination;
 use crate::procs;
 use crate::signals::{Signal, SignalSet};
 use crate::sys;
+use crate::watch;
 use log::{debug, warn};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -34,6 +40,9 @@ const TERMINATION_LOG_MAX: usize = 4096;
 
 /// How many processes the SIGKILL line names before it only counts.
 const NAMED_VICTIMS: usize = 5;
+
+/// How many parents of zombies the fork-refusal line names.
+const NAMED_HOLDERS: usize = 3;
 
 /// How many lines about other processes the termination message keeps
 /// word for word; the rest are counted (bounded memory for the container's
@@ -314,24 +323,89 @@ fn kill_line(victims: &[(i32, String)], grace: Duration) -> String {
     }
 }
 
+/// The live line about `kills` OOM kills of processes rinit did not reap
+/// (or not yet): `a process was killed by the OOM killer (SIGKILL, memory
+/// limit 32 MiB)`. Who it was cannot be known without listing /proc, which
+/// rinit does not do while memory is short (see `watch`).
+fn oom_line(kills: u64, limit: Option<u64>) -> String {
+    let how = format!("the OOM killer (SIGKILL, {})", limit_text(limit));
+    match kills {
+        1 => format!("a process was killed by {how}"),
+        n => format!("{n} processes were killed by {how}"),
+    }
+}
+
+/// The line about forks the process limit refused, with who holds the
+/// slots when zombies do (listed once a burst): `the process limit refused
+/// 3 forks (20 of 20 pids in use); 15 are zombies nobody reaped: 'agent'
+/// (pid 6) has 15 unreaped children`.
+fn refusal_line(
+    refused: u64,
+    current: Option<u64>,
+    limit: Option<u64>,
+    holders: &[procs::Holder],
+) -> String {
+    let mut line = format!(
+        "the process limit refused {refused} fork{}",
+        if refused == 1 { "" } else { "s" }
+    );
+    match (current, limit) {
+        (Some(current), Some(limit)) => {
+            line.push_str(&format!(" ({current} of {limit} pids in use)"))
+        }
+        (Some(current), None) => line.push_str(&format!(" ({current} pids in use)")),
+        (None, Some(limit)) => line.push_str(&format!(" (limit {limit} pids)")),
+        (None, None) => {}
+    }
+    let zombies: u64 = holders.iter().map(|h| h.zombies).sum();
+    if zombies > 0 {
+        let list: Vec<String> = holders
+            .iter()
+            .map(|h| {
+                format!(
+                    "'{}' (pid {}) has {} unreaped child{}",
+                    printable_name(&h.name),
+                    h.pid,
+                    h.zombies,
+                    if h.zombies == 1 { "" } else { "ren" }
+                )
+            })
+            .collect();
+        line.push_str(&format!(
+            "; {zombies} {} zombie{} nobody reaped: {}",
+            if zombies == 1 { "is a" } else { "are" },
+            if zombies == 1 { "" } else { "s" },
+            list.join(", ")
+        ));
+    }
+    line
+}
+
 /// Lines about other processes for the termination message: the first
-/// `KEPT_NOTES` word for word, the rest counted.
+/// `KEPT_NOTES` word for word, the rest counted; and the last fork-refusal
+/// line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Notes {
-    /// A line, and whether it says "maybe".
-    kept: Vec<(String, bool)>,
+    /// A line, whether it says "maybe", and how many processes it tells of.
+    kept: Vec<(String, bool, u64)>,
     more_oom: u64,
     more_maybe: u64,
+    /// The last fork-refusal line: one, however many there were.
+    refusals: Option<String>,
 }
 
 impl Notes {
     fn push(&mut self, line: String, maybe: bool) {
+        self.push_counted(line, maybe, 1);
+    }
+
+    fn push_counted(&mut self, line: String, maybe: bool, processes: u64) {
         if self.kept.len() < KEPT_NOTES {
-            self.kept.push((line, maybe));
+            self.kept.push((line, maybe, processes));
         } else if maybe {
-            self.more_maybe += 1;
+            self.more_maybe += processes;
         } else {
-            self.more_oom += 1;
+            self.more_oom += processes;
         }
     }
 }
@@ -373,15 +447,23 @@ fn termination_message(main: &str, notes: &Notes) -> String {
     }
     let (mut oom, mut maybe) = (notes.more_oom, notes.more_maybe);
     let room = TERMINATION_LOG_MAX - MORE_TEXT_MAX;
-    for (line, is_maybe) in &notes.kept {
+    for (line, is_maybe, processes) in &notes.kept {
         if text.len() + line.len() < room {
             text.push_str(line);
             text.push('\n');
         } else if *is_maybe {
-            maybe += 1;
+            maybe += processes;
         } else {
-            oom += 1;
+            oom += processes;
         }
+    }
+    if let Some(line) = notes
+        .refusals
+        .as_ref()
+        .filter(|l| text.len() + l.len() < room)
+    {
+        text.push_str(line);
+        text.push('\n');
     }
     text.push_str(&more_text(oom, maybe));
     cut_to_fit(&mut text);
@@ -457,157 +539,7 @@ fn open_refusal(errno: Option<i32>) -> Option<&'static str> {
     }
 }
 
-// ---- Memory cgroups ------------------------------------------------------
-
-/// Which interface a memory cgroup speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CgroupVersion {
-    V1,
-    V2,
-}
-
-/// rinit's cgroup paths from `/proc/self/cgroup`: the unified (v2) one and
-/// that of the v1 memory controller, as the kernel names them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct OwnCgroups {
-    unified: Option<String>,
-    memory_v1: Option<String>,
-}
-
-/// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
-/// the unified hierarchy, a v1 line lists its controllers with commas.
-fn parse_proc_cgroup(text: &str) -> OwnCgroups {
-    let mut own = OwnCgroups::default();
-    for line in text.lines() {
-        let mut fields = line.splitn(3, ':');
-        let (Some(id), Some(controllers), Some(path)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
-            continue;
-        };
-        if id == "0" && controllers.is_empty() {
-            own.unified = Some(path.to_owned());
-        } else if controllers.split(',').any(|c| c == "memory") {
-            own.memory_v1 = Some(path.to_owned());
-        }
-    }
-    own
-}
-
-/// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct CgroupMount {
-    version: CgroupVersion,
-    /// The cgroup this mount shows at its mount point (`/` unless a
-    /// container runtime bind-mounted a sub-tree).
-    root: String,
-    mount_point: String,
-}
-
-/// The cgroup2 mounts and the v1 mounts of the memory controller.
-fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
-    let mut mounts = Vec::new();
-    for line in mountinfo.lines() {
-        // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
-        let Some((left, right)) = line.split_once(" - ") else {
-            continue;
-        };
-        let left: Vec<&str> = left.split(' ').collect();
-        let right: Vec<&str> = right.split(' ').collect();
-        let (Some(root), Some(mount_point), Some(fs_type)) =
-            (left.get(3), left.get(4), right.first())
-        else {
-            continue;
-        };
-        let version = match *fs_type {
-            "cgroup2" => CgroupVersion::V2,
-            "cgroup"
-                if right
-                    .get(2)
-                    .is_some_and(|o| o.split(',').any(|o| o == "memory")) =>
-            {
-                CgroupVersion::V1
-            }
-            _ => continue,
-        };
-        mounts.push(CgroupMount {
-            version,
-            root: unescape_mountinfo(root),
-            mount_point: unescape_mountinfo(mount_point),
-        });
-    }
-    mounts
-}
-
-/// mountinfo writes space, tab, newline and backslash as `\NNN` in octal.
-fn unescape_mountinfo(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let octal = bytes
-            .get(i + 1..i + 4)
-            .filter(|d| d.iter().all(|b| (b'0'..=b'7').contains(b)));
-        match (bytes[i], octal) {
-            (b'\\', Some(d)) => {
-                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
-                i += 4;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The directories where rinit's memory cgroup may be read, best first:
-/// the unified hierarchy's (cgroup v2), then the v1 memory controller's.
-/// A path below the mount's root is found under its mount point; a path the
-/// mount does not show (another container's) is skipped.
-fn memory_cgroup_candidates(
-    own: &OwnCgroups,
-    mounts: &[CgroupMount],
-) -> Vec<(CgroupVersion, PathBuf)> {
-    let mut found = Vec::new();
-    for (version, path) in [
-        (CgroupVersion::V2, &own.unified),
-        (CgroupVersion::V1, &own.memory_v1),
-    ] {
-        let Some(path) = path else { continue };
-        for mount in mounts.iter().filter(|m| m.version == version) {
-            let below = if mount.root == "/" {
-                Some(path.as_str())
-            } else {
-                path.strip_prefix(mount.root.as_str())
-                    .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-            };
-            if let Some(rest) = below {
-                let dir = Path::new(&mount.mount_point).join(rest.trim_start_matches('/'));
-                found.push((version, dir));
-            }
-        }
-    }
-    found
-}
-
-/// The `oom_kill` count from cgroup v2's `memory.events` or v1's
-/// `memory.oom_control` (the same `KEY VALUE` lines); `None` without one
-/// (v1 before Linux 4.13 has no such line).
-fn parse_oom_kill_count(text: &str) -> Option<u64> {
-    text.lines().find_map(|line| {
-        let (key, value) = line.split_once(' ')?;
-        (key == "oom_kill").then(|| value.trim().parse().ok())?
-    })
-}
-
-/// The memory limit from v2's `memory.max` (`max` means none) or v1's
-/// `memory.limit_in_bytes` (where "none" is a number near 2^63).
-fn parse_memory_limit(text: &str) -> Option<u64> {
-    let value: u64 = text.trim().parse().ok()?;
-    (value < 1 << 62).then_some(value)
-}
+// ---- Attribution ------------------------------------------------------------
 
 /// The `oom_kill` counter as last accounted for. A rise is attributed to
 /// the processes reaped with SIGKILL; what is not attributed stays for the
@@ -663,68 +595,28 @@ enum Attribution {
     Some(u64),
 }
 
-/// rinit's memory cgroup: where its counter and limit are read.
+/// rinit's memory cgroup, and its OOM kill counter as accounted for.
 #[derive(Debug)]
 struct MemoryCgroup {
-    version: CgroupVersion,
-    dir: PathBuf,
+    cgroup: cgroups::Memory,
     count: OomCount,
+    /// The counter at the last look: a kill counted since may have a child
+    /// of rinit's for its victim, not reaped yet, which the reaper will
+    /// name; it is told at the next look if nobody did.
+    seen: u64,
 }
 
 impl MemoryCgroup {
-    /// Finds the first candidate whose counter can be read, and takes its
-    /// count as the baseline; `None` without a memory controller (rinit
-    /// then says nothing about OOM kills).
-    fn find() -> Option<MemoryCgroup> {
-        let own = parse_proc_cgroup(&read_text(Path::new("/proc/self/cgroup")).ok()?);
-        let mounts = parse_cgroup_mounts(&read_text(Path::new("/proc/self/mountinfo")).ok()?);
-        memory_cgroup_candidates(&own, &mounts)
-            .into_iter()
-            .find_map(|(version, dir)| {
-                let count = read_oom_kill_count(version, &dir)?;
-                Some(MemoryCgroup {
-                    version,
-                    dir,
-                    count: OomCount::new(count),
-                })
-            })
-    }
-
     fn limit(&self) -> Option<u64> {
-        let file = match self.version {
-            CgroupVersion::V2 => "memory.max",
-            CgroupVersion::V1 => "memory.limit_in_bytes",
-        };
-        parse_memory_limit(&read_text(&self.dir.join(file)).ok()?)
+        self.cgroup.limit
     }
 }
 
-/// A small text file of the kernel's. These report a size of 0, so
-/// `std::fs::read` asks for the size (statx, lseek) and then reads in small
-/// growing steps (a dozen calls for mountinfo); the start-up path reads
-/// three such files, so each is read a page at a time: open, one read for
-/// the text, one that finds the end, close.
-fn read_text(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let (mut bytes, mut page) = (Vec::new(), [0u8; 4096]);
-    loop {
-        match file.read(&mut page) {
-            Ok(0) => break,
-            Ok(n) => bytes.extend_from_slice(&page[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
-}
-
-fn read_oom_kill_count(version: CgroupVersion, dir: &Path) -> Option<u64> {
-    let file = match version {
-        CgroupVersion::V2 => "memory.events",
-        CgroupVersion::V1 => "memory.oom_control",
-    };
-    parse_oom_kill_count(&read_text(&dir.join(file)).ok()?)
+/// rinit's pids cgroup, and the refusals already told.
+#[derive(Debug)]
+struct PidsCgroup {
+    cgroup: cgroups::Pids,
+    told: u64,
 }
 
 // ---- What the supervisor calls ---------------------------------------------
@@ -732,19 +624,37 @@ fn read_oom_kill_count(version: CgroupVersion, dir: &Path) -> Option<u64> {
 /// OOM kills of processes rinit did not reap, and the memory limit.
 type UnreapedOom = (u64, Option<u64>);
 
-/// The memory cgroup's OOM kill counter as it read before the main child
-/// was started: only a rise from there is news. A container's cgroup may be
-/// reused or shared (a pod's, a `docker run --cgroup-parent`), so even as
-/// PID 1 rinit cannot assume it starts at 0.
+/// rinit's memory and pids cgroups with their counters as they read
+/// before the main child was started: only a rise from there is news. A
+/// container's cgroup may be reused or shared (a pod's, a `docker run
+/// --cgroup-parent`), so even as PID 1 rinit cannot assume it starts at 0.
 #[derive(Debug)]
-pub(crate) struct OomBaseline(Option<MemoryCgroup>);
+pub(crate) struct OomBaseline {
+    memory: Option<MemoryCgroup>,
+    pids: Option<PidsCgroup>,
+    live: watch::Live,
+}
 
 impl OomBaseline {
-    /// Reads the counter now; to be called before the child can run, so
-    /// that none of its OOM kills is taken for history.
+    /// Reads the counters now and adds the cgroups' event sources to
+    /// `signals` (see `watch`); to be called before the child can run, so
+    /// that none of its OOM kills is taken for history, nor missed.
     #[inline(never)]
-    pub(crate) fn take() -> OomBaseline {
-        OomBaseline(MemoryCgroup::find())
+    pub(crate) fn take(signals: &mut sys::SignalReader) -> OomBaseline {
+        let (memory, pids) = cgroups::find();
+        let live = watch::open(memory.as_ref(), pids.as_ref(), signals);
+        OomBaseline {
+            memory: memory.map(|cgroup| MemoryCgroup {
+                count: OomCount::new(cgroup.at_start),
+                seen: cgroup.at_start,
+                cgroup,
+            }),
+            pids: pids.map(|cgroup| PidsCgroup {
+                told: cgroup.at_start,
+                cgroup,
+            }),
+            live,
+        }
     }
 }
 
@@ -771,6 +681,15 @@ pub(crate) struct Forensics {
     /// the user asked for.
     forwarded: SignalSet,
     memory: Option<MemoryCgroup>,
+    pids: Option<PidsCgroup>,
+    /// When to look at the counters after a notification.
+    burst: watch::Burst,
+    /// OOM kills told as "a process" that may yet turn out to be the main
+    /// child's (its SIGCHLD came after the look).
+    unnamed_told: u64,
+    /// An OOM kill was told in this burst: the memory is short, and /proc
+    /// is not listed for the fork-refusal line.
+    oom_in_burst: bool,
     /// Where rinit sent SIGKILL itself.
     sent_kill: SentKill,
     /// `--kill-after`'s delay, once it has fired.
@@ -800,12 +719,22 @@ impl Forensics {
             .unwrap_or_default();
         // Said only now: a log line before the child is started would
         // start the log thread first.
-        if let Some(memory) = &baseline.0 {
+        if let Some(memory) = &baseline.memory {
             debug!(
-                "watching the OOM kill count of {} (cgroup {:?}, {} before the child started)",
-                memory.dir.display(),
-                memory.version,
+                "reading the OOM kill count of {} (cgroup {:?}, {} before the child started; notified: {})",
+                memory.cgroup.dir.display(),
+                memory.cgroup.version,
                 memory.count.accounted,
+                baseline.live.memory,
+            );
+        }
+        if let Some(pids) = &baseline.pids {
+            debug!(
+                "reading the fork refusals of {} (cgroup {:?}, {} before the child started; notified: {})",
+                pids.cgroup.dir.display(),
+                pids.cgroup.version,
+                pids.told,
+                baseline.live.pids,
             );
         }
         Forensics {
@@ -813,7 +742,11 @@ impl Forensics {
             main,
             command_name,
             forwarded: SignalSet::EMPTY,
-            memory: baseline.0,
+            memory: baseline.memory,
+            pids: baseline.pids,
+            burst: watch::Burst::default(),
+            unnamed_told: 0,
+            oom_in_burst: false,
             sent_kill: SentKill::default(),
             kill_after: None,
             main_end: None,
@@ -841,9 +774,92 @@ impl Forensics {
     }
 
     /// Whether names of processes killed by SIGKILL are worth reading before
-    /// they are reaped (only an OOM kill makes them news).
-    pub(crate) fn wants_names(&self) -> bool {
-        self.memory.is_some()
+    /// they are reaped (only an OOM kill makes them news): while a burst of
+    /// cgroup events is open, or when a SIGCHLD said a child was killed by
+    /// SIGKILL (`child_killed`). Otherwise each child costs one `waitpid`.
+    pub(crate) fn wants_names(&self, child_killed: bool) -> bool {
+        self.memory.is_some() && (child_killed || self.burst.is_open())
+    }
+
+    /// When the loop must wake to look at the counters (see `watch::Burst`).
+    pub(crate) fn watch_deadline(&self) -> Option<Instant> {
+        self.burst.deadline()
+    }
+
+    /// Once a pass of the loop: `event` if a cgroup event source reported
+    /// something. Tells the OOM kills and fork refusals nobody told yet
+    /// when a look is due.
+    pub(crate) fn on_watch(&mut self, now: Instant, event: bool) {
+        if event {
+            self.burst.event(now);
+        }
+        if let Some(look) = self.burst.fire_if_due(now) {
+            if look == watch::Look::First {
+                self.oom_in_burst = false;
+            }
+            if !self.tell_untold(look == watch::Look::First, false) {
+                self.burst.look_again_soon(now);
+            }
+        }
+    }
+
+    /// Tells the OOM kills and fork refusals the counters show and nobody
+    /// told. `holders`: worth listing /proc for who holds the process slots.
+    /// Unless `last`, kills counted since the last look wait for the next
+    /// (see `MemoryCgroup::seen`): returns false if some do.
+    fn tell_untold(&mut self, holders: bool, last: bool) -> bool {
+        let mut settled = true;
+        if let Some(memory) = &mut self.memory {
+            let count = memory.cgroup.oom_kills().unwrap_or(memory.seen);
+            let stable = if last { count } else { count.min(memory.seen) };
+            settled = count <= stable;
+            memory.seen = count;
+            let kills = memory.count.take_rest(stable);
+            if kills > 0 {
+                let line = oom_line(kills, memory.limit());
+                warn!(
+                    oom = true,
+                    oom_kills = kills,
+                    memory_limit = memory.limit();
+                    "{line}"
+                );
+                self.notes.push_counted(line, false, kills);
+                self.unnamed_told += kills;
+                self.oom_in_burst = true;
+            }
+        }
+        self.tell_refusals(holders && !self.oom_in_burst);
+        settled
+    }
+
+    /// Tells the fork refusals the counter shows and nobody told; `holders`:
+    /// list /proc for who holds the process slots.
+    fn tell_refusals(&mut self, holders: bool) {
+        let Some(pids) = &mut self.pids else { return };
+        let Some(refused) = pids.cgroup.refused() else {
+            return;
+        };
+        let rise = refused.saturating_sub(pids.told);
+        pids.told = pids.told.max(refused);
+        if rise == 0 {
+            return;
+        }
+        let current = pids.cgroup.current();
+        // Listing /proc opens a file a process: never while memory is short.
+        let holders = if holders {
+            procs::zombie_holders(sys::own_pid(), NAMED_HOLDERS)
+        } else {
+            Vec::new()
+        };
+        let line = refusal_line(rise, current, pids.cgroup.limit, &holders);
+        warn!(
+            forks_refused = rise,
+            pids_current = current,
+            pids_limit = pids.cgroup.limit,
+            zombies = holders.iter().map(|h| h.zombies).sum::<u64>();
+            "{line}"
+        );
+        self.notes.refusals = Some(line);
     }
 
     /// After a reaping pass: `main` is the main child's end if it was
@@ -875,14 +891,27 @@ impl Forensics {
         let main_failed = main
             .as_ref()
             .is_some_and(|d| d.termination != Termination::Exited(0));
+        // A burst the main child's end cut short is told now, as it would
+        // have been (before the main child's line, whatever its status).
+        let owed = main.is_some() && self.burst.close();
         if let Some(memory) = self
             .memory
             .as_mut()
             .filter(|_| sigkilled > 0 || main_failed)
         {
-            if let Some(count) = read_oom_kill_count(memory.version, &memory.dir) {
-                let attribution = memory.count.attribute(count, sigkilled);
-                let rest = if main.is_some() {
+            if let Some(count) = memory.cgroup.oom_kills() {
+                let mut attribution = memory.count.attribute(count, sigkilled);
+                if attribution == Attribution::None && main_is_candidate && self.unnamed_told > 0 {
+                    // The live line told this kill as "a process" before
+                    // the main child's SIGCHLD came in: it was the main
+                    // child.
+                    self.unnamed_told -= 1;
+                    attribution = Attribution::All;
+                }
+                if attribution != Attribution::None && !candidates.is_empty() {
+                    self.burst.victim_reaped(Instant::now());
+                }
+                let rest = if main.is_some() && !owed {
                     memory.count.take_rest(count)
                 } else {
                     0
@@ -922,6 +951,15 @@ impl Forensics {
                 );
                 self.notes.push(line, matches!(oom, Oom::Maybe { .. }));
             }
+        }
+        if owed {
+            self.tell_untold(main_failed, true);
+        } else if main_failed {
+            // What the counters show and nobody told goes with the main
+            // child's line (OOM kills, above) or just before it (fork
+            // refusals: on cgroup v1 only now, as nothing notifies them).
+            let oom_now = oom != Oom::No || unexplained.is_some_and(|(kills, _)| kills > 0);
+            self.tell_refusals(!oom_now && !self.oom_in_burst);
         }
         if let Some(death) = main {
             let rinits_kill = is_sigkill(&death) && sent.explains(true);
@@ -1328,131 +1366,6 @@ mod tests {
         assert_eq!(open_refusal(None), None);
     }
 
-    /// Captured on this machine (hybrid layout: podman puts a container with
-    /// `--memory` in the v1 memory controller) and on a cgroup v2 host.
-    const HYBRID_CGROUP: &str = "12:pids:/machine.slice/libpod-abc.scope
-11:memory:/machine.slice/libpod-abc.scope
-10:cpu,cpuacct:/machine.slice/libpod-abc.scope
-1:name=systemd:/machine.slice/libpod-abc.scope
-0::/machine.slice/libpod-abc.scope
-";
-    const V2_CGROUP: &str = "0::/kubepods.slice/pod1/cri-abc.scope\n";
-
-    #[test]
-    fn own_cgroups_of_both_layouts() {
-        assert_eq!(
-            parse_proc_cgroup(HYBRID_CGROUP),
-            OwnCgroups {
-                unified: Some("/machine.slice/libpod-abc.scope".into()),
-                memory_v1: Some("/machine.slice/libpod-abc.scope".into()),
-            }
-        );
-        assert_eq!(
-            parse_proc_cgroup(V2_CGROUP),
-            OwnCgroups {
-                unified: Some("/kubepods.slice/pod1/cri-abc.scope".into()),
-                memory_v1: None,
-            }
-        );
-        // A path may hold colons.
-        assert_eq!(
-            parse_proc_cgroup("4:memory:/a:b\n").memory_v1.as_deref(),
-            Some("/a:b")
-        );
-        assert_eq!(parse_proc_cgroup("garbage\n"), OwnCgroups::default());
-    }
-
-    const V2_MOUNTINFO: &str = "\
-22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw
-30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
-";
-    const HYBRID_MOUNTINFO: &str = "\
-700 690 0:64 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755
-701 700 0:30 /machine.slice/libpod-abc.scope /sys/fs/cgroup/unified ro - cgroup2 cgroup2 rw
-702 700 0:34 /machine.slice/libpod-abc.scope /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory
-703 700 0:35 /machine.slice/libpod-abc.scope /sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct
-704 700 0:36 / /sys/fs/cgroup/odd\\040dir rw - cgroup cgroup rw,memory
-";
-
-    #[test]
-    fn cgroup_mounts_of_both_layouts() {
-        assert_eq!(
-            parse_cgroup_mounts(V2_MOUNTINFO),
-            [CgroupMount {
-                version: CgroupVersion::V2,
-                root: "/".into(),
-                mount_point: "/sys/fs/cgroup".into(),
-            }]
-        );
-        let hybrid = parse_cgroup_mounts(HYBRID_MOUNTINFO);
-        assert_eq!(hybrid.len(), 3, "{hybrid:?}");
-        assert_eq!(hybrid[1].version, CgroupVersion::V1);
-        assert_eq!(hybrid[1].mount_point, "/sys/fs/cgroup/memory");
-        assert_eq!(hybrid[2].mount_point, "/sys/fs/cgroup/odd dir");
-    }
-
-    #[test]
-    fn the_memory_cgroup_is_found_below_its_mount() {
-        let v2 = memory_cgroup_candidates(
-            &parse_proc_cgroup(V2_CGROUP),
-            &parse_cgroup_mounts(V2_MOUNTINFO),
-        );
-        assert_eq!(
-            v2,
-            [(
-                CgroupVersion::V2,
-                PathBuf::from("/sys/fs/cgroup/kubepods.slice/pod1/cri-abc.scope")
-            )]
-        );
-        // With a cgroup namespace, the path and the root are both `/`.
-        let v2 = memory_cgroup_candidates(
-            &parse_proc_cgroup("0::/\n"),
-            &parse_cgroup_mounts(V2_MOUNTINFO),
-        );
-        assert_eq!(v2, [(CgroupVersion::V2, PathBuf::from("/sys/fs/cgroup"))]);
-        // A runtime bind-mounts the container's own cgroup at the mount point.
-        let hybrid = memory_cgroup_candidates(
-            &parse_proc_cgroup(HYBRID_CGROUP),
-            &parse_cgroup_mounts(HYBRID_MOUNTINFO),
-        );
-        assert_eq!(
-            hybrid[..2],
-            [
-                (CgroupVersion::V2, PathBuf::from("/sys/fs/cgroup/unified")),
-                (CgroupVersion::V1, PathBuf::from("/sys/fs/cgroup/memory")),
-            ]
-        );
-        // A mount of another sub-tree does not show rinit's cgroup.
-        let other = memory_cgroup_candidates(
-            &parse_proc_cgroup("0::/a/b\n"),
-            &parse_cgroup_mounts("1 0 0:1 /a/bc /x rw - cgroup2 cgroup2 rw\n"),
-        );
-        assert!(other.is_empty(), "{other:?}");
-    }
-
-    #[test]
-    fn oom_kill_counters_of_both_versions() {
-        let v2_events = "low 0\nhigh 0\nmax 12\noom 3\noom_kill 2\noom_group_kill 0\n";
-        assert_eq!(parse_oom_kill_count(v2_events), Some(2));
-        let v1_control = "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n";
-        assert_eq!(parse_oom_kill_count(v1_control), Some(5));
-        // Linux before 4.13 has no oom_kill line in v1.
-        assert_eq!(
-            parse_oom_kill_count("oom_kill_disable 0\nunder_oom 0\n"),
-            None
-        );
-        assert_eq!(parse_oom_kill_count("oom_kill x\n"), None);
-        assert_eq!(parse_oom_kill_count(""), None);
-    }
-
-    #[test]
-    fn memory_limits_of_both_versions() {
-        assert_eq!(parse_memory_limit("67108864\n"), Some(64 << 20));
-        assert_eq!(parse_memory_limit("max\n"), None);
-        assert_eq!(parse_memory_limit("9223372036854771712\n"), None);
-        assert_eq!(parse_memory_limit(""), None);
-    }
-
     #[test]
     fn a_rise_of_the_counter_is_attributed_to_the_sigkilled() {
         let mut count = OomCount::new(4);
@@ -1476,6 +1389,69 @@ mod tests {
         assert_eq!(count.take_rest(6), 2);
         assert_eq!(count.take_rest(6), 0);
         assert_eq!(count.attribute(6, 1), Attribution::None);
+    }
+
+    #[test]
+    fn live_oom_and_fork_refusal_lines() {
+        assert_eq!(
+            oom_line(1, Some(32 << 20)),
+            "a process was killed by the OOM killer (SIGKILL, memory limit 32 MiB)"
+        );
+        assert_eq!(
+            oom_line(3, None),
+            "3 processes were killed by the OOM killer (SIGKILL, no memory limit)"
+        );
+        let holder = |pid, name: &str, zombies| procs::Holder {
+            pid,
+            name: name.into(),
+            zombies,
+        };
+        assert_eq!(
+            refusal_line(1, Some(20), Some(20), &[]),
+            "the process limit refused 1 fork (20 of 20 pids in use)"
+        );
+        assert_eq!(
+            refusal_line(3, None, Some(20), &[]),
+            "the process limit refused 3 forks (limit 20 pids)"
+        );
+        assert_eq!(
+            refusal_line(2, Some(7), None, &[holder(9, "x", 1)]),
+            "the process limit refused 2 forks (7 pids in use); 1 is a zombie nobody reaped: 'x' (pid 9) has 1 unreaped child"
+        );
+        assert_eq!(
+            refusal_line(
+                5,
+                Some(20),
+                Some(20),
+                &[holder(6, "a\nb", 12), holder(8, "sh", 3)]
+            ),
+            "the process limit refused 5 forks (20 of 20 pids in use); 15 are zombies nobody reaped: 'a\\nb' (pid 6) has 12 unreaped children, 'sh' (pid 8) has 3 unreaped children"
+        );
+    }
+
+    #[test]
+    fn the_termination_message_counts_live_lines_by_their_kills() {
+        let mut notes = Notes::default();
+        notes.push_counted(oom_line(3, None), false, 3);
+        notes.refusals = Some("the process limit refused 1 fork".into());
+        let message = termination_message("main", &notes);
+        assert_eq!(
+            message,
+            "main\n3 processes were killed by the OOM killer (SIGKILL, no memory limit)\nthe process limit refused 1 fork\n"
+        );
+        // Past what fits, a live line counts as the kills it tells of.
+        let mut notes = Notes::default();
+        for _ in 0..KEPT_NOTES {
+            notes.push(format!("{:300}", "x"), false);
+        }
+        notes.push_counted(oom_line(4, None), false, 4);
+        assert_eq!(notes.more_oom, 4);
+        let long = "y".repeat(3000);
+        let message = termination_message(&long, &notes);
+        assert!(
+            message.ends_with("and 9 more processes killed by the OOM killer\n"),
+            "{message}"
+        );
     }
 
     #[test]

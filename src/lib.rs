@@ -9,6 +9,7 @@
 //! are pure, as are `forensics`' decisions and wording: they take time and
 //! state as input and make no system call.
 
+mod cgroups;
 mod cli;
 mod env_files;
 mod exit_status;
@@ -26,6 +27,7 @@ mod spawn;
 mod supervisor;
 mod sys;
 mod text;
+mod watch;
 
 // The library's whole surface: `run` for the binary, and the parsers the
 // fuzz targets (fuzz/checks.rs, replayed by tests/fuzz_corpus.rs) check.
@@ -185,7 +187,7 @@ fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32
         Err(code) => return code,
     };
     // Before the child can run: none of its OOM kills is taken for history.
-    let baseline = forensics::OomBaseline::take();
+    let baseline = forensics::OomBaseline::take(&mut signals);
     let child = match start(&config, env, own_pid, inherited_mask) {
         Ok(child) => child,
         Err(code) => return code,

@@ -320,6 +320,71 @@ impl Watch {
     }
 }
 
+// ---- Who holds the process slots (fork refusals) ---------------------------
+
+/// A process holding zombie children nobody has reaped: each holds a pid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Holder {
+    pub(crate) pid: libc::pid_t,
+    pub(crate) name: String,
+    pub(crate) zombies: u64,
+}
+
+/// The parents of unreaped zombies among `among`, most zombies first, at
+/// most `most` of them. rinit (`own`) reaps its own at once and is left out.
+fn holders(
+    table: &[Entry],
+    among: &[Entry],
+    own: libc::pid_t,
+    most: usize,
+) -> Vec<(libc::pid_t, u64)> {
+    let mut counts: Vec<(libc::pid_t, u64)> = Vec::new();
+    for entry in table
+        .iter()
+        .filter(|e| !e.stat.is_alive() && e.stat.parent != own)
+    {
+        if !among.iter().any(|a| a.pid == entry.stat.parent) {
+            continue;
+        }
+        match counts
+            .iter_mut()
+            .find(|(parent, _)| *parent == entry.stat.parent)
+        {
+            Some((_, n)) => *n += 1,
+            None => counts.push((entry.stat.parent, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.truncate(most);
+    counts
+}
+
+/// Who holds the most process slots with zombies nobody reaps, named: as
+/// PID 1 in the whole namespace, otherwise among rinit's descendants. Lists
+/// /proc: for a fork refusal, once a burst, never while memory is short.
+pub(crate) fn zombie_holders(own: libc::pid_t, most: usize) -> Vec<Holder> {
+    let Some(table) = snapshot() else {
+        return Vec::new();
+    };
+    let among = if own == 1 {
+        table
+            .iter()
+            .filter(|e| e.stat.is_alive())
+            .copied()
+            .collect()
+    } else {
+        descendants_of(own, &table)
+    };
+    holders(&table, &among, own, most)
+        .into_iter()
+        .map(|(pid, zombies)| Holder {
+            pid,
+            name: process_name(pid).unwrap_or_else(|| "?".to_owned()),
+            zombies,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,5 +491,32 @@ mod tests {
         let listed = stat(b'S', 1, 1, 500);
         assert!(is_same_process(&listed, &stat(b'R', 1, 3, 500)));
         assert!(!is_same_process(&listed, &stat(b'S', 1, 1, 501)));
+    }
+
+    #[test]
+    fn zombie_holders_are_counted_most_first() {
+        let entry = |pid, state, parent| Entry {
+            pid,
+            stat: stat(state, parent, 1, 100),
+        };
+        let mut table = vec![entry(1, b'S', 0), entry(5, b'S', 1), entry(6, b'S', 1)];
+        table.extend((100..103).map(|pid| entry(pid, b'Z', 6)));
+        table.push(entry(200, b'Z', 5));
+        // rinit's own zombies are reaped at once: not held.
+        table.push(entry(300, b'Z', 1));
+        // A zombie leader with live threads is a running process.
+        table.push(Entry {
+            pid: 400,
+            stat: stat(b'Z', 5, 3, 100),
+        });
+        let among: Vec<Entry> = table
+            .iter()
+            .filter(|e| e.stat.is_alive())
+            .copied()
+            .collect();
+        assert_eq!(holders(&table, &among, 1, 3), [(6, 3), (5, 1)]);
+        assert_eq!(holders(&table, &among, 1, 1), [(6, 3)]);
+        // Not among the processes looked at: not named.
+        assert_eq!(holders(&table, &among[..2], 1, 3), [(5, 1)]);
     }
 }

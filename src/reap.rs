@@ -1,4 +1,6 @@
-//! Collecting exited children, and noticing the main child stop.
+//! Collecting exited children, and noticing the main child stop: one
+//! `waitpid` a child, with a look before reaping only where a name can
+//! matter (see `reap_exited`).
 
 use crate::exit_status::{Termination, stopped_by};
 use crate::forensics::Death;
@@ -35,51 +37,142 @@ pub(crate) struct Reaped {
 
 /// Collects every child that has exited, and notes a stop of the main
 /// child. SIGCHLDs coalesce, so one signal may stand for many exits, the
-/// main child's among them: the loop runs until `waitid` has nothing more
-/// to give. `report` is told of every process collected other than the main
-/// child.
+/// main child's among them: the loop runs until the kernel has nothing
+/// more to give. `report` is told of every process collected other than
+/// the main child.
 ///
-/// Each child is first looked at without being reaped (`sys::peek_changed`),
-/// because once reaped its name is gone from /proc: the main child's name
-/// is read unless it exited 0, another's when it died of a signal and
-/// `names` is set.
+/// Once reaped, a process's name is gone from /proc. Names matter for the
+/// main child when it did not exit 0, and for others that died of a signal
+/// while an OOM kill is fresh (`names`). With `names`, each child is first
+/// looked at without being reaped (`sys::peek_changed`, two calls a child);
+/// otherwise each costs the one `waitpid` that reaps it, and the main child
+/// alone is looked at first if `main_signalled` (its SIGCHLD came in).
 pub(crate) fn reap_exited(
     main: Option<Pid>,
     names: bool,
+    main_signalled: bool,
     report: &mut dyn FnMut(Pid, Termination),
 ) -> Reaped {
+    if names {
+        return reap_named(main, report);
+    }
     let mut reaped = Reaped::default();
-    loop {
-        let (pid, status) = match sys::peek_changed() {
-            Ok(Some(changed)) => changed,
-            Ok(None) => {
-                reaped.children_left = true;
-                return reaped;
+    if let Some(main) = main.filter(|_| main_signalled) {
+        if let Ok(Some(status)) = sys::peek_exited(main.as_raw()) {
+            if Termination::from_wait_status(status) != Some(Termination::Exited(0)) {
+                reaped.main_name = procs::process_name(main.as_raw());
             }
-            Err(Errno::EINTR) => continue,
-            Err(Errno::ECHILD) => return reaped,
+        }
+    }
+    loop {
+        let (pid, status) = match reaped.step(sys::reap_any(), "waitpid") {
+            Step::Child(pid, status) => (pid, status),
+            Step::Again => continue,
+            Step::Done => return reaped,
+        };
+        let is_main = Some(Pid::from_raw(pid)) == main;
+        match Termination::from_wait_status(status) {
+            Some(termination) => {
+                let name = if is_main {
+                    reaped.main_name.take()
+                } else {
+                    None
+                };
+                reaped.collected(Pid::from_raw(pid), is_main, termination, name, report);
+            }
+            None => reaped.stopped(is_main, status),
+        }
+    }
+}
+
+/// What one answer of a wait call means for the pass.
+enum Step {
+    /// A child ended or stopped.
+    Child(libc::pid_t, i32),
+    /// Interrupted: ask again.
+    Again,
+    /// Nothing more to collect now.
+    Done,
+}
+
+impl Reaped {
+    /// Reads the answer of `call` (`waitpid` or `waitid`, WNOHANG).
+    fn step(&mut self, answer: Result<Option<(libc::pid_t, i32)>, Errno>, call: &str) -> Step {
+        match answer {
+            Ok(Some((pid, status))) => Step::Child(pid, status),
+            Ok(None) => {
+                self.children_left = true;
+                Step::Done
+            }
+            Err(Errno::EINTR) => Step::Again,
+            Err(Errno::ECHILD) => Step::Done,
             Err(e) => {
                 // Only EINVAL is documented beyond these, and the flags are fixed.
-                warn!("waitid failed: {e}");
-                reaped.children_left = true;
-                return reaped;
+                warn!("{call} failed: {e}");
+                self.children_left = true;
+                Step::Done
             }
+        }
+    }
+
+    /// A child reported a stop: noted if it is the main child's.
+    fn stopped(&mut self, is_main: bool, status: i32) {
+        if let Some(signal) = stopped_by(status).filter(|_| is_main) {
+            debug!("main child stopped by {signal}");
+            self.main_stopped = Some(signal);
+        }
+    }
+
+    /// A child was reaped.
+    fn collected(
+        &mut self,
+        pid: Pid,
+        is_main: bool,
+        termination: Termination,
+        name: Option<String>,
+        report: &mut dyn FnMut(Pid, Termination),
+    ) {
+        if is_main {
+            debug!("main child {pid} ended: {termination:?}");
+            self.main = Some(termination);
+            self.main_name = name;
+            return;
+        }
+        self.others += 1;
+        let by_signal = matches!(termination, Termination::Killed { .. });
+        if by_signal && self.killed.len() < KEPT_DEATHS {
+            self.killed.push(Death {
+                pid: pid.as_raw(),
+                name: name.unwrap_or_else(|| "?".to_owned()),
+                termination,
+            });
+        }
+        report(pid, termination);
+    }
+}
+
+/// `reap_exited` when names are wanted: each child is peeked at, named if
+/// its end is news, then reaped.
+fn reap_named(main: Option<Pid>, report: &mut dyn FnMut(Pid, Termination)) -> Reaped {
+    let mut reaped = Reaped::default();
+    loop {
+        let (pid, status) = match reaped.step(sys::peek_changed(), "waitid") {
+            Step::Child(pid, status) => (pid, status),
+            Step::Again => continue,
+            Step::Done => return reaped,
         };
         let is_main = Some(Pid::from_raw(pid)) == main;
         let Some(seen) = Termination::from_wait_status(status) else {
             // A stop: take the report, so that it is not seen again.
             let _ = sys::take_stop_report(pid);
-            if let Some(signal) = stopped_by(status).filter(|_| is_main) {
-                debug!("main child {pid} stopped by {signal}");
-                reaped.main_stopped = Some(signal);
-            }
+            reaped.stopped(is_main, status);
             continue;
         };
         let by_signal = matches!(seen, Termination::Killed { .. });
         // A clean exit of the main child is no news: its name is not read
         // (forensics then falls back to the command's name if it must).
         let main_news = is_main && seen != Termination::Exited(0);
-        let name = if main_news || (names && by_signal) {
+        let name = if main_news || by_signal {
             procs::process_name(pid)
         } else {
             None
@@ -103,21 +196,6 @@ pub(crate) fn reap_exited(
                 return reaped;
             }
         };
-        let pid = Pid::from_raw(pid);
-        if is_main {
-            debug!("main child {pid} ended: {termination:?}");
-            reaped.main = Some(termination);
-            reaped.main_name = name;
-        } else {
-            reaped.others += 1;
-            if by_signal && reaped.killed.len() < KEPT_DEATHS {
-                reaped.killed.push(Death {
-                    pid: pid.as_raw(),
-                    name: name.unwrap_or_else(|| "?".to_owned()),
-                    termination,
-                });
-            }
-            report(pid, termination);
-        }
+        reaped.collected(Pid::from_raw(pid), is_main, termination, name, report);
     }
 }

@@ -70,6 +70,7 @@ impl Signal {
     pub(crate) const TSTP: Signal = Signal(SIGTSTP);
     pub(crate) const TTIN: Signal = Signal(SIGTTIN);
     pub(crate) const TTOU: Signal = Signal(SIGTTOU);
+    pub(crate) const IO: Signal = Signal(libc::SIGIO);
 
     /// `None` unless `1 <= number <= 64`.
     pub(crate) fn from_number(number: i32) -> Option<Signal> {

@@ -130,15 +130,19 @@ impl Supervisor {
                 self.wait_for_events(&mut batch)?;
             }
             let mut reap_due = false;
+            let mut main_signalled = false;
+            let main = self.child.map(Pid::as_raw);
             for received in batch.drain(..) {
+                main_signalled |= received.signal == Signal::CHLD && Some(received.sender) == main;
                 reap_due |= self.on_signal(received);
             }
+            self.look_at_the_cgroups();
             self.fire_due_timers();
             // Once the main child is gone, every pass checks what is left.
             if !reap_due && self.outcome.is_none() {
                 continue;
             }
-            let children_left = self.reap();
+            let children_left = self.reap(main_signalled);
             if let Some(code) = self.outcome {
                 if let Some(code) = self.after_main_exit(code, children_left) {
                     return Ok(code);
@@ -155,6 +159,7 @@ impl Supervisor {
             self.kill_after.deadline(),
             self.stop_delay.deadline(),
             self.recheck,
+            self.forensics.watch_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -170,6 +175,16 @@ impl Supervisor {
         // now, or the next wait would return at once.
         self.entered.prune();
         Ok(())
+    }
+
+    /// OOM kills and fork refusals (see `watch`), told before the reaping
+    /// that may name a victim. The clock is read only when the cgroups
+    /// reported something or a look at them is due.
+    fn look_at_the_cgroups(&mut self) {
+        let event = self.signals.take_cgroup_event();
+        if event || self.forensics.watch_deadline().is_some() {
+            self.forensics.on_watch(Instant::now(), event);
+        }
     }
 
     /// `--stop-delay` and `--kill-after`, when their time has come. The
@@ -193,19 +208,25 @@ impl Supervisor {
     }
 
     /// Collects every child that has ended and acts on the main child's end
-    /// or stop; returns whether rinit has children left.
-    fn reap(&mut self) -> bool {
+    /// or stop; returns whether rinit has children left. `main_signalled`:
+    /// a SIGCHLD of this pass came from the main child.
+    fn reap(&mut self, main_signalled: bool) -> bool {
         let (warn_on_reap, personality) = (self.config.warn_on_reap, self.config.personality);
-        let names = self.forensics.wants_names();
-        let reaped = reap_exited(self.child, names, &mut |pid, termination| {
-            // Formatted only when it is logged: this runs for every orphan.
-            if warn_on_reap {
-                let how = format!("{termination:?}");
-                warn!("{}", personality.reap_warning(pid.as_raw(), &how));
-            } else {
-                debug!("reaped process {pid}: {termination:?}");
-            }
-        });
+        let names = self.forensics.wants_names(self.signals.take_child_killed());
+        let reaped = reap_exited(
+            self.child,
+            names,
+            main_signalled,
+            &mut |pid, termination| {
+                // Formatted only when it is logged: this runs for every orphan.
+                if warn_on_reap {
+                    let how = format!("{termination:?}");
+                    warn!("{}", personality.reap_warning(pid.as_raw(), &how));
+                } else {
+                    debug!("reaped process {pid}: {termination:?}");
+                }
+            },
+        );
         let main = reaped.main.map(|t| (t, reaped.main_name.clone()));
         self.forensics.after_reap(main, &reaped.killed);
         if let Some(termination) = reaped.main {

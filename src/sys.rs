@@ -74,6 +74,27 @@ pub(crate) struct SignalReader {
     /// Kept between reads: zeroing 8 KiB on every wake-up cost more than
     /// everything else rinit does to forward a signal.
     buf: Box<[u8; SIGINFO_SIZE * BATCH]>,
+    /// The cgroup watch's sources (see `watch`), once added.
+    sources: EventSources,
+    /// A source reported something since the last `take_cgroup_event`.
+    cgroup_event: bool,
+    /// A SIGCHLD read since the last `take_child_killed` said its child was
+    /// killed by SIGKILL (the OOM killer's signal).
+    child_killed: bool,
+}
+
+/// Where the kernel tells of cgroup events (see `watch`).
+#[derive(Debug, Default)]
+pub(crate) struct EventSources {
+    /// An inotify descriptor that raises SIGIO (`signal_driven`): its
+    /// events arrive in the signalfd like any signal, and cost the loop
+    /// nothing until then.
+    pub(crate) signalled: Option<OwnedFd>,
+    /// An eventfd (the v1 memory controller's OOM notification), which
+    /// cannot raise a signal: it joins the wait's `poll`.
+    pub(crate) polled: Option<OwnedFd>,
+    /// A descriptor the polled one needs open (what it was registered on).
+    pub(crate) kept: Option<OwnedFd>,
 }
 
 /// The kernel's `struct signalfd_siginfo` is 128 bytes; the fields rinit
@@ -108,7 +129,26 @@ impl SignalReader {
         Ok(SignalReader {
             fd: keep_off_stdio(fd)?,
             buf: Box::new([0; SIGINFO_SIZE * BATCH]),
+            sources: EventSources::default(),
+            cgroup_event: false,
+            child_killed: false,
         })
+    }
+
+    /// Adds the cgroup watch's event sources to the wait.
+    pub(crate) fn add_sources(&mut self, sources: EventSources) {
+        self.sources = sources;
+    }
+
+    /// Whether a cgroup event source reported something since the last call.
+    pub(crate) fn take_cgroup_event(&mut self) -> bool {
+        std::mem::take(&mut self.cgroup_event)
+    }
+
+    /// Whether a SIGCHLD read since the last call told of a child killed by
+    /// SIGKILL. SIGCHLDs coalesce, so this sees the first of a batch only.
+    pub(crate) fn take_child_killed(&mut self) -> bool {
+        std::mem::take(&mut self.child_killed)
     }
 
     /// Blocks until at least one signal is pending, one of `also` becomes
@@ -123,7 +163,8 @@ impl SignalReader {
         out: &mut Vec<Received>,
     ) -> Result<(), Errno> {
         out.clear();
-        if deadline.is_some() || !also.is_empty() {
+        let polled = self.sources.polled.as_ref().map(AsFd::as_fd);
+        if deadline.is_some() || !also.is_empty() || polled.is_some() {
             let timeout = match deadline {
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
@@ -135,13 +176,23 @@ impl SignalReader {
             };
             let mut fds: Vec<PollFd<'_>> = std::iter::once(self.fd.as_fd())
                 .chain(also.iter().copied())
+                .chain(polled)
                 .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
                 .collect();
-            match poll(&mut fds, timeout) {
+            let ready = poll(&mut fds, timeout);
+            let signalled = fds[0].any().unwrap_or(false);
+            if polled.is_some() && fds[fds.len() - 1].any().unwrap_or(false) {
+                drop(fds);
+                if let Some(fd) = &self.sources.polled {
+                    drain(fd);
+                }
+                self.cgroup_event = true;
+            }
+            match ready {
                 // Nothing for the signalfd (a time-out, a watched process, or
                 // EINTR after a stop): the caller looks again.
                 Ok(0) | Err(Errno::EINTR) => return Ok(()),
-                Ok(_) if !fds[0].any().unwrap_or(false) => return Ok(()),
+                Ok(_) if !signalled => return Ok(()),
                 Ok(_) => {}
                 Err(e) => return Err(e),
             }
@@ -153,13 +204,136 @@ impl SignalReader {
                 Err(e) => return Err(e),
             }
         };
-        out.extend(
-            self.buf[..n]
-                .chunks_exact(SIGINFO_SIZE)
-                .filter_map(parse_siginfo),
-        );
+        for raw in self.buf[..n].chunks_exact(SIGINFO_SIZE) {
+            if let Some(fd) = &self.sources.signalled {
+                if is_from(raw, fd) {
+                    // The watch's own SIGIO: never forwarded.
+                    drain(fd);
+                    self.cgroup_event = true;
+                    continue;
+                }
+                // Someone's SIGIO, forwarded below. If it was pending when
+                // the kernel raised the watch's, that one was merged into
+                // it: look, or later events merged into the unread one
+                // would raise nothing.
+                if signal_number(raw) == libc::SIGIO && has_events(fd) {
+                    drain(fd);
+                    self.cgroup_event = true;
+                }
+            }
+            self.child_killed |= is_child_sigkilled(raw);
+            out.extend(parse_siginfo(raw));
+        }
         Ok(())
     }
+}
+
+/// Empties a non-blocking inotify descriptor or eventfd into a fixed buffer,
+/// so that the next wait sleeps: which file changed does not matter, and no
+/// event list is built.
+fn drain(fd: &OwnedFd) {
+    let mut buf = [0u8; 512];
+    loop {
+        match nix::unistd::read(fd, &mut buf) {
+            Ok(n) if n == buf.len() => {}
+            Err(Errno::EINTR) => {}
+            _ => return,
+        }
+    }
+}
+
+/// Whether a signalfd record is the SIGIO the kernel raised for `fd`
+/// (`signal_driven`): a positive `si_code` (POLL_IN) comes from the kernel
+/// alone, and `si_fd` names the descriptor. A SIGIO someone sends (SI_USER,
+/// SI_QUEUE: zero or negative codes) is theirs, to forward. One case looks
+/// like a sender's: when the kernel cannot allocate the signal's record, a
+/// standard signal still arrives, as SI_USER from pid 0; it is the watch's
+/// if its descriptor has events waiting.
+fn is_from(raw: &[u8], fd: &OwnedFd) -> bool {
+    let field = |at: usize| i32::from_ne_bytes(raw[at..at + 4].try_into().unwrap());
+    // ssi_code, ssi_pid, ssi_fd
+    if signal_number(raw) != libc::SIGIO {
+        return false;
+    }
+    match field(8) {
+        code if code > 0 => field(20) == fd.as_raw_fd(),
+        libc::SI_USER if field(12) == 0 => has_events(fd),
+        _ => false,
+    }
+}
+
+/// A signalfd record's `ssi_signo`.
+fn signal_number(raw: &[u8]) -> i32 {
+    i32::from_ne_bytes(raw[0..4].try_into().unwrap())
+}
+
+/// Whether an inotify descriptor has events to read (`FIONREAD`).
+fn has_events(fd: &OwnedFd) -> bool {
+    let mut pending: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int into the live `pending`.
+    let ok = unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut pending) };
+    ok == 0 && pending > 0
+}
+
+fn is_child_sigkilled(raw: &[u8]) -> bool {
+    let field = |at: usize| i32::from_ne_bytes(raw[at..at + 4].try_into().unwrap());
+    // ssi_signo, ssi_code, ssi_status
+    field(0) == libc::SIGCHLD && field(8) == libc::CLD_KILLED && field(40) == libc::SIGKILL
+}
+
+/// A non-blocking inotify descriptor watching each of `paths` for
+/// IN_MODIFY; `None` if none of them can be watched. Returns which could.
+pub(crate) fn inotify_modified(paths: &[&std::path::Path]) -> Option<(OwnedFd, Vec<bool>)> {
+    if paths.is_empty() {
+        return None;
+    }
+    // SAFETY: plain flags; the kernel returns a new descriptor or -1.
+    let raw = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
+    if raw < 0 {
+        return None;
+    }
+    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
+    let fd = keep_off_stdio(unsafe { OwnedFd::from_raw_fd(raw) }).ok()?;
+    let watched: Vec<bool> = paths
+        .iter()
+        .map(|path| {
+            let Ok(path) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) else {
+                return false;
+            };
+            // SAFETY: `path` is a live NUL-terminated string.
+            unsafe { libc::inotify_add_watch(fd.as_raw_fd(), path.as_ptr(), libc::IN_MODIFY) >= 0 }
+        })
+        .collect();
+    watched.contains(&true).then_some((fd, watched))
+}
+
+/// Linux's `F_SETSIG` (asm-generic/fcntl.h), which the libc crate lacks.
+const F_SETSIG: libc::c_int = 10;
+
+/// Makes the kernel raise `signal` at rinit whenever `fd` becomes readable
+/// (O_ASYNC, F_SETOWN, F_SETSIG): with the signal blocked it lands in the
+/// signalfd, with `si_fd` set, so the descriptor needs no place in a poll.
+pub(crate) fn signal_driven(fd: &OwnedFd, signal: Signal) -> Result<(), Errno> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own, with integer arguments only.
+    unsafe {
+        Errno::result(libc::fcntl(raw, libc::F_SETOWN, own_pid()))?;
+        Errno::result(libc::fcntl(raw, F_SETSIG, signal.number()))?;
+        let flags = Errno::result(libc::fcntl(raw, libc::F_GETFL))?;
+        Errno::result(libc::fcntl(raw, libc::F_SETFL, flags | libc::O_ASYNC))?;
+    }
+    Ok(())
+}
+
+/// A non-blocking eventfd.
+pub(crate) fn eventfd() -> Option<OwnedFd> {
+    // SAFETY: plain flags; the kernel returns a new descriptor or -1.
+    let raw = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+    if raw < 0 {
+        return None;
+    }
+    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
+    keep_off_stdio(unsafe { OwnedFd::from_raw_fd(raw) }).ok()
 }
 
 /// `signalfd4(-1, set, flags)`: a new signalfd for `set`.
@@ -281,6 +455,30 @@ pub(crate) fn peek_changed() -> Result<Option<(libc::pid_t, i32)>, Errno> {
         return Ok(None);
     }
     Ok(Some((pid, raw_wait_status(info.si_code, status))))
+}
+
+/// Like `peek_changed`, for the one child `pid` (exits only).
+pub(crate) fn peek_exited(pid: libc::pid_t) -> Result<Option<i32>, Errno> {
+    // SAFETY: an all-zero siginfo_t is a valid value (plain integers and unions of them).
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: info is a live siginfo_t the kernel fills in; pid is a plain integer.
+    Errno::result(unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) })?;
+    // SAFETY: as in peek_changed.
+    let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
+    Ok((pid != 0).then(|| raw_wait_status(info.si_code, status)))
+}
+
+/// Collects any child that exited or stopped (`waitpid(-1, WNOHANG |
+/// WUNTRACED)`): one call a child, and one that finds none.
+pub(crate) fn reap_any() -> Result<Option<(libc::pid_t, i32)>, Errno> {
+    let mut status = 0;
+    let flags = libc::WNOHANG | libc::WUNTRACED;
+    // SAFETY: status is a live c_int the kernel writes the status into.
+    match Errno::result(unsafe { libc::waitpid(-1, &mut status, flags) })? {
+        0 => Ok(None),
+        pid => Ok(Some((pid, status))),
+    }
 }
 
 /// `waitid`'s code and status in `waitpid`'s encoding (see wait(2)).

@@ -700,6 +700,82 @@ fn forensics_an_oom_killed_main_process_says_so_and_exits_137() {
     );
 }
 
+/// Whether podman here puts containers on cgroup v2.
+fn cgroup_v2() -> bool {
+    podman_ok(&["info", "--format", "{{.Host.CgroupsVersion}}"]).trim() == "v2"
+}
+
+/// Issue 24: a worker reaped by its own parent (the subshell) is OOM-killed
+/// while the main process carries on. rinit says so while the main process
+/// still waits for its input: the test gives that input only once it saw
+/// rinit's line, so the main process's next line comes after it.
+///
+/// On cgroup v1 the usage notification is registered by writing
+/// `cgroup.event_control`, which engines mount read-only: only a privileged
+/// container (read-write cgroups) hears it live; an ordinary one is told at
+/// the end (`forensics_an_oom_kill_rinit_did_not_reap_is_told_at_the_end`).
+#[test]
+fn forensics_an_oom_kill_is_told_while_the_main_process_runs() {
+    let name = "rinit-e2e-live-oom";
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let mut args = vec!["run", "--rm", "--interactive", "--name", name];
+    args.extend_from_slice(&["--network", "none"]);
+    if !cgroup_v2() {
+        args.push("--privileged");
+    }
+    args.extend_from_slice(SMALL_MEMORY);
+    args.extend_from_slice(&[
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "(head -c 300000000 /dev/zero | tail); read -r _; echo next",
+    ]);
+    let mut run = Running::start(merged(&engine().podman(&args)));
+    let line = run.expect_line("about the OOM kill", |l| l.contains("OOM"));
+    assert_eq!(
+        line,
+        "rinit: warn: a process was killed by the OOM killer (SIGKILL, memory limit 64 MiB)"
+    );
+    run.close_stdin();
+    run.expect("next");
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+}
+
+/// Issue 24: `--pids-limit 20` and a shell that forks until refused. rinit
+/// names the limit: on cgroup v2 as the kernel notifies it, while the main
+/// process waits for its input; on v1 (this machine's podman), whose
+/// `pids.events` raises no event, when the main process fails.
+#[test]
+fn forensics_fork_refusals_name_the_limit() {
+    let name = "rinit-e2e-pids";
+    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let v2 = cgroup_v2();
+    let mut args = vec!["run", "--rm", "--interactive", "--name", name];
+    args.extend_from_slice(&["--network", "none", "--pids-limit", "20"]);
+    args.extend_from_slice(&[
+        TEST_IMAGE,
+        "sh",
+        "-c",
+        "(i=0; while [ $i -lt 40 ]; do sleep 1000 & i=$((i+1)); done) 2>/dev/null; echo refused; read -r _; exit 1",
+    ]);
+    let mut run = Running::start(merged(&engine().podman(&args)));
+    let limit_line = |l: &str| {
+        l.starts_with("rinit: warn: the process limit refused ")
+            && l.contains(" of 20 pids in use)")
+    };
+    if v2 {
+        run.expect_line("about the process limit", limit_line);
+    } else {
+        run.expect("refused");
+    }
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 1, "{done:?}");
+    let told = done.stdout.iter().filter(|l| limit_line(l)).count();
+    assert_eq!(told, 1, "{done:?}");
+}
+
 /// Kubernetes mounts a file at /dev/termination-log; here a bind mount
 /// does the same.
 #[test]

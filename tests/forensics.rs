@@ -405,71 +405,34 @@ fn a_missing_or_disabled_termination_log_is_not_created() {
 
 // ---- Memory cgroups with a history (issue 20) ----------------------------------
 
-/// The limit of a test's memory group: a `tail /dev/zero` reaches it at once.
-const LIMIT: &str = "33554432";
+/// A cgroup v1 memory group below the test's own, limited to 32 MiB with
+/// no swap (a `tail /dev/zero` reaches it at once), removed when dropped.
+struct MemoryGroup(V1Group);
 
-/// A cgroup v1 memory group below the test's own, limited to 32 MiB with no
-/// swap, removed when dropped. Processes join it through `command`.
-struct MemoryGroup {
-    dir: std::path::PathBuf,
+impl std::ops::Deref for MemoryGroup {
+    type Target = V1Group;
+    fn deref(&self) -> &V1Group {
+        &self.0
+    }
 }
 
 impl MemoryGroup {
     fn new(name: &str) -> MemoryGroup {
-        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
-        let own = own
-            .lines()
-            .find_map(|l| {
-                let mut f = l.splitn(3, ':');
-                let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-                controllers
-                    .split(',')
-                    .any(|c| c == "memory")
-                    .then_some(path)
-            })
-            .expect("these tests need the cgroup v1 memory controller");
-        let dir = std::path::Path::new("/sys/fs/cgroup/memory")
-            .join(own.trim_start_matches('/'))
-            .join(format!("rinit-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir(&dir);
-        std::fs::create_dir(&dir).unwrap();
-        let group = MemoryGroup { dir };
-        // The swap limit counts memory and swap together: set it after.
-        std::fs::write(group.dir.join("memory.limit_in_bytes"), LIMIT).unwrap();
-        let swap = group.dir.join("memory.memsw.limit_in_bytes");
-        if swap.exists() {
-            std::fs::write(swap, LIMIT).unwrap();
-        }
-        group
+        MemoryGroup(V1Group::memory(name, 32 << 20))
+    }
+
+    fn oom_kills(&self) -> u64 {
+        self.0.oom_kills()
     }
 
     /// `program args` run in this group.
     fn command(&self, program: &str, args: &[&str]) -> Command {
-        let mut cmd = hermetic("sh");
-        cmd.args(["-c", r#"echo $$ >"$0/cgroup.procs" && exec "$@""#])
-            .arg(&self.dir)
-            .arg(program)
-            .args(args);
-        cmd
+        self.0.command(program, args)
     }
 
     /// rinit as PID 1 in this group.
-    fn rinit_pid1(&self, args: &[&str]) -> Command {
-        let rinit = rinit();
-        let mut all = vec!["--pid", "--fork", "--mount-proc", "--kill-child"];
-        all.push(rinit.to_str().unwrap());
-        all.extend_from_slice(args);
-        self.command("unshare", &all)
-    }
-
-    fn oom_kills(&self) -> u64 {
-        let control = std::fs::read_to_string(self.dir.join("memory.oom_control")).unwrap();
-        control
-            .lines()
-            .find_map(|l| l.strip_prefix("oom_kill "))
-            .expect("an oom_kill line (Linux 4.13 or later)")
-            .parse()
-            .unwrap()
+    fn pid1(&self, args: &[&str]) -> Command {
+        self.0.pid1(args)
     }
 
     /// Gives the group a history: one OOM kill before rinit starts.
@@ -478,23 +441,6 @@ impl MemoryGroup {
         assert_eq!(done.code, 137, "{done:?}");
         assert_eq!(self.oom_kills(), 1);
         self
-    }
-}
-
-impl Drop for MemoryGroup {
-    fn drop(&mut self) {
-        // Clean-up, not synchronisation: the processes a PID namespace's
-        // end killed may take a moment to leave the group.
-        for _ in 0..500 {
-            match std::fs::remove_dir(&self.dir) {
-                Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                    std::thread::sleep(std::time::Duration::from_millis(10))
-                }
-                Err(e) => return eprintln!("cannot remove {}: {e}", self.dir.display()),
-                Ok(()) => return,
-            }
-        }
-        eprintln!("{} is still busy: left behind", self.dir.display());
     }
 }
 
@@ -539,7 +485,7 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
     let path = scratch.file("termination-log");
     std::fs::write(&path, "").unwrap();
     let tk = testkit();
-    let mut run = Running::start(group.rinit_pid1(&[
+    let mut run = Running::start(group.pid1(&[
         "--forward-to",
         "child",
         "--kill-after",
@@ -557,18 +503,30 @@ fn rinits_kill_after_sigkill_is_not_blamed_on_the_oom_killer() {
     run.signal(libc::SIGTERM);
     let done = run.finish();
     assert_eq!(done.code, 137, "{done:?}");
-    let line = only_warning(&done);
+    let lines = warnings(&done);
+    // The worker's kill, told as it happened (issue 24), then the end,
+    // which does not tell it again.
+    assert_eq!(lines.len(), 2, "{done:?}");
+    assert!(is_live_oom_line(lines[0]), "{lines:?}");
     assert!(
-        line.starts_with(&format!(
+        lines[1].starts_with(&format!(
             "rinit: warn: 'testkit' (pid {MAIN_PID}) did not exit within --kill-after 300ms: sent SIGKILL after "
-        )) && line.ends_with(
-            "; the OOM killer killed 1 other process in the container meanwhile (memory limit 32 MiB)"
-        ),
-        "{line:?}"
+        )) && !lines[1].contains("OOM"),
+        "{lines:?}"
     );
+    // The message starts with the main child's reason, never an OOM kill of
+    // its own; the worker's live line follows it.
     let written = std::fs::read_to_string(&path).unwrap();
+    let message: Vec<&str> = written.lines().collect();
+    assert_eq!(message.len(), 2, "{written:?}");
     assert!(
-        !written.contains("was killed by the OOM killer"),
+        message[0].starts_with(&format!(
+            "'testkit' (pid {MAIN_PID}) did not exit within --kill-after"
+        )),
+        "{written:?}"
+    );
+    assert!(
+        is_live_oom_line(&format!("rinit: warn: {}", message[1])),
         "{written:?}"
     );
 }
@@ -590,12 +548,14 @@ fn the_drains_sigkill_is_not_blamed_on_the_oom_killer() {
     run.close_stdin();
     let done = run.finish();
     assert_eq!(done.code, 0, "{done:?}");
-    let line = only_warning(&done);
+    let lines = warnings(&done);
+    assert_eq!(lines.len(), 2, "{done:?}");
+    assert!(is_live_oom_line(lines[0]), "{lines:?}");
     assert!(
-        line.starts_with(
+        lines[1].starts_with(
             "rinit: warn: 1 process outlived the 300ms grace period: sending SIGKILL to 'testkit' (pid "
         ),
-        "{line:?}"
+        "{lines:?}"
     );
 }
 
@@ -605,7 +565,7 @@ fn the_drains_sigkill_is_not_blamed_on_the_oom_killer() {
 #[test]
 fn an_oom_kill_from_before_rinit_started_is_not_news() {
     let group = MemoryGroup::new("fz-history").with_an_old_oom_kill();
-    let mut run = Running::start(group.rinit_pid1(&["--", &testkit(), "ignore-term"]));
+    let mut run = Running::start(group.pid1(&["--", &testkit(), "ignore-term"]));
     run.expect("ready");
     send(run.init_child(), libc::SIGKILL);
     let done = run.finish();
@@ -624,8 +584,17 @@ fn an_oom_kill_from_before_rinit_started_is_not_news() {
     assert_eq!(group.oom_kills(), 1);
 }
 
+/// The watcher's line about one OOM kill in a group of 32 MiB: the victim
+/// named if it could still be seen in /proc, else "a process".
+fn is_live_oom_line(line: &str) -> bool {
+    let tail = " was killed by the OOM killer (SIGKILL, memory limit 32 MiB)";
+    line.strip_prefix("rinit: warn: ")
+        .and_then(|l| l.strip_suffix(tail))
+        .is_some_and(|who| who == "a process" || who.starts_with("'tail' (pid "))
+}
+
 fn run_in(group: &MemoryGroup, args: &[&str]) -> Finished {
-    run(group.rinit_pid1(args))
+    run(group.pid1(args))
 }
 
 /// Issue 20 item 5: fifty orphans OOM-killed, then the app exits 1. The
@@ -645,15 +614,8 @@ fn the_main_reason_survives_many_oom_kills() {
     let script = format!(
         r#"i=0; while [ $i -lt {HOGS} ]; do ( (echo 1000 >/proc/self/oom_score_adj; exec "$0" /dev/zero) &); i=$((i+1)); done; read -r _ || true; exit 1"#
     );
-    let mut run = Running::start(group.rinit_pid1(&[
-        "--termination-log",
-        &path,
-        "--",
-        "sh",
-        "-c",
-        &script,
-        &hog,
-    ]));
+    let mut run =
+        Running::start(group.pid1(&["--termination-log", &path, "--", "sh", "-c", &script, &hog]));
     for _ in 0..HOGS {
         run.expect_stderr_line("about an OOM kill", |l| {
             l.starts_with("rinit: warn: 'a-memory-hog-15' (pid ") && l.contains("OOM killer")
@@ -686,7 +648,15 @@ fn the_main_reason_survives_many_oom_kills() {
         })
         .sum();
     assert!(named > 0 && named < HOGS, "{written}");
-    assert_eq!(named + counted, HOGS, "{written}");
+    // Every kill is accounted for once: the fifty hogs, and any other
+    // process the OOM killer took (a shell about to start a hog), which the
+    // watcher tells as it happens (issue 24).
+    let others = group.oom_kills() - HOGS as u64;
+    assert_eq!(
+        (named + counted) as u64,
+        HOGS as u64 + others,
+        "{written}\n{done:?}"
+    );
 }
 
 // ---- Where the termination message may go (issue 20 item 8) ---------------------
@@ -814,5 +784,202 @@ fn the_json_sigkill_line_is_bounded() {
     assert!(
         records[0].contains(&format!("and {} more", WORKERS - 5)),
         "{records:?}"
+    );
+}
+
+// ---- Told when it happens (issue 24) ----------------------------------------------
+
+/// A worker OOM-killed and reaped by its own parent, while the main process
+/// carries on: rinit tells it while the main process still waits for its
+/// input (the test gives that input only once it saw rinit's line, so the
+/// order is the events'), once, in text and as a JSON record with fields.
+#[test]
+fn an_oom_kill_is_told_when_it_happens() {
+    let group = MemoryGroup::new("fz-live-oom");
+    let script =
+        r#"(head -c 300000000 /dev/zero | tail); read -r _ || true; echo next >&2; exit 0"#;
+    for json in [false, true] {
+        let mut cmd = group.pid1(&["--", "sh", "-c", script]);
+        if json {
+            cmd.env("RINIT_LOG_FORMAT", "json");
+        }
+        let mut run = Running::start(cmd);
+        let told = run.expect_stderr_line("about the OOM kill", |l| l.contains("OOM killer"));
+        run.close_stdin();
+        let done = run.finish();
+        assert_eq!(done.code, 0, "{done:?}");
+        assert!(done.stderr.ends_with("next\n"), "{done:?}");
+        if json {
+            let records = parsed_json_lines(&told);
+            assert!(
+                records[0].contains("oom=true")
+                    && records[0].contains("oom_kills=1")
+                    && records[0].contains("memory_limit=33554432"),
+                "{records:?}"
+            );
+        } else {
+            assert!(is_live_oom_line(&told), "{told}");
+            // One line for one kill: nothing more at the end.
+            assert_eq!(warnings(&done), [told.as_str()], "{done:?}");
+        }
+    }
+}
+
+/// The process limit reached: a process that never reaps holds twelve
+/// zombies, then a shell forks until refused and fails. rinit names the
+/// limit and who holds the pids, in the log and the termination message.
+/// On cgroup v1 (these machines) `pids.events` raises no event, so this is
+/// told at the failing end; on v2 it would be told as it happens.
+#[test]
+fn fork_refusals_name_the_limit_and_the_zombies() {
+    let pids = V1Group::pids("fz-pids", 20);
+    let scratch = Scratch::new("fz-pids");
+    let path = scratch.file("termination-log");
+    std::fs::write(&path, "").unwrap();
+    let made = scratch.fifo("made");
+    // A parent that never reaps (shells reap their jobs) holds twelve
+    // zombies, waited for (WNOWAIT leaves them be), then a shell forks
+    // until refused (dash then exits with 2).
+    let holder = r#"import os, signal, sys
+for _ in range(12):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+open(sys.argv[1], "w").write("made\n")
+signal.pause()"#;
+    let script = r#"python3 -c "$1" "$0" & read -r _ <"$0"; i=0; while [ $i -lt 40 ]; do sleep 1000 & i=$((i+1)); done; exit 0"#;
+    let done = run(pids.pid1(&[
+        "--termination-log",
+        &path,
+        "--",
+        "sh",
+        "-c",
+        script,
+        &made,
+        holder,
+    ]));
+    assert_ne!(done.code, 0, "{done:?}");
+    assert!(pids.keyed("pids.events", "max") > 0, "{done:?}");
+    let told: Vec<&str> = warnings(&done)
+        .into_iter()
+        .filter(|l| l.starts_with("rinit: warn: the process limit refused "))
+        .collect();
+    assert_eq!(told.len(), 1, "{done:?}");
+    let line = told[0];
+    assert!(
+        line.contains(" of 20 pids in use); 12 are zombies nobody reaped: 'python3' (pid ")
+            && line.ends_with(") has 12 unreaped children"),
+        "{line}"
+    );
+    let written = std::fs::read_to_string(&path).unwrap();
+    let message: Vec<&str> = written.lines().collect();
+    assert!(
+        message[0].starts_with("'sh' (pid 2) exited with status "),
+        "{written}"
+    );
+    assert_eq!(
+        message.last(),
+        line.strip_prefix("rinit: warn: ").as_ref(),
+        "{written}"
+    );
+}
+
+/// A cgroup v2 group as rinit finds it on a v2 host. These machines' v2
+/// hierarchy has neither the memory nor the pids controller (both are on
+/// v1), so the test makes a v2 group, moves rinit into it, and in a mount
+/// namespace of its own lays a tmpfs over the group's directory holding the
+/// files rinit reads. rinit's discovery (mountinfo and /proc/self/cgroup)
+/// finds the cgroup2 mount; the test then changes the counters, which
+/// raises the same IN_MODIFY a kernel counter raises.
+struct FakeV2Group {
+    dir: std::path::PathBuf,
+}
+
+impl FakeV2Group {
+    fn new(name: &str) -> FakeV2Group {
+        let dir = std::path::Path::new("/sys/fs/cgroup/unified")
+            .join(format!("rinit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir(&dir);
+        std::fs::create_dir(&dir).expect("a writable cgroup2 hierarchy");
+        FakeV2Group { dir }
+    }
+
+    /// rinit as PID 1 in the group, with the fake counters.
+    fn pid1(&self, args: &[&str]) -> Command {
+        let script = r#"echo $$ >"$0/cgroup.procs" && mount -t tmpfs fake-cgroup "$0" && cd "$0" &&
+printf 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n' >memory.events &&
+echo 33554432 >memory.max && echo 'max 0' >pids.events && echo 20 >pids.max && echo 7 >pids.current &&
+cd / && exec unshare --pid --fork --mount-proc --kill-child "$@""#;
+        let mut cmd = hermetic("unshare");
+        cmd.args(["--mount", "--propagation", "private", "sh", "-c", script])
+            .arg(&self.dir)
+            .arg(rinit())
+            .args(args);
+        cmd
+    }
+
+    /// Rewrites `file` in place, as the kernel changes a counter (one
+    /// write, the same length: a single IN_MODIFY, never an empty file).
+    fn set(&self, run: &Running, file: &str, text: &str) {
+        use std::io::Write;
+        let path = format!(
+            "/proc/{}/root{}/{file}",
+            run.rinit_pid(),
+            self.dir.display()
+        );
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    }
+}
+
+impl Drop for FakeV2Group {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Issue 24 on cgroup v2: the kernel's SIGIO for the watched counters
+/// comes through rinit's signalfd and is never forwarded (the main process
+/// blocks and prints every signal it gets), while a SIGIO someone sends is
+/// forwarded as ever; an OOM kill and fork refusals are told while the
+/// main process runs.
+#[test]
+fn v2_counters_are_told_as_they_change_and_their_sigio_is_not_forwarded() {
+    let group = FakeV2Group::new("fz-v2");
+    let mut run = Running::start(group.pid1(&["--", &testkit(), "sigecho"]));
+    run.expect("ready");
+    group.set(
+        &run,
+        "memory.events",
+        "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\noom_group_kill 0\n",
+    );
+    let oom = run.expect_stderr_line("about the OOM kill", |l| l.contains("OOM"));
+    assert_eq!(
+        oom,
+        "rinit: warn: a process was killed by the OOM killer (SIGKILL, memory limit 32 MiB)"
+    );
+    group.set(&run, "pids.current", "20");
+    group.set(&run, "pids.events", "max 3\n");
+    let refused = run.expect_stderr_line("about the fork refusals", |l| l.contains("limit"));
+    assert_eq!(
+        refused,
+        "rinit: warn: the process limit refused 3 forks (20 of 20 pids in use)"
+    );
+    run.signal(libc::SIGIO);
+    run.expect(&format!("signal {}", libc::SIGIO));
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    let signals: Vec<&String> = done
+        .stdout
+        .iter()
+        .filter(|l| l.starts_with("signal "))
+        .collect();
+    assert_eq!(signals, ["signal 29"], "{done:?}");
+    assert_eq!(
+        warnings(&done),
+        [oom.as_str(), refused.as_str()],
+        "{done:?}"
     );
 }

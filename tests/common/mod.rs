@@ -393,3 +393,123 @@ pub(crate) fn child_blocked_mask(program: &str, as_pid1: bool) -> u64 {
         .unwrap_or_else(|| panic!("{program}: {done:?}"));
     u64::from_str_radix(line.trim(), 16).unwrap()
 }
+
+/// A cgroup v1 group of one controller (`memory`, `pids`) below the test's
+/// own, removed when dropped. Processes join it through `command`. These
+/// machines have both controllers on v1 (the hybrid layout).
+pub(crate) struct V1Group {
+    pub(crate) dir: PathBuf,
+}
+
+impl V1Group {
+    fn new(controller: &str, name: &str) -> V1Group {
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+        let own = own
+            .lines()
+            .find_map(|l| {
+                let mut f = l.splitn(3, ':');
+                let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+                controllers
+                    .split(',')
+                    .any(|c| c == controller)
+                    .then_some(path)
+            })
+            .unwrap_or_else(|| panic!("these tests need the cgroup v1 {controller} controller"));
+        let dir = std::path::Path::new("/sys/fs/cgroup")
+            .join(controller)
+            .join(own.trim_start_matches('/'))
+            .join(format!("rinit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        V1Group { dir }
+    }
+
+    /// A memory group limited to `bytes`, with no swap.
+    pub(crate) fn memory(name: &str, bytes: u64) -> V1Group {
+        let group = V1Group::new("memory", name);
+        // The swap limit counts memory and swap together: set it after.
+        group.write("memory.limit_in_bytes", &bytes.to_string());
+        let swap = group.dir.join("memory.memsw.limit_in_bytes");
+        if swap.exists() {
+            std::fs::write(swap, bytes.to_string()).unwrap();
+        }
+        group
+    }
+
+    /// A pids group limited to `max` processes.
+    pub(crate) fn pids(name: &str, max: u64) -> V1Group {
+        let group = V1Group::new("pids", name);
+        group.write("pids.max", &max.to_string());
+        group
+    }
+
+    pub(crate) fn write(&self, file: &str, value: &str) {
+        std::fs::write(self.dir.join(file), value).unwrap();
+    }
+
+    /// `KEY VALUE` from a flat keyed file (`memory.oom_control`, `pids.events`).
+    pub(crate) fn keyed(&self, file: &str, key: &str) -> u64 {
+        let text = std::fs::read_to_string(self.dir.join(file)).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {key} in {file}: {text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    pub(crate) fn oom_kills(&self) -> u64 {
+        self.keyed("memory.oom_control", "oom_kill")
+    }
+
+    /// `program args` run in this group.
+    pub(crate) fn command(&self, program: &str, args: &[&str]) -> Command {
+        self.command_in(&[], program, args)
+    }
+
+    /// `program args` run in this group and in `others` too (a process is in
+    /// one group of each controller).
+    pub(crate) fn command_in(&self, others: &[&V1Group], program: &str, args: &[&str]) -> Command {
+        let mut cmd = hermetic("sh");
+        cmd.args([
+            "-c",
+            r#"for g in $0; do echo $$ >"$g/cgroup.procs" || exit 125; done; exec "$@""#,
+        ]);
+        let dirs: Vec<String> = std::iter::once(self)
+            .chain(others.iter().copied())
+            .map(|g| g.dir.to_str().unwrap().to_owned())
+            .collect();
+        cmd.arg(dirs.join(" ")).arg(program).args(args);
+        cmd
+    }
+
+    /// rinit as PID 1 in this group (and in `others`).
+    pub(crate) fn pid1(&self, args: &[&str]) -> Command {
+        self.pid1_in(&[], args)
+    }
+
+    pub(crate) fn pid1_in(&self, others: &[&V1Group], args: &[&str]) -> Command {
+        let rinit = rinit();
+        let mut all = vec!["--pid", "--fork", "--mount-proc", "--kill-child"];
+        all.push(rinit.to_str().unwrap());
+        all.extend_from_slice(args);
+        self.command_in(others, "unshare", &all)
+    }
+}
+
+impl Drop for V1Group {
+    fn drop(&mut self) {
+        // Clean-up, not synchronisation: the processes a PID namespace's
+        // end killed may take a moment to leave the group.
+        for _ in 0..500 {
+            match std::fs::remove_dir(&self.dir) {
+                Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                Err(e) => return eprintln!("cannot remove {}: {e}", self.dir.display()),
+                Ok(()) => return,
+            }
+        }
+        eprintln!("{} is still busy: left behind", self.dir.display());
+    }
+}

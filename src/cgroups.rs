@@ -1,0 +1,523 @@
+//! Where rinit's memory and pids cgroups are, and reading their counters.
+//!
+//! A container's limits live in two cgroup controllers: `memory` (the OOM
+//! killer's `oom_kill` counter and the limit) and `pids` (the process
+//! limit, and how many forks it refused). Either may be on cgroup v2 (the
+//! unified hierarchy, one directory for both) or on v1 (a hierarchy of its
+//! own each: the hybrid layout of older hosts). This module finds the
+//! directories from `/proc/self/cgroup` and `/proc/self/mountinfo` and reads
+//! their small files; what the numbers mean is `forensics`' job, and
+//! watching them for changes `watch`'s.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Which interface a cgroup speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    V1,
+    V2,
+}
+
+/// The two controllers rinit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Controller {
+    Memory,
+    Pids,
+}
+
+/// rinit's cgroup paths from `/proc/self/cgroup`: the unified (v2) one and
+/// those of the v1 memory and pids controllers, as the kernel names them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct OwnCgroups {
+    unified: Option<String>,
+    memory_v1: Option<String>,
+    pids_v1: Option<String>,
+}
+
+impl OwnCgroups {
+    fn v1(&self, controller: Controller) -> &Option<String> {
+        match controller {
+            Controller::Memory => &self.memory_v1,
+            Controller::Pids => &self.pids_v1,
+        }
+    }
+}
+
+/// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
+/// the unified hierarchy, a v1 line lists its controllers with commas.
+fn parse_proc_cgroup(text: &str) -> OwnCgroups {
+    let mut own = OwnCgroups::default();
+    for line in text.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(id), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if id == "0" && controllers.is_empty() {
+            own.unified = Some(path.to_owned());
+        }
+        for controller in controllers.split(',') {
+            match controller {
+                "memory" => own.memory_v1 = Some(path.to_owned()),
+                "pids" => own.pids_v1 = Some(path.to_owned()),
+                _ => {}
+            }
+        }
+    }
+    own
+}
+
+/// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct CgroupMount {
+    version: Version,
+    /// The v1 controller mounted there (none for cgroup2).
+    controller: Option<Controller>,
+    /// The cgroup this mount shows at its mount point (`/` unless a
+    /// container runtime bind-mounted a sub-tree).
+    root: String,
+    mount_point: String,
+}
+
+/// The cgroup2 mounts and the v1 mounts of the memory and pids controllers.
+fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
+    let mut mounts = Vec::new();
+    for line in mountinfo.lines() {
+        // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let left: Vec<&str> = left.split(' ').collect();
+        let right: Vec<&str> = right.split(' ').collect();
+        let (Some(root), Some(mount_point), Some(fs_type)) =
+            (left.get(3), left.get(4), right.first())
+        else {
+            continue;
+        };
+        let has = |name: &str| {
+            right
+                .get(2)
+                .is_some_and(|o| o.split(',').any(|o| o == name))
+        };
+        let (version, controller) = match *fs_type {
+            "cgroup2" => (Version::V2, None),
+            "cgroup" if has("memory") => (Version::V1, Some(Controller::Memory)),
+            "cgroup" if has("pids") => (Version::V1, Some(Controller::Pids)),
+            _ => continue,
+        };
+        mounts.push(CgroupMount {
+            version,
+            controller,
+            root: unescape_mountinfo(root),
+            mount_point: unescape_mountinfo(mount_point),
+        });
+    }
+    mounts
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\NNN` in octal.
+fn unescape_mountinfo(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        match (bytes[i], octal) {
+            (b'\\', Some(d)) => {
+                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The directories where rinit's cgroup of `controller` may be read, best
+/// first: the unified hierarchy's (cgroup v2), then the v1 controller's. A
+/// path below the mount's root is found under its mount point; a path the
+/// mount does not show (another container's) is skipped.
+fn candidates(
+    own: &OwnCgroups,
+    mounts: &[CgroupMount],
+    controller: Controller,
+) -> Vec<(Version, PathBuf)> {
+    let mut found = Vec::new();
+    for (version, path) in [
+        (Version::V2, &own.unified),
+        (Version::V1, own.v1(controller)),
+    ] {
+        let Some(path) = path else { continue };
+        let shows = |m: &&CgroupMount| {
+            m.version == version && (version == Version::V2 || m.controller == Some(controller))
+        };
+        for mount in mounts.iter().filter(shows) {
+            let below = if mount.root == "/" {
+                Some(path.as_str())
+            } else {
+                path.strip_prefix(mount.root.as_str())
+                    .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+            };
+            if let Some(rest) = below {
+                let dir = Path::new(&mount.mount_point).join(rest.trim_start_matches('/'));
+                found.push((version, dir));
+            }
+        }
+    }
+    found
+}
+
+/// The `KEY VALUE` line `key` of a flat keyed file (`memory.events`,
+/// `memory.oom_control`, `pids.events`); `None` without one.
+fn parse_keyed(text: &str, key: &str) -> Option<u64> {
+    text.lines().find_map(|line| {
+        let (k, value) = line.split_once(' ')?;
+        (k == key).then(|| value.trim().parse().ok())?
+    })
+}
+
+/// A limit: v2's `memory.max` and `pids.max` say `max` for none, v1's
+/// `memory.limit_in_bytes` a number near 2^63.
+fn parse_limit(text: &str) -> Option<u64> {
+    let value: u64 = text.trim().parse().ok()?;
+    (value < 1 << 62).then_some(value)
+}
+
+/// A small text file of the kernel's. These report a size of 0, so
+/// `std::fs::read` asks for the size (statx, lseek) and then reads in small
+/// growing steps (a dozen calls for mountinfo); the start-up path reads
+/// several such files, so each is read a page at a time: open, one read for
+/// the text, one that finds the end, close.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    let (mut bytes, mut page) = (Vec::new(), [0u8; 4096]);
+    loop {
+        match file.read(&mut page) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&page[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
+}
+
+/// The longest counter file rinit reads: v2's `memory.events` is six lines
+/// of a word and a number.
+const COUNTER_MAX: usize = 512;
+
+/// A counter file opened at start and read again with `pread` into a fixed
+/// buffer. While the group is short of memory, opening a file allocates
+/// (a `struct file`, the kernel's read buffer), charged to the very group
+/// that has none: the allocation can fail and make the OOM killer take one
+/// more process, rinit or the app. An open descriptor, read once at start
+/// so that the kernel's buffer exists, asks for no memory at all.
+#[derive(Debug)]
+pub(crate) struct Counter {
+    file: File,
+    buf: [u8; COUNTER_MAX],
+}
+
+impl Counter {
+    /// Opens `path`; the caller's first read makes the kernel's buffer.
+    fn open(path: &Path) -> Option<Counter> {
+        Some(Counter {
+            file: File::open(path).ok()?,
+            buf: [0; COUNTER_MAX],
+        })
+    }
+
+    fn text(&mut self) -> Option<&str> {
+        let n = loop {
+            match self.file.read_at(&mut self.buf, 0) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        };
+        std::str::from_utf8(&self.buf[..n]).ok()
+    }
+
+    /// The `KEY VALUE` line `key`.
+    fn keyed(&mut self, key: &str) -> Option<u64> {
+        parse_keyed(self.text()?, key)
+    }
+
+    /// A file that holds one number.
+    fn value(&mut self) -> Option<u64> {
+        self.text()?.trim().parse().ok()
+    }
+}
+
+/// rinit's memory cgroup: its OOM kill counter and its limit.
+#[derive(Debug)]
+pub(crate) struct Memory {
+    pub(crate) version: Version,
+    pub(crate) dir: PathBuf,
+    /// v2's `memory.events`, v1's `memory.oom_control`.
+    events: Counter,
+    /// The limit when rinit started, in bytes (`None` for none). Read once:
+    /// a limit changed later (`docker update`) is rare, and a file read in
+    /// the middle of a shortage is what this module avoids.
+    pub(crate) limit: Option<u64>,
+    /// The OOM kill counter when rinit started.
+    pub(crate) at_start: u64,
+}
+
+impl Memory {
+    /// The kills the OOM killer made in the group (`oom_kill`; missing in
+    /// v1 before Linux 4.13).
+    pub(crate) fn oom_kills(&mut self) -> Option<u64> {
+        self.events.keyed("oom_kill")
+    }
+
+    /// The file whose changes tell of new events (v2: inotify).
+    pub(crate) fn events_file(&self) -> PathBuf {
+        self.dir.join(match self.version {
+            Version::V2 => "memory.events",
+            Version::V1 => "memory.oom_control",
+        })
+    }
+
+    fn open(version: Version, dir: PathBuf) -> Option<Memory> {
+        let (events, limit) = match version {
+            Version::V2 => ("memory.events", "memory.max"),
+            Version::V1 => ("memory.oom_control", "memory.limit_in_bytes"),
+        };
+        let mut events = Counter::open(&dir.join(events))?;
+        let at_start = events.keyed("oom_kill")?;
+        let limit = read_text(&dir.join(limit))
+            .ok()
+            .and_then(|t| parse_limit(&t));
+        Some(Memory {
+            version,
+            dir,
+            events,
+            limit,
+            at_start,
+        })
+    }
+}
+
+/// rinit's pids cgroup: the forks its limit refused, how many it holds.
+#[derive(Debug)]
+pub(crate) struct Pids {
+    pub(crate) version: Version,
+    pub(crate) dir: PathBuf,
+    /// `pids.events`.
+    events: Counter,
+    /// `pids.current`.
+    current: Option<Counter>,
+    /// `pids.max` when rinit started (`None` for none).
+    pub(crate) limit: Option<u64>,
+    /// The refusals counted when rinit started.
+    pub(crate) at_start: u64,
+}
+
+impl Pids {
+    /// The forks the limit refused (`max` in `pids.events`).
+    pub(crate) fn refused(&mut self) -> Option<u64> {
+        self.events.keyed("max")
+    }
+
+    /// How many tasks (threads, in fact) the group holds now.
+    pub(crate) fn current(&mut self) -> Option<u64> {
+        self.current.as_mut()?.value()
+    }
+
+    pub(crate) fn events_file(&self) -> PathBuf {
+        self.dir.join("pids.events")
+    }
+
+    fn open(version: Version, dir: PathBuf) -> Option<Pids> {
+        let mut events = Counter::open(&dir.join("pids.events"))?;
+        let at_start = events.keyed("max")?;
+        let mut current = Counter::open(&dir.join("pids.current"));
+        // Read once now, so that the kernel's buffer exists before a shortage.
+        if current.as_mut().and_then(Counter::value).is_none() {
+            current = None;
+        }
+        Some(Pids {
+            version,
+            at_start,
+            current,
+            limit: read_text(&dir.join("pids.max"))
+                .ok()
+                .and_then(|t| parse_limit(&t)),
+            dir,
+            events,
+        })
+    }
+}
+
+/// rinit's memory and pids cgroups whose counters can be read, each with
+/// its counter file open; `None` for a controller rinit cannot read (it
+/// then says nothing about it).
+pub(crate) fn find() -> (Option<Memory>, Option<Pids>) {
+    let (Ok(own), Ok(mounts)) = (
+        read_text(Path::new("/proc/self/cgroup")),
+        read_text(Path::new("/proc/self/mountinfo")),
+    ) else {
+        return (None, None);
+    };
+    let (own, mounts) = (parse_proc_cgroup(&own), parse_cgroup_mounts(&mounts));
+    let memory = candidates(&own, &mounts, Controller::Memory)
+        .into_iter()
+        .find_map(|(version, dir)| Memory::open(version, dir));
+    let pids = candidates(&own, &mounts, Controller::Pids)
+        .into_iter()
+        .find_map(|(version, dir)| Pids::open(version, dir));
+    (memory, pids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Captured on this machine (hybrid layout: podman puts a container with
+    /// `--memory` in the v1 memory controller) and on a cgroup v2 host.
+    const HYBRID_CGROUP: &str = "12:pids:/machine.slice/libpod-abc.scope
+11:memory:/machine.slice/libpod-abc.scope
+10:cpu,cpuacct:/machine.slice/libpod-abc.scope
+1:name=systemd:/machine.slice/libpod-abc.scope
+0::/machine.slice/libpod-abc.scope
+";
+    const V2_CGROUP: &str = "0::/kubepods.slice/pod1/cri-abc.scope\n";
+
+    #[test]
+    fn own_cgroups_of_both_layouts() {
+        let scope = || Some("/machine.slice/libpod-abc.scope".to_owned());
+        assert_eq!(
+            parse_proc_cgroup(HYBRID_CGROUP),
+            OwnCgroups {
+                unified: scope(),
+                memory_v1: scope(),
+                pids_v1: scope(),
+            }
+        );
+        assert_eq!(
+            parse_proc_cgroup(V2_CGROUP),
+            OwnCgroups {
+                unified: Some("/kubepods.slice/pod1/cri-abc.scope".into()),
+                memory_v1: None,
+                pids_v1: None,
+            }
+        );
+        // A path may hold colons.
+        assert_eq!(
+            parse_proc_cgroup("4:memory:/a:b\n").memory_v1.as_deref(),
+            Some("/a:b")
+        );
+        assert_eq!(parse_proc_cgroup("garbage\n"), OwnCgroups::default());
+    }
+
+    const V2_MOUNTINFO: &str = "\
+22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw
+30 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
+";
+    const HYBRID_MOUNTINFO: &str = "\
+700 690 0:64 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755
+701 700 0:30 /machine.slice/libpod-abc.scope /sys/fs/cgroup/unified ro - cgroup2 cgroup2 rw
+702 700 0:34 /machine.slice/libpod-abc.scope /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory
+703 700 0:35 /machine.slice/libpod-abc.scope /sys/fs/cgroup/cpu,cpuacct ro - cgroup cgroup rw,cpu,cpuacct
+704 700 0:36 / /sys/fs/cgroup/odd\\040dir rw - cgroup cgroup rw,memory
+705 700 0:37 /machine.slice/libpod-abc.scope /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids
+";
+
+    #[test]
+    fn cgroup_mounts_of_both_layouts() {
+        assert_eq!(
+            parse_cgroup_mounts(V2_MOUNTINFO),
+            [CgroupMount {
+                version: Version::V2,
+                controller: None,
+                root: "/".into(),
+                mount_point: "/sys/fs/cgroup".into(),
+            }]
+        );
+        let hybrid = parse_cgroup_mounts(HYBRID_MOUNTINFO);
+        assert_eq!(hybrid.len(), 4, "{hybrid:?}");
+        assert_eq!(hybrid[1].version, Version::V1);
+        assert_eq!(hybrid[1].controller, Some(Controller::Memory));
+        assert_eq!(hybrid[1].mount_point, "/sys/fs/cgroup/memory");
+        assert_eq!(hybrid[2].mount_point, "/sys/fs/cgroup/odd dir");
+        assert_eq!(hybrid[3].controller, Some(Controller::Pids));
+    }
+
+    #[test]
+    fn the_groups_are_found_below_their_mounts() {
+        let v2_mounts = parse_cgroup_mounts(V2_MOUNTINFO);
+        let pod = PathBuf::from("/sys/fs/cgroup/kubepods.slice/pod1/cri-abc.scope");
+        // On v2 both controllers are read in the one directory.
+        for controller in [Controller::Memory, Controller::Pids] {
+            assert_eq!(
+                candidates(&parse_proc_cgroup(V2_CGROUP), &v2_mounts, controller),
+                [(Version::V2, pod.clone())]
+            );
+        }
+        // With a cgroup namespace, the path and the root are both `/`.
+        let v2 = candidates(&parse_proc_cgroup("0::/\n"), &v2_mounts, Controller::Pids);
+        assert_eq!(v2, [(Version::V2, PathBuf::from("/sys/fs/cgroup"))]);
+        // A runtime bind-mounts the container's own cgroup at the mount point.
+        let own = parse_proc_cgroup(HYBRID_CGROUP);
+        let mounts = parse_cgroup_mounts(HYBRID_MOUNTINFO);
+        let memory = candidates(&own, &mounts, Controller::Memory);
+        assert_eq!(
+            memory[..2],
+            [
+                (Version::V2, PathBuf::from("/sys/fs/cgroup/unified")),
+                (Version::V1, PathBuf::from("/sys/fs/cgroup/memory")),
+            ]
+        );
+        assert_eq!(
+            candidates(&own, &mounts, Controller::Pids),
+            [
+                (Version::V2, PathBuf::from("/sys/fs/cgroup/unified")),
+                (Version::V1, PathBuf::from("/sys/fs/cgroup/pids")),
+            ]
+        );
+        // A mount of another sub-tree does not show rinit's cgroup.
+        let other = candidates(
+            &parse_proc_cgroup("0::/a/b\n"),
+            &parse_cgroup_mounts("1 0 0:1 /a/bc /x rw - cgroup2 cgroup2 rw\n"),
+            Controller::Memory,
+        );
+        assert!(other.is_empty(), "{other:?}");
+    }
+
+    #[test]
+    fn counters_of_both_versions() {
+        let v2_events = "low 0\nhigh 0\nmax 12\noom 3\noom_kill 2\noom_group_kill 0\n";
+        assert_eq!(parse_keyed(v2_events, "oom_kill"), Some(2));
+        let v1_control = "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n";
+        assert_eq!(parse_keyed(v1_control, "oom_kill"), Some(5));
+        // Linux before 4.13 has no oom_kill line in v1.
+        assert_eq!(
+            parse_keyed("oom_kill_disable 0\nunder_oom 0\n", "oom_kill"),
+            None
+        );
+        assert_eq!(parse_keyed("oom_kill x\n", "oom_kill"), None);
+        assert_eq!(parse_keyed("", "oom_kill"), None);
+        // pids.events, v1 and v2 alike (v2 may add `max.imposed`).
+        assert_eq!(parse_keyed("max 7\n", "max"), Some(7));
+        assert_eq!(parse_keyed("max 0\nmax.imposed 3\n", "max"), Some(0));
+    }
+
+    #[test]
+    fn limits_of_both_versions() {
+        assert_eq!(parse_limit("67108864\n"), Some(64 << 20));
+        assert_eq!(parse_limit("max\n"), None);
+        assert_eq!(parse_limit("9223372036854771712\n"), None);
+        assert_eq!(parse_limit(""), None);
+        assert_eq!(parse_limit("20\n"), Some(20));
+    }
+}
