@@ -639,7 +639,6 @@ impl OomBaseline {
     /// Reads the counters now and adds the cgroups' event sources to
     /// `signals` (see `watch`); to be called before the child can run, so
     /// that none of its OOM kills is taken for history, nor missed.
-    #[inline(never)]
     pub(crate) fn take(signals: &mut sys::SignalReader) -> OomBaseline {
         let (memory, pids) = cgroups::find();
         let live = watch::open(memory.as_ref(), pids.as_ref(), signals);
@@ -668,6 +667,20 @@ struct MainEnd {
     unexplained: Option<UnreapedOom>,
     /// It died of the SIGKILL `--kill-after` sent after this delay.
     kill_after: Option<Duration>,
+}
+
+/// What a reaping pass brought, for attributing its deaths by SIGKILL.
+#[derive(Clone, Copy, Debug)]
+struct Pass {
+    main_ended: bool,
+    /// The main child died of a SIGKILL rinit did not send.
+    main_is_candidate: bool,
+    /// The main child ended other than with exit 0.
+    main_failed: bool,
+    /// Other processes that died of a SIGKILL rinit did not send.
+    others_killed: usize,
+    /// A burst of live events was cut short and is told now.
+    owed: bool,
 }
 
 /// What the supervisor tells, and what it keeps between events.
@@ -704,7 +717,6 @@ pub(crate) struct Forensics {
 impl Forensics {
     /// `main`: the main child (none in pause mode), started just now;
     /// `baseline`: the OOM kill counter as it read before.
-    #[inline(never)]
     pub(crate) fn new(
         main: Option<i32>,
         command: Option<&std::ffi::OsStr>,
@@ -866,7 +878,6 @@ impl Forensics {
     /// reaped, `others` the other processes that died of a signal. Reads the
     /// OOM counter if one of them died of SIGKILL, and reports OOM kills of
     /// processes other than the main child.
-    #[inline(never)]
     pub(crate) fn after_reap(
         &mut self,
         main: Option<(Termination, Option<String>)>,
@@ -883,84 +894,28 @@ impl Forensics {
             .iter()
             .filter(|d| oom_candidate(d, false, sent))
             .collect();
-        let sigkilled = candidates.len() + usize::from(main_is_candidate);
-        let (mut oom, mut unexplained) = (Oom::No, None);
-        // Read only when it can matter: a death by SIGKILL, or a main child
-        // that failed (its end also reports OOM kills rinit did not reap; a
-        // clean exit stays silent whatever happened meanwhile).
+        // A clean exit stays silent whatever happened meanwhile.
         let main_failed = main
             .as_ref()
             .is_some_and(|d| d.termination != Termination::Exited(0));
         // A burst the main child's end cut short is told now, as it would
         // have been (before the main child's line, whatever its status).
         let owed = main.is_some() && self.burst.close();
-        if let Some(memory) = self
-            .memory
-            .as_mut()
-            .filter(|_| sigkilled > 0 || main_failed)
-        {
-            if let Some(count) = memory.cgroup.oom_kills() {
-                let mut attribution = memory.count.attribute(count, sigkilled);
-                if attribution == Attribution::None && main_is_candidate && self.unnamed_told > 0 {
-                    // The live line told this kill as "a process" before
-                    // the main child's SIGCHLD came in: it was the main
-                    // child.
-                    self.unnamed_told -= 1;
-                    attribution = Attribution::All;
-                }
-                if attribution != Attribution::None && !candidates.is_empty() {
-                    self.burst.victim_reaped(Instant::now());
-                }
-                let rest = if main.is_some() && !owed {
-                    memory.count.take_rest(count)
-                } else {
-                    0
-                };
-                // The limit is read only when there is an OOM kill to tell:
-                // the common case, a main child that simply ended, reads the
-                // counter alone.
-                let limit = if attribution != Attribution::None || rest > 0 {
-                    memory.limit()
-                } else {
-                    None
-                };
-                oom = match attribution {
-                    Attribution::All => Oom::Yes { limit },
-                    Attribution::Some(kills) => Oom::Maybe {
-                        kills,
-                        of: sigkilled,
-                        limit,
-                    },
-                    Attribution::None => Oom::No,
-                };
-                if main.is_some() {
-                    unexplained = Some((rest, limit));
-                }
-            }
-        }
+        let pass = Pass {
+            main_ended: main.is_some(),
+            main_is_candidate,
+            main_failed,
+            others_killed: candidates.len(),
+            owed,
+        };
+        let (oom, unexplained) = self.attribute_oom_kills(pass);
         if oom != Oom::No {
             for death in candidates {
-                let line = death_line(death, oom, None);
-                warn!(
-                    pid = death.pid,
-                    name = death.name.as_str(),
-                    signal = "SIGKILL",
-                    oom = true,
-                    memory_limit = limit_of(oom);
-                    "{line}"
-                );
-                self.notes.push(line, matches!(oom, Oom::Maybe { .. }));
+                self.tell_oom_kill(death, oom);
             }
         }
-        if owed {
-            self.tell_untold(main_failed, true);
-        } else if main_failed {
-            // What the counters show and nobody told goes with the main
-            // child's line (OOM kills, above) or just before it (fork
-            // refusals: on cgroup v1 only now, as nothing notifies them).
-            let oom_now = oom != Oom::No || unexplained.is_some_and(|(kills, _)| kills > 0);
-            self.tell_refusals(!oom_now && !self.oom_in_burst);
-        }
+        let oom_now = oom != Oom::No || unexplained.is_some_and(|(kills, _)| kills > 0);
+        self.tell_at_the_end(owed, main_failed, oom_now);
         if let Some(death) = main {
             let rinits_kill = is_sigkill(&death) && sent.explains(true);
             self.main_end = Some(MainEnd {
@@ -972,10 +927,86 @@ impl Forensics {
         }
     }
 
+    /// What the counters show and nobody told, at the main child's end:
+    /// the rest of a burst it cut short, or (if it failed) the fork
+    /// refusals, which go just before its line (on cgroup v1 only now, as
+    /// nothing notifies them). `oom_now`: an OOM kill is told with it.
+    fn tell_at_the_end(&mut self, owed: bool, main_failed: bool, oom_now: bool) {
+        if owed {
+            self.tell_untold(main_failed, true);
+        } else if main_failed {
+            self.tell_refusals(!oom_now && !self.oom_in_burst);
+        }
+    }
+
+    /// Whether this pass's deaths by SIGKILL were OOM kills, from the
+    /// cgroup's counter, and (once the main child ended) the kills of
+    /// processes rinit did not reap. The counter is read only when it can
+    /// matter: a death by SIGKILL, or a main child that failed.
+    fn attribute_oom_kills(&mut self, pass: Pass) -> (Oom, Option<UnreapedOom>) {
+        let sigkilled = pass.others_killed + usize::from(pass.main_is_candidate);
+        let Some(memory) = self
+            .memory
+            .as_mut()
+            .filter(|_| sigkilled > 0 || pass.main_failed)
+        else {
+            return (Oom::No, None);
+        };
+        let Some(count) = memory.cgroup.oom_kills() else {
+            return (Oom::No, None);
+        };
+        let mut attribution = memory.count.attribute(count, sigkilled);
+        if attribution == Attribution::None && pass.main_is_candidate && self.unnamed_told > 0 {
+            // The live line told this kill as "a process" before the main
+            // child's SIGCHLD came in: it was the main child.
+            self.unnamed_told -= 1;
+            attribution = Attribution::All;
+        }
+        if attribution != Attribution::None && pass.others_killed > 0 {
+            self.burst.victim_reaped(Instant::now());
+        }
+        let rest = if pass.main_ended && !pass.owed {
+            memory.count.take_rest(count)
+        } else {
+            0
+        };
+        // The limit is read only when there is an OOM kill to tell: the
+        // common case, a main child that simply ended, reads the counter
+        // alone.
+        let limit = if attribution != Attribution::None || rest > 0 {
+            memory.limit()
+        } else {
+            None
+        };
+        let oom = match attribution {
+            Attribution::All => Oom::Yes { limit },
+            Attribution::Some(kills) => Oom::Maybe {
+                kills,
+                of: sigkilled,
+                limit,
+            },
+            Attribution::None => Oom::No,
+        };
+        (oom, pass.main_ended.then_some((rest, limit)))
+    }
+
+    /// The OOM kill of a process other than the main child, reaped by rinit.
+    fn tell_oom_kill(&mut self, death: &Death, oom: Oom) {
+        let line = death_line(death, oom, None);
+        warn!(
+            pid = death.pid,
+            name = death.name.as_str(),
+            signal = "SIGKILL",
+            oom = true,
+            memory_limit = limit_of(oom);
+            "{line}"
+        );
+        self.notes.push(line, matches!(oom, Oom::Maybe { .. }));
+    }
+
     /// The main child has ended (after `after_reap` saw it) and rinit will
     /// exit with `code`: the crash line if it is news, and the termination
     /// message if the exit is a failure.
-    #[inline(never)]
     pub(crate) fn main_ended(&mut self, code: i32, remapped_to_success: bool) {
         let Some(MainEnd {
             death,
@@ -1026,7 +1057,6 @@ impl Forensics {
 
     /// The grace period ran out and rinit is about to SIGKILL what is left
     /// below it (`root`): says who, once.
-    #[inline(never)]
     pub(crate) fn grace_ran_out(&mut self, root: i32, grace: Duration) {
         self.sent_kill.record(KillTarget::Everyone);
         if std::mem::replace(&mut self.kill_reported, true) {

@@ -12,7 +12,7 @@ use nix::errno::Errno;
 use nix::unistd::Pid;
 
 /// How many deaths by signal of processes other than the main child one
-/// pass keeps for `forensics` (the rest are only counted in `others`).
+/// pass keeps for `forensics` (the rest are only logged).
 const KEPT_DEATHS: usize = 64;
 
 #[derive(Debug, Default)]
@@ -25,8 +25,6 @@ pub(crate) struct Reaped {
     /// terminal's Ctrl-Z, say). A stop is reported once; other children's
     /// stops are passed over.
     pub(crate) main_stopped: Option<Signal>,
-    /// How many other processes were collected.
-    pub(crate) others: usize,
     /// Other processes that died of a signal (the first `KEPT_DEATHS`),
     /// named if the caller asked for names.
     pub(crate) killed: Vec<Death>,
@@ -138,7 +136,6 @@ impl Reaped {
             self.main_name = name;
             return;
         }
-        self.others += 1;
         let by_signal = matches!(termination, Termination::Killed { .. });
         if by_signal && self.killed.len() < KEPT_DEATHS {
             self.killed.push(Death {

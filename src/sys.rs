@@ -163,39 +163,9 @@ impl SignalReader {
         out: &mut Vec<Received>,
     ) -> Result<(), Errno> {
         out.clear();
-        let polled = self.sources.polled.as_ref().map(AsFd::as_fd);
-        if deadline.is_some() || !also.is_empty() || polled.is_some() {
-            let timeout = match deadline {
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    // Round up, so a wake-up never comes before the deadline.
-                    let millis = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128);
-                    PollTimeout::try_from(millis as i32).unwrap_or(PollTimeout::MAX)
-                }
-                None => PollTimeout::NONE,
-            };
-            let mut fds: Vec<PollFd<'_>> = std::iter::once(self.fd.as_fd())
-                .chain(also.iter().copied())
-                .chain(polled)
-                .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
-                .collect();
-            let ready = poll(&mut fds, timeout);
-            let signalled = fds[0].any().unwrap_or(false);
-            if polled.is_some() && fds[fds.len() - 1].any().unwrap_or(false) {
-                drop(fds);
-                if let Some(fd) = &self.sources.polled {
-                    drain(fd);
-                }
-                self.cgroup_event = true;
-            }
-            match ready {
-                // Nothing for the signalfd (a time-out, a watched process, or
-                // EINTR after a stop): the caller looks again.
-                Ok(0) | Err(Errno::EINTR) => return Ok(()),
-                Ok(_) if !signalled => return Ok(()),
-                Ok(_) => {}
-                Err(e) => return Err(e),
-            }
+        let polled = self.sources.polled.is_some();
+        if (deadline.is_some() || !also.is_empty() || polled) && !self.poll(deadline, also)? {
+            return Ok(());
         }
         let n = loop {
             match nix::unistd::read(&self.fd, &mut self.buf[..]) {
@@ -204,27 +174,71 @@ impl SignalReader {
                 Err(e) => return Err(e),
             }
         };
-        for raw in self.buf[..n].chunks_exact(SIGINFO_SIZE) {
-            if let Some(fd) = &self.sources.signalled {
-                if is_from(raw, fd) {
-                    // The watch's own SIGIO: never forwarded.
-                    drain(fd);
-                    self.cgroup_event = true;
-                    continue;
-                }
-                // Someone's SIGIO, forwarded below. If it was pending when
-                // the kernel raised the watch's, that one was merged into
-                // it: look, or later events merged into the unread one
-                // would raise nothing.
-                if signal_number(raw) == libc::SIGIO && has_events(fd) {
-                    drain(fd);
-                    self.cgroup_event = true;
-                }
+        for at in (0..n - n % SIGINFO_SIZE).step_by(SIGINFO_SIZE) {
+            if let Some(received) = self.sort_out(at) {
+                out.push(received);
             }
-            self.child_killed |= is_child_sigkilled(raw);
-            out.extend(parse_siginfo(raw));
         }
         Ok(())
+    }
+
+    /// Waits in `poll` for the signalfd, `also`, the watch's polled source
+    /// and `deadline`; returns whether the signalfd has something to read
+    /// (not on a time-out, a watched process's exit, a cgroup event alone,
+    /// or EINTR after a stop: the caller looks again).
+    fn poll(&mut self, deadline: Option<Instant>, also: &[BorrowedFd<'_>]) -> Result<bool, Errno> {
+        let timeout = match deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                // Round up, so a wake-up never comes before the deadline.
+                let millis = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128);
+                PollTimeout::try_from(millis as i32).unwrap_or(PollTimeout::MAX)
+            }
+            None => PollTimeout::NONE,
+        };
+        let polled = self.sources.polled.as_ref().map(AsFd::as_fd);
+        let mut fds: Vec<PollFd<'_>> = std::iter::once(self.fd.as_fd())
+            .chain(also.iter().copied())
+            .chain(polled)
+            .map(|fd| PollFd::new(fd, PollFlags::POLLIN))
+            .collect();
+        let ready = poll(&mut fds, timeout);
+        let signalled = fds[0].any().unwrap_or(false);
+        let cgroup_event = polled.is_some() && fds[fds.len() - 1].any().unwrap_or(false);
+        drop(fds);
+        if cgroup_event {
+            if let Some(fd) = &self.sources.polled {
+                drain(fd);
+            }
+            self.cgroup_event = true;
+        }
+        match ready {
+            Ok(0) | Err(Errno::EINTR) => Ok(false),
+            Ok(_) => Ok(signalled),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The signal record at `at` in the buffer: the watch's own SIGIO is
+    /// taken here and never forwarded; anything else is returned.
+    fn sort_out(&mut self, at: usize) -> Option<Received> {
+        let raw = &self.buf[at..at + SIGINFO_SIZE];
+        if let Some(fd) = &self.sources.signalled {
+            if is_from(raw, fd) {
+                drain(fd);
+                self.cgroup_event = true;
+                return None;
+            }
+            // Someone's SIGIO, forwarded below. If it was pending when the
+            // kernel raised the watch's, that one was merged into it: look,
+            // or later events merged into the unread one would raise nothing.
+            if signal_number(raw) == libc::SIGIO && has_events(fd) {
+                drain(fd);
+                self.cgroup_event = true;
+            }
+        }
+        self.child_killed |= is_child_sigkilled(raw);
+        parse_siginfo(raw)
     }
 }
 
