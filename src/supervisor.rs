@@ -126,18 +126,16 @@ impl Supervisor {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);
         loop {
+            let deadline = self.next_deadline();
             if batch.is_empty() {
-                self.wait_for_events(&mut batch)?;
+                self.wait_for_events(deadline, &mut batch)?;
             }
-            let mut reap_due = false;
-            let mut main_signalled = false;
-            let main = self.child.map(Pid::as_raw);
-            for received in batch.drain(..) {
-                main_signalled |= received.signal == Signal::CHLD && Some(received.sender) == main;
-                reap_due |= self.on_signal(received);
+            let (reap_due, main_signalled) = self.handle_signals(&mut batch);
+            let cgroup_event = self.signals.take_cgroup_event();
+            // The clock is read only when something may be due.
+            if deadline.is_some() || cgroup_event {
+                self.fire_due(Instant::now(), cgroup_event);
             }
-            self.look_at_the_cgroups();
-            self.fire_due_timers();
             // Once the main child is gone, every pass checks what is left.
             if !reap_due && self.outcome.is_none() {
                 continue;
@@ -151,10 +149,10 @@ impl Supervisor {
         }
     }
 
-    /// Sleeps until a signal arrives, a watched process exits or the next
-    /// deadline passes; without a deadline the wait has no time-out at all.
-    fn wait_for_events(&mut self, batch: &mut Vec<Received>) -> io::Result<()> {
-        let deadline = [
+    /// The earliest of the pending deadlines; `None` (the common case) lets
+    /// the wait sleep with no time-out at all.
+    fn next_deadline(&self) -> Option<Instant> {
+        [
             self.drain.deadline(),
             self.kill_after.deadline(),
             self.stop_delay.deadline(),
@@ -163,7 +161,16 @@ impl Supervisor {
         ]
         .into_iter()
         .flatten()
-        .min();
+        .min()
+    }
+
+    /// Sleeps until a signal arrives, a watched process exits or `deadline`
+    /// passes.
+    fn wait_for_events(
+        &mut self,
+        deadline: Option<Instant>,
+        batch: &mut Vec<Received>,
+    ) -> io::Result<()> {
         // (`collect` would cost each wake-up an empty allocation's work.)
         let watched: Vec<_> = if self.entered.is_empty() {
             Vec::new()
@@ -177,23 +184,23 @@ impl Supervisor {
         Ok(())
     }
 
-    /// OOM kills and fork refusals (see `watch`), told before the reaping
-    /// that may name a victim. The clock is read only when the cgroups
-    /// reported something or a look at them is due.
-    fn look_at_the_cgroups(&mut self) {
-        let event = self.signals.take_cgroup_event();
-        if event || self.forensics.watch_deadline().is_some() {
-            self.forensics.on_watch(Instant::now(), event);
+    /// Acts on every signal of `batch`; returns whether to reap, and whether
+    /// the main child's own SIGCHLD was among them.
+    fn handle_signals(&mut self, batch: &mut Vec<Received>) -> (bool, bool) {
+        let (mut reap_due, mut main_signalled) = (false, false);
+        let main = self.child.map(Pid::as_raw);
+        for received in batch.drain(..) {
+            main_signalled |= received.signal == Signal::CHLD && Some(received.sender) == main;
+            reap_due |= self.on_signal(received);
         }
+        (reap_due, main_signalled)
     }
 
-    /// `--stop-delay` and `--kill-after`, when their time has come. The
-    /// clock is read only while one of them is armed.
-    fn fire_due_timers(&mut self) {
-        if self.stop_delay.deadline().is_none() && self.kill_after.deadline().is_none() {
-            return;
-        }
-        let now = Instant::now();
+    /// What has come due by `now`: a look at the cgroups (OOM kills and
+    /// fork refusals, see `watch`; told before the reaping that may name a
+    /// victim), the end of `--stop-delay`, `--kill-after`.
+    fn fire_due(&mut self, now: Instant, cgroup_event: bool) {
+        self.forensics.on_watch(now, cgroup_event);
         if let Some(held) = self.stop_delay.release_if_due(now) {
             info!("--stop-delay is over: forwarding {held}");
             self.forward_stop_request(held);

@@ -174,11 +174,8 @@ impl SignalReader {
                 Err(e) => return Err(e),
             }
         };
-        for at in (0..n - n % SIGINFO_SIZE).step_by(SIGINFO_SIZE) {
-            if let Some(received) = self.sort_out(at) {
-                out.push(received);
-            }
-        }
+        let records = n / SIGINFO_SIZE;
+        out.extend((0..records).filter_map(|k| self.sort_out(k * SIGINFO_SIZE)));
         Ok(())
     }
 
