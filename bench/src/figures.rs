@@ -3,6 +3,7 @@
 //! lands on all of them alike. Every run is checked before its numbers
 //! count; a run that does not check out panics, which ends the benchmark.
 
+use crate::cgroup::{WatchedGroup, watching};
 use crate::report::thousands;
 use crate::{Init, Plan};
 use rinit_harness::{Running, Scratch, run_timed, status_number};
@@ -324,13 +325,23 @@ impl Bench<'_> {
         let n = self.inits.len();
         let (mut wakeups, mut memory) = (vec![Vec::new(); n], vec![Vec::new(); n]);
         let limit = Duration::from_secs(seconds + 60);
+        // In a memory cgroup with a limit, so that rinit's OOM watch is on.
+        let group = WatchedGroup::new();
         for round in 0..rounds {
             let start = |i: usize| {
                 // sigecho sleeps in sigwaitinfo until stdin closes.
-                let running = self.as_pid1(&self.inits[i], &["sigecho"]);
-                let mut running = running.with_safety_net(limit);
+                let init = &self.inits[i];
+                let cmd = pid1(&init.path, &["--", self.testkit, "sigecho"]);
+                let cmd = match &group {
+                    Some(group) => group.wrap(&cmd),
+                    None => cmd,
+                };
+                let mut running = Running::start(cmd).with_safety_net(limit);
                 running.expect("ready");
                 let pid = running.rinit_pid();
+                if init.name == "rinit" && group.is_some() {
+                    assert!(watching(pid as u32), "idle: rinit's OOM watch is not on");
+                }
                 (i, running, pid, context_switches(pid))
             };
             let runs: Vec<_> = rotation(n, round).map(start).collect();
@@ -346,7 +357,10 @@ impl Bench<'_> {
         }
         results.add(Kind::Memory, "", memory);
         results.add(Kind::Wakeups, seconds, wakeups);
-        results.method.push(format!("{rounds} idle windows"));
+        results.method.push(match group {
+            Some(_) => format!("{rounds} idle windows, in a memory cgroup with a limit (rinit's OOM watch on)"),
+            None => format!("{rounds} idle windows (no cgroup v1 memory controller: rinit's OOM watch not tested here)"),
+        });
     }
 
     /// Figure 5: the ping-pong child; the workload measures the round trip

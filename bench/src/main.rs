@@ -9,6 +9,7 @@
 //! left behind, a time limit) stops the benchmark with a non-zero exit, so
 //! no figure is ever printed from a broken run.
 
+mod cgroup;
 mod docs;
 mod figures;
 mod report;
