@@ -141,12 +141,12 @@ pub fn readme_block(table: &Table) -> Result<String, String> {
     let (_, cells) = table.row(README_ROWS[5].0).unwrap();
     let figures: Vec<f64> = cells.iter().filter_map(|c| value(c)).collect();
     let best = figures[1..].iter().copied().reduce(f64::min);
-    let why = "it looks at each\nended child before reaping it, so that it can name a process \
-               the OOM killer ended.";
+    let why = "the same one system call\nper child (docs/performance.md, System calls); the \
+               difference is work in user space.";
     md += "\n";
     md += &match best.map(|b| figures[0] - b) {
         Some(more) if more >= 0.05 => format!(
-            "rinit spends about {more:.1} µs more per reaped process than the best peer: {why}"
+            "rinit spends about {more:.1} µs more per reaped process than the best peer, with {why}"
         ),
         _ => "rinit spends no more per reaped process than the peers.".to_owned(),
     };
