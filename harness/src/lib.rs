@@ -20,7 +20,8 @@ pub fn is_root() -> bool {
 }
 
 /// `Command::new(program)` without the variables rinit and its peers read
-/// (`RINIT_*`, `TINI_*`, `DUMB_INIT_*`, `CATATONIT_*`, `LISTEN_PID`): a
+/// (`RINIT_*`, `TINI_*`, `DUMB_INIT_*`, `CATATONIT_*`, `LISTEN_PID`, and
+/// `NOTIFY_SOCKET`, which a test run under systemd inherits): a
 /// developer's `RINIT_VERBOSITY` must not change what a test sees. Every
 /// command that runs an init, directly or through a wrapper, starts here;
 /// a caller sets its own variables afterwards.
@@ -39,6 +40,7 @@ pub fn scrub_init_env(cmd: &mut Command) {
             .iter()
             .any(|prefix| text.starts_with(prefix))
             || text == "LISTEN_PID"
+            || text == "NOTIFY_SOCKET"
         {
             cmd.env_remove(&name);
         }
