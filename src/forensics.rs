@@ -78,20 +78,14 @@ enum Oom {
 
 /// The signals whose default action dumps core (signal(7)): for them, "no
 /// core dump" is worth saying (core dumps are off, or failed).
-fn dumps_core(signal: i32) -> bool {
-    [
-        libc::SIGQUIT,
-        libc::SIGILL,
-        libc::SIGTRAP,
-        libc::SIGABRT,
-        libc::SIGBUS,
-        libc::SIGFPE,
-        libc::SIGSEGV,
-        libc::SIGXCPU,
-        libc::SIGXFSZ,
-        libc::SIGSYS,
-    ]
-    .contains(&signal)
+fn dumps_core(signal: Signal) -> bool {
+    use libc::{
+        SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGQUIT, SIGSEGV, SIGSYS, SIGTRAP, SIGXCPU, SIGXFSZ,
+    };
+    let core = [
+        SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS,
+    ];
+    core.contains(&signal.number())
 }
 
 /// `3.2s`, `45ms`, `2m05s`, `3h07m`: short, and precise where it matters.
@@ -167,7 +161,7 @@ fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
             line.push_str(&format!(" was killed by {signal}"));
             if core_dumped {
                 line.push_str(" (core dumped)");
-            } else if dumps_core(signal.number()) {
+            } else if dumps_core(signal) {
                 line.push_str(" (no core dump)");
             }
         }

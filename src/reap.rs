@@ -62,12 +62,7 @@ pub(crate) fn reap_exited(
             }
         }
     }
-    loop {
-        let (pid, status) = match reaped.step(sys::reap_any(), "waitpid") {
-            Step::Child(pid, status) => (pid, status),
-            Step::Again => continue,
-            Step::Done => return reaped,
-        };
+    while let Some((pid, status)) = reaped.next(sys::reap_any, "waitpid") {
         let is_main = Some(Pid::from_raw(pid)) == main;
         match Termination::from_wait_status(status) {
             Some(termination) => {
@@ -81,7 +76,11 @@ pub(crate) fn reap_exited(
             None => reaped.stopped(is_main, status),
         }
     }
+    reaped
 }
+
+/// A non-blocking wait for any child: its pid and raw status, if one has news.
+type WaitCall = fn() -> Result<Option<(libc::pid_t, i32)>, Errno>;
 
 /// What one answer of a wait call means for the pass.
 enum Step {
@@ -94,6 +93,19 @@ enum Step {
 }
 
 impl Reaped {
+    /// The next child that ended or stopped, from `call` (`waitpid` or
+    /// `waitid`, WNOHANG), asked again when interrupted; `None` once there
+    /// is nothing more to collect now.
+    fn next(&mut self, call: WaitCall, name: &str) -> Option<(libc::pid_t, i32)> {
+        loop {
+            match self.step(call(), name) {
+                Step::Child(pid, status) => return Some((pid, status)),
+                Step::Again => continue,
+                Step::Done => return None,
+            }
+        }
+    }
+
     /// Reads the answer of `call` (`waitpid` or `waitid`, WNOHANG).
     fn step(&mut self, answer: Result<Option<(libc::pid_t, i32)>, Errno>, call: &str) -> Step {
         match answer {
@@ -152,12 +164,7 @@ impl Reaped {
 /// its end is news, then reaped.
 fn reap_named(main: Option<Pid>, report: &mut dyn FnMut(Pid, Termination)) -> Reaped {
     let mut reaped = Reaped::default();
-    loop {
-        let (pid, status) = match reaped.step(sys::peek_changed(), "waitid") {
-            Step::Child(pid, status) => (pid, status),
-            Step::Again => continue,
-            Step::Done => return reaped,
-        };
+    while let Some((pid, status)) = reaped.next(sys::peek_changed, "waitid") {
         let is_main = Some(Pid::from_raw(pid)) == main;
         let Some(seen) = Termination::from_wait_status(status) else {
             // A stop: take the report, so that it is not seen again.
@@ -195,4 +202,5 @@ fn reap_named(main: Option<Pid>, report: &mut dyn FnMut(Pid, Termination)) -> Re
         };
         reaped.collected(Pid::from_raw(pid), is_main, termination, name, report);
     }
+    reaped
 }

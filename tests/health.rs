@@ -438,7 +438,12 @@ fn ready_when_says_stopping_when_the_app_ends_on_its_own() {
 
 #[test]
 fn ready_when_without_notify_socket_is_a_usage_error() {
-    let done = run(rinit_pid1(&["--ready-when", "tcp://127.0.0.1:80", "--", "true"]));
+    let done = run(rinit_pid1(&[
+        "--ready-when",
+        "tcp://127.0.0.1:80",
+        "--",
+        "true",
+    ]));
     assert_eq!(done.code, 2, "{done:?}");
     done.assert_stderr_has("NOTIFY_SOCKET");
 }
