@@ -796,31 +796,59 @@ fn the_json_sigkill_line_is_bounded() {
 #[test]
 fn an_oom_kill_is_told_when_it_happens() {
     let group = MemoryGroup::new("fz-live-oom");
+    for json in [false, true] {
+        with_one_oom_kill(&group, || live_oom_scenario(&group, json));
+    }
+}
+
+fn live_oom_scenario(group: &MemoryGroup, json: bool) {
     let script =
         r#"(head -c 300000000 /dev/zero | tail); read -r _ || true; echo next >&2; exit 0"#;
-    for json in [false, true] {
-        let mut cmd = group.pid1(&["--", "sh", "-c", script]);
-        if json {
-            cmd.env("RINIT_LOG_FORMAT", "json");
-        }
-        let mut run = Running::start(cmd);
-        let told = run.expect_stderr_line("about the OOM kill", |l| l.contains("OOM killer"));
-        run.close_stdin();
-        let done = run.finish();
-        assert_eq!(done.code, 0, "{done:?}");
-        assert!(done.stderr.ends_with("next\n"), "{done:?}");
-        if json {
-            let records = parsed_json_lines(&told);
-            assert!(
-                records[0].contains("oom=true")
-                    && records[0].contains("oom_kills=1")
-                    && records[0].contains("memory_limit=33554432"),
-                "{records:?}"
-            );
-        } else {
-            assert!(is_live_oom_line(&told), "{told}");
-            // One line for one kill: nothing more at the end.
-            assert_eq!(warnings(&done), [told.as_str()], "{done:?}");
+    let mut cmd = group.pid1(&["--", "sh", "-c", script]);
+    if json {
+        cmd.env("RINIT_LOG_FORMAT", "json");
+    }
+    let mut run = Running::start(cmd);
+    let told = run.expect_stderr_line("about the OOM kill", |l| l.contains("OOM killer"));
+    run.close_stdin();
+    let done = run.finish();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(done.stderr.ends_with("next\n"), "{done:?}");
+    if json {
+        let records = parsed_json_lines(&told);
+        assert!(
+            records[0].contains("oom=true")
+                && records[0].contains("oom_kills=1")
+                && records[0].contains("memory_limit=33554432"),
+            "{records:?}"
+        );
+    } else {
+        assert!(is_live_oom_line(&told), "{told}");
+        // One line for one kill: nothing more at the end.
+        assert_eq!(warnings(&done), [told.as_str()], "{done:?}");
+    }
+}
+
+/// Runs `scenario`, which makes one OOM kill, again when the kernel made
+/// more than one in the group. In a 32 MiB group the OOM killer may pick a
+/// second victim before the first one's memory is uncharged, and then the
+/// largest process left: the debug build of rinit (about 4 MB resident,
+/// where a release build is under 1 MB). That event is the kernel's, seen
+/// in the group's own counter, and says nothing about rinit; in about 1 of
+/// 60 runs of this file it happened. Any other failure fails at once, and
+/// after three attempts the failure stands.
+fn with_one_oom_kill(group: &MemoryGroup, scenario: impl Fn()) {
+    for attempt in 1..=3 {
+        let before = group.oom_kills();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(&scenario)) {
+            Ok(()) => return,
+            Err(_) if attempt < 3 && group.oom_kills() > before + 1 => {
+                let kills = group.oom_kills() - before;
+                eprintln!(
+                    "attempt {attempt}: the kernel made {kills} OOM kills in the group; again"
+                );
+            }
+            Err(failure) => std::panic::resume_unwind(failure),
         }
     }
 }
