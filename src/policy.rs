@@ -1,6 +1,5 @@
 //! What to do with each signal rinit receives. Pure decisions, no syscalls.
 
-use crate::exit_status::Termination;
 use crate::signals::{MAX_SIGNAL, Received, Signal};
 
 /// Who receives a forwarded signal.
@@ -136,19 +135,6 @@ pub(crate) fn typed_at_the_terminal(signal: Signal, child_group_in_foreground: b
     child_group_in_foreground && (signal == Signal::INT || signal == Signal::QUIT)
 }
 
-/// Whether the main child, ending this way while rinit still held a SIGTERM
-/// for `--stop-delay`, was sent a SIGTERM directly, not only through rinit:
-/// it died of SIGTERM, or exited 143 (128 + SIGTERM) as many apps do on it.
-/// That happens when whoever stops the container signals every process in
-/// it, as systemd's `KillMode=control-group` (its default) does: the hold
-/// then delays nothing, and deserves saying so.
-pub(crate) fn stop_delay_defeated(termination: Termination) -> bool {
-    match termination {
-        Termination::Killed { signal, .. } => signal == Signal::TERM,
-        Termination::Exited(code) => code == 128 + libc::SIGTERM,
-    }
-}
-
 /// What rinit does when its main child has stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ChildStopped {
@@ -219,20 +205,6 @@ pub(crate) fn on_continue(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_death_by_sigterm_during_the_hold_means_the_app_got_one_directly() {
-        let killed = |signal| Termination::Killed {
-            signal: Signal::from_number(signal).unwrap(),
-            core_dumped: false,
-        };
-        assert!(stop_delay_defeated(killed(libc::SIGTERM)));
-        assert!(stop_delay_defeated(Termination::Exited(143)));
-        assert!(!stop_delay_defeated(Termination::Exited(0)));
-        assert!(!stop_delay_defeated(Termination::Exited(1)));
-        assert!(!stop_delay_defeated(killed(libc::SIGKILL)));
-        assert!(!stop_delay_defeated(killed(libc::SIGSEGV)));
-    }
 
     #[test]
     fn only_ctrl_c_and_ctrl_backslash_at_the_childs_terminal_are_the_users() {

@@ -22,6 +22,7 @@
 //! back to root) or that cannot die (stuck in the kernel) can delay rinit's
 //! exit by that long, never forever.
 
+use crate::exit_status::Termination;
 use crate::policy::is_stop_request;
 use crate::signals::Signal;
 use std::time::{Duration, Instant};
@@ -312,6 +313,19 @@ impl StopDelay {
     }
 }
 
+/// Whether the main child, ending this way while rinit still held a SIGTERM
+/// for `--stop-delay`, was sent a SIGTERM directly, not only through rinit:
+/// it died of SIGTERM, or exited 143 (128 + SIGTERM) as many apps do on it.
+/// That happens when whoever stops the container signals every process in
+/// it, as systemd's `KillMode=control-group` (its default) does: the hold
+/// then delays nothing, and deserves saying so.
+pub(crate) fn stop_delay_defeated(termination: Termination) -> bool {
+    match termination {
+        Termination::Killed { signal, .. } => signal == Signal::TERM,
+        Termination::Exited(code) => code == 128 + libc::SIGTERM,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,5 +573,19 @@ mod tests {
                 "{name} released the held SIGTERM"
             );
         }
+    }
+
+    #[test]
+    fn a_death_by_sigterm_during_the_hold_means_the_app_got_one_directly() {
+        let killed = |signal| Termination::Killed {
+            signal: Signal::from_number(signal).unwrap(),
+            core_dumped: false,
+        };
+        assert!(stop_delay_defeated(killed(libc::SIGTERM)));
+        assert!(stop_delay_defeated(Termination::Exited(143)));
+        assert!(!stop_delay_defeated(Termination::Exited(0)));
+        assert!(!stop_delay_defeated(Termination::Exited(1)));
+        assert!(!stop_delay_defeated(killed(libc::SIGKILL)));
+        assert!(!stop_delay_defeated(killed(libc::SIGSEGV)));
     }
 }

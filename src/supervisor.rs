@@ -6,12 +6,12 @@ use crate::forensics::{Forensics, KillTarget, OomBaseline};
 use crate::personality::AfterMainExit;
 use crate::policy::{
     ChildStopped, Decision, ForwardTarget, decide, is_stop_request, on_continue,
-    on_main_child_stopped, pause_ends_on, stop_delay_defeated, typed_at_the_terminal,
+    on_main_child_stopped, pause_ends_on, typed_at_the_terminal,
 };
 use crate::procs::{self, Watch};
 use crate::readiness::Notifier;
 use crate::reap::reap_exited;
-use crate::shutdown::{Drain, Hold, KillAfter, Scope, Step, StopDelay};
+use crate::shutdown::{Drain, Hold, KillAfter, Scope, Step, StopDelay, stop_delay_defeated};
 use crate::signals::{Received, Signal, SignalSet};
 use crate::sys::{self, SignalReader};
 use log::{debug, info, trace, warn};
