@@ -6,8 +6,8 @@
 //! of a shared machine (`tolerance`). A figure in those blocks is never
 //! edited by hand.
 
+use crate::figures::thousands;
 use crate::figures::{Kind, Results};
-use crate::report::thousands;
 use crate::{Init, Plan};
 use std::path::Path;
 

@@ -4,7 +4,6 @@
 //! count; a run that does not check out panics, which ends the benchmark.
 
 use crate::cgroup::{WatchedGroup, watching};
-use crate::report::thousands;
 use crate::{Init, Plan};
 use rinit_harness::{Running, Scratch, run_timed, status_number};
 use std::path::Path;
@@ -17,6 +16,19 @@ const WARMUP: usize = 200;
 const BURST: usize = 10_000;
 /// Processes in the drain's fleet.
 const FLEET: usize = 1_000;
+
+/// 1234567 -> "1,234,567".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Which figure a row shows: the targets and the chart look rows up by it.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -2,7 +2,7 @@
 //! targets checked) and as an SVG bar chart of the per-unit costs, each with
 //! the machine they were measured on.
 
-use crate::figures::{Kind, Orphans, Results, Row, Spread};
+use crate::figures::{Kind, Orphans, Results, Row, Spread, thousands};
 use crate::{Init, Plan};
 
 /// "Flat": the per-orphan cost at the largest N within this factor of the smallest N's.
@@ -37,19 +37,6 @@ pub fn machine() -> String {
 pub fn loadavg() -> String {
     let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     text.split_whitespace().next().unwrap_or("?").to_owned()
-}
-
-/// 1234567 -> "1,234,567".
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn number(value: f64, decimals: usize) -> String {
