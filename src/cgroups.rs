@@ -87,26 +87,29 @@ fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
     let mut mounts = Vec::new();
     for line in mountinfo.lines() {
         // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
+        // Most lines are other file systems: looked at without allocating.
         let Some((left, right)) = line.split_once(" - ") else {
             continue;
         };
-        let left: Vec<&str> = left.split(' ').collect();
-        let right: Vec<&str> = right.split(' ').collect();
-        let (Some(root), Some(mount_point), Some(fs_type)) =
-            (left.get(3), left.get(4), right.first())
-        else {
-            continue;
-        };
-        let has = |name: &str| {
-            right
-                .get(2)
-                .is_some_and(|o| o.split(',').any(|o| o == name))
-        };
-        let (version, controller) = match *fs_type {
-            "cgroup2" => (Version::V2, None),
-            "cgroup" if has("memory") => (Version::V1, Some(Controller::Memory)),
-            "cgroup" if has("pids") => (Version::V1, Some(Controller::Pids)),
+        let mut right = right.split(' ');
+        let (version, controller) = match right.next() {
+            Some("cgroup2") => (Version::V2, None),
+            Some("cgroup") => {
+                let options = right.nth(1).unwrap_or("");
+                let has = |name: &str| options.split(',').any(|o| o == name);
+                if has("memory") {
+                    (Version::V1, Some(Controller::Memory))
+                } else if has("pids") {
+                    (Version::V1, Some(Controller::Pids))
+                } else {
+                    continue;
+                }
+            }
             _ => continue,
+        };
+        let mut left = left.split(' ');
+        let (Some(root), Some(mount_point)) = (left.nth(3), left.next()) else {
+            continue;
         };
         mounts.push(CgroupMount {
             version,
@@ -199,7 +202,7 @@ fn parse_limit(text: &str) -> Option<u64> {
 fn read_text(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut file = File::open(path)?;
-    let (mut bytes, mut page) = (Vec::new(), [0u8; 4096]);
+    let (mut bytes, mut page) = (Vec::with_capacity(4096), [0u8; 4096]);
     loop {
         match file.read(&mut page) {
             Ok(0) => break,

@@ -522,11 +522,51 @@ fn search_continues_after(errno: Errno) -> SearchStep {
 /// The value of `name` in an environment given entry by entry, as the C
 /// library's `getenv` finds it: the first entry that starts with `name=`.
 /// An entry without `=` names no variable.
-pub(crate) fn lookup<'a>(env: &'a [CString], name: &str) -> Option<&'a OsStr> {
-    env.iter().find_map(|entry| {
+pub(crate) fn lookup<'a>(
+    env: impl IntoIterator<Item = &'a CString>,
+    name: &str,
+) -> Option<&'a OsStr> {
+    env.into_iter().find_map(|entry| {
         let value = entry.as_bytes().strip_prefix(name.as_bytes())?;
         value.strip_prefix(b"=").map(OsStr::from_bytes)
     })
+}
+
+/// The entries of an environment that can configure rinit: its own
+/// variables and the peers' all start with one of `PREFIXES`. The command
+/// line's parser asks for a few dozen names; one pass over the environment
+/// here spares it a pass per name (most containers set none of them, and
+/// then no name costs more than a glance at this empty list).
+pub(crate) struct Ours<'a> {
+    entries: Vec<&'a CString>,
+}
+
+impl<'a> Ours<'a> {
+    const PREFIXES: [&'static [u8]; 4] = [b"RINIT_", b"TINI_", b"DUMB_INIT_", b"CATATONIT_"];
+
+    pub(crate) fn of(env: &'a [CString]) -> Ours<'a> {
+        let ours = |entry: &&CString| {
+            Self::PREFIXES
+                .iter()
+                .any(|p| entry.as_bytes().starts_with(p))
+        };
+        Ours {
+            entries: env.iter().filter(ours).collect(),
+        }
+    }
+
+    /// `lookup(env, name)`, from the entries kept here when `name` is one
+    /// of ours (the same answer: they keep their order).
+    pub(crate) fn lookup(&self, env: &'a [CString], name: &str) -> Option<&'a OsStr> {
+        if Self::PREFIXES
+            .iter()
+            .any(|p| name.as_bytes().starts_with(p))
+        {
+            lookup(self.entries.iter().copied(), name)
+        } else {
+            lookup(env, name)
+        }
+    }
 }
 
 /// systemd socket activation: `LISTEN_PID` names the process the sockets are
@@ -623,6 +663,34 @@ mod tests {
         let list = env(&[b"LISTEN_PID=8", b"LISTEN_PID=7"]);
         assert_eq!(listen_pid_index(&list, 7), None);
         assert_eq!(listen_pid_index(&env(&[b"LISTEN_PID", b"x"]), 7), None);
+    }
+
+    #[test]
+    fn our_variables_are_found_as_a_full_lookup_finds_them() {
+        let list = env(&[
+            b"RINIT_GRACE",
+            b"PATH=/bin",
+            b"RINIT_GRACE=1s",
+            b"TINI_SUBREAPER=",
+            b"RINIT_GRACE=2s",
+            b"DUMB_INIT_SETSID=0",
+            b"RINIT_GRACEX=no",
+            b"CATATONIT_DEBUG=1",
+        ]);
+        let ours = Ours::of(&list);
+        for name in [
+            "RINIT_GRACE",
+            "RINIT_GRAC",
+            "TINI_SUBREAPER",
+            "DUMB_INIT_SETSID",
+            "CATATONIT_DEBUG",
+            "RINIT_PAUSE",
+            "PATH",
+            "NOPE",
+        ] {
+            assert_eq!(ours.lookup(&list, name), lookup(&list, name), "{name}");
+        }
+        assert_eq!(ours.entries.len(), 7);
     }
 
     #[test]
