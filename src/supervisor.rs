@@ -17,7 +17,6 @@ use crate::sys::{self, SignalReader};
 use log::{debug, info, trace, warn};
 use nix::errno::Errno;
 use nix::unistd::Pid;
-use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -122,7 +121,7 @@ impl Supervisor {
     /// something to happen, act on the signals it brought, fire what is
     /// due, collect the children that ended, and once the main child has
     /// ended, see whether it is time to go. Returns rinit's exit code.
-    pub(crate) fn run(mut self) -> io::Result<i32> {
+    pub(crate) fn run(mut self) -> Result<i32, Errno> {
         let mut batch = std::mem::take(&mut self.pending);
         batch.reserve(64);
         loop {
@@ -170,7 +169,7 @@ impl Supervisor {
         &mut self,
         deadline: Option<Instant>,
         batch: &mut Vec<Received>,
-    ) -> io::Result<()> {
+    ) -> Result<(), Errno> {
         // (`collect` would cost each wake-up an empty allocation's work.)
         let watched: Vec<_> = if self.entered.is_empty() {
             Vec::new()
