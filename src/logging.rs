@@ -296,12 +296,17 @@ fn write_forever(name: &'static str, format: LogFormat) {
                         .duration_since(std::time::UNIX_EPOCH)
                         .unwrap_or_default();
                     let fields = [("dropped", dropped)];
-                    let args = format_args!("{message}");
-                    let record = log::Record::builder()
-                        .args(args)
-                        .key_values(&fields)
-                        .build();
-                    json_line(since_epoch, "warn", name, &record)
+                    // One expression: Rust 1.85, the oldest the README names, does
+                    // not let `format_args!` outlive its statement.
+                    json_line(
+                        since_epoch,
+                        "warn",
+                        name,
+                        &log::Record::builder()
+                            .args(format_args!("{message}"))
+                            .key_values(&fields)
+                            .build(),
+                    )
                 }
             };
             let _ = stderr.write_all(note.as_bytes());
