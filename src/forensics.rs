@@ -600,12 +600,6 @@ struct MemoryCgroup {
     seen: u64,
 }
 
-impl MemoryCgroup {
-    fn limit(&self) -> Option<u64> {
-        self.cgroup.limit
-    }
-}
-
 /// rinit's pids cgroup, and the refusals already told.
 #[derive(Debug)]
 struct PidsCgroup {
@@ -822,11 +816,11 @@ impl Forensics {
             memory.seen = count;
             let kills = memory.count.take_rest(stable);
             if kills > 0 {
-                let line = oom_line(kills, memory.limit());
+                let line = oom_line(kills, memory.cgroup.limit);
                 warn!(
                     oom = true,
                     oom_kills = kills,
-                    memory_limit = memory.limit();
+                    memory_limit = memory.cgroup.limit;
                     "{line}"
                 );
                 self.notes.push_counted(line, false, kills);
@@ -964,14 +958,7 @@ impl Forensics {
         } else {
             0
         };
-        // The limit is read only when there is an OOM kill to tell: the
-        // common case, a main child that simply ended, reads the counter
-        // alone.
-        let limit = if attribution != Attribution::None || rest > 0 {
-            memory.limit()
-        } else {
-            None
-        };
+        let limit = memory.cgroup.limit;
         let oom = match attribution {
             Attribution::All => Oom::Yes { limit },
             Attribution::Some(kills) => Oom::Maybe {
