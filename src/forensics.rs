@@ -685,9 +685,10 @@ pub(crate) struct Forensics {
     pids: Option<PidsCgroup>,
     /// When to look at the counters after a notification.
     burst: watch::Burst,
-    /// OOM kills told as "a process" that may yet turn out to be the main
-    /// child's (its SIGCHLD came after the look).
-    unnamed_told: u64,
+    /// An OOM kill was told as "a process": it may yet turn out to be the
+    /// main child's (its SIGCHLD came after the look). The main child ends
+    /// once, so whether there was one is all that counts.
+    told_unnamed: bool,
     /// An OOM kill was told in this burst: the memory is short, and /proc
     /// is not listed for the fork-refusal line.
     oom_in_burst: bool,
@@ -745,7 +746,7 @@ impl Forensics {
             memory: baseline.memory,
             pids: baseline.pids,
             burst: watch::Burst::default(),
-            unnamed_told: 0,
+            told_unnamed: false,
             oom_in_burst: false,
             sent_kill: SentKill::default(),
             kill_after: None,
@@ -824,7 +825,7 @@ impl Forensics {
                     "{line}"
                 );
                 self.notes.push_counted(line, false, kills);
-                self.unnamed_told += kills;
+                self.told_unnamed = true;
                 self.oom_in_burst = true;
             }
         }
@@ -944,10 +945,9 @@ impl Forensics {
             return (Oom::No, None);
         };
         let mut attribution = memory.count.attribute(count, sigkilled);
-        if attribution == Attribution::None && pass.main_is_candidate && self.unnamed_told > 0 {
+        if attribution == Attribution::None && pass.main_is_candidate && self.told_unnamed {
             // The live line told this kill as "a process" before the main
             // child's SIGCHLD came in: it was the main child.
-            self.unnamed_told -= 1;
             attribution = Attribution::All;
         }
         if attribution != Attribution::None && pass.others_killed > 0 {
