@@ -90,8 +90,9 @@ pub(crate) struct EventSources {
     /// events arrive in the signalfd like any signal, and cost the loop
     /// nothing until then.
     pub(crate) signalled: Option<OwnedFd>,
-    /// An eventfd (the v1 memory controller's OOM notification), which
-    /// cannot raise a signal: it joins the wait's `poll`.
+    /// An eventfd (the v1 memory controller's usage threshold, see
+    /// `watch::usage_eventfd`), which cannot raise a signal: it joins the
+    /// wait's `poll`.
     pub(crate) polled: Option<OwnedFd>,
     /// A descriptor the polled one needs open (what it was registered on).
     pub(crate) kept: Option<OwnedFd>,
