@@ -1043,18 +1043,7 @@ impl Forensics {
         if std::mem::replace(&mut self.kill_reported, true) {
             return;
         }
-        // As PID 1, everyone else in the namespace (`docker exec`'d
-        // processes included); otherwise rinit's descendants.
-        let left = procs::snapshot().map(|table| {
-            if root == 1 {
-                table
-                    .into_iter()
-                    .filter(|e| e.pid != root && e.stat.is_alive())
-                    .collect()
-            } else {
-                procs::descendants_of(root, &table)
-            }
-        });
+        let left = procs::snapshot().map(|table| procs::in_reach(root, &table));
         let victims: Vec<(i32, String)> = left
             .unwrap_or_default()
             .into_iter()
