@@ -296,7 +296,8 @@ impl Memory {
         }
     }
 
-    fn open(version: Version, dir: PathBuf) -> Option<Memory> {
+    /// The group in `dir`, if its counter can be read.
+    pub(crate) fn open(version: Version, dir: PathBuf) -> Option<Memory> {
         let (events, limit) = Memory::file_names(version);
         let mut events = Counter::open(&dir.join(events))?;
         let at_start = events.keyed("oom_kill")?;

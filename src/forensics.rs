@@ -1454,6 +1454,50 @@ mod tests {
         );
     }
 
+    /// A kill counted since the last look waits for the next one (the
+    /// reaper may yet name its victim); told then as "a process", it turns
+    /// out to be the main child's when its SIGCHLD comes only after that.
+    #[test]
+    fn an_unnamed_kill_told_live_may_be_the_main_childs() {
+        let dir = std::env::temp_dir().join(format!("rinit-unit-live-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let events = dir.join("memory.events");
+        std::fs::write(&events, "oom 0\noom_kill 0\n").unwrap();
+        std::fs::write(dir.join("memory.max"), "33554432\n").unwrap();
+        let cgroup = cgroups::Memory::open(cgroups::Version::V2, dir.clone()).unwrap();
+        let baseline = OomBaseline {
+            memory: Some(MemoryCgroup {
+                count: OomCount::new(0),
+                seen: 0,
+                cgroup,
+            }),
+            pids: None,
+            live: watch::Live::default(),
+        };
+        let mut forensics = Forensics::new(Some(2), None, None, baseline);
+        let t0 = Instant::now();
+        forensics.on_watch(t0, true);
+        std::fs::write(&events, "oom 1\noom_kill 1\n").unwrap();
+        forensics.on_watch(t0 + watch::SETTLE, false);
+        assert!(
+            forensics.notes.kept.is_empty(),
+            "told before the reaper could name it"
+        );
+        let again = t0 + watch::SETTLE + watch::RECOUNT;
+        assert_eq!(forensics.watch_deadline(), Some(again));
+        forensics.on_watch(again, false);
+        assert_eq!(forensics.notes.kept.len(), 1, "{:?}", forensics.notes);
+        forensics.after_reap(Some((killed(libc::SIGKILL, false), None)), &[]);
+        let oom = forensics.main_end.as_ref().map(|end| end.oom);
+        assert_eq!(
+            oom,
+            Some(Oom::Yes {
+                limit: Some(32 << 20)
+            })
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn oom_kills_rinit_never_reaped_are_added_to_the_main_line() {
         let mut line = death_line(&death("app", 7, Termination::Exited(1)), Oom::No, None);
