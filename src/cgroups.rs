@@ -285,17 +285,20 @@ impl Memory {
 
     /// The file whose changes tell of new events (v2: inotify).
     pub(crate) fn events_file(&self) -> PathBuf {
-        self.dir.join(match self.version {
-            Version::V2 => "memory.events",
-            Version::V1 => "memory.oom_control",
-        })
+        self.dir.join(Memory::file_names(self.version).0)
     }
 
-    fn open(version: Version, dir: PathBuf) -> Option<Memory> {
-        let (events, limit) = match version {
+    /// The counter file and the limit file of each version.
+    fn file_names(version: Version) -> (&'static str, &'static str) {
+        match version {
             Version::V2 => ("memory.events", "memory.max"),
             Version::V1 => ("memory.oom_control", "memory.limit_in_bytes"),
-        };
+        }
+    }
+
+    /// The group in `dir`, if its counter can be read.
+    pub(crate) fn open(version: Version, dir: PathBuf) -> Option<Memory> {
+        let (events, limit) = Memory::file_names(version);
         let mut events = Counter::open(&dir.join(events))?;
         let at_start = events.keyed("oom_kill")?;
         let limit = read_text(&dir.join(limit))
@@ -337,12 +340,15 @@ impl Pids {
         self.current.as_mut()?.value()
     }
 
+    /// The file whose changes tell of new events (v2: inotify).
     pub(crate) fn events_file(&self) -> PathBuf {
-        self.dir.join("pids.events")
+        self.dir.join(Pids::EVENTS)
     }
 
+    const EVENTS: &'static str = "pids.events";
+
     fn open(version: Version, dir: PathBuf) -> Option<Pids> {
-        let mut events = Counter::open(&dir.join("pids.events"))?;
+        let mut events = Counter::open(&dir.join(Pids::EVENTS))?;
         let at_start = events.keyed("max")?;
         let mut current = Counter::open(&dir.join("pids.current"));
         // Read once now, so that the kernel's buffer exists before a shortage.

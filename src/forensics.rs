@@ -600,12 +600,6 @@ struct MemoryCgroup {
     seen: u64,
 }
 
-impl MemoryCgroup {
-    fn limit(&self) -> Option<u64> {
-        self.cgroup.limit
-    }
-}
-
 /// rinit's pids cgroup, and the refusals already told.
 #[derive(Debug)]
 struct PidsCgroup {
@@ -691,9 +685,10 @@ pub(crate) struct Forensics {
     pids: Option<PidsCgroup>,
     /// When to look at the counters after a notification.
     burst: watch::Burst,
-    /// OOM kills told as "a process" that may yet turn out to be the main
-    /// child's (its SIGCHLD came after the look).
-    unnamed_told: u64,
+    /// An OOM kill was told as "a process": it may yet turn out to be the
+    /// main child's (its SIGCHLD came after the look). The main child ends
+    /// once, so whether there was one is all that counts.
+    told_unnamed: bool,
     /// An OOM kill was told in this burst: the memory is short, and /proc
     /// is not listed for the fork-refusal line.
     oom_in_burst: bool,
@@ -751,7 +746,7 @@ impl Forensics {
             memory: baseline.memory,
             pids: baseline.pids,
             burst: watch::Burst::default(),
-            unnamed_told: 0,
+            told_unnamed: false,
             oom_in_burst: false,
             sent_kill: SentKill::default(),
             kill_after: None,
@@ -822,15 +817,15 @@ impl Forensics {
             memory.seen = count;
             let kills = memory.count.take_rest(stable);
             if kills > 0 {
-                let line = oom_line(kills, memory.limit());
+                let line = oom_line(kills, memory.cgroup.limit);
                 warn!(
                     oom = true,
                     oom_kills = kills,
-                    memory_limit = memory.limit();
+                    memory_limit = memory.cgroup.limit;
                     "{line}"
                 );
                 self.notes.push_counted(line, false, kills);
-                self.unnamed_told += kills;
+                self.told_unnamed = true;
                 self.oom_in_burst = true;
             }
         }
@@ -950,10 +945,9 @@ impl Forensics {
             return (Oom::No, None);
         };
         let mut attribution = memory.count.attribute(count, sigkilled);
-        if attribution == Attribution::None && pass.main_is_candidate && self.unnamed_told > 0 {
+        if attribution == Attribution::None && pass.main_is_candidate && self.told_unnamed {
             // The live line told this kill as "a process" before the main
             // child's SIGCHLD came in: it was the main child.
-            self.unnamed_told -= 1;
             attribution = Attribution::All;
         }
         if attribution != Attribution::None && pass.others_killed > 0 {
@@ -964,14 +958,7 @@ impl Forensics {
         } else {
             0
         };
-        // The limit is read only when there is an OOM kill to tell: the
-        // common case, a main child that simply ended, reads the counter
-        // alone.
-        let limit = if attribution != Attribution::None || rest > 0 {
-            memory.limit()
-        } else {
-            None
-        };
+        let limit = memory.cgroup.limit;
         let oom = match attribution {
             Attribution::All => Oom::Yes { limit },
             Attribution::Some(kills) => Oom::Maybe {
@@ -1056,18 +1043,7 @@ impl Forensics {
         if std::mem::replace(&mut self.kill_reported, true) {
             return;
         }
-        // As PID 1, everyone else in the namespace (`docker exec`'d
-        // processes included); otherwise rinit's descendants.
-        let left = procs::snapshot().map(|table| {
-            if root == 1 {
-                table
-                    .into_iter()
-                    .filter(|e| e.pid != root && e.stat.is_alive())
-                    .collect()
-            } else {
-                procs::descendants_of(root, &table)
-            }
-        });
+        let left = procs::snapshot().map(|table| procs::in_reach(root, &table));
         let victims: Vec<(i32, String)> = left
             .unwrap_or_default()
             .into_iter()
@@ -1476,6 +1452,50 @@ mod tests {
             message.ends_with("and 9 more processes killed by the OOM killer\n"),
             "{message}"
         );
+    }
+
+    /// A kill counted since the last look waits for the next one (the
+    /// reaper may yet name its victim); told then as "a process", it turns
+    /// out to be the main child's when its SIGCHLD comes only after that.
+    #[test]
+    fn an_unnamed_kill_told_live_may_be_the_main_childs() {
+        let dir = std::env::temp_dir().join(format!("rinit-unit-live-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let events = dir.join("memory.events");
+        std::fs::write(&events, "oom 0\noom_kill 0\n").unwrap();
+        std::fs::write(dir.join("memory.max"), "33554432\n").unwrap();
+        let cgroup = cgroups::Memory::open(cgroups::Version::V2, dir.clone()).unwrap();
+        let baseline = OomBaseline {
+            memory: Some(MemoryCgroup {
+                count: OomCount::new(0),
+                seen: 0,
+                cgroup,
+            }),
+            pids: None,
+            live: watch::Live::default(),
+        };
+        let mut forensics = Forensics::new(Some(2), None, None, baseline);
+        let t0 = Instant::now();
+        forensics.on_watch(t0, true);
+        std::fs::write(&events, "oom 1\noom_kill 1\n").unwrap();
+        forensics.on_watch(t0 + watch::SETTLE, false);
+        assert!(
+            forensics.notes.kept.is_empty(),
+            "told before the reaper could name it"
+        );
+        let again = t0 + watch::SETTLE + watch::RECOUNT;
+        assert_eq!(forensics.watch_deadline(), Some(again));
+        forensics.on_watch(again, false);
+        assert_eq!(forensics.notes.kept.len(), 1, "{:?}", forensics.notes);
+        forensics.after_reap(Some((killed(libc::SIGKILL, false), None)), &[]);
+        let oom = forensics.main_end.as_ref().map(|end| end.oom);
+        assert_eq!(
+            oom,
+            Some(Oom::Yes {
+                limit: Some(32 << 20)
+            })
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -157,6 +157,21 @@ pub(crate) fn descendants_of(root: libc::pid_t, table: &[Entry]) -> Vec<Entry> {
     found
 }
 
+/// The live processes rinit answers for, itself left out: as PID 1 (`own`
+/// is 1) everyone else in the namespace, `docker exec`'d processes
+/// included; otherwise its descendants.
+pub(crate) fn in_reach(own: libc::pid_t, table: &[Entry]) -> Vec<Entry> {
+    if own == 1 {
+        table
+            .iter()
+            .filter(|e| e.pid != own && e.stat.is_alive())
+            .copied()
+            .collect()
+    } else {
+        descendants_of(own, table)
+    }
+}
+
 /// As PID 1: live processes whose parent is outside the namespace (they
 /// show parent 0), such as those started by `docker exec`, `podman exec`
 /// or `kubectl exec`. They are not rinit's children, so `waitpid` does not
@@ -366,16 +381,7 @@ pub(crate) fn zombie_holders(own: libc::pid_t, most: usize) -> Vec<Holder> {
     let Some(table) = snapshot() else {
         return Vec::new();
     };
-    let among = if own == 1 {
-        table
-            .iter()
-            .filter(|e| e.stat.is_alive())
-            .copied()
-            .collect()
-    } else {
-        descendants_of(own, &table)
-    };
-    holders(&table, &among, own, most)
+    holders(&table, &in_reach(own, &table), own, most)
         .into_iter()
         .map(|(pid, zombies)| Holder {
             pid,
@@ -462,6 +468,10 @@ mod tests {
         assert_eq!(pids(descendants_of(1, &table)), vec![10, 11, 13]);
         assert_eq!(descendants_of(10, &table).len(), 2);
         assert!(descendants_of(13, &table).is_empty());
+        // As PID 1 rinit answers for everyone but itself, its descendants
+        // otherwise.
+        assert_eq!(pids(in_reach(1, &table)), vec![10, 11, 13, 20, 99]);
+        assert_eq!(pids(in_reach(10, &table)), vec![11, 13]);
     }
 
     #[test]

@@ -55,10 +55,11 @@ pub(crate) fn reap_exited(
         return reap_named(main, report);
     }
     let mut reaped = Reaped::default();
+    let mut main_name = None;
     if let Some(main) = main.filter(|_| main_signalled) {
         if let Ok(Some(status)) = sys::peek_exited(main.as_raw()) {
             if Termination::from_wait_status(status) != Some(Termination::Exited(0)) {
-                reaped.main_name = procs::process_name(main.as_raw());
+                main_name = procs::process_name(main.as_raw());
             }
         }
     }
@@ -66,11 +67,7 @@ pub(crate) fn reap_exited(
         let is_main = Some(Pid::from_raw(pid)) == main;
         match Termination::from_wait_status(status) {
             Some(termination) => {
-                let name = if is_main {
-                    reaped.main_name.take()
-                } else {
-                    None
-                };
+                let name = if is_main { main_name.take() } else { None };
                 reaped.collected(Pid::from_raw(pid), is_main, termination, name, report);
             }
             None => reaped.stopped(is_main, status),
@@ -82,45 +79,26 @@ pub(crate) fn reap_exited(
 /// A non-blocking wait for any child: its pid and raw status, if one has news.
 type WaitCall = fn() -> Result<Option<(libc::pid_t, i32)>, Errno>;
 
-/// What one answer of a wait call means for the pass.
-enum Step {
-    /// A child ended or stopped.
-    Child(libc::pid_t, i32),
-    /// Interrupted: ask again.
-    Again,
-    /// Nothing more to collect now.
-    Done,
-}
-
 impl Reaped {
     /// The next child that ended or stopped, from `call` (`waitpid` or
-    /// `waitid`, WNOHANG), asked again when interrupted; `None` once there
-    /// is nothing more to collect now.
+    /// `waitid`, WNOHANG, named `name` in a warning), asked again when
+    /// interrupted; `None` once there is nothing more to collect now.
     fn next(&mut self, call: WaitCall, name: &str) -> Option<(libc::pid_t, i32)> {
         loop {
-            match self.step(call(), name) {
-                Step::Child(pid, status) => return Some((pid, status)),
-                Step::Again => continue,
-                Step::Done => return None,
-            }
-        }
-    }
-
-    /// Reads the answer of `call` (`waitpid` or `waitid`, WNOHANG).
-    fn step(&mut self, answer: Result<Option<(libc::pid_t, i32)>, Errno>, call: &str) -> Step {
-        match answer {
-            Ok(Some((pid, status))) => Step::Child(pid, status),
-            Ok(None) => {
-                self.children_left = true;
-                Step::Done
-            }
-            Err(Errno::EINTR) => Step::Again,
-            Err(Errno::ECHILD) => Step::Done,
-            Err(e) => {
-                // Only EINVAL is documented beyond these, and the flags are fixed.
-                warn!("{call} failed: {e}");
-                self.children_left = true;
-                Step::Done
+            match call() {
+                Ok(Some(child)) => return Some(child),
+                Ok(None) => {
+                    self.children_left = true;
+                    return None;
+                }
+                Err(Errno::EINTR) => {}
+                Err(Errno::ECHILD) => return None,
+                Err(e) => {
+                    // Only EINVAL is documented beyond these, and the flags are fixed.
+                    warn!("{name} failed: {e}");
+                    self.children_left = true;
+                    return None;
+                }
             }
         }
     }

@@ -90,8 +90,9 @@ pub(crate) struct EventSources {
     /// events arrive in the signalfd like any signal, and cost the loop
     /// nothing until then.
     pub(crate) signalled: Option<OwnedFd>,
-    /// An eventfd (the v1 memory controller's OOM notification), which
-    /// cannot raise a signal: it joins the wait's `poll`.
+    /// An eventfd (the v1 memory controller's usage threshold, see
+    /// `watch::usage_eventfd`), which cannot raise a signal: it joins the
+    /// wait's `poll`.
     pub(crate) polled: Option<OwnedFd>,
     /// A descriptor the polled one needs open (what it was registered on).
     pub(crate) kept: Option<OwnedFd>,
@@ -101,6 +102,19 @@ pub(crate) struct EventSources {
 /// needs sit at fixed offsets (see signalfd(2)).
 const SIGINFO_SIZE: usize = 128;
 const BATCH: usize = 64;
+
+/// Where the fields rinit reads sit in a signalfd record (the test checks
+/// them against libc's `signalfd_siginfo`).
+const SSI_SIGNO: usize = 0;
+const SSI_CODE: usize = 8;
+const SSI_PID: usize = 12;
+const SSI_FD: usize = 20;
+const SSI_STATUS: usize = 40;
+
+/// The 32-bit field at `at` of a signalfd record.
+fn ssi_field(raw: &[u8], at: usize) -> i32 {
+    i32::from_ne_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]])
+}
 
 impl AsFd for SignalReader {
     /// For a wait elsewhere that a signal must end (`--wait-for`).
@@ -261,21 +275,18 @@ fn drain(fd: &OwnedFd) {
 /// standard signal still arrives, as SI_USER from pid 0; it is the watch's
 /// if its descriptor has events waiting.
 fn is_from(raw: &[u8], fd: &OwnedFd) -> bool {
-    let field = |at: usize| i32::from_ne_bytes(raw[at..at + 4].try_into().unwrap());
-    // ssi_code, ssi_pid, ssi_fd
     if signal_number(raw) != libc::SIGIO {
         return false;
     }
-    match field(8) {
-        code if code > 0 => field(20) == fd.as_raw_fd(),
-        libc::SI_USER if field(12) == 0 => has_events(fd),
+    match ssi_field(raw, SSI_CODE) {
+        code if code > 0 => ssi_field(raw, SSI_FD) == fd.as_raw_fd(),
+        libc::SI_USER if ssi_field(raw, SSI_PID) == 0 => has_events(fd),
         _ => false,
     }
 }
 
-/// A signalfd record's `ssi_signo`.
 fn signal_number(raw: &[u8]) -> i32 {
-    i32::from_ne_bytes(raw[0..4].try_into().unwrap())
+    ssi_field(raw, SSI_SIGNO)
 }
 
 /// Whether an inotify descriptor has events to read (`FIONREAD`).
@@ -287,9 +298,9 @@ fn has_events(fd: &OwnedFd) -> bool {
 }
 
 fn is_child_sigkilled(raw: &[u8]) -> bool {
-    let field = |at: usize| i32::from_ne_bytes(raw[at..at + 4].try_into().unwrap());
-    // ssi_signo, ssi_code, ssi_status
-    field(0) == libc::SIGCHLD && field(8) == libc::CLD_KILLED && field(40) == libc::SIGKILL
+    signal_number(raw) == libc::SIGCHLD
+        && ssi_field(raw, SSI_CODE) == libc::CLD_KILLED
+        && ssi_field(raw, SSI_STATUS) == libc::SIGKILL
 }
 
 /// A non-blocking inotify descriptor watching each of `paths` for
@@ -365,9 +376,8 @@ fn signalfd(set: SignalSet, flags: libc::c_int) -> Result<OwnedFd, Errno> {
 }
 
 fn parse_siginfo(raw: &[u8]) -> Option<Received> {
-    let field = |at: usize| u32::from_ne_bytes(raw[at..at + 4].try_into().unwrap());
-    let signal = Signal::from_number(field(0) as i32)?; // ssi_signo
-    let sender = field(12) as i32; // ssi_pid
+    let signal = Signal::from_number(signal_number(raw))?;
+    let sender = ssi_field(raw, SSI_PID);
     Some(Received { signal, sender })
 }
 
@@ -795,6 +805,23 @@ fn closed_stdio() -> Vec<libc::c_int> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn siginfo_offsets_are_libcs() {
+        use libc::signalfd_siginfo as S;
+        use std::mem::offset_of;
+        assert_eq!(std::mem::size_of::<S>(), SIGINFO_SIZE);
+        assert_eq!(
+            [SSI_SIGNO, SSI_CODE, SSI_PID, SSI_FD, SSI_STATUS],
+            [
+                offset_of!(S, ssi_signo),
+                offset_of!(S, ssi_code),
+                offset_of!(S, ssi_pid),
+                offset_of!(S, ssi_fd),
+                offset_of!(S, ssi_status),
+            ]
+        );
+    }
 
     #[test]
     fn siginfo_fields_come_from_their_offsets() {
