@@ -685,9 +685,9 @@ pub(crate) struct Forensics {
     pids: Option<PidsCgroup>,
     /// When to look at the counters after a notification.
     burst: watch::Burst,
-    /// An OOM kill was told as "a process": it may yet turn out to be the
-    /// main child's (its SIGCHLD came after the look). The main child ends
-    /// once, so whether there was one is all that counts.
+    /// An OOM kill was told as "a process" in the burst still open: it may
+    /// yet turn out to be the main child's (its SIGCHLD came after the look).
+    /// The main child ends once, so whether there was one is all that counts.
     told_unnamed: bool,
     /// An OOM kill was told in this burst: the memory is short, and /proc
     /// is not listed for the fork-refusal line.
@@ -801,6 +801,12 @@ impl Forensics {
             if !self.tell_untold(look == watch::Look::First, false) {
                 self.burst.look_again_soon(now);
             }
+        }
+        // An unnamed kill may be the main child's only while its SIGCHLD can
+        // still be on its way: once the burst is over, a main child that dies
+        // of SIGKILL was killed by someone else.
+        if !self.burst.is_open() {
+            self.told_unnamed = false;
         }
     }
 
@@ -1459,7 +1465,35 @@ mod tests {
     /// out to be the main child's when its SIGCHLD comes only after that.
     #[test]
     fn an_unnamed_kill_told_live_may_be_the_main_childs() {
-        let dir = std::env::temp_dir().join(format!("rinit-unit-live-{}", std::process::id()));
+        let (mut forensics, _, dir) = told_an_unnamed_kill("may");
+        forensics.after_reap(Some((killed(libc::SIGKILL, false), None)), &[]);
+        let oom = forensics.main_end.as_ref().map(|end| end.oom);
+        assert_eq!(
+            oom,
+            Some(Oom::Yes {
+                limit: Some(32 << 20)
+            })
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn once_the_burst_is_over_a_sigkill_of_the_main_child_is_not_that_kill() {
+        let (mut forensics, told, dir) = told_an_unnamed_kill("over");
+        // The burst cools down with no further event: it is over.
+        forensics.on_watch(told + watch::QUIET, false);
+        assert_eq!(forensics.watch_deadline(), None);
+        forensics.after_reap(Some((killed(libc::SIGKILL, false), None)), &[]);
+        let oom = forensics.main_end.as_ref().map(|end| end.oom);
+        assert_eq!(oom, Some(Oom::No));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A v2 group (files in a temporary directory) whose counter rises by
+    /// one OOM kill rinit does not reap, told live as "a process". Returns
+    /// the forensics, when the line was told, and the directory to remove.
+    fn told_an_unnamed_kill(name: &str) -> (Forensics, Instant, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("rinit-unit-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let events = dir.join("memory.events");
         std::fs::write(&events, "oom 0\noom_kill 0\n").unwrap();
@@ -1487,15 +1521,7 @@ mod tests {
         assert_eq!(forensics.watch_deadline(), Some(again));
         forensics.on_watch(again, false);
         assert_eq!(forensics.notes.kept.len(), 1, "{:?}", forensics.notes);
-        forensics.after_reap(Some((killed(libc::SIGKILL, false), None)), &[]);
-        let oom = forensics.main_end.as_ref().map(|end| end.oom);
-        assert_eq!(
-            oom,
-            Some(Oom::Yes {
-                limit: Some(32 << 20)
-            })
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
+        (forensics, again, dir)
     }
 
     #[test]
