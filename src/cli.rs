@@ -926,12 +926,7 @@ fn rinit_variables(
     for opt in OPTIONS {
         let Some(var) = opt.env else { continue };
         let Some(raw) = env(var) else { continue };
-        let text = raw
-            .to_str()
-            .ok_or_else(|| format!("{var}: the value is not valid UTF-8"))?;
-        if text.is_empty() {
-            return Err(format!("{var} is set but empty; unset it or give a value"));
-        }
+        let text = variable_text(var, &raw)?;
         let mut checked_only;
         let target = if on_command_line(matches, opt.long) {
             checked_only = Config::defaults(config.personality);
@@ -942,6 +937,18 @@ fn rinit_variables(
         opt.read_variable(var, text, target)?;
     }
     Ok(())
+}
+
+/// The value of a `RINIT_*` variable that is set: text, and not empty
+/// (unlike the peers' variables, an empty one is a mistake).
+fn variable_text<'a>(var: &str, raw: &'a OsStr) -> Result<&'a str, String> {
+    let text = raw
+        .to_str()
+        .ok_or_else(|| format!("{var}: the value is not valid UTF-8"))?;
+    if text.is_empty() {
+        return Err(format!("{var} is set but empty; unset it or give a value"));
+    }
+    Ok(text)
 }
 
 /// The peers' variables, as the peers read them, weakest first: a later
@@ -992,14 +999,7 @@ fn log_filter(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<String>, 
     let Some(raw) = env(LOG_VARIABLE) else {
         return Ok(None);
     };
-    let text = raw
-        .to_str()
-        .ok_or_else(|| format!("{LOG_VARIABLE}: the value is not valid UTF-8"))?;
-    if text.is_empty() {
-        return Err(format!(
-            "{LOG_VARIABLE} is set but empty; unset it or give a value"
-        ));
-    }
+    let text = variable_text(LOG_VARIABLE, &raw)?;
     // Directives come before an optional `/filter`, separated by commas.
     let directives = text.split('/').next().unwrap_or_default();
     for directive in directives.split(',').map(str::trim) {
