@@ -429,6 +429,11 @@ impl Opt {
         }
     }
 
+    /// Whether `-letter` names this option (its letter or its alias).
+    fn has_letter(&self, letter: char) -> bool {
+        self.short == Some(letter) || self.alias == Some(letter)
+    }
+
     /// How messages name the option: `-p/--pdeathsig`, `--grace`.
     fn name(&self) -> String {
         match self.short {
@@ -760,7 +765,7 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
     // of the command, which only ever costs the hint).
     let takes_value = |letter: u8| {
         OPTIONS.iter().any(|opt| {
-            opt.short == Some(char::from(letter)) && matches!(opt.takes, Value(..) | List(..))
+            opt.has_letter(char::from(letter)) && matches!(opt.takes, Value(..) | List(..))
         })
     };
     let mut value_next = false;
@@ -823,11 +828,10 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     // A counted flag shows as `--verbose...`.
     let culprit_name = culprit.split(' ').next().unwrap_or_default();
     let culprit_name = culprit_name.strip_suffix("...").unwrap_or(culprit_name);
+    let mut letters = culprit.strip_prefix('-').unwrap_or_default().chars();
+    let letter = letters.next().filter(|_| letters.next().is_none());
     let known = OPTIONS.iter().find(|opt| {
-        culprit_name == format!("--{}", opt.long)
-            || opt
-                .short
-                .is_some_and(|letter| culprit == format!("-{letter}"))
+        culprit_name == format!("--{}", opt.long) || letter.is_some_and(|l| opt.has_letter(l))
     });
     let option = known.map_or_else(|| format!("'{culprit}'"), Opt::name);
     match error.kind() {
@@ -867,7 +871,7 @@ fn flag_given_a_value(argv: &[OsString]) -> String {
     let letter = word.split(|&b| b == b'=').next().and_then(|l| l.last());
     let flag = OPTIONS
         .iter()
-        .find(|opt| letter.is_some_and(|&l| opt.short.is_some_and(|c| c as u32 == u32::from(l))));
+        .find(|opt| letter.is_some_and(|&l| opt.has_letter(char::from(l))));
     match flag {
         Some(opt) => format!(
             "option {} takes no value ('{typed}'){}",
@@ -2173,6 +2177,17 @@ mod tests {
                 read(read_command_line(personality, &argv)),
                 read(read_with_clap(personality, &argv)),
                 "{argv:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_flag_given_a_value_is_named_by_either_of_its_letters() {
+        for letter in ["-l=1", "-L=1"] {
+            let message = error(&["catatonit", letter], &[]).message;
+            assert!(
+                message.starts_with("option -l/--license takes no value"),
+                "{letter}: {message}"
             );
         }
     }
