@@ -10,7 +10,9 @@
 //! the README's option and variable tables against them.
 //!
 //! Adding an option is a row in `OPTIONS` and its field in `Config`, with
-//! the field's default in `Config::defaults` (the compiler asks for it).
+//! the field's default in `Config::defaults` (the compiler asks for it);
+//! the default its row shows in `--help` is read back through the row and
+//! held to that one by a unit test.
 //! How it reads and what wins go in this file's unit `tests`; what it does
 //! is tested through the binary as PID 1, in the `tests/` file of that
 //! behaviour. Its lines go in the README's option and variable tables,
@@ -346,13 +348,15 @@ const OPTIONS: &[Opt] = &[
         .help("run no command: check TARGET once, exit 0 if it passes, 1 if not (HEALTHCHECK); repeatable"),
     Opt::new("probe-timeout", Value("DURATION", |c, v| parse_positive_duration(v).map(|d| c.probe_timeout = d)))
         .env("RINIT_PROBE_TIMEOUT")
-        .help("how long one check of the targets may take [800ms]"),
+        .shows_default(|_| Some("800ms"))
+        .help("how long one check of the targets may take"),
     Opt::new("wait-for", List("TARGET", |c, v| parse_target(v).map(|t| c.wait_for.push(t))))
         .env("RINIT_WAIT_FOR")
         .help("start the command only once TARGET passes; repeatable"),
     Opt::new("wait-timeout", Value("DURATION", |c, v| parse_positive_duration(v).map(|d| c.wait_timeout = d)))
         .env("RINIT_WAIT_TIMEOUT")
-        .help("how long --wait-for waits before giving up with exit 1 [60s]"),
+        .shows_default(|_| Some("60s"))
+        .help("how long --wait-for waits before giving up with exit 1"),
     Opt::new("ready-when", Value("TARGET", |c, v| parse_target(v).map(|t| c.ready_when = Some(t))))
         .env("RINIT_READY_WHEN")
         .help("send READY=1 to $NOTIFY_SOCKET once TARGET passes (systemd, podman --sdnotify)"),
@@ -423,6 +427,11 @@ impl Opt {
             Value(name, _) => with_value(arg, name, ArgAction::Set),
             List(name, _) => with_value(arg, name, ArgAction::Append),
         }
+    }
+
+    /// Whether `-letter` names this option (its letter or its alias).
+    fn has_letter(&self, letter: char) -> bool {
+        self.short == Some(letter) || self.alias == Some(letter)
     }
 
     /// How messages name the option: `-p/--pdeathsig`, `--grace`.
@@ -756,7 +765,7 @@ fn single_dash_long_option(argv: &[OsString]) -> Option<String> {
     // of the command, which only ever costs the hint).
     let takes_value = |letter: u8| {
         OPTIONS.iter().any(|opt| {
-            opt.short == Some(char::from(letter)) && matches!(opt.takes, Value(..) | List(..))
+            opt.has_letter(char::from(letter)) && matches!(opt.takes, Value(..) | List(..))
         })
     };
     let mut value_next = false;
@@ -819,11 +828,10 @@ fn describe(error: &clap::Error, argv: &[OsString]) -> String {
     // A counted flag shows as `--verbose...`.
     let culprit_name = culprit.split(' ').next().unwrap_or_default();
     let culprit_name = culprit_name.strip_suffix("...").unwrap_or(culprit_name);
+    let mut letters = culprit.strip_prefix('-').unwrap_or_default().chars();
+    let letter = letters.next().filter(|_| letters.next().is_none());
     let known = OPTIONS.iter().find(|opt| {
-        culprit_name == format!("--{}", opt.long)
-            || opt
-                .short
-                .is_some_and(|letter| culprit == format!("-{letter}"))
+        culprit_name == format!("--{}", opt.long) || letter.is_some_and(|l| opt.has_letter(l))
     });
     let option = known.map_or_else(|| format!("'{culprit}'"), Opt::name);
     match error.kind() {
@@ -863,7 +871,7 @@ fn flag_given_a_value(argv: &[OsString]) -> String {
     let letter = word.split(|&b| b == b'=').next().and_then(|l| l.last());
     let flag = OPTIONS
         .iter()
-        .find(|opt| letter.is_some_and(|&l| opt.short.is_some_and(|c| c as u32 == u32::from(l))));
+        .find(|opt| letter.is_some_and(|&l| opt.has_letter(char::from(l))));
     match flag {
         Some(opt) => format!(
             "option {} takes no value ('{typed}'){}",
@@ -922,12 +930,7 @@ fn rinit_variables(
     for opt in OPTIONS {
         let Some(var) = opt.env else { continue };
         let Some(raw) = env(var) else { continue };
-        let text = raw
-            .to_str()
-            .ok_or_else(|| format!("{var}: the value is not valid UTF-8"))?;
-        if text.is_empty() {
-            return Err(format!("{var} is set but empty; unset it or give a value"));
-        }
+        let text = variable_text(var, &raw)?;
         let mut checked_only;
         let target = if on_command_line(matches, opt.long) {
             checked_only = Config::defaults(config.personality);
@@ -938,6 +941,18 @@ fn rinit_variables(
         opt.read_variable(var, text, target)?;
     }
     Ok(())
+}
+
+/// The value of a `RINIT_*` variable that is set: text, and not empty
+/// (unlike the peers' variables, an empty one is a mistake).
+fn variable_text<'a>(var: &str, raw: &'a OsStr) -> Result<&'a str, String> {
+    let text = raw
+        .to_str()
+        .ok_or_else(|| format!("{var}: the value is not valid UTF-8"))?;
+    if text.is_empty() {
+        return Err(format!("{var} is set but empty; unset it or give a value"));
+    }
+    Ok(text)
 }
 
 /// The peers' variables, as the peers read them, weakest first: a later
@@ -988,14 +1003,7 @@ fn log_filter(env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<String>, 
     let Some(raw) = env(LOG_VARIABLE) else {
         return Ok(None);
     };
-    let text = raw
-        .to_str()
-        .ok_or_else(|| format!("{LOG_VARIABLE}: the value is not valid UTF-8"))?;
-    if text.is_empty() {
-        return Err(format!(
-            "{LOG_VARIABLE} is set but empty; unset it or give a value"
-        ));
-    }
+    let text = variable_text(LOG_VARIABLE, &raw)?;
     // Directives come before an optional `/filter`, separated by commas.
     let directives = text.split('/').next().unwrap_or_default();
     for directive in directives.split(',').map(str::trim) {
@@ -1039,19 +1047,14 @@ fn is_log_directive(directive: &str) -> bool {
     names && parts % 2 == 1 && !level.is_empty()
 }
 
-/// `RINIT_VERBOSITY`: a number of any size; above 4 (trace, the most there
-/// is) counts as 4, as any number of `-v` flags does.
+/// `RINIT_VERBOSITY`: a number of any size. Too large for a `u8` is the
+/// most there is; the row tops every level out at trace, as it does any
+/// number of `-v` flags.
 fn parse_verbosity(text: &str) -> Result<u8, String> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("'{text}' is not a verbosity level (0-4)"));
     }
-    let digits = text.trim_start_matches('0');
-    Ok(match digits.parse::<u8>() {
-        Ok(level) => level.min(4),
-        // Empty (all zeros) is 0; too long for a u8 is more than 4.
-        Err(_) if digits.is_empty() => 0,
-        Err(_) => 4,
-    })
+    Ok(text.parse().unwrap_or(u8::MAX))
 }
 
 /// `TINI_VERBOSITY` as tini reads it: `verbosity = atoi(value)` into an
@@ -1571,11 +1574,13 @@ mod tests {
             ("255", 4),
             ("256", 4),
             ("0003", 3),
+            (&"0".repeat(100), 0),
+            (&"9".repeat(100), 4),
         ] {
-            assert_eq!(parse_verbosity(value), Ok(level), "{value}");
+            let vars = [("RINIT_VERBOSITY", value)];
+            let config = run_with(&["rinit", "x"], &vars).unwrap();
+            assert_eq!(config.verbosity, level, "{value}");
         }
-        let huge = "9".repeat(100);
-        assert_eq!(parse_verbosity(&huge), Ok(4));
         for bad in ["", "-1", "+1", "3x", " 3", "loud"] {
             assert!(parse_verbosity(bad).is_err(), "{bad:?}");
         }
@@ -1660,20 +1665,36 @@ mod tests {
             assert!(codes.starts_with(&expected), "{personality:?}: {codes}");
             let usage = format!("\n{} bad usage", usage_exit_code(personality));
             assert!(codes.ends_with(&usage), "{personality:?}: {codes}");
-            // The defaults shown are the ones that apply.
-            let grace = personality.default_grace();
-            let default_shown = |long| {
-                (OPTIONS
-                    .iter()
-                    .find(|o| o.long == long)
-                    .unwrap()
-                    .shown_default)(personality)
-            };
-            let shown = default_shown("grace").unwrap();
-            assert_eq!(shown.starts_with("0:"), grace.is_zero(), "{personality:?}");
-            assert!(grace.is_zero() || shown == format!("{grace:?}"));
-            let target = format!("{:?}", personality.default_forward_target());
-            assert!(target.eq_ignore_ascii_case(default_shown("forward-to").unwrap()));
+        }
+    }
+
+    #[test]
+    fn every_default_help_shows_is_the_one_that_applies() {
+        for personality in [
+            Personality::Rinit,
+            Personality::Tini,
+            Personality::DumbInit,
+            Personality::Catatonit,
+        ] {
+            let defaults = Config::defaults(personality);
+            for opt in OPTIONS {
+                let Some(shown) = (opt.shown_default)(personality) else {
+                    continue;
+                };
+                // Given as the option's value, the default shown changes
+                // nothing. `off` and `0: ...` put a zero in words.
+                let text = match shown.split(':').next().unwrap() {
+                    "off" => "0",
+                    text => text,
+                };
+                let mut config = defaults.clone();
+                match opt.takes {
+                    Switch(set) if shown == "yes" => set(&mut config, true),
+                    Value(_, update) => update(&mut config, text).unwrap(),
+                    _ => panic!("--{}: cannot read {shown:?}", opt.long),
+                }
+                assert_eq!(config, defaults, "{personality:?} --{}: {shown}", opt.long);
+            }
         }
     }
 
@@ -2153,6 +2174,17 @@ mod tests {
                 read(read_command_line(personality, &argv)),
                 read(read_with_clap(personality, &argv)),
                 "{argv:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_flag_given_a_value_is_named_by_either_of_its_letters() {
+        for letter in ["-l=1", "-L=1"] {
+            let message = error(&["catatonit", letter], &[]).message;
+            assert!(
+                message.starts_with("option -l/--license takes no value"),
+                "{letter}: {message}"
             );
         }
     }

@@ -163,8 +163,7 @@ pub(crate) fn apply(
     // The environment wins over every file: only names it lacks are added.
     for (key, value, path) in read_env_files(&sources.files, read)? {
         if find(&outcome.env, &key).is_none() {
-            let name = String::from_utf8_lossy(&key).into_owned();
-            outcome.set.push((name, path.display().to_string()));
+            outcome.set.push((text(&key), path.display().to_string()));
             outcome.env.push(entry(&key, &value));
         }
     }

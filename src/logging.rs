@@ -109,19 +109,7 @@ pub(crate) fn init(name: &'static str, verbosity: u8, filter: Option<&str>, form
         .target(env_logger::Target::Pipe(Box::new(QueueWriter)))
         .format(move |out, record| {
             let level = record.level().as_str().to_ascii_lowercase();
-            match format {
-                LogFormat::Text => {
-                    let message = record.args().to_string();
-                    writeln!(out, "{name}: {level}: {}", one_line(&message))
-                }
-                LogFormat::Json => {
-                    let since_epoch = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap_or_default();
-                    let line = json_line(since_epoch, &level, name, record);
-                    out.write_all(line.as_bytes())
-                }
-            }
+            out.write_all(render(format, name, &level, record).as_bytes())
         });
     // Fails only if a logger is already installed, which cannot happen here.
     let _ = builder.try_init();
@@ -288,31 +276,41 @@ fn write_forever(name: &'static str, format: LogFormat) {
             (line, std::mem::take(&mut state.dropped))
         };
         if dropped > 0 {
-            let message = format!("{dropped} log lines were dropped: stderr was not keeping up");
-            let note = match format {
-                LogFormat::Text => format!("{name}: warn: {message}\n"),
-                LogFormat::Json => {
-                    let since_epoch = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap_or_default();
-                    let fields = [("dropped", dropped)];
-                    // One expression: Rust 1.85, the oldest the README names, does
-                    // not let `format_args!` outlive its statement.
-                    json_line(
-                        since_epoch,
-                        "warn",
-                        name,
-                        &log::Record::builder()
-                            .args(format_args!("{message}"))
-                            .key_values(&fields)
-                            .build(),
-                    )
-                }
-            };
+            let fields = [("dropped", dropped)];
+            // One expression: Rust 1.85, the oldest the README names, does not
+            // let `format_args!` outlive its statement.
+            let note = render(
+                format,
+                name,
+                "warn",
+                &log::Record::builder()
+                    .args(format_args!(
+                        "{dropped} log lines were dropped: stderr was not keeping up"
+                    ))
+                    .key_values(&fields)
+                    .build(),
+            );
             let _ = stderr.write_all(note.as_bytes());
         }
         // Errors (a closed pipe, a full disk) lose only this line.
         let _ = stderr.write_all(&line);
+    }
+}
+
+/// `record` as the line written for it: `name: level: message` in text,
+/// one JSON object with the record's fields in JSON.
+fn render(format: LogFormat, name: &str, level: &str, record: &log::Record) -> String {
+    match format {
+        LogFormat::Text => {
+            let message = record.args().to_string();
+            format!("{name}: {level}: {}\n", one_line(&message))
+        }
+        LogFormat::Json => {
+            let since_epoch = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            json_line(since_epoch, level, name, record)
+        }
     }
 }
 

@@ -142,7 +142,7 @@ impl Notifier {
         }
         match self.send("STOPPING=1") {
             Ok(()) => info!("told NOTIFY_SOCKET: STOPPING=1"),
-            Err(e) => warn!("cannot send STOPPING=1 to NOTIFY_SOCKET: {e}"),
+            Err(e) => warn!("cannot send STOPPING=1 to NOTIFY_SOCKET: {}", os_error(e)),
         }
     }
 }
@@ -163,7 +163,7 @@ pub(crate) fn watch(target: Target, probe_timeout: Duration, notifier: Arc<Notif
                     }
                     match notifier.send("READY=1") {
                         Ok(()) => info!("{watching} passes: told NOTIFY_SOCKET READY=1"),
-                        Err(e) => warn!("cannot send READY=1 to NOTIFY_SOCKET: {e}"),
+                        Err(e) => warn!("cannot send READY=1 to NOTIFY_SOCKET: {}", os_error(e)),
                     }
                     return;
                 }
@@ -175,8 +175,16 @@ pub(crate) fn watch(target: Target, probe_timeout: Duration, notifier: Arc<Notif
         }
     });
     if let Err(e) = spawned {
-        warn!("cannot start watching {target} for --ready-when: {e}; READY=1 will not be sent");
+        warn!(
+            "cannot start watching {target} for --ready-when: {}; READY=1 will not be sent",
+            os_error(e)
+        );
     }
+}
+
+/// A system error in rinit's words (see `text::os_error`).
+fn os_error(error: impl Into<io::Error>) -> String {
+    crate::text::os_error(error, crate::sys::open_file_limit())
 }
 
 #[cfg(test)]

@@ -644,8 +644,7 @@ pub(crate) fn process_group(pid: libc::pid_t) -> Option<libc::pid_t> {
 /// Whether rinit's process group owns the terminal on stdin, in which case
 /// the child's group should own it instead.
 pub(crate) fn owns_terminal_foreground() -> bool {
-    let stdin = std::io::stdin();
-    nix::unistd::tcgetpgrp(stdin.as_fd()).is_ok_and(|group| group == nix::unistd::getpgrp())
+    terminal_foreground() == Some(own_process_group())
 }
 
 /// The process group in the foreground of the terminal on stdin; `None` if
