@@ -253,12 +253,8 @@ fn as_a_subreaper_no_descendant_survives_rinit() {
     let mut cmd = hermetic(rinit());
     cmd.args(["-v", "--grace", "500ms", "--", "sh", "-c", &script]);
     let mut running = Running::start(cmd);
-    let stubborn: i32 = running.expect_line("with a pid", |l| l.starts_with("stubborn "))[9..]
-        .parse()
-        .unwrap();
-    let daemon: i32 = running.expect_line("from the daemon", |l| l.starts_with("daemon "))[7..]
-        .parse()
-        .unwrap();
+    let stubborn = running.expect_number("stubborn");
+    let daemon = running.expect_number("daemon");
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
     assert!(!alive(stubborn), "the SIGTERM-ignoring process survived");
