@@ -22,10 +22,10 @@ wait"#;
     let mut running = Running::start(direct("sh", &args, vars));
     running.expect("ready");
     send(running.outer_pid(), libc::SIGKILL);
-    let line = running.expect_line("reporting a signal", |l| l.starts_with("signal "));
+    let signal = running.expect_number("signal");
     let done = running.finish();
     assert!(done.stderr.is_empty(), "{opts:?} {vars:?}: {}", done.stderr);
-    line["signal ".len()..].parse().unwrap()
+    signal
 }
 
 #[test]

@@ -27,14 +27,14 @@ const GRACEFUL_STOP: Duration = Duration::from_secs(12);
 fn check_graceful_stop(name: &str, options: &[&str], image: &str, command: &[&str]) {
     let data = engine().data_dir(name);
     let volume = format!("{}:/data", path_str(&data));
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let mut args = vec!["run", "--rm", "--name", name, "--network", "none"];
     args.extend_from_slice(&["-v", &volume]);
     args.extend_from_slice(options);
     args.push(image);
     args.extend_from_slice(command);
     let mut run = Running::start(engine().podman(&args));
-    expect_all(&mut run, &["app ready", "writer ready"]);
+    run.expect_all(&["app ready", "writer ready"]);
 
     let timeout = STOP_TIMEOUT.as_secs().to_string();
     let started = Instant::now();
@@ -182,7 +182,7 @@ fn kube_play_then_down_stops_the_pod_gracefully() {
     ]);
     podman_ok(&["kube", "play", "--network", "none", yaml]);
     let mut logs = Running::start(engine().podman(&["logs", "--follow", "rinit-demo-app"]));
-    expect_all(&mut logs, &["app ready", "writer ready"]);
+    logs.expect_all(&["app ready", "writer ready"]);
 
     let started = Instant::now();
     // Before podman 5.1, `kube down` SIGKILLs the pod at once (podman issue
@@ -302,7 +302,7 @@ fn check_delayed_stop(lines: &[String], stop_uptime: f64, stop_nanos: i128, fini
 #[test]
 fn podman_stop_waits_out_the_stop_delay() {
     let name = "rinit-e2e-stop-delay";
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let mut run = Running::start(engine().podman(&[
         "run",
         "--name",
@@ -353,7 +353,7 @@ fn kube_play_with_rinit_stop_delay_in_the_manifest() {
 fn zombies_are_reaped_in_a_container() {
     const ORPHANS: usize = 20;
     let name = "rinit-e2e-zombies";
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let count = ORPHANS.to_string();
     let podman = engine().podman(&[
         "run",
@@ -401,7 +401,7 @@ fn reaped_count(lines: &[String]) -> usize {
 #[test]
 fn ctrl_c_on_a_tty_reaches_the_app() {
     let name = "rinit-e2e-tty";
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let pty = nix::pty::openpty(None, None).expect("openpty");
     let mut cmd = engine().podman(&[
         "run",
@@ -585,7 +585,7 @@ fn podman_exec_processes_are_drained_too() {
     let name = "rinit-e2e-exec";
     let data = engine().data_dir(name);
     let volume = format!("{}:/data", path_str(&data));
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let main = "trap 'exit 0' TERM; echo main ready; while :; do sleep 1000 & wait $!; done";
     let mut run = Running::start(engine().podman(&[
         "run",
@@ -638,7 +638,7 @@ const SMALL_MEMORY: &[&str] = &["--memory", "64m", "--memory-swap", "64m"];
 #[test]
 fn forensics_an_oom_killed_worker_is_named() {
     let name = "rinit-e2e-oom-worker";
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let mut args = vec!["run", "--rm", "--interactive", "--name", name];
     args.extend_from_slice(&["--network", "none"]);
     args.extend_from_slice(SMALL_MEMORY);
@@ -717,7 +717,7 @@ fn cgroup_v2() -> bool {
 #[test]
 fn forensics_an_oom_kill_is_told_while_the_main_process_runs() {
     let name = "rinit-e2e-live-oom";
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let mut args = vec!["run", "--rm", "--interactive", "--name", name];
     args.extend_from_slice(&["--network", "none"]);
     if !cgroup_v2() {
@@ -749,7 +749,7 @@ fn forensics_an_oom_kill_is_told_while_the_main_process_runs() {
 #[test]
 fn forensics_fork_refusals_name_the_limit() {
     let name = "rinit-e2e-pids";
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", name]]);
+    let _cleanup = Cleanup::container(name);
     let v2 = cgroup_v2();
     let mut args = vec!["run", "--rm", "--interactive", "--name", name];
     args.extend_from_slice(&["--network", "none", "--pids-limit", "20"]);
@@ -861,7 +861,7 @@ fn a_secret_file_becomes_a_variable_without_a_shell() {
 #[test]
 fn a_rinit_probe_healthcheck_follows_the_app() {
     let name = format!("rinit-e2e-health-{}", std::process::id());
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", &name]]);
+    let _cleanup = Cleanup::container(&name);
     // httpd's end leaves a file behind, for rinit's gate to wait on.
     let app = "mkdir -p /www && echo ok > /www/index.html && \
                (httpd -f -p 127.0.0.1:8080 -h /www; touch /tmp/httpd-gone) & exec sleep 600";
@@ -915,7 +915,7 @@ fn a_rinit_probe_healthcheck_follows_the_app() {
 #[test]
 fn ready_when_under_podman_sdnotify_reaches_the_host() {
     let name = format!("rinit-e2e-notify-{}", std::process::id());
-    let _cleanup = Cleanup::new(&[&["rm", "--force", "--time", "0", &name]]);
+    let _cleanup = Cleanup::container(&name);
     let dir = engine().data_dir("notify");
     let socket_path = dir.join("notify.sock");
     let _ = std::fs::remove_file(&socket_path);

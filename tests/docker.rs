@@ -524,11 +524,7 @@ fn a_plain_docker_stop_drains_a_worker() {
     );
     d.ok(&args);
     let mut logs = container.follow_logs();
-    for line in ["app ready", "writer ready"] {
-        if !logs.seen.iter().any(|l| l == line) {
-            logs.expect(line);
-        }
-    }
+    logs.expect_all(&["app ready", "writer ready"]);
     let started = Instant::now();
     d.ok(&["stop", name]);
     let took = started.elapsed();
@@ -626,11 +622,7 @@ fn a_stop_with_the_default_grace_ends_within_dockers_10_s() {
         &["-d", IMAGE, "sh", "-c", &format!("{stubborn}{APP}")],
     ));
     let mut logs = container.follow_logs();
-    for line in ["app ready", "stubborn ready"] {
-        if !logs.seen.iter().any(|l| l == line) {
-            logs.expect(line);
-        }
-    }
+    logs.expect_all(&["app ready", "stubborn ready"]);
     let started = Instant::now();
     d.ok(&["stop", name]);
     let took = started.elapsed();
@@ -660,11 +652,7 @@ fn docker_stop_t_shorter_than_the_grace_needs_a_shorter_grace() {
         options.extend_from_slice(&[IMAGE, "sh", "-c", &script]);
         d.ok(&run_args(name, &options));
         let mut logs = container.follow_logs();
-        for line in ["app ready", "stubborn ready"] {
-            if !logs.seen.iter().any(|l| l == line) {
-                logs.expect(line);
-            }
-        }
+        logs.expect_all(&["app ready", "stubborn ready"]);
         let started = Instant::now();
         d.ok(&["stop", "-t", "3", name]);
         (container.exit_code(), started.elapsed())
@@ -695,11 +683,7 @@ fn the_readmes_variables_give_tinis_behaviour_back() {
     options.extend_from_slice(&[IMAGE, "sh", "/e2e/app.sh", "/data/out"]);
     d.ok(&run_args(name, &options));
     let mut logs = container.follow_logs();
-    for line in ["app ready", "writer ready"] {
-        if !logs.seen.iter().any(|l| l == line) {
-            logs.expect(line);
-        }
-    }
+    logs.expect_all(&["app ready", "writer ready"]);
     d.ok(&["stop", name]);
     assert_eq!(container.exit_code(), 0, "the app exits 0 on SIGTERM");
     let written = std::fs::read_to_string(data.join("out")).unwrap_or_default();
@@ -754,11 +738,7 @@ fn compose_init_true_drains_on_stop() {
     let id = output_of(compose_cmd(&["ps", "--quiet", "app"])).unwrap();
     let id = id.trim();
     let mut logs = Running::start(d.docker(&["logs", "--follow", id]));
-    for line in ["app ready", "writer ready"] {
-        if !logs.seen.iter().any(|l| l == line) {
-            logs.expect(line);
-        }
-    }
+    logs.expect_all(&["app ready", "writer ready"]);
     let init = d.ok(&["inspect", "--format", "{{.HostConfig.Init}}", id]);
     assert_eq!(init.trim(), "true");
     output_of(compose_cmd(&["stop"])).unwrap_or_else(|e| panic!("{e}"));

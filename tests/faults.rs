@@ -263,9 +263,7 @@ fn without_proc_a_subreaper_warns_instead_of_hanging() {
         .arg(r#"umount -l /proc && exec "$0" -v --grace 200ms -- sh -c "$1""#)
         .args([&rinit_str(), inner]);
     let mut running = Running::start(cmd);
-    let stray: i32 = running.expect_line("with the stray's pid", |l| l.starts_with("stray "))[6..]
-        .parse()
-        .unwrap();
+    let stray: i32 = running.expect_number("stray");
     let done = running.finish();
     let survived = proc_state(stray).is_some_and(|s| s != 'Z');
     // SAFETY: kill takes plain integers; the stray is ours to clean up.

@@ -265,13 +265,23 @@ fn rinit_as_pid1(args: &[&str]) -> Running {
 fn wait_for_starts_the_command_once_the_target_passes() {
     let backend = Backend::start();
     let target = backend.target();
-    let mut run = rinit_as_pid1(&["--wait-for", &target, "--", "echo", "started"]);
-    // A check was made and failed, and the command has not started.
+    // The command stays until its stdin closes: started, it would be seen.
+    let mut run = rinit_as_pid1(&[
+        "--wait-for",
+        &target,
+        "--",
+        "sh",
+        "-c",
+        "echo started; exec cat",
+    ]);
+    // Two checks were made and failed: had the first opened the gate, the
+    // command would have started before the second.
+    backend.answered();
     backend.answered();
     assert!(children(run.rinit_pid()).is_empty());
-    assert!(run.seen.is_empty(), "{:?}", run.seen);
     backend.heal();
     run.expect("started");
+    run.close_stdin();
     let done = run.finish();
     assert_eq!(done.code, 0, "{done:?}");
 }
@@ -282,11 +292,24 @@ fn wait_for_a_unix_listener_that_appears_later() {
     let socket = scratch.file("db.sock");
     let target = format!("unix:{socket}");
     // -vv: each failed check is a line, shown while rinit waits.
-    let mut run = rinit_as_pid1(&["-vv", "--wait-for", &target, "--", "echo", "started"]);
-    run.expect_stderr_line("about a failed check", |l| l.contains(&target));
+    let mut run = rinit_as_pid1(&[
+        "-vv",
+        "--wait-for",
+        &target,
+        "--",
+        "sh",
+        "-c",
+        "echo started; exec cat",
+    ]);
+    // Two failed checks: the command, which stays until its stdin closes,
+    // has not started.
+    for _ in 0..2 {
+        run.expect_stderr_line("about a failed check", |l| l.contains(&target));
+    }
     assert!(children(run.rinit_pid()).is_empty());
     let _listener = UnixListener::bind(&socket).unwrap();
     run.expect("started");
+    run.close_stdin();
     let done = run.finish();
     assert_eq!(done.code, 0, "{done:?}");
 }

@@ -107,8 +107,7 @@ fn assert_unsignallable_helper_does_not_hold_rinit(pid1: bool) {
     let command = [&rinit_path, "--grace", "300ms", "--", "sh", "-c", &script];
     let cmd = as_nobody(pid1, &command);
     let mut running = Running::start(cmd);
-    let line = running.expect_line("the helper's pid", |l| l.starts_with("root-helper "));
-    let helper_pid: i32 = line["root-helper ".len()..].parse().unwrap();
+    let helper_pid = running.expect_number("root-helper");
     // The pid is in rinit's namespace; as PID 1 the kernel ends the helper
     // with the namespace. As a subreaper, rinit leaves it behind.
     let _cleanup = KillOnDrop((!pid1).then_some(helper_pid));
@@ -161,8 +160,7 @@ fn the_drain_reaches_a_process_whose_main_thread_exited() {
 #[test]
 fn forward_to_all_reaches_a_process_whose_main_thread_exited() {
     let mut running = Running::start(direct_testkit(&["--forward-to", "all"], &["zombie-leader"]));
-    let line = running.expect_line("the zombie leader", |l| l.starts_with("zombie-leader "));
-    let pid: i32 = line["zombie-leader ".len()..].parse().unwrap();
+    let pid = running.expect_number("zombie-leader");
     // SIGUSR1 ends the threaded process (default action); the main child
     // ignores it, so no drain follows that could reach the leader instead.
     signal_rinit(&running, false, libc::SIGUSR1);

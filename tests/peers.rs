@@ -650,9 +650,7 @@ read line"#;
         ]);
         let mut running = Running::start(cmd);
         running.expect_line("naming the init", |l| l.starts_with("init "));
-        if !running.seen.iter().any(|l| l == "ready") {
-            running.expect("ready");
-        }
+        running.expect_all(&["ready"]);
         let parent = running.outer_pid();
         send(parent, libc::SIGKILL);
         let usr1 = format!("signal {}", libc::SIGUSR1);

@@ -259,8 +259,7 @@ fn a_reused_pid_never_receives_the_drain() {
             "-v", "--grace", "30s", "--", "sh", "-c", script, "sh", &middle,
         ]);
     let mut running = Running::start(cmd);
-    let line = running.expect_line("the helper's pid", |l| l.starts_with("helper "));
-    let helper: i32 = line["helper ".len()..].parse().unwrap();
+    let helper = running.expect_number("helper");
     let helper_started = start_time(helper);
     running.write_stdin("go\n");
     let mut trace = BufReader::new(fifo_end);
@@ -326,12 +325,8 @@ fn refused_pidfds_still_let_the_drain_through() {
                 "-v", "--grace", "500ms", "--", "sh", "-c", &script, "sh", &marker,
             ];
             let mut running = Running::start(rinit_refusing(call, errno, &args));
-            let stubborn: i32 = running.expect_line("a pid", |l| l.starts_with("stubborn "))[9..]
-                .parse()
-                .unwrap();
-            let daemon: i32 = running.expect_line("the daemon", |l| l.starts_with("daemon "))[7..]
-                .parse()
-                .unwrap();
+            let stubborn = running.expect_number("stubborn");
+            let daemon = running.expect_number("daemon");
             let done = running.finish();
             let (stubborn_alive, daemon_alive) = (alive(stubborn), alive(daemon));
             for pid in [stubborn, daemon] {

@@ -101,9 +101,7 @@ fn forward_to_all_reaches_a_daemon_that_left_the_group() {
     ]));
     // The daemon and sigecho print their lines in either order.
     running.expect_line("from the daemon", |l| l.starts_with("daemon "));
-    if !running.seen.iter().any(|l| l == "ready") {
-        running.expect("ready");
-    }
+    running.expect_all(&["ready"]);
     running.signal(libc::SIGTERM);
     running.expect("signal 15");
     // The daemon exits once it has written its marker, and rinit reaps it.
@@ -253,12 +251,8 @@ fn as_a_subreaper_no_descendant_survives_rinit() {
     let mut cmd = hermetic(rinit());
     cmd.args(["-v", "--grace", "500ms", "--", "sh", "-c", &script]);
     let mut running = Running::start(cmd);
-    let stubborn: i32 = running.expect_line("with a pid", |l| l.starts_with("stubborn "))[9..]
-        .parse()
-        .unwrap();
-    let daemon: i32 = running.expect_line("from the daemon", |l| l.starts_with("daemon "))[7..]
-        .parse()
-        .unwrap();
+    let stubborn = running.expect_number("stubborn");
+    let daemon = running.expect_number("daemon");
     let done = running.finish();
     assert_eq!(done.code, 0, "{done:?}");
     assert!(!alive(stubborn), "the SIGTERM-ignoring process survived");

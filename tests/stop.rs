@@ -409,18 +409,27 @@ fn stop_success_gives_0_only_for_a_requested_stop() {
     }
 }
 
-#[test]
-fn stop_success_ignores_a_sigterm_still_held() {
-    // The app dies of a SIGTERM that did not come through rinit (here sent
-    // to it directly) while rinit still holds the one from outside: that
-    // death was not what rinit asked for.
-    let mut running = rinit_stop_app(&["-v", "--stop-success", "--stop-delay", "1h"], "die");
+/// As systemd's `KillMode=control-group` does: SIGTERM to rinit, which
+/// holds it (`--stop-delay 1h`, and `opts`), then to the app directly, which
+/// does `action`. Returns rinit's exit code and the run.
+fn sigterm_to_the_app_during_the_hold(opts: &[&str], action: &str) -> (i32, Finished) {
+    let mut all = vec!["-v", "--stop-delay", "1h"];
+    all.extend_from_slice(opts);
+    let mut running = rinit_stop_app(&all, action);
     running.signal(libc::SIGTERM);
     expect_hold(&mut running);
     send(running.init_child(), libc::SIGTERM);
     // stdin stays open until the end: closing it would end the app.
     let code = running.wait_for_exit();
-    let done = running.finish();
+    (code, running.finish())
+}
+
+#[test]
+fn stop_success_ignores_a_sigterm_still_held() {
+    // The app dies of a SIGTERM that did not come through rinit (here sent
+    // to it directly) while rinit still holds the one from outside: that
+    // death was not what rinit asked for.
+    let (code, done) = sigterm_to_the_app_during_the_hold(&["--stop-success"], "die");
     assert_eq!(code, 143, "{done:?}");
     assert_eq!(signals_seen(&done.stdout), [libc::SIGTERM], "{done:?}");
 }
@@ -439,13 +448,7 @@ fn a_sigterm_that_reaches_the_app_directly_during_the_hold_is_reported_once() {
             .count()
     };
     for action in ["die", "exit"] {
-        let mut running = rinit_stop_app(&["-v", "--stop-delay", "1h"], action);
-        // As systemd does: the main process, then the rest of the cgroup.
-        running.signal(libc::SIGTERM);
-        expect_hold(&mut running);
-        send(running.init_child(), libc::SIGTERM);
-        let code = running.wait_for_exit();
-        let done = running.finish();
+        let (code, done) = sigterm_to_the_app_during_the_hold(&[], action);
         assert_eq!(code, 143, "{action}: {done:?}");
         assert_eq!(warnings(&done.stderr), 1, "{action}: {}", done.stderr);
         done.assert_stderr_has("KillMode=mixed");

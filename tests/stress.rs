@@ -207,8 +207,7 @@ fn signal_storm_every_queued_realtime_signal_arrives_once() {
     // grow at all, whatever the number of signals.
     let mut warm = None;
     loop {
-        let line = run.expect_line("'signal N'", |l| l.starts_with("signal "));
-        let n: i32 = line["signal ".len()..].parse().unwrap();
+        let n = run.expect_number("signal");
         if n == SENTINEL {
             break;
         }
@@ -306,8 +305,7 @@ fn realtime_signals_keep_their_order() {
         }
         let mut got = Vec::with_capacity(expected.len());
         while got.len() < expected.len() {
-            let line = run.expect_line("'signal N'", |l| l.starts_with("signal "));
-            got.push(line["signal ".len()..].parse::<i32>().unwrap());
+            got.push(run.expect_number("signal"));
         }
         assert_eq!(got, expected, "burst {burst} arrived out of order");
         run.seen.clear();

@@ -376,6 +376,27 @@ impl Running {
         self.expect_line(&format!("{exact:?}"), |l| l == exact)
     }
 
+    /// Waits until every one of these stdout lines has been seen, in any
+    /// order (lines seen before count).
+    pub fn expect_all(&mut self, lines: &[&str]) {
+        for line in lines {
+            if !self.seen.iter().any(|seen| seen == line) {
+                self.expect(line);
+            }
+        }
+    }
+
+    /// Waits for the stdout line `<label> <number>` (a workload naming a pid
+    /// or a signal) and returns the number.
+    pub fn expect_number(&mut self, label: &str) -> i32 {
+        let prefix = format!("{label} ");
+        let line = self.expect_line(&format!("{prefix:?}<number>"), |l| {
+            l.strip_prefix(&prefix)
+                .is_some_and(|n| n.parse::<i32>().is_ok())
+        });
+        line[prefix.len()..].parse().unwrap()
+    }
+
     pub fn write_stdin(&mut self, text: &str) {
         let stdin = self.stdin.as_mut().expect("stdin open");
         stdin.write_all(text.as_bytes()).expect("write stdin");

@@ -280,6 +280,11 @@ impl Cleanup {
                 .collect(),
         )
     }
+
+    /// Removes the container `name`, at once.
+    pub(crate) fn container(name: &str) -> Cleanup {
+        Cleanup::new(&[&["rm", "--force", "--time", "0", name]])
+    }
 }
 
 impl Drop for Cleanup {
@@ -295,15 +300,6 @@ impl Drop for Cleanup {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
-        }
-    }
-}
-
-/// Waits until every one of these lines has been seen, in any order.
-pub(crate) fn expect_all(run: &mut Running, lines: &[&str]) {
-    for line in lines {
-        if !run.seen.iter().any(|seen| seen == line) {
-            run.expect(line);
         }
     }
 }
