@@ -261,29 +261,35 @@ fn rinit_as_pid1(args: &[&str]) -> Running {
     Running::start(cmd)
 }
 
-#[test]
-fn wait_for_starts_the_command_once_the_target_passes() {
-    let backend = Backend::start();
-    let target = backend.target();
-    // The command stays until its stdin closes: started, it would be seen.
-    let mut run = rinit_as_pid1(&[
-        "--wait-for",
-        &target,
-        "--",
-        "sh",
-        "-c",
-        "echo started; exec cat",
-    ]);
-    // Two checks were made and failed: had the first opened the gate, the
-    // command would have started before the second.
-    backend.answered();
-    backend.answered();
+/// rinit as PID 1 with `options`, gating a command that says "started"
+/// and then stays until its stdin closes (started, it would be seen).
+fn gated_command(options: &[&str]) -> Running {
+    let mut args = options.to_vec();
+    args.extend(["--", "sh", "-c", "echo started; exec cat"]);
+    rinit_as_pid1(&args)
+}
+
+/// The gated command has not started yet; once `open` makes the target
+/// pass, it starts, and ends cleanly.
+fn starts_once(mut run: Running, open: impl FnOnce()) {
     assert!(children(run.rinit_pid()).is_empty());
-    backend.heal();
+    open();
     run.expect("started");
     run.close_stdin();
     let done = run.finish();
     assert_eq!(done.code, 0, "{done:?}");
+}
+
+#[test]
+fn wait_for_starts_the_command_once_the_target_passes() {
+    let backend = Backend::start();
+    let target = backend.target();
+    let run = gated_command(&["--wait-for", &target]);
+    // Two checks were made and failed: had the first opened the gate, the
+    // command would have started before the second.
+    backend.answered();
+    backend.answered();
+    starts_once(run, || backend.heal());
 }
 
 #[test]
@@ -292,26 +298,15 @@ fn wait_for_a_unix_listener_that_appears_later() {
     let socket = scratch.file("db.sock");
     let target = format!("unix:{socket}");
     // -vv: each failed check is a line, shown while rinit waits.
-    let mut run = rinit_as_pid1(&[
-        "-vv",
-        "--wait-for",
-        &target,
-        "--",
-        "sh",
-        "-c",
-        "echo started; exec cat",
-    ]);
-    // Two failed checks: the command, which stays until its stdin closes,
-    // has not started.
+    let mut run = gated_command(&["-vv", "--wait-for", &target]);
     for _ in 0..2 {
         run.expect_stderr_line("about a failed check", |l| l.contains(&target));
     }
-    assert!(children(run.rinit_pid()).is_empty());
-    let _listener = UnixListener::bind(&socket).unwrap();
-    run.expect("started");
-    run.close_stdin();
-    let done = run.finish();
-    assert_eq!(done.code, 0, "{done:?}");
+    let mut listener = None;
+    starts_once(run, || {
+        listener = Some(UnixListener::bind(&socket).unwrap())
+    });
+    drop(listener);
 }
 
 #[test]
