@@ -68,13 +68,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
         Ok(Invocation::Run(config)) if !config.probes.is_empty() => return probe_once(&config),
         Ok(Invocation::Run(config)) => *config,
         Ok(Invocation::Help(text)) => return print_stdout(&text),
-        Ok(Invocation::Version { line, to_stderr }) => {
-            if to_stderr {
-                logging::write_stderr(&(line + "\n"));
-                return exit_status::SUCCESS;
-            }
-            return print_stdout(&(line + "\n"));
-        }
+        Ok(Invocation::Version { line, to_stderr }) => return print_version(line, to_stderr),
         Ok(Invocation::License) => return print_stdout(include_str!("../LICENSE")),
         Err(usage) => {
             // Not eprintln!: it panics when stderr cannot be written (a full
@@ -152,6 +146,15 @@ fn command_environment(config: &Config, env: Vec<CString>) -> Result<Vec<CString
             Err(exit_status::FAILURE)
         }
     }
+}
+
+/// `--version`: on stdout, or on stderr where the peer prints it there.
+fn print_version(line: String, to_stderr: bool) -> i32 {
+    if to_stderr {
+        logging::write_stderr(&(line + "\n"));
+        return exit_status::SUCCESS;
+    }
+    print_stdout(&(line + "\n"))
 }
 
 /// Prints help, version or licence; a closed stdout is not an error worth a
