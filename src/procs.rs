@@ -21,6 +21,7 @@ use crate::signals::Signal;
 use crate::sys;
 use log::debug;
 use nix::errno::Errno;
+use nix::fcntl::AT_FDCWD;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -49,19 +50,28 @@ impl Stat {
 /// spaces and parentheses, so the fields are counted from the last `)`.
 fn parse_stat(stat: &[u8]) -> Option<Stat> {
     let close = stat.iter().rposition(|&b| b == b')')?;
-    let fields: Vec<&[u8]> = stat[close + 1..]
-        .split(|&b| b == b' ')
-        .filter(|f| !f.is_empty())
-        .collect();
-    // `at` counts from the state, which is field 3 of proc(5).
-    let field = |at: usize| std::str::from_utf8(fields.get(at)?).ok();
+    // Field 0 is the state, which is field 3 of proc(5).
+    let mut fields = stat[close + 1..]
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|f| !f.is_empty());
+    let state = *fields.next()?.first()?;
+    let parent = fields.next()?;
+    let group = fields.next()?;
+    // The thread count (field 17 from the state) and the start time (19).
+    let threads = fields.nth(14)?;
+    let start_time = fields.nth(1)?;
     Some(Stat {
-        state: *fields.first()?.first()?,
-        parent: field(1)?.parse().ok()?,
-        group: field(2)?.parse().ok()?,
-        threads: field(17)?.parse().ok()?,
-        start_time: field(19)?.parse().ok()?,
+        state,
+        parent: decimal(parent)?,
+        group: decimal(group)?,
+        threads: decimal(threads)?,
+        start_time: decimal(start_time)?,
     })
+}
+
+/// A field of /proc (or a name in its listing) as a number.
+fn decimal<T: std::str::FromStr>(field: &[u8]) -> Option<T> {
+    std::str::from_utf8(field).ok()?.parse().ok()
 }
 
 /// One process of the table.
@@ -77,8 +87,9 @@ pub(crate) fn process_name(pid: libc::pid_t) -> Option<String> {
     if !proc_is_ours() {
         return None;
     }
-    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
-    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
+    let mut buf = [0; 64];
+    let comm = read_small(AT_FDCWD, &PidPath::new(Some("/proc/"), pid, "/comm"), &mut buf).ok()?;
+    let comm = comm.strip_suffix(b"\n").unwrap_or(comm);
     Some(String::from_utf8_lossy(comm).into_owned())
 }
 
@@ -101,8 +112,62 @@ fn proc_is_ours() -> bool {
     }
 }
 
+/// The largest `/proc/PID/stat` the kernel can write: 52 fields, most of
+/// them numbers of up to 20 digits, and a name (about 1,100 bytes).
+const STAT_MAX: usize = 2048;
+
 fn read_stat(pid: libc::pid_t) -> Option<Stat> {
-    parse_stat(&std::fs::read(format!("/proc/{pid}/stat")).ok()?)
+    let mut buf = [0; STAT_MAX];
+    let path = PidPath::new(Some("/proc/"), pid, "/stat");
+    parse_stat(read_small(AT_FDCWD, &path, &mut buf).ok()?)
+}
+
+/// `[/proc/]PID/FILE` without an allocation: /proc is listed and read a
+/// thousand processes at a time (a drain, a fork refusal).
+struct PidPath {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl PidPath {
+    fn new(prefix: Option<&str>, pid: libc::pid_t, file: &str) -> PidPath {
+        use std::io::Write;
+        let mut bytes = [0; 40];
+        let mut at = &mut bytes[..];
+        // Cannot fail: the longest, "/proc/-2147483648/comm", fits.
+        let _ = write!(at, "{}{pid}{file}", prefix.unwrap_or(""));
+        let len = 40 - at.len();
+        PidPath { bytes, len }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// A small /proc file (a stat line, a name) into `buf`, read to its end:
+/// one `openat`, the reads, the close; nothing allocated. A file larger
+/// than `buf` is an error (EFBIG), not a truncated answer.
+fn read_small<'b>(dir: impl AsFd, path: &PidPath, buf: &'b mut [u8]) -> Result<&'b [u8], Errno> {
+    use nix::fcntl::{OFlag, openat};
+    use nix::sys::stat::Mode;
+    let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+    let file = openat(dir, path.as_bytes(), flags, Mode::empty())?;
+    let (mut filled, mut probe) = (0, [0; 1]);
+    loop {
+        // Once `buf` is full, one byte more says whether the file went on.
+        let room = match buf.get_mut(filled..) {
+            Some(room) if !room.is_empty() => room,
+            _ => &mut probe[..],
+        };
+        match nix::unistd::read(&file, room) {
+            Ok(0) => return Ok(&buf[..filled]),
+            Ok(_) if filled == buf.len() => return Err(Errno::EFBIG),
+            Ok(n) => filled += n,
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Every process in /proc. `None` when /proc is missing or belongs to
@@ -110,28 +175,27 @@ fn read_stat(pid: libc::pid_t) -> Option<Stat> {
 /// or when a process could not be read for want of a file descriptor: a
 /// table with holes would pass for a tree with fewer processes in it.
 pub(crate) fn snapshot() -> Option<Vec<Entry>> {
+    use nix::fcntl::OFlag;
     if !proc_is_ours() {
         return None;
     }
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let mut proc = nix::dir::Dir::open("/proc", flags, nix::sys::stat::Mode::empty()).ok()?;
+    let listing = proc.as_fd().try_clone_to_owned().ok()?;
     let mut table = Vec::new();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<libc::pid_t>().ok())
-        else {
+    let mut buf = [0; STAT_MAX];
+    for entry in proc.iter().flatten() {
+        let Some(pid) = decimal::<libc::pid_t>(entry.file_name().to_bytes()) else {
             continue;
         };
         // A process may vanish between listing and reading: skip it.
-        match std::fs::read(format!("/proc/{pid}/stat")) {
+        match read_small(&listing, &PidPath::new(None, pid, "/stat"), &mut buf) {
             Ok(raw) => {
-                if let Some(stat) = parse_stat(&raw) {
+                if let Some(stat) = parse_stat(raw) {
                     table.push(Entry { pid, stat });
                 }
             }
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
-                return None;
-            }
+            Err(Errno::EMFILE | Errno::ENFILE) => return None,
             Err(_) => {}
         }
     }
@@ -431,6 +495,34 @@ mod tests {
         assert_eq!(parse_stat(b"garbage"), None);
         assert_eq!(parse_stat(b"1 (x) S"), None);
         assert_eq!(parse_stat(b"1 (x) S 1 42 42 0"), None);
+    }
+
+    #[test]
+    fn the_kernels_own_stat_line_parses_ending_in_a_newline() {
+        let mut line = stat_line("sleep", 'S', 1, 3, 95928);
+        line.extend_from_slice(b" 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+        assert_eq!(parse_stat(&line), Some(stat(b'S', 1, 3, 95928)));
+        let mut buf = [0; STAT_MAX];
+        let own = read_small(AT_FDCWD, &PidPath::new(Some("/proc/"), 0, ""), &mut buf);
+        assert_eq!(own, Err(Errno::ENOENT), "no process 0 in /proc");
+        let own = PidPath::new(Some("/proc/"), std::process::id() as i32, "/stat");
+        let stat = parse_stat(read_small(AT_FDCWD, &own, &mut buf).unwrap()).unwrap();
+        assert_eq!(stat.parent, nix::unistd::getppid().as_raw());
+        assert!(stat.is_alive());
+    }
+
+    #[test]
+    fn a_pid_path_is_written_in_place() {
+        let longest = PidPath::new(Some("/proc/"), libc::pid_t::MIN, "/comm");
+        assert_eq!(longest.as_bytes(), b"/proc/-2147483648/comm");
+        assert_eq!(PidPath::new(None, 42, "/stat").as_bytes(), b"42/stat");
+    }
+
+    #[test]
+    fn a_file_larger_than_the_buffer_is_an_error_not_a_short_answer() {
+        let mut small = [0; 8];
+        let own = PidPath::new(Some("/proc/"), std::process::id() as i32, "/stat");
+        assert_eq!(read_small(AT_FDCWD, &own, &mut small), Err(Errno::EFBIG));
     }
 
     #[test]
