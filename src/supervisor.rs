@@ -24,6 +24,13 @@ use std::time::{Duration, Instant};
 /// from outside: it checks again this often while the drain runs.
 const RECHECK_WITHOUT_PROC: Duration = Duration::from_millis(100);
 
+/// As PID 1, while rinit's own processes drain, /proc is listed for
+/// newcomers at most this often. Every pass of a drain asks who is left, and
+/// a thousand processes leaving one by one would otherwise cost a thousand
+/// listings of up to a thousand processes each, CPU taken from the very
+/// processes that are trying to finish their work.
+const LOOK_FOR_NEWCOMERS_EVERY: Duration = Duration::from_millis(100);
+
 /// rinit once the child has started: what it was told, the signalfd, and
 /// the state the decisions in `policy`, `shutdown` and `forensics` need.
 pub(crate) struct Supervisor {
@@ -53,6 +60,8 @@ pub(crate) struct Supervisor {
     entered: Watch,
     /// As PID 1 without /proc: when to look for such processes again.
     recheck: Option<Instant>,
+    /// As PID 1, when /proc was last listed for such processes.
+    looked_for_outsiders: Option<Instant>,
     /// rinit stopped itself because the terminal stopped its child, and has
     /// not been continued since.
     stopped_as_job: bool,
@@ -105,6 +114,7 @@ impl Supervisor {
             child_left_group: false,
             entered: Watch::default(),
             recheck: None,
+            looked_for_outsiders: None,
             stopped_as_job: false,
             notifier,
         }
@@ -256,7 +266,7 @@ impl Supervisor {
         // from outside must be known before the drain's kill(-1) reaches it,
         // or it would later count as a newcomer and get the drain signal a
         // second time.
-        let outsiders_left = self.outsiders_left(now);
+        let outsiders_left = self.outsiders_left(now, children_left);
         match self.drain.advance(now, children_left || outsiders_left) {
             Step::Wait => None,
             Step::Exit => {
@@ -594,11 +604,20 @@ impl Supervisor {
     /// in the namespace: ones that entered it from outside (`docker exec`)
     /// and their descendants. (rinit's children and all below them are
     /// `waitpid`'s to report.) They are watched through pidfds, so their
-    /// exit wakes the loop.
-    fn outsiders_left(&mut self, now: Instant) -> bool {
+    /// exit wakes the loop. While rinit's own `children_left`, the answer
+    /// cannot end the drain: then /proc is listed only for newcomers, the
+    /// first time and at most every `LOOK_FOR_NEWCOMERS_EVERY`.
+    fn outsiders_left(&mut self, now: Instant, children_left: bool) -> bool {
         if !self.is_pid1 {
             return false;
         }
+        let looked_lately = self
+            .looked_for_outsiders
+            .is_some_and(|at| now < at + LOOK_FOR_NEWCOMERS_EVERY);
+        if children_left && looked_lately {
+            return !self.entered.is_empty();
+        }
+        self.looked_for_outsiders = Some(now);
         self.recheck = None;
         if !self.entered.is_empty() {
             return true;

@@ -390,3 +390,42 @@ fn refused_pidfds_as_pid1_still_wait_for_entered_processes() {
         );
     }
 }
+
+/// A long drain as PID 1 does not list /proc at every exit. Sixty of
+/// rinit's own processes that ignore SIGTERM end on their own, 20 ms apart,
+/// after the main child: each exit is a pass of the loop that asks who is
+/// left, and listing /proc on each would cost a drain of N processes N
+/// listings of up to N processes. /proc is listed for newcomers at most
+/// every 100 ms (and once rinit's own are gone); strace counts how often
+/// rinit opened it.
+#[test]
+fn a_long_drain_lists_proc_only_now_and_then() {
+    let scratch = Scratch::new("long-drain");
+    let trace = scratch.file("trace");
+    let script = "trap '' TERM; echo ready; read x; i=0; while [ $i -lt 60 ]; do i=$((i + 1)); \
+                  ms=$((500 + 20 * i)); sleep $((ms / 1000)).$(printf %03d $((ms % 1000))) & done";
+    let mut running = Running::start(rinit_pid1(&["--grace", "30s", "--", "sh", "-c", script]));
+    running.expect("ready");
+    let mut strace = hermetic("strace")
+        .args(["-o", &trace, "-e", "trace=open,openat", "-p"])
+        .arg(running.rinit_pid().to_string())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start strace");
+    let mut said = BufReader::new(strace.stderr.take().unwrap()).lines();
+    let attached = said.find(|l| l.as_ref().is_ok_and(|l| l.contains("attached")));
+    assert!(attached.is_some(), "strace did not attach");
+    running.write_stdin("go\n");
+    let started = std::time::Instant::now();
+    let done = running.finish();
+    let took = started.elapsed();
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(strace.wait().unwrap().success());
+    let opened = std::fs::read_to_string(&trace).unwrap();
+    let listings = opened.lines().filter(|l| l.contains("\"/proc\"")).count();
+    let allowed = 3 + took.as_millis() as usize / 100;
+    assert!(
+        (1..=allowed).contains(&listings),
+        "/proc listed {listings} times in a drain of {took:?} (at most {allowed}):\n{opened}"
+    );
+}
