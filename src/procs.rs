@@ -88,7 +88,8 @@ pub(crate) fn process_name(pid: libc::pid_t) -> Option<String> {
         return None;
     }
     let mut buf = [0; 64];
-    let comm = read_small(AT_FDCWD, &PidPath::new(Some("/proc/"), pid, "/comm"), &mut buf).ok()?;
+    let path = PidPath::new(Some("/proc/"), pid, "/comm");
+    let comm = read_small(AT_FDCWD, &path, &mut buf).ok()?;
     let comm = comm.strip_suffix(b"\n").unwrap_or(comm);
     Some(String::from_utf8_lossy(comm).into_owned())
 }
@@ -175,21 +176,29 @@ fn read_small<'b>(dir: impl AsFd, path: &PidPath, buf: &'b mut [u8]) -> Result<&
 /// or when a process could not be read for want of a file descriptor: a
 /// table with holes would pass for a tree with fewer processes in it.
 pub(crate) fn snapshot() -> Option<Vec<Entry>> {
+    listing(|_| true)
+}
+
+/// `snapshot`, reading only the processes `wanted` lets through.
+fn listing(mut wanted: impl FnMut(libc::pid_t) -> bool) -> Option<Vec<Entry>> {
     use nix::fcntl::OFlag;
     if !proc_is_ours() {
         return None;
     }
     let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
     let mut proc = nix::dir::Dir::open("/proc", flags, nix::sys::stat::Mode::empty()).ok()?;
-    let listing = proc.as_fd().try_clone_to_owned().ok()?;
+    let at = proc.as_fd().try_clone_to_owned().ok()?;
     let mut table = Vec::new();
     let mut buf = [0; STAT_MAX];
     for entry in proc.iter().flatten() {
         let Some(pid) = decimal::<libc::pid_t>(entry.file_name().to_bytes()) else {
             continue;
         };
+        if !wanted(pid) {
+            continue;
+        }
         // A process may vanish between listing and reading: skip it.
-        match read_small(&listing, &PidPath::new(None, pid, "/stat"), &mut buf) {
+        match read_small(&at, &PidPath::new(None, pid, "/stat"), &mut buf) {
             Ok(raw) => {
                 if let Some(stat) = parse_stat(raw) {
                     table.push(Entry { pid, stat });
@@ -200,6 +209,35 @@ pub(crate) fn snapshot() -> Option<Vec<Entry>> {
         }
     }
     Some(table)
+}
+
+/// As PID 1, `entered_from_outside` from a listing that skips rinit's own
+/// children: they cannot have entered from outside, and the kernel names
+/// them all in one file, so a namespace full of orphans (what a drain
+/// meets) is looked at without a stat file read for each. Without that
+/// file (a kernel built without it) every process is read.
+pub(crate) fn outsiders(own_pid: libc::pid_t) -> Option<Vec<Entry>> {
+    let children = own_children(own_pid);
+    let table = listing(|pid| children.binary_search(&pid).is_err())?;
+    Some(entered_from_outside(&table, own_pid))
+}
+
+/// The children of rinit's main thread (`/proc/PID/task/PID/children`),
+/// sorted; empty if they cannot be read. The thread that starts the child
+/// is the one orphans are given to.
+fn own_children(own_pid: libc::pid_t) -> Vec<libc::pid_t> {
+    let path = format!("/proc/{own_pid}/task/{own_pid}/children");
+    let mut children: Vec<libc::pid_t> = match std::fs::read(path) {
+        Ok(list) => pids_in(&list).collect(),
+        Err(_) => Vec::new(),
+    };
+    children.sort_unstable();
+    children
+}
+
+/// The pids of a `children` file: numbers, each followed by a space.
+fn pids_in(list: &[u8]) -> impl Iterator<Item = libc::pid_t> + '_ {
+    list.split(|b| b.is_ascii_whitespace()).filter_map(decimal)
 }
 
 /// Live processes whose chain of parents leads to `root` (zombies are
@@ -564,6 +602,12 @@ mod tests {
         // otherwise.
         assert_eq!(pids(in_reach(1, &table)), vec![10, 11, 13, 20, 99]);
         assert_eq!(pids(in_reach(10, &table)), vec![11, 13]);
+    }
+
+    #[test]
+    fn a_children_file_lists_pids() {
+        assert_eq!(pids_in(b"12 7 301 ").collect::<Vec<_>>(), vec![12, 7, 301]);
+        assert_eq!(pids_in(b"").count(), 0);
     }
 
     #[test]

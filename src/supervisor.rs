@@ -625,9 +625,8 @@ impl Supervisor {
         if !sys::anyone_else_left() {
             return false;
         }
-        match procs::snapshot() {
-            Some(table) => {
-                let newcomers = procs::entered_from_outside(&table, self.own_pid);
+        match procs::outsiders(self.own_pid) {
+            Some(newcomers) => {
                 self.welcome(&newcomers, now);
                 !newcomers.is_empty()
             }
