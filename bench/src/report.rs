@@ -3,6 +3,7 @@
 //! the machine they were measured on.
 
 use crate::figures::{Kind, Orphans, Results, Row, Spread, thousands};
+use crate::stats::{LEVEL, Paired};
 use crate::{Init, Plan};
 
 /// "Flat": the per-orphan cost at the largest N within this factor of the smallest N's.
@@ -53,6 +54,38 @@ fn rinit(results: &Results, kind: Kind, orphans: Option<Orphans>) -> Option<f64>
     Some(rows.find(|r| r.orphans == orphans)?.medians()[0])
 }
 
+/// Where rinit stands against the best peer (the lowest median), the
+/// median first, then round by round.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Standing {
+    /// rinit's median is below the best peer's (or equal to it).
+    Below,
+    /// rinit's median is above, but every other round or so the peer loses
+    /// to it: the interval of the paired ratio contains 1.
+    Unresolved,
+    /// rinit's median is above, yet the rounds put it ahead: the interval
+    /// lies wholly above 1 (the peer's median came from other rounds).
+    AheadByRounds,
+    /// Behind: the interval lies wholly below 1 (the peer cheaper), or the
+    /// rounds are too few for one and the median is above.
+    Above,
+}
+
+impl Standing {
+    fn of(rinit: f64, best: f64, paired: &Paired) -> Standing {
+        match paired.interval {
+            _ if rinit <= best => Standing::Below,
+            Some(_) if paired.unresolved() => Standing::Unresolved,
+            Some((lo, _)) if lo > 1.0 => Standing::AheadByRounds,
+            _ => Standing::Above,
+        }
+    }
+
+    fn met(self) -> bool {
+        self != Standing::Above
+    }
+}
+
 /// Each target, met or not, with the numbers behind it.
 fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)> {
     let mut out = Vec::new();
@@ -66,20 +99,35 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
             _ => continue,
         };
         let (values, (unit, d)) = (row.medians(), row.kind.unit());
-        let peers = values.iter().zip(inits).filter(|(_, i)| i.peer);
-        let Some(best) = peers.map(|(v, _)| *v).reduce(f64::min) else {
+        let peers = values
+            .iter()
+            .enumerate()
+            .filter(|&(i, v)| inits[i].peer && v.is_finite());
+        let Some((best, _)) = peers.min_by(|a, b| a.1.total_cmp(b.1)) else {
             continue;
         };
-        let iqr = Spread::of(&row.samples[0]).iqr();
-        let spread = match row.kind != Kind::Memory && iqr.is_finite() {
-            true => format!("; rinit's rounds spread {} {unit} (IQR)", number(iqr, d)),
-            false => String::new(),
+        let paired = Paired::of(&row.samples[best], &row.samples[0]);
+        let standing = Standing::of(values[0], values[best], &paired);
+        let ratio = format!("paired ratio {}", paired.text());
+        let verdict = match standing {
+            Standing::Below if values[0] == values[best] => {
+                format!("level with the best peer ({ratio})")
+            }
+            Standing::Below => format!("below the best peer ({ratio})"),
+            Standing::Unresolved => {
+                format!("at the best peer: no difference this run can resolve ({ratio})")
+            }
+            Standing::AheadByRounds => format!("below the best peer round by round ({ratio})"),
+            Standing::Above if paired.interval.is_some() => {
+                format!("above the best peer, beyond what this run can resolve ({ratio})")
+            }
+            Standing::Above => format!("above the best peer ({ratio})"),
         };
-        let (rinit, peer) = (number(values[0], d), number(best, d));
-        let change = format!("{:+.1}%{spread}", (values[0] / best - 1.0) * 100.0);
-        let figures = format!("rinit {rinit} {unit}, best peer {peer} {unit} ({change})");
-        let text = format!("{what} at or below the best peer: {figures}");
-        out.push((values[0] <= best, text));
+        let (rinit, peer) = (number(values[0], d), number(values[best], d));
+        let change = format!("{:+.1}%", (values[0] / values[best] - 1.0) * 100.0);
+        let name = &inits[best].name;
+        let figures = format!("rinit {rinit} {unit}, best peer {name} {peer} {unit} ({change})");
+        out.push((standing.met(), format!("{what} {verdict}: {figures}")));
     }
     if let Some(wakeups) = rinit(results, Kind::Wakeups, None) {
         let seconds = plan.idle_seconds();
@@ -153,10 +201,51 @@ pub fn markdown(
         }
         md.push('\n');
     }
-    md += "\n(×) is the peer's figure divided by rinit's: above 1 means rinit does better.\n";
+    md += "\n(×) is the peer's median divided by rinit's: above 1 means rinit does better.\n";
+    md += &paired_table(inits, results);
     md += "\nTargets for rinit:\n";
     for (met, text) in targets(results, inits, plan) {
         md += &format!("- [{}] {text}\n", if met { "x" } else { " " });
+    }
+    md
+}
+
+/// Each peer against rinit round by round, for every row measured in
+/// rounds with a unit: the median of the per-round ratios peer/rinit, and
+/// its confidence interval.
+fn paired_table(inits: &[Init], results: &Results) -> String {
+    if inits.len() < 2 {
+        return String::new();
+    }
+    let level = (LEVEL * 100.0).round();
+    let rows = results.rows.iter().filter(|r| {
+        let counted = r.kind.unit().0.is_empty() || r.kind == Kind::Size;
+        !counted && r.samples.first().is_some_and(|s| !s.is_empty())
+    });
+    let names: String = inits[1..]
+        .iter()
+        .map(|i| format!(" {} |", i.name))
+        .collect();
+    let align = "---:|".repeat(inits.len() - 1);
+    let mut md = "\nRound by round: each peer's figure divided by rinit's in the same round \
+                  (the two ran side by side), the median of those ratios and, in brackets, \
+                  its "
+        .to_owned();
+    md += &format!(
+        "{level}% confidence interval (distribution-free; none under 6 rounds). \
+         An interval that holds 1 is a difference this run cannot resolve.\n\n"
+    );
+    md += &format!("| Paired ratio, peer/rinit (above 1: rinit cheaper) |{names}\n|---|{align}\n");
+    for row in rows {
+        md += &format!("| {} |", row.label());
+        for samples in &row.samples[1..] {
+            let paired = Paired::of(samples, &row.samples[0]);
+            md += &match paired.interval {
+                Some((lo, hi)) => format!(" {:.2} ({lo:.2}-{hi:.2}) |", paired.ratio),
+                None => format!(" {:.2} |", paired.ratio),
+            };
+        }
+        md.push('\n');
     }
     md
 }
@@ -284,6 +373,33 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(number(4.256, 2), "4.26");
         assert_eq!(number(f64::NAN, 2), "n/a");
+    }
+
+    #[test]
+    fn standings_go_by_the_median_then_by_the_paired_interval() {
+        let paired = |interval| Paired {
+            ratio: 1.0,
+            interval,
+        };
+        let (below, above) = (paired(Some((1.02, 1.10))), paired(Some((0.90, 0.98))));
+        let (holds_one, too_few) = (paired(Some((0.95, 1.03))), paired(None));
+        // rinit's median at or below the best peer's: met, whatever the rounds say.
+        assert_eq!(Standing::of(1.0, 1.1, &above), Standing::Below);
+        assert_eq!(Standing::of(1.1, 1.1, &too_few), Standing::Below);
+        // Above it: met only if the rounds cannot tell them apart, or put
+        // rinit ahead; the interval wholly below 1 is the peer cheaper.
+        assert_eq!(Standing::of(1.1, 1.0, &holds_one), Standing::Unresolved);
+        assert_eq!(Standing::of(1.1, 1.0, &below), Standing::AheadByRounds);
+        assert_eq!(Standing::of(1.1, 1.0, &above), Standing::Above);
+        assert_eq!(Standing::of(1.1, 1.0, &too_few), Standing::Above);
+        let met = [
+            Standing::Below,
+            Standing::Unresolved,
+            Standing::AheadByRounds,
+        ];
+        assert!(met.iter().all(|s| s.met()) && !Standing::Above.met());
+        // An interval that ends at 1 still holds it.
+        assert!(paired(Some((0.9, 1.0))).unresolved());
     }
 
     #[test]
