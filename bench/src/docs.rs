@@ -310,6 +310,28 @@ mod tests {
         assert!(block("no markers", "x").is_err());
     }
 
+    /// The table of paired ratios under the figures is not read as figures.
+    #[test]
+    fn only_the_figures_table_is_parsed() {
+        let report = "- dumb-init: `v1`, dynamic, stripped\n\n\
+            | Figure (median; lower is better) | rinit | dumb-init |\n|---|---:|---:|\n\
+            | 5. Init CPU per forwarded signal, µs | 1.44 | 1.30 (0.90×) |\n\n\
+            (×) is the peer's median divided by rinit's.\n\n\
+            | Paired ratio, peer/rinit (above 1: rinit cheaper) | dumb-init |\n|---|---:|\n\
+            | 5. Init CPU per forwarded signal, µs | 0.91 (0.87-0.93) |\n";
+        let table = parse(report).unwrap();
+        assert_eq!(table.names, ["rinit", "dumb-init"]);
+        let label = "5. Init CPU per forwarded signal, µs";
+        assert_eq!(
+            table.rows,
+            [(
+                label.to_owned(),
+                vec!["1.44".to_owned(), "1.30 (0.90×)".to_owned()]
+            )]
+        );
+        assert_eq!(table.dynamic, ["dumb-init"]);
+    }
+
     #[test]
     fn figures_agree_within_the_noise_and_sizes_exactly() {
         let one = (1.0, 1.0);
