@@ -3,7 +3,7 @@
 //! the machine they were measured on.
 
 use crate::figures::{Kind, Orphans, Results, Row, Spread, thousands};
-use crate::stats::{LEVEL, Paired};
+use crate::stats::{LEVEL, Paired, decimals};
 use crate::{Init, Plan};
 
 /// "Flat": the per-orphan cost at the largest N within this factor of the smallest N's.
@@ -52,6 +52,16 @@ fn number(value: f64, decimals: usize) -> String {
 fn rinit(results: &Results, kind: Kind, orphans: Option<Orphans>) -> Option<f64> {
     let mut rows = results.rows.iter().filter(|r| r.kind == kind);
     Some(rows.find(|r| r.orphans == orphans)?.medians()[0])
+}
+
+/// Contender i against rinit, round by round: the start-up overhead, a
+/// small difference beside each run's noise, by difference.
+fn paired(row: &Row, i: usize) -> Paired {
+    let (samples, rinit) = (&row.samples[i], &row.samples[0]);
+    match row.kind {
+        Kind::Startup => Paired::by_difference(samples, rinit),
+        _ => Paired::of(samples, rinit),
+    }
 }
 
 /// Where rinit stands against the best peer (the lowest median), the
@@ -106,7 +116,7 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
         let Some((best, _)) = peers.min_by(|a, b| a.1.total_cmp(b.1)) else {
             continue;
         };
-        let paired = Paired::of(&row.samples[best], &row.samples[0]);
+        let paired = paired(row, best);
         let standing = Standing::of(values[0], values[best], &paired);
         let ratio = format!("paired ratio {}", paired.text());
         let verdict = match standing {
@@ -228,8 +238,8 @@ fn paired_table(inits: &[Init], results: &Results) -> String {
         .collect();
     let align = "---:|".repeat(inits.len() - 1);
     let mut md = "\nRound by round: each peer's figure divided by rinit's in the same round \
-                  (the two ran side by side), the median of those ratios and, in brackets, \
-                  its "
+                  (the two ran side by side; for start-up, 1 plus their difference over \
+                  rinit's median), the median of those ratios and, in brackets, its "
         .to_owned();
     md += &format!(
         "{level}% confidence interval (distribution-free; none under 6 rounds). \
@@ -238,11 +248,12 @@ fn paired_table(inits: &[Init], results: &Results) -> String {
     md += &format!("| Paired ratio, peer/rinit (above 1: rinit cheaper) |{names}\n|---|{align}\n");
     for row in rows {
         md += &format!("| {} |", row.label());
-        for samples in &row.samples[1..] {
-            let paired = Paired::of(samples, &row.samples[0]);
+        for i in 1..row.samples.len() {
+            let paired = paired(row, i);
+            let ratio = format!("{:.2}", paired.ratio);
             md += &match paired.interval {
-                Some((lo, hi)) => format!(" {:.2} ({lo:.2}-{hi:.2}) |", paired.ratio),
-                None => format!(" {:.2} |", paired.ratio),
+                Some((lo, hi)) => format!(" {ratio} ({}-{}) |", decimals(lo), decimals(hi)),
+                None => format!(" {ratio} |"),
             };
         }
         md.push('\n');

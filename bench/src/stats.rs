@@ -50,14 +50,35 @@ pub struct Paired {
 
 impl Paired {
     /// Pairs round k of the peer with round k of rinit. A round where
-    /// rinit's figure is not above 0 has no ratio and is left out (a
-    /// start-up overhead can come out below the plain run's median).
+    /// rinit's figure is not above 0 has no ratio and is left out.
     pub fn of(peer: &[f64], rinit: &[f64]) -> Paired {
         let pairs = peer
             .iter()
             .zip(rinit)
             .filter(|(p, r)| **r > 0.0 && p.is_finite());
-        let mut ratios: Vec<f64> = pairs.map(|(p, r)| p / r).collect();
+        Paired::from(pairs.map(|(p, r)| p / r).collect())
+    }
+
+    /// For a figure that is a small difference beside the noise of each
+    /// run (the start-up overhead: a run's time less the plain run's
+    /// median), where a round's ratio swings wildly or has no sign: the
+    /// rounds' differences, over rinit's median, plus 1. The interval holds
+    /// 1 exactly when the ratios' would (both count the rounds each side
+    /// won), and the figure reads as a ratio of the medians would.
+    pub fn by_difference(peer: &[f64], rinit: &[f64]) -> Paired {
+        let scale = median(rinit);
+        let pairs = peer
+            .iter()
+            .zip(rinit)
+            .filter(|(p, r)| p.is_finite() && r.is_finite());
+        let ratios = pairs.map(|(p, r)| 1.0 + (p - r) / scale);
+        match scale > 0.0 {
+            true => Paired::from(ratios.collect()),
+            false => Paired::from(Vec::new()),
+        }
+    }
+
+    fn from(mut ratios: Vec<f64>) -> Paired {
         ratios.sort_by(f64::total_cmp);
         let interval = median_ranks(ratios.len(), LEVEL);
         Paired {
@@ -75,11 +96,26 @@ impl Paired {
     /// are too few for one.
     pub fn text(&self) -> String {
         let level = (LEVEL * 100.0).round();
+        let ratio = format!("{:.2}", self.ratio);
         match self.interval {
-            Some((lo, hi)) => format!("{:.2}, {level}% CI {lo:.2}-{hi:.2}", self.ratio),
-            None => format!("{:.2}, too few rounds for a {level}% CI", self.ratio),
+            Some((lo, hi)) => format!("{ratio}, {level}% CI {}-{}", decimals(lo), decimals(hi)),
+            None => format!("{ratio}, too few rounds for a {level}% CI"),
         }
     }
+}
+
+/// An interval's end with two decimals, or more where two would round it
+/// to 1: an interval that ends at 0.998 does not hold 1, and must not read
+/// "1.00".
+pub fn decimals(ratio: f64) -> String {
+    let mut text = format!("{ratio:.2}");
+    for d in 3..=5 {
+        if ratio == 1.0 || text.trim_end_matches('0') != "1." {
+            break;
+        }
+        text = format!("{ratio:.d$}");
+    }
+    text
 }
 
 #[cfg(test)]
@@ -161,5 +197,32 @@ mod tests {
         let paired = Paired::of(&[1.0, 2.0, 2.0], &[1.0, 0.0, -1.0]);
         assert_eq!((paired.ratio, paired.interval), (1.0, None));
         assert_eq!(paired.text(), "1.00, too few rounds for a 95% CI");
+    }
+
+    #[test]
+    fn start_up_rounds_pair_by_difference() {
+        // Overheads near 0: the per-round ratio would swing, or flip sign.
+        let rinit = [0.5, -0.1, 0.3, 0.1, 0.6, 0.2, 0.4];
+        let peer = rinit.map(|r| r + 0.03); // 0.3 ms median: 10% dearer each round
+        let paired = Paired::by_difference(&peer, &rinit);
+        assert!((paired.ratio - 1.1).abs() < 1e-9, "{paired:?}");
+        let (lo, hi) = paired.interval.unwrap();
+        assert!((lo - 1.1).abs() < 1e-9 && (hi - 1.1).abs() < 1e-9);
+        assert!(Paired::by_difference(&peer, &[0.0; 7]).ratio.is_nan());
+    }
+
+    #[test]
+    fn ratios_near_1_show_which_side_they_are_on() {
+        assert_eq!(decimals(0.9749), "0.97");
+        assert_eq!(decimals(0.998), "0.998");
+        assert_eq!(decimals(1.0004), "1.0004");
+        assert_eq!(decimals(0.99999), "0.99999");
+        assert_eq!(decimals(1.0), "1.00");
+        assert_eq!(decimals(1.012), "1.01");
+        let paired = Paired {
+            ratio: 0.99,
+            interval: Some((0.96, 0.998)),
+        };
+        assert_eq!(paired.text(), "0.99, 95% CI 0.96-0.998");
     }
 }
