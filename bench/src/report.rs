@@ -70,8 +70,8 @@ fn paired(row: &Row, i: usize) -> Paired {
 enum Standing {
     /// rinit's median is below the best peer's (or equal to it).
     Below,
-    /// rinit's median is above, but every other round or so the peer loses
-    /// to it: the interval of the paired ratio contains 1.
+    /// rinit's median is above, but the rounds cannot tell the two apart:
+    /// the interval of the paired ratio contains 1.
     Unresolved,
     /// rinit's median is above, yet the rounds put it ahead: the interval
     /// lies wholly above 1 (the peer's median came from other rounds).
