@@ -374,6 +374,73 @@ pub fn svg(machine: &str, inits: &[Init], results: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    fn contender(name: &str, peer: bool) -> Init {
+        Init {
+            name: name.into(),
+            peer,
+            path: name.into(),
+            version: String::new(),
+            bytes: 1,
+            is_static: true,
+            stripped: true,
+        }
+    }
+
+    /// The target line of a CPU-per-signal row with these rounds, rinit's
+    /// first.
+    fn signal_target(samples: Vec<Vec<f64>>) -> (bool, String) {
+        let mut inits = vec![contender("rinit", false)];
+        inits.extend(["tini", "dumb-init", "catatonit"].map(|n| contender(n, true)));
+        inits.push(contender("candidate", false));
+        let mut results = Results::default();
+        results.rows.push(Row {
+            kind: Kind::SignalCpu,
+            detail: String::new(),
+            orphans: None,
+            samples,
+        });
+        let plan = Plan::parse_from(["rinit-bench"]);
+        targets(&results, &inits, &plan).remove(0)
+    }
+
+    #[test]
+    fn targets_compare_with_the_lowest_peer_median_round_by_round() {
+        let rinit = vec![1.00, 1.10, 1.20, 1.30, 1.40, 1.50, 1.60];
+        let times = |factors: [f64; 7]| -> Vec<f64> {
+            rinit.iter().zip(factors).map(|(r, f)| r * f).collect()
+        };
+        // tini is cheaper by 1-5% in every round: beyond the noise.
+        let tini = times([0.99, 0.98, 0.97, 0.96, 0.95, 0.99, 0.98]);
+        // dumb-init has the lowest median, 12% below rinit's, but is dearer
+        // than rinit in 4 rounds of 7: the rounds cannot tell them apart.
+        let dumb = times([0.80, 1.02, 0.81, 1.01, 0.82, 1.03, 1.04]);
+        let (high, candidate) = (vec![9.0; 7], vec![0.1; 7]);
+        let (met, line) = signal_target(vec![
+            rinit.clone(),
+            tini.clone(),
+            dumb,
+            high.clone(),
+            candidate.clone(),
+        ]);
+        assert!(met, "{line}");
+        assert_eq!(
+            line,
+            "CPU per forwarded signal at the best peer: no difference this run can resolve \
+             (paired ratio 1.01, 95% CI 0.80-1.04): rinit 1.30 µs, best peer dumb-init 1.15 µs \
+             (+13.2%)"
+        );
+        // Without dumb-init's rounds, tini is the best peer and wins.
+        let (met, line) = signal_target(vec![rinit.clone(), tini, high.clone(), high, candidate]);
+        assert!(!met, "{line}");
+        assert_eq!(
+            line,
+            "CPU per forwarded signal above the best peer, beyond what this run can resolve \
+             (paired ratio 0.98, 95% CI 0.95-0.99): rinit 1.30 µs, best peer tini 1.25 µs \
+             (+4.2%)"
+        );
+    }
 
     #[test]
     fn numbers_are_grouped() {
