@@ -307,7 +307,8 @@ impl Bench<'_> {
 
     /// Figure 1: wall time of `unshare ... INIT -- true` and of
     /// `unshare ... true`, many times, interleaved; the overhead is the
-    /// difference of the medians.
+    /// difference of the medians. Run k of every init stays at index k, in
+    /// the same round as run k of rinit: the paired ratios pair them.
     fn startup(&self, results: &mut Results) {
         let runs = self.plan.rounds(30, 10) * if self.plan.quick { 5 } else { 10 };
         progress!("start-up: {runs} runs of each");
@@ -376,9 +377,12 @@ impl Bench<'_> {
     }
 
     /// Figure 5: the ping-pong child; the workload measures the round trip
-    /// and PID 1's CPU time (schedstat) across all its round trips.
+    /// and PID 1's CPU time (schedstat) across all its round trips. A run
+    /// takes a fraction of a second, and the per-signal cost moves by 5-15%
+    /// between rounds: 21 rounds (9 quick) make the interval of the paired
+    /// ratio narrow enough to tell a few percent apart.
     fn signals(&self, results: &mut Results) {
-        let rounds = self.plan.rounds(9, 3);
+        let rounds = self.plan.rounds(21, 9);
         progress!("signal forwarding: {rounds} rounds of {SIGNALS} round trips");
         let args = ["bench-pingpong", &SIGNALS.to_string(), &WARMUP.to_string()];
         let cpu = ("init_cpu_ns", 1e3 * SIGNALS as f64);
@@ -394,8 +398,10 @@ impl Bench<'_> {
 
     /// Figure 6: N orphaned zombies handed to PID 1, `max_zombies` at a
     /// time, then one burst all at once; every one must be gone at the end.
+    /// At least 6 rounds for every row, the fewest that give a 95% interval
+    /// of the paired ratio (a run of 100,000 orphans takes seconds).
     fn reaping(&self, results: &mut Results) {
-        let (base, max) = (self.plan.rounds(5, 2), self.plan.max_zombies);
+        let (base, max) = (self.plan.rounds(6, 3), self.plan.max_zombies);
         let counts = if self.plan.quick { 2 } else { 3 };
         let counts = [1_000, 10_000, 100_000].into_iter().take(counts);
         let waves = counts.map(|count| (count, max.min(count), false));

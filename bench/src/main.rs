@@ -13,6 +13,7 @@ mod cgroup;
 mod docs;
 mod figures;
 mod report;
+mod stats;
 
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,7 @@
 //! the machine they were measured on.
 
 use crate::figures::{Kind, Orphans, Results, Row, Spread, thousands};
+use crate::stats::{LEVEL, Paired, decimals};
 use crate::{Init, Plan};
 
 /// "Flat": the per-orphan cost at the largest N within this factor of the smallest N's.
@@ -53,6 +54,48 @@ fn rinit(results: &Results, kind: Kind, orphans: Option<Orphans>) -> Option<f64>
     Some(rows.find(|r| r.orphans == orphans)?.medians()[0])
 }
 
+/// Contender i against rinit, round by round: the start-up overhead, a
+/// small difference beside each run's noise, by difference.
+fn paired(row: &Row, i: usize) -> Paired {
+    let (samples, rinit) = (&row.samples[i], &row.samples[0]);
+    match row.kind {
+        Kind::Startup => Paired::by_difference(samples, rinit),
+        _ => Paired::of(samples, rinit),
+    }
+}
+
+/// Where rinit stands against the best peer (the lowest median), the
+/// median first, then round by round.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Standing {
+    /// rinit's median is below the best peer's (or equal to it).
+    Below,
+    /// rinit's median is above, but the rounds cannot tell the two apart:
+    /// the interval of the paired ratio contains 1.
+    Unresolved,
+    /// rinit's median is above, yet the rounds put it ahead: the interval
+    /// lies wholly above 1 (the peer's median came from other rounds).
+    AheadByRounds,
+    /// Behind: the interval lies wholly below 1 (the peer cheaper), or the
+    /// rounds are too few for one and the median is above.
+    Above,
+}
+
+impl Standing {
+    fn of(rinit: f64, best: f64, paired: &Paired) -> Standing {
+        match paired.interval {
+            _ if rinit <= best => Standing::Below,
+            Some(_) if paired.unresolved() => Standing::Unresolved,
+            Some((lo, _)) if lo > 1.0 => Standing::AheadByRounds,
+            _ => Standing::Above,
+        }
+    }
+
+    fn met(self) -> bool {
+        self != Standing::Above
+    }
+}
+
 /// Each target, met or not, with the numbers behind it.
 fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)> {
     let mut out = Vec::new();
@@ -66,20 +109,40 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
             _ => continue,
         };
         let (values, (unit, d)) = (row.medians(), row.kind.unit());
-        let peers = values.iter().zip(inits).filter(|(_, i)| i.peer);
-        let Some(best) = peers.map(|(v, _)| *v).reduce(f64::min) else {
+        let peers = values
+            .iter()
+            .enumerate()
+            .filter(|&(i, v)| inits[i].peer && v.is_finite());
+        let Some((best, _)) = peers.min_by(|a, b| a.1.total_cmp(b.1)) else {
             continue;
         };
-        let iqr = Spread::of(&row.samples[0]).iqr();
-        let spread = match row.kind != Kind::Memory && iqr.is_finite() {
-            true => format!("; rinit's rounds spread {} {unit} (IQR)", number(iqr, d)),
-            false => String::new(),
+        let paired = paired(row, best);
+        let standing = Standing::of(values[0], values[best], &paired);
+        let ratio = format!("paired ratio {}", paired.text());
+        let verdict = match standing {
+            Standing::Below if values[0] == values[best] => {
+                format!("level with the best peer ({ratio})")
+            }
+            // Met by the rule of the medians, but the reader must see the
+            // rounds disagree.
+            Standing::Below if paired.interval.is_some_and(|(_, hi)| hi < 1.0) => {
+                format!("below the best peer by the medians, though not round by round ({ratio})")
+            }
+            Standing::Below => format!("below the best peer ({ratio})"),
+            Standing::Unresolved => {
+                format!("at the best peer: no difference this run can resolve ({ratio})")
+            }
+            Standing::AheadByRounds => format!("below the best peer round by round ({ratio})"),
+            Standing::Above if paired.interval.is_some() => {
+                format!("above the best peer, beyond what this run can resolve ({ratio})")
+            }
+            Standing::Above => format!("above the best peer ({ratio})"),
         };
-        let (rinit, peer) = (number(values[0], d), number(best, d));
-        let change = format!("{:+.1}%{spread}", (values[0] / best - 1.0) * 100.0);
-        let figures = format!("rinit {rinit} {unit}, best peer {peer} {unit} ({change})");
-        let text = format!("{what} at or below the best peer: {figures}");
-        out.push((values[0] <= best, text));
+        let (rinit, peer) = (number(values[0], d), number(values[best], d));
+        let change = format!("{:+.1}%", (values[0] / values[best] - 1.0) * 100.0);
+        let name = &inits[best].name;
+        let figures = format!("rinit {rinit} {unit}, best peer {name} {peer} {unit} ({change})");
+        out.push((standing.met(), format!("{what} {verdict}: {figures}")));
     }
     if let Some(wakeups) = rinit(results, Kind::Wakeups, None) {
         let seconds = plan.idle_seconds();
@@ -153,10 +216,52 @@ pub fn markdown(
         }
         md.push('\n');
     }
-    md += "\n(×) is the peer's figure divided by rinit's: above 1 means rinit does better.\n";
+    md += "\n(×) is the peer's median divided by rinit's: above 1 means rinit does better.\n";
+    md += &paired_table(inits, results);
     md += "\nTargets for rinit:\n";
     for (met, text) in targets(results, inits, plan) {
         md += &format!("- [{}] {text}\n", if met { "x" } else { " " });
+    }
+    md
+}
+
+/// Each peer against rinit round by round, for every row measured in
+/// rounds with a unit: the median of the per-round ratios peer/rinit, and
+/// its confidence interval.
+fn paired_table(inits: &[Init], results: &Results) -> String {
+    if inits.len() < 2 {
+        return String::new();
+    }
+    let level = (LEVEL * 100.0).round();
+    let rows = results.rows.iter().filter(|r| {
+        let counted = r.kind.unit().0.is_empty() || r.kind == Kind::Size;
+        !counted && r.samples.first().is_some_and(|s| !s.is_empty())
+    });
+    let names: String = inits[1..]
+        .iter()
+        .map(|i| format!(" {} |", i.name))
+        .collect();
+    let align = "---:|".repeat(inits.len() - 1);
+    let mut md = "\nRound by round: each peer's figure divided by rinit's in the same round \
+                  (the two ran side by side; for start-up, 1 plus their difference over \
+                  rinit's median), the median of those ratios and, in brackets, its "
+        .to_owned();
+    md += &format!(
+        "{level}% confidence interval (distribution-free; none under 6 rounds). \
+         An interval that holds 1 is a difference this run cannot resolve.\n\n"
+    );
+    md += &format!("| Paired ratio, peer/rinit (above 1: rinit cheaper) |{names}\n|---|{align}\n");
+    for row in rows {
+        md += &format!("| {} |", row.label());
+        for i in 1..row.samples.len() {
+            let paired = paired(row, i);
+            let ratio = format!("{:.2}", paired.ratio);
+            md += &match paired.interval {
+                Some((lo, hi)) => format!(" {ratio} ({}-{}) |", decimals(lo), decimals(hi)),
+                None => format!(" {ratio} |"),
+            };
+        }
+        md.push('\n');
     }
     md
 }
@@ -274,6 +379,87 @@ pub fn svg(machine: &str, inits: &[Init], results: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    fn contender(name: &str, peer: bool) -> Init {
+        Init {
+            name: name.into(),
+            peer,
+            path: name.into(),
+            version: String::new(),
+            bytes: 1,
+            is_static: true,
+            stripped: true,
+        }
+    }
+
+    /// The target line of a CPU-per-signal row with these rounds, rinit's
+    /// first.
+    fn signal_target(samples: Vec<Vec<f64>>) -> (bool, String) {
+        let mut inits = vec![contender("rinit", false)];
+        inits.extend(["tini", "dumb-init", "catatonit"].map(|n| contender(n, true)));
+        inits.push(contender("candidate", false));
+        let mut results = Results::default();
+        results.rows.push(Row {
+            kind: Kind::SignalCpu,
+            detail: String::new(),
+            orphans: None,
+            samples,
+        });
+        let plan = Plan::parse_from(["rinit-bench"]);
+        targets(&results, &inits, &plan).remove(0)
+    }
+
+    #[test]
+    fn targets_compare_with_the_lowest_peer_median_round_by_round() {
+        let rinit = vec![1.00, 1.10, 1.20, 1.30, 1.40, 1.50, 1.60];
+        let times = |factors: [f64; 7]| -> Vec<f64> {
+            rinit.iter().zip(factors).map(|(r, f)| r * f).collect()
+        };
+        // tini is cheaper by 1-5% in every round: beyond the noise.
+        let tini = times([0.99, 0.98, 0.97, 0.96, 0.95, 0.99, 0.98]);
+        // dumb-init has the lowest median, 12% below rinit's, but is dearer
+        // than rinit in 4 rounds of 7: the rounds cannot tell them apart.
+        let dumb = times([0.80, 1.02, 0.81, 1.01, 0.82, 1.03, 1.04]);
+        let (high, candidate) = (vec![9.0; 7], vec![0.1; 7]);
+        let (met, line) = signal_target(vec![
+            rinit.clone(),
+            tini.clone(),
+            dumb,
+            high.clone(),
+            candidate.clone(),
+        ]);
+        assert!(met, "{line}");
+        assert_eq!(
+            line,
+            "CPU per forwarded signal at the best peer: no difference this run can resolve \
+             (paired ratio 1.01, 95% CI 0.80-1.04): rinit 1.30 µs, best peer dumb-init 1.15 µs \
+             (+13.2%)"
+        );
+        // Below by the medians, though tini is cheaper in 8 rounds of 9
+        // (its one dear round lifts its median): met, and the line says both.
+        let rinit9: Vec<f64> = (1..=9).map(f64::from).collect();
+        let mut tini9: Vec<f64> = rinit9.iter().map(|r| r * 0.99).collect();
+        tini9[0] = 100.0;
+        let (high9, low9) = (vec![99.0; 9], vec![0.1; 9]);
+        let (met, line) = signal_target(vec![rinit9, tini9, high9.clone(), high9, low9]);
+        assert!(met, "{line}");
+        assert_eq!(
+            line,
+            "CPU per forwarded signal below the best peer by the medians, though not round by \
+             round (paired ratio 0.99, 95% CI 0.99-0.99): rinit 5.00 µs, best peer tini 5.94 µs \
+             (-15.8%)"
+        );
+        // Without dumb-init's rounds, tini is the best peer and wins.
+        let (met, line) = signal_target(vec![rinit.clone(), tini, high.clone(), high, candidate]);
+        assert!(!met, "{line}");
+        assert_eq!(
+            line,
+            "CPU per forwarded signal above the best peer, beyond what this run can resolve \
+             (paired ratio 0.98, 95% CI 0.95-0.99): rinit 1.30 µs, best peer tini 1.25 µs \
+             (+4.2%)"
+        );
+    }
 
     #[test]
     fn numbers_are_grouped() {
@@ -284,6 +470,33 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(number(4.256, 2), "4.26");
         assert_eq!(number(f64::NAN, 2), "n/a");
+    }
+
+    #[test]
+    fn standings_go_by_the_median_then_by_the_paired_interval() {
+        let paired = |interval| Paired {
+            ratio: 1.0,
+            interval,
+        };
+        let (below, above) = (paired(Some((1.02, 1.10))), paired(Some((0.90, 0.98))));
+        let (holds_one, too_few) = (paired(Some((0.95, 1.03))), paired(None));
+        // rinit's median at or below the best peer's: met, whatever the rounds say.
+        assert_eq!(Standing::of(1.0, 1.1, &above), Standing::Below);
+        assert_eq!(Standing::of(1.1, 1.1, &too_few), Standing::Below);
+        // Above it: met only if the rounds cannot tell them apart, or put
+        // rinit ahead; the interval wholly below 1 is the peer cheaper.
+        assert_eq!(Standing::of(1.1, 1.0, &holds_one), Standing::Unresolved);
+        assert_eq!(Standing::of(1.1, 1.0, &below), Standing::AheadByRounds);
+        assert_eq!(Standing::of(1.1, 1.0, &above), Standing::Above);
+        assert_eq!(Standing::of(1.1, 1.0, &too_few), Standing::Above);
+        let met = [
+            Standing::Below,
+            Standing::Unresolved,
+            Standing::AheadByRounds,
+        ];
+        assert!(met.iter().all(|s| s.met()) && !Standing::Above.met());
+        // An interval that ends at 1 still holds it.
+        assert!(paired(Some((0.9, 1.0))).unresolved());
     }
 
     #[test]
