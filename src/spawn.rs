@@ -30,6 +30,7 @@
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
+use crate::EnvEntry;
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
@@ -37,7 +38,7 @@ use crate::text::printable;
 use nix::errno::Errno;
 use nix::sched::{CloneCb, CloneFlags, clone};
 use nix::unistd::Pid;
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{CStr, CString, OsStr, OsString};
 use std::fmt;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -54,7 +55,7 @@ pub(crate) struct ChildSpec {
     /// Paths to try, in order (one if the command holds a `/`).
     candidates: Vec<CString>,
     argv: Vec<CString>,
-    env: Vec<CString>,
+    env: Vec<EnvEntry>,
     /// `LISTEN_PID=<rinit's pid>` sits at this index and must name the child.
     listen_pid_at: Option<usize>,
     /// Make the child's group the terminal's foreground group.
@@ -66,7 +67,7 @@ pub(crate) struct ChildSpec {
 }
 
 /// What glibc's `execvp` runs a file without a `#!` line with.
-const SH: &std::ffi::CStr = c"/bin/sh";
+const SH: &CStr = c"/bin/sh";
 
 #[derive(Debug)]
 pub(crate) enum SpawnError {
@@ -204,7 +205,7 @@ impl ChildSpec {
     /// entry as rinit got it (PATH is looked up in it).
     pub(crate) fn new(
         command: &[OsString],
-        env: Vec<CString>,
+        env: Vec<EnvEntry>,
         own_pid: libc::pid_t,
         take_terminal: bool,
         mask: SignalSet,
@@ -523,11 +524,11 @@ fn search_continues_after(errno: Errno) -> SearchStep {
 /// library's `getenv` finds it: the first entry that starts with `name=`.
 /// An entry without `=` names no variable.
 pub(crate) fn lookup<'a>(
-    env: impl IntoIterator<Item = &'a CString>,
+    env: impl IntoIterator<Item = &'a EnvEntry>,
     name: &str,
 ) -> Option<&'a OsStr> {
     env.into_iter().find_map(|entry| {
-        let value = entry.as_bytes().strip_prefix(name.as_bytes())?;
+        let value = entry.to_bytes().strip_prefix(name.as_bytes())?;
         value.strip_prefix(b"=").map(OsStr::from_bytes)
     })
 }
@@ -538,17 +539,17 @@ pub(crate) fn lookup<'a>(
 /// here spares it a pass per name (most containers set none of them, and
 /// then no name costs more than a glance at this empty list).
 pub(crate) struct Ours<'a> {
-    entries: Vec<&'a CString>,
+    entries: Vec<&'a EnvEntry>,
 }
 
 impl<'a> Ours<'a> {
     const PREFIXES: [&'static [u8]; 4] = [b"RINIT_", b"TINI_", b"DUMB_INIT_", b"CATATONIT_"];
 
-    pub(crate) fn of(env: &'a [CString]) -> Ours<'a> {
-        let ours = |entry: &&CString| {
+    pub(crate) fn of(env: &'a [EnvEntry]) -> Ours<'a> {
+        let ours = |entry: &&EnvEntry| {
             Self::PREFIXES
                 .iter()
-                .any(|p| entry.as_bytes().starts_with(p))
+                .any(|p| entry.to_bytes().starts_with(p))
         };
         Ours {
             entries: env.iter().filter(ours).collect(),
@@ -557,7 +558,7 @@ impl<'a> Ours<'a> {
 
     /// `lookup(env, name)`, from the entries kept here when `name` is one
     /// of ours (the same answer: they keep their order).
-    pub(crate) fn lookup(&self, env: &'a [CString], name: &str) -> Option<&'a OsStr> {
+    pub(crate) fn lookup(&self, env: &'a [EnvEntry], name: &str) -> Option<&'a OsStr> {
         if Self::PREFIXES
             .iter()
             .any(|p| name.as_bytes().starts_with(p))
@@ -572,11 +573,11 @@ impl<'a> Ours<'a> {
 /// systemd socket activation: `LISTEN_PID` names the process the sockets are
 /// for. If it names rinit, it is really meant for the child. Only the entry
 /// `getenv` would find is looked at, as sd_listen_fds does.
-fn listen_pid_index(env: &[CString], own_pid: libc::pid_t) -> Option<usize> {
+fn listen_pid_index(env: &[EnvEntry], own_pid: libc::pid_t) -> Option<usize> {
     let at = env
         .iter()
-        .position(|entry| entry.as_bytes().starts_with(b"LISTEN_PID="))?;
-    let value = &env[at].as_bytes()["LISTEN_PID=".len()..];
+        .position(|entry| entry.to_bytes().starts_with(b"LISTEN_PID="))?;
+    let value = &env[at].to_bytes()["LISTEN_PID=".len()..];
     let names_rinit = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) == Some(own_pid);
     names_rinit.then_some(at)
 }
@@ -650,8 +651,11 @@ mod tests {
         }
     }
 
-    fn env(entries: &[&[u8]]) -> Vec<CString> {
-        entries.iter().map(|e| CString::new(*e).unwrap()).collect()
+    fn env(entries: &[&[u8]]) -> Vec<EnvEntry> {
+        entries
+            .iter()
+            .map(|e| EnvEntry::Owned(CString::new(*e).unwrap()))
+            .collect()
     }
 
     #[test]
