@@ -210,17 +210,14 @@ impl ChildSpec {
         take_terminal: bool,
         mask: SignalSet,
     ) -> Result<ChildSpec, SpawnError> {
-        let cstring = |bytes: Vec<u8>, what: &str| {
-            CString::new(bytes).map_err(|_| SpawnError::Nul(what.to_owned()))
-        };
         let program = &command[0];
         let candidates = search_candidates(program, lookup(&env, "PATH"))
             .into_iter()
-            .map(|c| cstring(c, "the command"))
+            .map(|c| c_string(c, "the command"))
             .collect::<Result<_, _>>()?;
         let argv = command
             .iter()
-            .map(|a| cstring(a.clone().into_vec(), "an argument"))
+            .map(|a| c_string(a.as_bytes(), "an argument"))
             .collect::<Result<_, _>>()?;
         let listen_pid_at = listen_pid_index(&env, own_pid);
         Ok(ChildSpec {
@@ -470,6 +467,13 @@ fn decode_report(report: u64) -> Option<(Errno, u32)> {
     (report != NO_REPORT).then(|| (Errno::from_raw((report >> 32) as i32), report as u32))
 }
 
+/// `bytes` as a C string. From a slice, or from a vector with room for
+/// exactly the NUL, this allocates once at most (a vector without that room
+/// would be grown, then shrunk).
+fn c_string(bytes: impl Into<Vec<u8>>, what: &str) -> Result<CString, SpawnError> {
+    CString::new(bytes).map_err(|_| SpawnError::Nul(what.to_owned()))
+}
+
 fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
     strings
         .iter()
@@ -479,24 +483,27 @@ fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
 }
 
 /// `execvp`'s search: a name with a `/` is used as is; otherwise each PATH
-/// entry in turn, an empty entry meaning the current directory.
+/// entry in turn, an empty entry meaning the current directory. Each
+/// candidate has room for exactly one more byte, the NUL of its C string.
 fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
     let program = program.as_bytes();
+    let with_nul_room = |parts: &[&[u8]]| {
+        let mut candidate = Vec::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
+        parts.iter().for_each(|p| candidate.extend_from_slice(p));
+        candidate
+    };
     if program.contains(&b'/') {
-        return vec![program.to_vec()];
+        return vec![with_nul_room(&[program])];
     }
     let path = path.map_or(DEFAULT_PATH.as_bytes(), |p| p.as_bytes());
-    path.split(|&b| b == b':')
-        .map(|dir| {
-            let dir = if dir.is_empty() { &b"."[..] } else { dir };
-            let mut candidate = dir.to_vec();
-            if !candidate.ends_with(b"/") {
-                candidate.push(b'/');
-            }
-            candidate.extend_from_slice(program);
-            candidate
-        })
-        .collect()
+    let entries = path.split(|&b| b == b':');
+    let mut candidates = Vec::with_capacity(entries.clone().count());
+    candidates.extend(entries.map(|dir| {
+        let dir = if dir.is_empty() { &b"."[..] } else { dir };
+        let slash: &[u8] = if dir.ends_with(b"/") { b"" } else { b"/" };
+        with_nul_room(&[dir, slash, program])
+    }));
+    candidates
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -612,6 +619,10 @@ mod tests {
             search_candidates(&os("ls"), None).len(),
             DEFAULT_PATH.split(':').count()
         );
+        // Each becomes a C string without growing (`c_string`).
+        for candidate in search_candidates(&os("ls"), Some(&os(":/a:/b/"))) {
+            assert_eq!(candidate.capacity(), candidate.len() + 1);
+        }
     }
 
     #[test]
