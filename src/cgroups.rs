@@ -9,6 +9,7 @@
 //! their small files; what the numbers mean is `forensics`' job, and
 //! watching them for changes `watch`'s.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -45,61 +46,93 @@ impl OwnCgroups {
     }
 }
 
+/// The lines of `text`, as `str::lines` splits them (at `\n` or `\r\n`),
+/// found with a plain byte search: rinit reads these files as it starts,
+/// and the general pattern search costs more than the parsing.
+fn lines(mut text: &str) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        if text.is_empty() {
+            return None;
+        }
+        let Some((line, rest)) = split_at_byte(text, b'\n') else {
+            return Some(std::mem::take(&mut text));
+        };
+        text = rest;
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    })
+}
+
+/// `text.split_once(byte)` for an ASCII `byte`, with a byte search.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    // An ASCII byte is a whole character: both halves are on boundaries.
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// Whether the comma-separated `list` holds `item`.
+fn lists(list: &str, item: &str) -> bool {
+    list.as_bytes()
+        .split(|&b| b == b',')
+        .any(|i| i == item.as_bytes())
+}
+
 /// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
 /// the unified hierarchy, a v1 line lists its controllers with commas.
 fn parse_proc_cgroup(text: &str) -> OwnCgroups {
     let mut own = OwnCgroups::default();
-    for line in text.lines() {
-        let mut fields = line.splitn(3, ':');
-        let (Some(id), Some(controllers), Some(path)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
+    for line in lines(text) {
+        let Some((id, rest)) = split_at_byte(line, b':') else {
+            continue;
+        };
+        let Some((controllers, path)) = split_at_byte(rest, b':') else {
             continue;
         };
         if id == "0" && controllers.is_empty() {
             own.unified = Some(path.to_owned());
         }
-        for controller in controllers.split(',') {
-            match controller {
-                "memory" => own.memory_v1 = Some(path.to_owned()),
-                "pids" => own.pids_v1 = Some(path.to_owned()),
-                _ => {}
-            }
+        if lists(controllers, "memory") {
+            own.memory_v1 = Some(path.to_owned());
+        }
+        if lists(controllers, "pids") {
+            own.pids_v1 = Some(path.to_owned());
         }
     }
     own
 }
 
-/// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
+/// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`
+/// (its paths borrowed from the text unless they had to be unescaped).
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct CgroupMount {
+struct CgroupMount<'a> {
     version: Version,
     /// The v1 controller mounted there (none for cgroup2).
     controller: Option<Controller>,
     /// The cgroup this mount shows at its mount point (`/` unless a
     /// container runtime bind-mounted a sub-tree).
-    root: String,
-    mount_point: String,
+    root: Cow<'a, str>,
+    mount_point: Cow<'a, str>,
 }
 
 /// The cgroup2 mounts and the v1 mounts of the memory and pids controllers.
-fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
+fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount<'_>> {
     let mut mounts = Vec::new();
-    for line in mountinfo.lines() {
+    for line in lines(mountinfo) {
         // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
         // Most lines are other file systems: looked at without allocating.
-        let Some((left, right)) = line.split_once(" - ") else {
+        let Some((left, right)) = split_at_separator(line) else {
             continue;
         };
-        let mut right = right.split(' ');
-        let (version, controller) = match right.next() {
-            Some("cgroup2") => (Version::V2, None),
-            Some("cgroup") => {
-                let options = right.nth(1).unwrap_or("");
-                let has = |name: &str| options.split(',').any(|o| o == name);
-                if has("memory") {
+        let (fs_type, rest) = split_at_byte(right, b' ').unwrap_or((right, ""));
+        let (version, controller) = match fs_type {
+            "cgroup2" => (Version::V2, None),
+            "cgroup" => {
+                // SOURCE, then the super options.
+                let options = split_at_byte(rest, b' ').map_or("", |(_, after)| {
+                    split_at_byte(after, b' ').map_or(after, |(options, _)| options)
+                });
+                if lists(options, "memory") {
                     (Version::V1, Some(Controller::Memory))
-                } else if has("pids") {
+                } else if lists(options, "pids") {
                     (Version::V1, Some(Controller::Pids))
                 } else {
                     continue;
@@ -121,8 +154,23 @@ fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
     mounts
 }
 
-/// mountinfo writes space, tab, newline and backslash as `\NNN` in octal.
-fn unescape_mountinfo(field: &str) -> String {
+/// `line.split_once(" - ")`: the fields before and after mountinfo's
+/// separator, the first ` - ` (no field before it can be `-`, and one
+/// after it may be), found with a byte search.
+fn split_at_separator(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    let dash = (1..bytes.len().saturating_sub(1))
+        .find(|&i| bytes[i] == b'-' && bytes[i - 1] == b' ' && bytes[i + 1] == b' ')?;
+    // ASCII bytes around both cuts: both halves are on boundaries.
+    Some((&line[..dash - 1], &line[dash + 2..]))
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\NNN` in octal;
+/// a field without a backslash (almost every one) is borrowed as it is.
+fn unescape_mountinfo(field: &str) -> Cow<'_, str> {
+    if !field.contains('\\') {
+        return Cow::Borrowed(field);
+    }
     let bytes = field.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -141,7 +189,10 @@ fn unescape_mountinfo(field: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    match String::from_utf8(out) {
+        Ok(text) => Cow::Owned(text),
+        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
 }
 
 /// The directories where rinit's cgroup of `controller` may be read, best
@@ -166,11 +217,11 @@ fn candidates(
             let below = if mount.root == "/" {
                 Some(path.as_str())
             } else {
-                path.strip_prefix(mount.root.as_str())
+                path.strip_prefix(&*mount.root)
                     .filter(|rest| rest.is_empty() || rest.starts_with('/'))
             };
             if let Some(rest) = below {
-                let dir = Path::new(&mount.mount_point).join(rest.trim_start_matches('/'));
+                let dir = joined(Path::new(&*mount.mount_point), rest.trim_start_matches('/'));
                 found.push((version, dir));
             }
         }
@@ -178,11 +229,20 @@ fn candidates(
     found
 }
 
+/// `dir.join(name)` in a single allocation (`join` copies `dir`, then grows
+/// the copy for `name`).
+fn joined(dir: &Path, name: &str) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+    path.push(dir);
+    path.push(name);
+    path
+}
+
 /// The `KEY VALUE` line `key` of a flat keyed file (`memory.events`,
 /// `memory.oom_control`, `pids.events`); `None` without one.
 fn parse_keyed(text: &str, key: &str) -> Option<u64> {
-    text.lines().find_map(|line| {
-        let (k, value) = line.split_once(' ')?;
+    lines(text).find_map(|line| {
+        let (k, value) = split_at_byte(line, b' ')?;
         (k == key).then(|| value.trim().parse().ok())?
     })
 }
@@ -285,7 +345,7 @@ impl Memory {
 
     /// The file whose changes tell of new events (v2: inotify).
     pub(crate) fn events_file(&self) -> PathBuf {
-        self.dir.join(Memory::file_names(self.version).0)
+        joined(&self.dir, Memory::file_names(self.version).0)
     }
 
     /// The counter file and the limit file of each version.
@@ -299,9 +359,9 @@ impl Memory {
     /// The group in `dir`, if its counter can be read.
     pub(crate) fn open(version: Version, dir: PathBuf) -> Option<Memory> {
         let (events, limit) = Memory::file_names(version);
-        let mut events = Counter::open(&dir.join(events))?;
+        let mut events = Counter::open(&joined(&dir, events))?;
         let at_start = events.keyed("oom_kill")?;
-        let limit = read_text(&dir.join(limit))
+        let limit = read_text(&joined(&dir, limit))
             .ok()
             .and_then(|t| parse_limit(&t));
         Some(Memory {
@@ -342,15 +402,15 @@ impl Pids {
 
     /// The file whose changes tell of new events (v2: inotify).
     pub(crate) fn events_file(&self) -> PathBuf {
-        self.dir.join(Pids::EVENTS)
+        joined(&self.dir, Pids::EVENTS)
     }
 
     const EVENTS: &'static str = "pids.events";
 
     fn open(version: Version, dir: PathBuf) -> Option<Pids> {
-        let mut events = Counter::open(&dir.join(Pids::EVENTS))?;
+        let mut events = Counter::open(&joined(&dir, Pids::EVENTS))?;
         let at_start = events.keyed("max")?;
-        let mut current = Counter::open(&dir.join("pids.current"));
+        let mut current = Counter::open(&joined(&dir, "pids.current"));
         // Read once now, so that the kernel's buffer exists before a shortage.
         if current.as_mut().and_then(Counter::value).is_none() {
             current = None;
@@ -359,7 +419,7 @@ impl Pids {
             version,
             at_start,
             current,
-            limit: read_text(&dir.join("pids.max"))
+            limit: read_text(&joined(&dir, "pids.max"))
                 .ok()
                 .and_then(|t| parse_limit(&t)),
             dir,
@@ -501,6 +561,74 @@ mod tests {
             Controller::Memory,
         );
         assert!(other.is_empty(), "{other:?}");
+    }
+
+    /// The byte searches split as the `str` methods they stand in for.
+    #[test]
+    fn byte_searches_split_as_str_does() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "\n\n",
+            "a\r",
+            "\r\n",
+            "a\rb\n",
+            "é\nü\r\n",
+        ] {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+        for line in [
+            "1 2 0:3 / /x rw - cgroup2 cgroup2 rw",
+            "1 2 0:3 /a-b /x-y rw shared:4 - cgroup c - rw,memory",
+            "- a - b",
+            "a -",
+            "a - ",
+            " - ",
+            "a  -  b",
+            "-",
+            "",
+            "no separator-here",
+        ] {
+            assert_eq!(split_at_separator(line), line.split_once(" - "), "{line:?}");
+        }
+        for (text, byte) in [("a:b:c", b':'), ("abc", b':'), (":", b':'), ("ü x", b' ')] {
+            assert_eq!(split_at_byte(text, byte), text.split_once(byte as char));
+        }
+        assert!(lists("rw,memory", "memory") && lists("pids", "pids"));
+        assert!(!lists("rw,memoryx", "memory") && !lists("", "pids"));
+    }
+
+    #[test]
+    fn escaped_paths_are_unescaped_and_others_borrowed() {
+        assert!(matches!(
+            unescape_mountinfo("/sys/fs/cgroup"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(unescape_mountinfo("/a\\040b\\134"), "/a b\\");
+        // An escape that is not three octal digits stays as it is.
+        assert_eq!(unescape_mountinfo("/a\\08x\\"), "/a\\08x\\");
+        // A byte that is not UTF-8 is replaced, not dropped.
+        assert_eq!(unescape_mountinfo("/a\\377"), "/a\u{fffd}");
+    }
+
+    #[test]
+    fn joined_is_join() {
+        for (dir, name) in [
+            ("/sys/fs/cgroup", "a/b"),
+            ("/x/", "y"),
+            ("/x", ""),
+            ("/", "memory.max"),
+        ] {
+            let (ours, std) = (joined(Path::new(dir), name), Path::new(dir).join(name));
+            assert_eq!(ours.as_os_str(), std.as_os_str());
+        }
     }
 
     #[test]
