@@ -261,7 +261,7 @@ fn parse_limit(text: &str) -> Option<u64> {
 /// the text, one that finds the end, close.
 fn read_text(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
-    let mut file = File::open(path)?;
+    let mut file = crate::sys::open_read(path)?;
     let (mut bytes, mut page) = (Vec::with_capacity(4096), [0u8; 4096]);
     loop {
         match file.read(&mut page) {
@@ -294,7 +294,7 @@ impl Counter {
     /// Opens `path`; the caller's first read makes the kernel's buffer.
     fn open(path: &Path) -> Option<Counter> {
         Some(Counter {
-            file: File::open(path).ok()?,
+            file: crate::sys::open_read(path).ok()?,
             buf: [0; COUNTER_MAX],
         })
     }
