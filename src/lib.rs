@@ -294,15 +294,18 @@ fn notifier(
     config: &Config,
     env: &[EnvEntry],
 ) -> Result<Option<std::sync::Arc<readiness::Notifier>>, i32> {
-    match (&config.ready_when, spawn::lookup(env, cli::NOTIFY_SOCKET)) {
-        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
+    if config.ready_when.is_none() {
+        return Ok(None);
+    }
+    match spawn::lookup(env, cli::NOTIFY_SOCKET) {
+        Some(socket) => match readiness::Notifier::new(socket) {
             Ok(notifier) => Ok(Some(std::sync::Arc::new(notifier))),
             Err(e) => Err(fail(&format!(
                 "--ready-when: NOTIFY_SOCKET: {}",
                 os_error(e)
             ))),
         },
-        _ => Ok(None),
+        None => Ok(None),
     }
 }
 
