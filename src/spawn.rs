@@ -535,9 +535,24 @@ pub(crate) fn lookup<'a>(
     name: &str,
 ) -> Option<&'a OsStr> {
     env.into_iter().find_map(|entry| {
-        let value = entry.to_bytes().strip_prefix(name.as_bytes())?;
+        let entry = entry.to_bytes();
+        if !starts_with(entry, name.as_bytes()) {
+            return None;
+        }
+        let value = &entry[name.len()..];
         value.strip_prefix(b"=").map(OsStr::from_bytes)
     })
+}
+
+/// `bytes.starts_with(prefix)`, for the environment's entries: their first
+/// byte is compared first, and most entries differ there (a slice
+/// comparison calls the C library's `memcmp`, a few dozen instructions for
+/// every entry of every search).
+fn starts_with(bytes: &[u8], prefix: &[u8]) -> bool {
+    match (bytes.first(), prefix.first()) {
+        (Some(b), Some(p)) if b != p => false,
+        _ => bytes.starts_with(prefix),
+    }
 }
 
 /// The entries of an environment that can configure rinit: its own
@@ -556,7 +571,7 @@ impl<'a> Ours<'a> {
         let ours = |entry: &&EnvEntry| {
             Self::PREFIXES
                 .iter()
-                .any(|p| entry.to_bytes().starts_with(p))
+                .any(|p| starts_with(entry.to_bytes(), p))
         };
         Ours {
             entries: env.iter().filter(ours).collect(),
@@ -583,7 +598,7 @@ impl<'a> Ours<'a> {
 fn listen_pid_index(env: &[EnvEntry], own_pid: libc::pid_t) -> Option<usize> {
     let at = env
         .iter()
-        .position(|entry| entry.to_bytes().starts_with(b"LISTEN_PID="))?;
+        .position(|entry| starts_with(entry.to_bytes(), b"LISTEN_PID="))?;
     let value = &env[at].to_bytes()["LISTEN_PID=".len()..];
     let names_rinit = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) == Some(own_pid);
     names_rinit.then_some(at)
@@ -706,6 +721,25 @@ mod tests {
             assert_eq!(ours.lookup(&list, name), lookup(&list, name), "{name}");
         }
         assert_eq!(ours.entries.len(), 7);
+    }
+
+    #[test]
+    fn starts_with_is_the_slice_method() {
+        for (bytes, prefix) in [
+            (&b"PATH=/bin"[..], &b"PATH"[..]),
+            (b"PATH", b"PATH="),
+            (b"XPATH=", b"PATH"),
+            (b"PA", b"PX"),
+            (b"", b""),
+            (b"", b"A"),
+            (b"A", b""),
+        ] {
+            assert_eq!(
+                starts_with(bytes, prefix),
+                bytes.starts_with(prefix),
+                "{bytes:?} {prefix:?}"
+            );
+        }
     }
 
     #[test]
