@@ -242,25 +242,26 @@ fn parse_limit(text: &str) -> Option<u64> {
     (value < 1 << 62).then_some(value)
 }
 
-/// A small text file of the kernel's. These report a size of 0, so
-/// `std::fs::read` asks for the size (statx, lseek) and then reads in small
-/// growing steps (a dozen calls for mountinfo); the start-up path reads
-/// several such files, so each is read a page at a time: open, one read for
-/// the text, one that finds the end, close.
-fn read_text(path: &Path) -> std::io::Result<String> {
+/// A small text file of the kernel's, read until read() returns 0 (a short
+/// read of /proc is not the end) straight into a buffer of `capacity`
+/// bytes, which grows if the text is longer. Through `take`: for a `File`
+/// itself, `read_to_end` first asks for the size (statx, lseek), and these
+/// files report 0. For a text that fits: open, one read for the text, one
+/// that finds the end, close.
+fn read_text(path: &Path, capacity: usize) -> std::io::Result<String> {
     use std::io::Read;
-    let mut file = crate::sys::open_read(path)?;
-    let (mut bytes, mut page) = (Vec::with_capacity(4096), [0u8; 4096]);
-    loop {
-        match file.read(&mut page) {
-            Ok(0) => break,
-            Ok(n) => bytes.extend_from_slice(&page[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let file = crate::sys::open_read(path)?;
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(u64::MAX).read_to_end(&mut bytes)?;
     String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
 }
+
+/// Room for `/proc/self/cgroup` and `/proc/self/mountinfo` in a container
+/// (a host's mountinfo may be longer: the buffer then grows).
+const PROC_TEXT: usize = 4096;
+
+/// Room for a limit file: one number.
+const LIMIT_TEXT: usize = 64;
 
 /// The longest counter file rinit reads: v2's `memory.events` is six lines
 /// of a word and a number.
@@ -349,7 +350,7 @@ impl Memory {
         let (events, limit) = Memory::file_names(version);
         let mut events = Counter::open(&joined(&dir, events))?;
         let at_start = events.keyed("oom_kill")?;
-        let limit = read_text(&joined(&dir, limit))
+        let limit = read_text(&joined(&dir, limit), LIMIT_TEXT)
             .ok()
             .and_then(|t| parse_limit(&t));
         Some(Memory {
@@ -407,7 +408,7 @@ impl Pids {
             version,
             at_start,
             current,
-            limit: read_text(&joined(&dir, "pids.max"))
+            limit: read_text(&joined(&dir, "pids.max"), LIMIT_TEXT)
                 .ok()
                 .and_then(|t| parse_limit(&t)),
             dir,
@@ -421,8 +422,8 @@ impl Pids {
 /// then says nothing about it).
 pub(crate) fn find() -> (Option<Memory>, Option<Pids>) {
     let (Ok(own), Ok(mounts)) = (
-        read_text(Path::new("/proc/self/cgroup")),
-        read_text(Path::new("/proc/self/mountinfo")),
+        read_text(Path::new("/proc/self/cgroup"), PROC_TEXT),
+        read_text(Path::new("/proc/self/mountinfo"), PROC_TEXT),
     ) else {
         return (None, None);
     };
@@ -599,6 +600,16 @@ mod tests {
             let (ours, std) = (joined(Path::new(dir), name), Path::new(dir).join(name));
             assert_eq!(ours.as_os_str(), std.as_os_str());
         }
+    }
+
+    #[test]
+    fn a_text_longer_than_its_buffer_is_read_whole() {
+        let path = std::env::temp_dir().join(format!("rinit-read-text-{}", std::process::id()));
+        let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(&path, &text).unwrap();
+        let read = read_text(&path, 16);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read.unwrap(), text);
     }
 
     #[test]
