@@ -58,10 +58,11 @@ impl Rewrites {
     }
 
     pub(crate) fn rules(&self) -> impl Iterator<Item = (Signal, Option<Signal>)> + '_ {
-        self.table
-            .iter()
-            .enumerate()
-            .filter_map(|(n, rule)| Some((Signal::from_number(n as i32)?, (*rule)?)))
+        self.table.iter().enumerate().filter_map(|(n, rule)| {
+            // The rule first: most numbers have none, and then need no Signal.
+            let to = (*rule)?;
+            Some((Signal::from_number(n as i32)?, to))
+        })
     }
 
     /// Parses `FROM:TO`, where `TO` may be `0` to drop the signal.
