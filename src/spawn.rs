@@ -53,7 +53,7 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 /// not allocate).
 pub(crate) struct ChildSpec {
     /// Paths to try, in order (one if the command holds a `/`).
-    candidates: Vec<CString>,
+    candidates: Candidates,
     argv: Vec<CString>,
     env: Vec<EnvEntry>,
     /// `LISTEN_PID=<rinit's pid>` sits at this index and must name the child.
@@ -212,13 +212,13 @@ impl ChildSpec {
     ) -> Result<ChildSpec, SpawnError> {
         let program = &command[0];
         let candidates = search_candidates(program, lookup(&env, "PATH"))
-            .into_iter()
-            .map(|c| c_string(c, "the command"))
-            .collect::<Result<_, _>>()?;
+            .ok_or_else(|| SpawnError::Nul("the command".to_owned()))?;
+        // From a slice, `CString::new` allocates once, with room for the NUL.
         let argv = command
             .iter()
-            .map(|a| c_string(a.as_bytes(), "an argument"))
-            .collect::<Result<_, _>>()?;
+            .map(|a| CString::new(a.as_bytes()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| SpawnError::Nul("an argument".to_owned()))?;
         let listen_pid_at = listen_pid_index(&env, own_pid);
         Ok(ChildSpec {
             candidates,
@@ -309,7 +309,7 @@ impl ChildSpec {
         let path = self
             .candidates
             .get(index as usize)
-            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned())
+            .map(|c| OsStr::from_bytes(c.to_bytes()).to_owned())
             .unwrap_or_default();
         let program = OsString::from_vec(self.argv.swap_remove(0).into_bytes());
         let searched = !program.as_bytes().contains(&b'/');
@@ -364,7 +364,7 @@ impl ChildSpec {
         // later PATH entry runs; otherwise the last "not here" is reported.
         let mut denied = None;
         let mut last = (Errno::ENOENT, 0);
-        for (index, path) in self.candidates.iter().enumerate() {
+        for (index, path) in self.candidates.iter() {
             // SAFETY: path, argv and envp are NUL-terminated strings and
             // null-terminated arrays that outlive the call.
             unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
@@ -467,13 +467,6 @@ fn decode_report(report: u64) -> Option<(Errno, u32)> {
     (report != NO_REPORT).then(|| (Errno::from_raw((report >> 32) as i32), report as u32))
 }
 
-/// `bytes` as a C string. From a slice, or from a vector with room for
-/// exactly the NUL, this allocates once at most (a vector without that room
-/// would be grown, then shrunk).
-fn c_string(bytes: impl Into<Vec<u8>>, what: &str) -> Result<CString, SpawnError> {
-    CString::new(bytes).map_err(|_| SpawnError::Nul(what.to_owned()))
-}
-
 fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
     strings
         .iter()
@@ -482,28 +475,66 @@ fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
         .collect()
 }
 
+/// The paths the child tries, in order, each with its NUL, one after the
+/// other in a single buffer: a long PATH costs two allocations, not one
+/// per entry.
+#[derive(Debug, Default)]
+struct Candidates {
+    bytes: Vec<u8>,
+    /// Where each path starts in `bytes`.
+    starts: Vec<usize>,
+}
+
+impl Candidates {
+    /// Adds the path made of `parts`.
+    fn push(&mut self, parts: &[&[u8]]) {
+        self.starts.push(self.bytes.len());
+        for part in parts {
+            self.bytes.extend_from_slice(part);
+        }
+        self.bytes.push(0);
+    }
+
+    /// The path at `index`, if there is one.
+    fn get(&self, index: usize) -> Option<&CStr> {
+        let start = *self.starts.get(index)?;
+        CStr::from_bytes_until_nul(self.bytes.get(start..)?).ok()
+    }
+
+    /// Each path with its index (which the failure report gives back).
+    /// Allocates nothing: it runs in the child too.
+    fn iter(&self) -> impl Iterator<Item = (usize, &CStr)> {
+        (0..self.starts.len()).filter_map(|index| Some((index, self.get(index)?)))
+    }
+}
+
 /// `execvp`'s search: a name with a `/` is used as is; otherwise each PATH
-/// entry in turn, an empty entry meaning the current directory. Each
-/// candidate has room for exactly one more byte, the NUL of its C string.
-fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
+/// entry in turn, an empty entry meaning the current directory. `None` if
+/// the name holds a NUL byte (no C string can).
+fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Option<Candidates> {
     let program = program.as_bytes();
-    let with_nul_room = |parts: &[&[u8]]| {
-        let mut candidate = Vec::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
-        parts.iter().for_each(|p| candidate.extend_from_slice(p));
-        candidate
-    };
+    if program.contains(&0) {
+        return None;
+    }
+    let mut candidates = Candidates::default();
     if program.contains(&b'/') {
-        return vec![with_nul_room(&[program])];
+        candidates.push(&[program]);
+        return Some(candidates);
     }
     let path = path.map_or(DEFAULT_PATH.as_bytes(), |p| p.as_bytes());
     let entries = path.split(|&b| b == b':');
-    let mut candidates = Vec::with_capacity(entries.clone().count());
-    candidates.extend(entries.map(|dir| {
+    let count = entries.clone().count();
+    // Room for every entry (or `.`), a slash, the name and a NUL.
+    candidates
+        .bytes
+        .reserve(path.len() + count * (program.len() + 3));
+    candidates.starts.reserve(count);
+    for dir in entries {
         let dir = if dir.is_empty() { &b"."[..] } else { dir };
         let slash: &[u8] = if dir.ends_with(b"/") { b"" } else { b"/" };
-        with_nul_room(&[dir, slash, program])
-    }));
-    candidates
+        candidates.push(&[dir, slash, program]);
+    }
+    Some(candidates)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -612,32 +643,29 @@ mod tests {
         OsString::from(s)
     }
 
+    /// The candidates' paths, in order.
+    fn search(program: &str, path: Option<&str>) -> Vec<String> {
+        let found = search_candidates(&os(program), path.map(os).as_deref()).unwrap();
+        let paths: Vec<String> = found
+            .iter()
+            .map(|(_, c)| c.to_str().unwrap().to_owned())
+            .collect();
+        // Indexes count from 0 up, as the failure report expects.
+        assert!(found.iter().map(|(i, _)| i).eq(0..paths.len()));
+        paths
+    }
+
     #[test]
     fn search_uses_path_like_execvp() {
-        assert_eq!(
-            search_candidates(&os("ls"), Some(&os("/a:/b/"))),
-            vec![b"/a/ls".to_vec(), b"/b/ls".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("ls"), Some(&os(":/a"))),
-            vec![b"./ls".to_vec(), b"/a/ls".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("./x"), Some(&os("/a"))),
-            vec![b"./x".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("/bin/x"), None),
-            vec![b"/bin/x".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("ls"), None).len(),
-            DEFAULT_PATH.split(':').count()
-        );
-        // Each becomes a C string without growing (`c_string`).
-        for candidate in search_candidates(&os("ls"), Some(&os(":/a:/b/"))) {
-            assert_eq!(candidate.capacity(), candidate.len() + 1);
-        }
+        assert_eq!(search("ls", Some("/a:/b/")), ["/a/ls", "/b/ls"]);
+        assert_eq!(search("ls", Some(":/a")), ["./ls", "/a/ls"]);
+        assert_eq!(search("ls", Some("/a::")), ["/a/ls", "./ls", "./ls"]);
+        assert_eq!(search("./x", Some("/a")), ["./x"]);
+        assert_eq!(search("/bin/x", None), ["/bin/x"]);
+        assert_eq!(search("ls", None).len(), DEFAULT_PATH.split(':').count());
+        assert!(search_candidates(&os("l\0s"), None).is_none());
+        let found = search_candidates(&os("ls"), Some(&os("/a"))).unwrap();
+        assert!(found.get(1).is_none());
     }
 
     #[test]
