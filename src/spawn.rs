@@ -531,7 +531,7 @@ fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Option<Candidates
     candidates.starts.reserve(count);
     for dir in entries {
         let dir = if dir.is_empty() { &b"."[..] } else { dir };
-        let slash: &[u8] = if dir.ends_with(b"/") { b"" } else { b"/" };
+        let slash: &[u8] = if dir.last() == Some(&b'/') { b"" } else { b"/" };
         candidates.push(&[dir, slash, program]);
     }
     Some(candidates)
