@@ -268,15 +268,16 @@ const LIMIT_TEXT: usize = 64;
 const COUNTER_MAX: usize = 512;
 
 /// A counter file opened at start and read again with `pread` into a fixed
-/// buffer. While the group is short of memory, opening a file allocates
-/// (a `struct file`, the kernel's read buffer), charged to the very group
-/// that has none: the allocation can fail and make the OOM killer take one
-/// more process, rinit or the app. An open descriptor, read once at start
-/// so that the kernel's buffer exists, asks for no memory at all.
+/// buffer on the stack. While the group is short of memory, opening a file
+/// allocates (a `struct file`, the kernel's read buffer), charged to the
+/// very group that has none: the allocation can fail and make the OOM
+/// killer take one more process, rinit or the app. An open descriptor,
+/// read once at start so that the kernel's buffer exists, asks for no
+/// memory at all. (The buffer is not kept here: the groups are handed on
+/// by value as rinit starts, and would copy it each time.)
 #[derive(Debug)]
 pub(crate) struct Counter {
     file: File,
-    buf: [u8; COUNTER_MAX],
 }
 
 impl Counter {
@@ -284,29 +285,30 @@ impl Counter {
     fn open(path: &Path) -> Option<Counter> {
         Some(Counter {
             file: crate::sys::open_read(path).ok()?,
-            buf: [0; COUNTER_MAX],
         })
     }
 
-    fn text(&mut self) -> Option<&str> {
+    /// The file's text, from its start, as `parse` reads it.
+    fn read<T>(&mut self, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let mut buf = [0u8; COUNTER_MAX];
         let n = loop {
-            match self.file.read_at(&mut self.buf, 0) {
+            match self.file.read_at(&mut buf, 0) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => return None,
             }
         };
-        std::str::from_utf8(&self.buf[..n]).ok()
+        parse(std::str::from_utf8(&buf[..n]).ok()?)
     }
 
     /// The `KEY VALUE` line `key`.
     fn keyed(&mut self, key: &str) -> Option<u64> {
-        parse_keyed(self.text()?, key)
+        self.read(|text| parse_keyed(text, key))
     }
 
     /// A file that holds one number.
     fn value(&mut self) -> Option<u64> {
-        self.text()?.trim().parse().ok()
+        self.read(|text| text.trim().parse().ok())
     }
 }
 
