@@ -54,11 +54,15 @@ fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
     Some((&text[..at], &text[at + 1..]))
 }
 
-/// Whether the comma-separated `list` holds `item`.
-fn lists(list: &str, item: &str) -> bool {
+/// The controllers rinit reads in a comma-separated list, in one pass.
+fn v1_controllers(list: &str) -> impl Iterator<Item = Controller> + '_ {
     list.as_bytes()
         .split(|&b| b == b',')
-        .any(|i| i == item.as_bytes())
+        .filter_map(|item| match item {
+            b"memory" => Some(Controller::Memory),
+            b"pids" => Some(Controller::Pids),
+            _ => None,
+        })
 }
 
 /// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
@@ -75,11 +79,11 @@ fn parse_proc_cgroup(text: &str) -> OwnCgroups {
         if id == "0" && controllers.is_empty() {
             own.unified = Some(path.to_owned());
         }
-        if lists(controllers, "memory") {
-            own.memory_v1 = Some(path.to_owned());
-        }
-        if lists(controllers, "pids") {
-            own.pids_v1 = Some(path.to_owned());
+        for controller in v1_controllers(controllers) {
+            match controller {
+                Controller::Memory => own.memory_v1 = Some(path.to_owned()),
+                Controller::Pids => own.pids_v1 = Some(path.to_owned()),
+            }
         }
     }
     own
@@ -107,6 +111,10 @@ fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount<'_>> {
         let Some((left, right)) = split_at_separator(line) else {
             continue;
         };
+        // Both types read below start so: the others end here.
+        if !right.starts_with("cgroup") {
+            continue;
+        }
         let (fs_type, rest) = split_at_byte(right, b' ').unwrap_or((right, ""));
         let (version, controller) = match fs_type {
             "cgroup2" => (Version::V2, None),
@@ -115,9 +123,13 @@ fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount<'_>> {
                 let options = split_at_byte(rest, b' ').map_or("", |(_, after)| {
                     split_at_byte(after, b' ').map_or(after, |(options, _)| options)
                 });
-                if lists(options, "memory") {
+                // Both mounted together: the hierarchy counts as memory's.
+                let (memory, pids) = v1_controllers(options).fold((false, false), |(m, p), c| {
+                    (m || c == Controller::Memory, p || c == Controller::Pids)
+                });
+                if memory {
                     (Version::V1, Some(Controller::Memory))
-                } else if lists(options, "pids") {
+                } else if pids {
                     (Version::V1, Some(Controller::Pids))
                 } else {
                     continue;
@@ -511,6 +523,13 @@ mod tests {
         assert_eq!(hybrid[1].mount_point, "/sys/fs/cgroup/memory");
         assert_eq!(hybrid[2].mount_point, "/sys/fs/cgroup/odd dir");
         assert_eq!(hybrid[3].controller, Some(Controller::Pids));
+        // A hierarchy of both controllers is memory's; a type that only
+        // starts like cgroup's is none.
+        let odd = parse_cgroup_mounts(
+            "1 0 0:1 / /both rw - cgroup c rw,pids,memory\n2 0 0:2 / /x rw - cgroupfs c rw,memory\n",
+        );
+        assert_eq!(odd.len(), 1, "{odd:?}");
+        assert_eq!(odd[0].controller, Some(Controller::Memory));
     }
 
     #[test]
@@ -574,8 +593,14 @@ mod tests {
         for (text, byte) in [("a:b:c", b':'), ("abc", b':'), (":", b':'), ("ü x", b' ')] {
             assert_eq!(split_at_byte(text, byte), text.split_once(byte as char));
         }
-        assert!(lists("rw,memory", "memory") && lists("pids", "pids"));
-        assert!(!lists("rw,memoryx", "memory") && !lists("", "pids"));
+        let listed = |list| v1_controllers(list).collect::<Vec<_>>();
+        assert_eq!(listed("rw,memory"), [Controller::Memory]);
+        assert_eq!(
+            listed("pids,rw,memory"),
+            [Controller::Pids, Controller::Memory]
+        );
+        assert_eq!(listed("rw,memoryx,xpids,"), []);
+        assert_eq!(listed(""), []);
     }
 
     #[test]
