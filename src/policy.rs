@@ -52,6 +52,11 @@ impl Rewrites {
         self.table[from.number() as usize] = Some(to);
     }
 
+    /// Whether `from` has a rule (which may be to drop it).
+    pub(crate) fn has_rule(&self, from: Signal) -> bool {
+        self.table[from.number() as usize].is_some()
+    }
+
     /// The signal to send for `signal`, `None` to drop it.
     pub fn apply(&self, signal: Signal) -> Option<Signal> {
         self.table[signal.number() as usize].unwrap_or(Some(signal))
