@@ -29,19 +29,20 @@ pub(crate) enum Controller {
 }
 
 /// rinit's cgroup paths from `/proc/self/cgroup`: the unified (v2) one and
-/// those of the v1 memory and pids controllers, as the kernel names them.
+/// those of the v1 memory and pids controllers, as the kernel names them
+/// (borrowed from the file's text).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct OwnCgroups {
-    unified: Option<String>,
-    memory_v1: Option<String>,
-    pids_v1: Option<String>,
+struct OwnCgroups<'a> {
+    unified: Option<&'a str>,
+    memory_v1: Option<&'a str>,
+    pids_v1: Option<&'a str>,
 }
 
-impl OwnCgroups {
-    fn v1(&self, controller: Controller) -> &Option<String> {
+impl OwnCgroups<'_> {
+    fn v1(&self, controller: Controller) -> Option<&str> {
         match controller {
-            Controller::Memory => &self.memory_v1,
-            Controller::Pids => &self.pids_v1,
+            Controller::Memory => self.memory_v1,
+            Controller::Pids => self.pids_v1,
         }
     }
 }
@@ -67,7 +68,7 @@ fn v1_controllers(list: &str) -> impl Iterator<Item = Controller> + '_ {
 
 /// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
 /// the unified hierarchy, a v1 line lists its controllers with commas.
-fn parse_proc_cgroup(text: &str) -> OwnCgroups {
+fn parse_proc_cgroup(text: &str) -> OwnCgroups<'_> {
     let mut own = OwnCgroups::default();
     for line in text.lines() {
         let Some((id, rest)) = split_at_byte(line, b':') else {
@@ -77,12 +78,12 @@ fn parse_proc_cgroup(text: &str) -> OwnCgroups {
             continue;
         };
         if id == "0" && controllers.is_empty() {
-            own.unified = Some(path.to_owned());
+            own.unified = Some(path);
         }
         for controller in v1_controllers(controllers) {
             match controller {
-                Controller::Memory => own.memory_v1 = Some(path.to_owned()),
-                Controller::Pids => own.pids_v1 = Some(path.to_owned()),
+                Controller::Memory => own.memory_v1 = Some(path),
+                Controller::Pids => own.pids_v1 = Some(path),
             }
         }
     }
@@ -200,13 +201,13 @@ fn unescape_mountinfo(field: &str) -> Cow<'_, str> {
 /// path below the mount's root is found under its mount point; a path the
 /// mount does not show (another container's) is skipped.
 fn candidates(
-    own: &OwnCgroups,
-    mounts: &[CgroupMount],
+    own: &OwnCgroups<'_>,
+    mounts: &[CgroupMount<'_>],
     controller: Controller,
 ) -> Vec<(Version, PathBuf)> {
     let mut found = Vec::new();
     for (version, path) in [
-        (Version::V2, &own.unified),
+        (Version::V2, own.unified),
         (Version::V1, own.v1(controller)),
     ] {
         let Some(path) = path else { continue };
@@ -215,7 +216,7 @@ fn candidates(
         };
         for mount in mounts.iter().filter(shows) {
             let below = if mount.root == "/" {
-                Some(path.as_str())
+                Some(path)
             } else {
                 path.strip_prefix(&*mount.root)
                     .filter(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -467,7 +468,7 @@ mod tests {
 
     #[test]
     fn own_cgroups_of_both_layouts() {
-        let scope = || Some("/machine.slice/libpod-abc.scope".to_owned());
+        let scope = || Some("/machine.slice/libpod-abc.scope");
         assert_eq!(
             parse_proc_cgroup(HYBRID_CGROUP),
             OwnCgroups {
@@ -479,16 +480,13 @@ mod tests {
         assert_eq!(
             parse_proc_cgroup(V2_CGROUP),
             OwnCgroups {
-                unified: Some("/kubepods.slice/pod1/cri-abc.scope".into()),
+                unified: Some("/kubepods.slice/pod1/cri-abc.scope"),
                 memory_v1: None,
                 pids_v1: None,
             }
         );
         // A path may hold colons.
-        assert_eq!(
-            parse_proc_cgroup("4:memory:/a:b\n").memory_v1.as_deref(),
-            Some("/a:b")
-        );
+        assert_eq!(parse_proc_cgroup("4:memory:/a:b\n").memory_v1, Some("/a:b"));
         assert_eq!(parse_proc_cgroup("garbage\n"), OwnCgroups::default());
     }
 
