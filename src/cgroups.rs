@@ -9,6 +9,7 @@
 //! their small files; what the numbers mean is `forensics`' job, and
 //! watching them for changes `watch`'s.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -28,78 +29,108 @@ pub(crate) enum Controller {
 }
 
 /// rinit's cgroup paths from `/proc/self/cgroup`: the unified (v2) one and
-/// those of the v1 memory and pids controllers, as the kernel names them.
+/// those of the v1 memory and pids controllers, as the kernel names them
+/// (borrowed from the file's text).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct OwnCgroups {
-    unified: Option<String>,
-    memory_v1: Option<String>,
-    pids_v1: Option<String>,
+struct OwnCgroups<'a> {
+    unified: Option<&'a str>,
+    memory_v1: Option<&'a str>,
+    pids_v1: Option<&'a str>,
 }
 
-impl OwnCgroups {
-    fn v1(&self, controller: Controller) -> &Option<String> {
+impl OwnCgroups<'_> {
+    fn v1(&self, controller: Controller) -> Option<&str> {
         match controller {
-            Controller::Memory => &self.memory_v1,
-            Controller::Pids => &self.pids_v1,
+            Controller::Memory => self.memory_v1,
+            Controller::Pids => self.pids_v1,
         }
     }
 }
 
+/// `text.split_once(byte)` for an ASCII `byte`, with a byte search: for the
+/// few bytes of a field, cheaper than setting up `str`'s search.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    // An ASCII byte is a whole character: both halves are on boundaries.
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// The controllers rinit reads in a comma-separated list, in one pass.
+fn v1_controllers(list: &str) -> impl Iterator<Item = Controller> + '_ {
+    list.as_bytes()
+        .split(|&b| b == b',')
+        .filter_map(|item| match item {
+            b"memory" => Some(Controller::Memory),
+            b"pids" => Some(Controller::Pids),
+            _ => None,
+        })
+}
+
 /// Parses `/proc/self/cgroup`: `ID:CONTROLLERS:PATH` lines; `0::PATH` is
 /// the unified hierarchy, a v1 line lists its controllers with commas.
-fn parse_proc_cgroup(text: &str) -> OwnCgroups {
+fn parse_proc_cgroup(text: &str) -> OwnCgroups<'_> {
     let mut own = OwnCgroups::default();
     for line in text.lines() {
-        let mut fields = line.splitn(3, ':');
-        let (Some(id), Some(controllers), Some(path)) =
-            (fields.next(), fields.next(), fields.next())
-        else {
+        let Some((id, rest)) = split_at_byte(line, b':') else {
+            continue;
+        };
+        let Some((controllers, path)) = split_at_byte(rest, b':') else {
             continue;
         };
         if id == "0" && controllers.is_empty() {
-            own.unified = Some(path.to_owned());
+            own.unified = Some(path);
         }
-        for controller in controllers.split(',') {
+        for controller in v1_controllers(controllers) {
             match controller {
-                "memory" => own.memory_v1 = Some(path.to_owned()),
-                "pids" => own.pids_v1 = Some(path.to_owned()),
-                _ => {}
+                Controller::Memory => own.memory_v1 = Some(path),
+                Controller::Pids => own.pids_v1 = Some(path),
             }
         }
     }
     own
 }
 
-/// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`.
+/// A cgroup file system mounted somewhere, from `/proc/self/mountinfo`
+/// (its paths borrowed from the text unless they had to be unescaped).
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct CgroupMount {
+struct CgroupMount<'a> {
     version: Version,
     /// The v1 controller mounted there (none for cgroup2).
     controller: Option<Controller>,
     /// The cgroup this mount shows at its mount point (`/` unless a
     /// container runtime bind-mounted a sub-tree).
-    root: String,
-    mount_point: String,
+    root: Cow<'a, str>,
+    mount_point: Cow<'a, str>,
 }
 
 /// The cgroup2 mounts and the v1 mounts of the memory and pids controllers.
-fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
+fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount<'_>> {
     let mut mounts = Vec::new();
     for line in mountinfo.lines() {
         // ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER_OPTIONS
         // Most lines are other file systems: looked at without allocating.
-        let Some((left, right)) = line.split_once(" - ") else {
+        let Some((left, right)) = split_at_separator(line) else {
             continue;
         };
-        let mut right = right.split(' ');
-        let (version, controller) = match right.next() {
-            Some("cgroup2") => (Version::V2, None),
-            Some("cgroup") => {
-                let options = right.nth(1).unwrap_or("");
-                let has = |name: &str| options.split(',').any(|o| o == name);
-                if has("memory") {
+        // Both types read below start so: the others end here.
+        if !right.starts_with("cgroup") {
+            continue;
+        }
+        let (fs_type, rest) = split_at_byte(right, b' ').unwrap_or((right, ""));
+        let (version, controller) = match fs_type {
+            "cgroup2" => (Version::V2, None),
+            "cgroup" => {
+                // SOURCE, then the super options.
+                let options = split_at_byte(rest, b' ').map_or("", |(_, after)| {
+                    split_at_byte(after, b' ').map_or(after, |(options, _)| options)
+                });
+                // Both mounted together: the hierarchy counts as memory's.
+                let (memory, pids) = v1_controllers(options).fold((false, false), |(m, p), c| {
+                    (m || c == Controller::Memory, p || c == Controller::Pids)
+                });
+                if memory {
                     (Version::V1, Some(Controller::Memory))
-                } else if has("pids") {
+                } else if pids {
                     (Version::V1, Some(Controller::Pids))
                 } else {
                     continue;
@@ -121,8 +152,26 @@ fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
     mounts
 }
 
-/// mountinfo writes space, tab, newline and backslash as `\NNN` in octal.
-fn unescape_mountinfo(field: &str) -> String {
+/// `line.split_once(" - ")`: the fields before and after mountinfo's
+/// separator, the first ` - ` (no field before it can be `-`, and one
+/// after it may be). Found among the dashes: the search for one character
+/// is cheap, the one for three costs more to set up, on every line, than
+/// the rest of the parsing.
+fn split_at_separator(line: &str) -> Option<(&str, &str)> {
+    let bytes = line.as_bytes();
+    let (dash, _) = line
+        .match_indices('-')
+        .find(|&(at, _)| at > 0 && bytes[at - 1] == b' ' && bytes.get(at + 1) == Some(&b' '))?;
+    // ASCII bytes around both cuts: both halves are on boundaries.
+    Some((&line[..dash - 1], &line[dash + 2..]))
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\NNN` in octal;
+/// a field without a backslash (almost every one) is borrowed as it is.
+fn unescape_mountinfo(field: &str) -> Cow<'_, str> {
+    if !field.contains('\\') {
+        return Cow::Borrowed(field);
+    }
     let bytes = field.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -141,7 +190,10 @@ fn unescape_mountinfo(field: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    match String::from_utf8(out) {
+        Ok(text) => Cow::Owned(text),
+        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
 }
 
 /// The directories where rinit's cgroup of `controller` may be read, best
@@ -149,13 +201,13 @@ fn unescape_mountinfo(field: &str) -> String {
 /// path below the mount's root is found under its mount point; a path the
 /// mount does not show (another container's) is skipped.
 fn candidates(
-    own: &OwnCgroups,
-    mounts: &[CgroupMount],
+    own: &OwnCgroups<'_>,
+    mounts: &[CgroupMount<'_>],
     controller: Controller,
 ) -> Vec<(Version, PathBuf)> {
     let mut found = Vec::new();
     for (version, path) in [
-        (Version::V2, &own.unified),
+        (Version::V2, own.unified),
         (Version::V1, own.v1(controller)),
     ] {
         let Some(path) = path else { continue };
@@ -164,13 +216,13 @@ fn candidates(
         };
         for mount in mounts.iter().filter(shows) {
             let below = if mount.root == "/" {
-                Some(path.as_str())
+                Some(path)
             } else {
-                path.strip_prefix(mount.root.as_str())
+                path.strip_prefix(&*mount.root)
                     .filter(|rest| rest.is_empty() || rest.starts_with('/'))
             };
             if let Some(rest) = below {
-                let dir = Path::new(&mount.mount_point).join(rest.trim_start_matches('/'));
+                let dir = joined(Path::new(&*mount.mount_point), rest.trim_start_matches('/'));
                 found.push((version, dir));
             }
         }
@@ -178,11 +230,20 @@ fn candidates(
     found
 }
 
+/// `dir.join(name)` in a single allocation (`join` copies `dir`, then grows
+/// the copy for `name`).
+fn joined(dir: &Path, name: &str) -> PathBuf {
+    let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + name.len());
+    path.push(dir);
+    path.push(name);
+    path
+}
+
 /// The `KEY VALUE` line `key` of a flat keyed file (`memory.events`,
 /// `memory.oom_control`, `pids.events`); `None` without one.
 fn parse_keyed(text: &str, key: &str) -> Option<u64> {
     text.lines().find_map(|line| {
-        let (k, value) = line.split_once(' ')?;
+        let (k, value) = split_at_byte(line, b' ')?;
         (k == key).then(|| value.trim().parse().ok())?
     })
 }
@@ -194,70 +255,73 @@ fn parse_limit(text: &str) -> Option<u64> {
     (value < 1 << 62).then_some(value)
 }
 
-/// A small text file of the kernel's. These report a size of 0, so
-/// `std::fs::read` asks for the size (statx, lseek) and then reads in small
-/// growing steps (a dozen calls for mountinfo); the start-up path reads
-/// several such files, so each is read a page at a time: open, one read for
-/// the text, one that finds the end, close.
-fn read_text(path: &Path) -> std::io::Result<String> {
+/// A small text file of the kernel's, read until read() returns 0 (a short
+/// read of /proc is not the end) straight into a buffer of `capacity`
+/// bytes, which grows if the text is longer. Through `take`: for a `File`
+/// itself, `read_to_end` first asks for the size (statx, lseek), and these
+/// files report 0. For a text that fits: open, one read for the text, one
+/// that finds the end, close.
+fn read_text(path: &Path, capacity: usize) -> std::io::Result<String> {
     use std::io::Read;
-    let mut file = File::open(path)?;
-    let (mut bytes, mut page) = (Vec::with_capacity(4096), [0u8; 4096]);
-    loop {
-        match file.read(&mut page) {
-            Ok(0) => break,
-            Ok(n) => bytes.extend_from_slice(&page[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let file = crate::sys::open_read(path)?;
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(u64::MAX).read_to_end(&mut bytes)?;
     String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
 }
+
+/// Room for `/proc/self/cgroup` and `/proc/self/mountinfo` in a container
+/// (a host's mountinfo may be longer: the buffer then grows).
+const PROC_TEXT: usize = 4096;
+
+/// Room for a limit file: one number.
+const LIMIT_TEXT: usize = 64;
 
 /// The longest counter file rinit reads: v2's `memory.events` is six lines
 /// of a word and a number.
 const COUNTER_MAX: usize = 512;
 
 /// A counter file opened at start and read again with `pread` into a fixed
-/// buffer. While the group is short of memory, opening a file allocates
-/// (a `struct file`, the kernel's read buffer), charged to the very group
-/// that has none: the allocation can fail and make the OOM killer take one
-/// more process, rinit or the app. An open descriptor, read once at start
-/// so that the kernel's buffer exists, asks for no memory at all.
+/// buffer on the stack. While the group is short of memory, opening a file
+/// allocates (a `struct file`, the kernel's read buffer), charged to the
+/// very group that has none: the allocation can fail and make the OOM
+/// killer take one more process, rinit or the app. An open descriptor,
+/// read once at start so that the kernel's buffer exists, asks for no
+/// memory at all. (The buffer is not kept here: the groups are handed on
+/// by value as rinit starts, and would copy it each time.)
 #[derive(Debug)]
 pub(crate) struct Counter {
     file: File,
-    buf: [u8; COUNTER_MAX],
 }
 
 impl Counter {
     /// Opens `path`; the caller's first read makes the kernel's buffer.
     fn open(path: &Path) -> Option<Counter> {
         Some(Counter {
-            file: File::open(path).ok()?,
-            buf: [0; COUNTER_MAX],
+            file: crate::sys::open_read(path).ok()?,
         })
     }
 
-    fn text(&mut self) -> Option<&str> {
+    /// The file's text, from its start, as `parse` reads it.
+    fn read<T>(&mut self, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let mut buf = [0u8; COUNTER_MAX];
         let n = loop {
-            match self.file.read_at(&mut self.buf, 0) {
+            match self.file.read_at(&mut buf, 0) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => return None,
             }
         };
-        std::str::from_utf8(&self.buf[..n]).ok()
+        parse(std::str::from_utf8(&buf[..n]).ok()?)
     }
 
     /// The `KEY VALUE` line `key`.
     fn keyed(&mut self, key: &str) -> Option<u64> {
-        parse_keyed(self.text()?, key)
+        self.read(|text| parse_keyed(text, key))
     }
 
     /// A file that holds one number.
     fn value(&mut self) -> Option<u64> {
-        self.text()?.trim().parse().ok()
+        self.read(|text| text.trim().parse().ok())
     }
 }
 
@@ -285,7 +349,7 @@ impl Memory {
 
     /// The file whose changes tell of new events (v2: inotify).
     pub(crate) fn events_file(&self) -> PathBuf {
-        self.dir.join(Memory::file_names(self.version).0)
+        joined(&self.dir, Memory::file_names(self.version).0)
     }
 
     /// The counter file and the limit file of each version.
@@ -299,9 +363,9 @@ impl Memory {
     /// The group in `dir`, if its counter can be read.
     pub(crate) fn open(version: Version, dir: PathBuf) -> Option<Memory> {
         let (events, limit) = Memory::file_names(version);
-        let mut events = Counter::open(&dir.join(events))?;
+        let mut events = Counter::open(&joined(&dir, events))?;
         let at_start = events.keyed("oom_kill")?;
-        let limit = read_text(&dir.join(limit))
+        let limit = read_text(&joined(&dir, limit), LIMIT_TEXT)
             .ok()
             .and_then(|t| parse_limit(&t));
         Some(Memory {
@@ -342,15 +406,15 @@ impl Pids {
 
     /// The file whose changes tell of new events (v2: inotify).
     pub(crate) fn events_file(&self) -> PathBuf {
-        self.dir.join(Pids::EVENTS)
+        joined(&self.dir, Pids::EVENTS)
     }
 
     const EVENTS: &'static str = "pids.events";
 
     fn open(version: Version, dir: PathBuf) -> Option<Pids> {
-        let mut events = Counter::open(&dir.join(Pids::EVENTS))?;
+        let mut events = Counter::open(&joined(&dir, Pids::EVENTS))?;
         let at_start = events.keyed("max")?;
-        let mut current = Counter::open(&dir.join("pids.current"));
+        let mut current = Counter::open(&joined(&dir, "pids.current"));
         // Read once now, so that the kernel's buffer exists before a shortage.
         if current.as_mut().and_then(Counter::value).is_none() {
             current = None;
@@ -359,7 +423,7 @@ impl Pids {
             version,
             at_start,
             current,
-            limit: read_text(&dir.join("pids.max"))
+            limit: read_text(&joined(&dir, "pids.max"), LIMIT_TEXT)
                 .ok()
                 .and_then(|t| parse_limit(&t)),
             dir,
@@ -373,8 +437,8 @@ impl Pids {
 /// then says nothing about it).
 pub(crate) fn find() -> (Option<Memory>, Option<Pids>) {
     let (Ok(own), Ok(mounts)) = (
-        read_text(Path::new("/proc/self/cgroup")),
-        read_text(Path::new("/proc/self/mountinfo")),
+        read_text(Path::new("/proc/self/cgroup"), PROC_TEXT),
+        read_text(Path::new("/proc/self/mountinfo"), PROC_TEXT),
     ) else {
         return (None, None);
     };
@@ -404,7 +468,7 @@ mod tests {
 
     #[test]
     fn own_cgroups_of_both_layouts() {
-        let scope = || Some("/machine.slice/libpod-abc.scope".to_owned());
+        let scope = || Some("/machine.slice/libpod-abc.scope");
         assert_eq!(
             parse_proc_cgroup(HYBRID_CGROUP),
             OwnCgroups {
@@ -416,16 +480,13 @@ mod tests {
         assert_eq!(
             parse_proc_cgroup(V2_CGROUP),
             OwnCgroups {
-                unified: Some("/kubepods.slice/pod1/cri-abc.scope".into()),
+                unified: Some("/kubepods.slice/pod1/cri-abc.scope"),
                 memory_v1: None,
                 pids_v1: None,
             }
         );
         // A path may hold colons.
-        assert_eq!(
-            parse_proc_cgroup("4:memory:/a:b\n").memory_v1.as_deref(),
-            Some("/a:b")
-        );
+        assert_eq!(parse_proc_cgroup("4:memory:/a:b\n").memory_v1, Some("/a:b"));
         assert_eq!(parse_proc_cgroup("garbage\n"), OwnCgroups::default());
     }
 
@@ -460,6 +521,13 @@ mod tests {
         assert_eq!(hybrid[1].mount_point, "/sys/fs/cgroup/memory");
         assert_eq!(hybrid[2].mount_point, "/sys/fs/cgroup/odd dir");
         assert_eq!(hybrid[3].controller, Some(Controller::Pids));
+        // A hierarchy of both controllers is memory's; a type that only
+        // starts like cgroup's is none.
+        let odd = parse_cgroup_mounts(
+            "1 0 0:1 / /both rw - cgroup c rw,pids,memory\n2 0 0:2 / /x rw - cgroupfs c rw,memory\n",
+        );
+        assert_eq!(odd.len(), 1, "{odd:?}");
+        assert_eq!(odd[0].controller, Some(Controller::Memory));
     }
 
     #[test]
@@ -501,6 +569,72 @@ mod tests {
             Controller::Memory,
         );
         assert!(other.is_empty(), "{other:?}");
+    }
+
+    /// The byte searches split as the `str` methods they stand in for.
+    #[test]
+    fn byte_searches_split_as_str_does() {
+        for line in [
+            "1 2 0:3 / /x rw - cgroup2 cgroup2 rw",
+            "1 2 0:3 /a-b /x-y rw shared:4 - cgroup c - rw,memory",
+            "- a - b",
+            "a -",
+            "a - ",
+            " - ",
+            "a  -  b",
+            "-",
+            "",
+            "no separator-here",
+        ] {
+            assert_eq!(split_at_separator(line), line.split_once(" - "), "{line:?}");
+        }
+        for (text, byte) in [("a:b:c", b':'), ("abc", b':'), (":", b':'), ("ü x", b' ')] {
+            assert_eq!(split_at_byte(text, byte), text.split_once(byte as char));
+        }
+        let listed = |list| v1_controllers(list).collect::<Vec<_>>();
+        assert_eq!(listed("rw,memory"), [Controller::Memory]);
+        assert_eq!(
+            listed("pids,rw,memory"),
+            [Controller::Pids, Controller::Memory]
+        );
+        assert_eq!(listed("rw,memoryx,xpids,"), []);
+        assert_eq!(listed(""), []);
+    }
+
+    #[test]
+    fn escaped_paths_are_unescaped_and_others_borrowed() {
+        assert!(matches!(
+            unescape_mountinfo("/sys/fs/cgroup"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(unescape_mountinfo("/a\\040b\\134"), "/a b\\");
+        // An escape that is not three octal digits stays as it is.
+        assert_eq!(unescape_mountinfo("/a\\08x\\"), "/a\\08x\\");
+        // A byte that is not UTF-8 is replaced, not dropped.
+        assert_eq!(unescape_mountinfo("/a\\377"), "/a\u{fffd}");
+    }
+
+    #[test]
+    fn joined_is_join() {
+        for (dir, name) in [
+            ("/sys/fs/cgroup", "a/b"),
+            ("/x/", "y"),
+            ("/x", ""),
+            ("/", "memory.max"),
+        ] {
+            let (ours, std) = (joined(Path::new(dir), name), Path::new(dir).join(name));
+            assert_eq!(ours.as_os_str(), std.as_os_str());
+        }
+    }
+
+    #[test]
+    fn a_text_longer_than_its_buffer_is_read_whole() {
+        let path = std::env::temp_dir().join(format!("rinit-read-text-{}", std::process::id()));
+        let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(&path, &text).unwrap();
+        let read = read_text(&path, 16);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read.unwrap(), text);
     }
 
     #[test]

@@ -614,12 +614,10 @@ fn settings(
     variables?;
     // The peer's rules for job-control signals depend on where signals go;
     // the user's own rules come over them.
-    let own_rules = std::mem::take(&mut config.rewrites);
     for &(from, to) in personality.default_rewrites(config.forward_to) {
-        config.rewrites.set(from, to);
-    }
-    for (from, to) in own_rules.rules() {
-        config.rewrites.set(from, to);
+        if !config.rewrites.has_rule(from) {
+            config.rewrites.set(from, to);
+        }
     }
     Ok(config)
 }

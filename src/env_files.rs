@@ -14,6 +14,7 @@
 //! that they are tested and fuzzed without a file system; `read_bounded` is
 //! the one read of the real thing. A value is never part of a message.
 
+use crate::EnvEntry;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
 use std::io::Read;
@@ -118,7 +119,7 @@ pub(crate) type ReadResult = Result<Vec<u8>, ReadFailure>;
 /// The command's environment, and what the log says about it.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Outcome {
-    pub(crate) env: Vec<CString>,
+    pub(crate) env: Vec<EnvEntry>,
     /// The names set, and where from: for the debug log, instead of values.
     pub(crate) set: Vec<Assignment>,
     /// `NAME_FILE` variables whose file is larger than any variable can be:
@@ -152,7 +153,7 @@ impl EnvSources {
 /// names that were set and where from.
 pub(crate) fn apply(
     sources: &EnvSources,
-    env: Vec<CString>,
+    env: Vec<EnvEntry>,
     read: &dyn Fn(&Path, u64) -> ReadResult,
 ) -> Result<Outcome, EnvFileError> {
     let mut outcome = Outcome {
@@ -260,10 +261,10 @@ struct FileRequest {
 /// rules as the official images' `file_env`: an empty one counts as unset,
 /// and so does an empty `NAME`; `NAME` set as well is an error. rinit's own
 /// variables are not requests (`RINIT_ENV_FILE` names env files).
-fn file_requests(env: &[CString]) -> Result<Vec<FileRequest>, EnvFileError> {
+fn file_requests(env: &[EnvEntry]) -> Result<Vec<FileRequest>, EnvFileError> {
     let mut requests: Vec<FileRequest> = Vec::new();
     for (at, item) in env.iter().enumerate() {
-        let Some((key, path)) = split_entry(item.as_bytes()) else {
+        let Some((key, path)) = split_entry(item.to_bytes()) else {
             continue;
         };
         let name = match (key.strip_suffix(b"_FILE"), key.strip_prefix(b"FILE__")) {
@@ -479,23 +480,24 @@ fn split_entry(entry: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&entry[..eq], &entry[eq + 1..]))
 }
 
-fn value_of(entry: &CString) -> &[u8] {
-    split_entry(entry.as_bytes()).map_or(&[], |(_, value)| value)
+fn value_of(entry: &EnvEntry) -> &[u8] {
+    split_entry(entry.to_bytes()).map_or(&[], |(_, value)| value)
 }
 
 /// Where getenv would find `key`: its first entry.
-fn find(env: &[CString], key: &[u8]) -> Option<usize> {
+fn find(env: &[EnvEntry], key: &[u8]) -> Option<usize> {
     env.iter()
-        .position(|e| split_entry(e.as_bytes()).is_some_and(|(k, _)| k == key))
+        .position(|e| split_entry(e.to_bytes()).is_some_and(|(k, _)| k == key))
 }
 
-fn entry(key: &[u8], value: &[u8]) -> CString {
-    let mut bytes = Vec::with_capacity(key.len() + 1 + value.len());
+fn entry(key: &[u8], value: &[u8]) -> EnvEntry {
+    // Room for the NUL too: `CString::new` then does not reallocate.
+    let mut bytes = Vec::with_capacity(key.len() + 1 + value.len() + 1);
     bytes.extend_from_slice(key);
     bytes.push(b'=');
     bytes.extend_from_slice(value);
     // Keys are names and values were checked for NUL bytes.
-    CString::new(bytes).unwrap_or_default()
+    EnvEntry::Owned(CString::new(bytes).unwrap_or_default())
 }
 
 /// A name known to be letters, digits and `_`.
@@ -562,12 +564,14 @@ mod tests {
             .collect()
     }
 
-    fn env(list: &[&str]) -> Vec<CString> {
-        list.iter().map(|e| CString::new(*e).unwrap()).collect()
+    fn env(list: &[&str]) -> Vec<EnvEntry> {
+        list.iter()
+            .map(|e| EnvEntry::Owned(CString::new(*e).unwrap()))
+            .collect()
     }
 
-    fn strings(env: &[CString]) -> Vec<String> {
-        env.iter().map(|e| text_of(e.as_bytes())).collect()
+    fn strings(env: &[EnvEntry]) -> Vec<String> {
+        env.iter().map(|e| text_of(e.to_bytes())).collect()
     }
 
     /// A file system of named files; a missing one reads as "missing".

@@ -1004,6 +1004,14 @@ impl Forensics {
         else {
             return;
         };
+        let news = main_end_is_news(death.termination, self.forwarded, remapped_to_success, oom);
+        let tell = news || unexplained.is_some();
+        let termination_log = self.termination_log.as_ref().filter(|_| code != 0);
+        // The line is worded only for a reader: the usual end (a clean
+        // exit, a forwarded stop) costs no formatting.
+        if !tell && termination_log.is_none() {
+            return;
+        }
         let after = self.started.elapsed();
         let mut line = match kill_after {
             Some(delay) => kill_after_line(&death, delay, Some(after)),
@@ -1012,8 +1020,7 @@ impl Forensics {
         if let Some((kills, limit)) = unexplained {
             line.push_str(&unreaped_oom_text(kills, limit));
         }
-        let news = main_end_is_news(death.termination, self.forwarded, remapped_to_success, oom);
-        if news || unexplained.is_some() {
+        if tell {
             let (signal, core_dumped) = match death.termination {
                 Termination::Killed {
                     signal,
@@ -1035,10 +1042,8 @@ impl Forensics {
                 "{line}"
             );
         }
-        if code != 0 {
-            if let Some(path) = &self.termination_log {
-                write_message(path, &termination_message(&line, &self.notes));
-            }
+        if let Some(path) = termination_log {
+            write_message(path, &termination_message(&line, &self.notes));
         }
     }
 

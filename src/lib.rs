@@ -43,13 +43,20 @@ pub use signals::{MAX_SIGNAL, RTMIN, Signal};
 use log::{debug, error, info, warn};
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
-use std::ffi::{CString, OsString};
+use std::borrow::Cow;
+use std::ffi::{CStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
+/// One entry of an environment, `NAME=VALUE` as a C string: borrowed from
+/// the C runtime's `envp` for the environment rinit was given (its strings
+/// live as long as the process), owned for what `--env-file` and
+/// `--env-from-files` add or replace.
+pub type EnvEntry = Cow<'static, CStr>;
+
 /// Runs rinit with these arguments (`argv[0]` first) and this environment
 /// (the C runtime's `envp`, entry by entry); returns the exit code.
-pub fn run(argv: Vec<OsString>, env: Vec<CString>) -> i32 {
+pub fn run(argv: Vec<OsString>, env: Vec<EnvEntry>) -> i32 {
     // First thing: `-p` must know whether the parent died before it was armed.
     let parent = nix::unistd::getppid();
     // Before anything can open a descriptor: one of 0, 1, 2 left closed by
@@ -121,7 +128,7 @@ fn probe_once(config: &Config) -> i32 {
 /// or parsed stops rinit before the command starts: an app started without
 /// its password fails later and less clearly. Only names are logged, never
 /// a value.
-fn command_environment(config: &Config, env: Vec<CString>) -> Result<Vec<CString>, i32> {
+fn command_environment(config: &Config, env: Vec<EnvEntry>) -> Result<Vec<EnvEntry>, i32> {
     if config.env_sources.is_empty() {
         return Ok(env);
     }
@@ -166,7 +173,7 @@ fn print_stdout(text: &str) -> i32 {
 }
 
 /// Sets rinit up as an init, starts the child and runs the signal loop.
-fn supervise(config: Config, env: Vec<CString>, parent: nix::unistd::Pid) -> i32 {
+fn supervise(config: Config, env: Vec<EnvEntry>, parent: nix::unistd::Pid) -> i32 {
     let own_pid = sys::own_pid();
     let (inherited_mask, mut signals) = match take_signals() {
         Ok(taken) => taken,
@@ -285,17 +292,20 @@ fn arm_parent_death(config: &Config, parent: nix::unistd::Pid) -> Result<Option<
 /// by itself.
 fn notifier(
     config: &Config,
-    env: &[CString],
+    env: &[EnvEntry],
 ) -> Result<Option<std::sync::Arc<readiness::Notifier>>, i32> {
-    match (&config.ready_when, spawn::lookup(env, cli::NOTIFY_SOCKET)) {
-        (Some(_), Some(socket)) => match readiness::Notifier::new(socket) {
+    if config.ready_when.is_none() {
+        return Ok(None);
+    }
+    match spawn::lookup(env, cli::NOTIFY_SOCKET) {
+        Some(socket) => match readiness::Notifier::new(socket) {
             Ok(notifier) => Ok(Some(std::sync::Arc::new(notifier))),
             Err(e) => Err(fail(&format!(
                 "--ready-when: NOTIFY_SOCKET: {}",
                 os_error(e)
             ))),
         },
-        _ => Ok(None),
+        None => Ok(None),
     }
 }
 
@@ -304,7 +314,7 @@ fn notifier(
 /// rinit stands in for says it, and ends rinit with its exit code.
 fn start(
     config: &Config,
-    env: Vec<CString>,
+    env: Vec<EnvEntry>,
     own_pid: libc::pid_t,
     mask: SignalSet,
 ) -> Result<Option<nix::unistd::Pid>, i32> {
@@ -371,7 +381,7 @@ fn gate(config: &Config, signals: &mut sys::SignalReader) -> Result<(), i32> {
 
 fn start_child(
     config: &Config,
-    env: Vec<CString>,
+    env: Vec<EnvEntry>,
     own_pid: libc::pid_t,
     mask: SignalSet,
 ) -> Result<nix::unistd::Pid, SpawnError> {

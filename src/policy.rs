@@ -52,16 +52,22 @@ impl Rewrites {
         self.table[from.number() as usize] = Some(to);
     }
 
+    /// Whether `from` has a rule (which may be to drop it).
+    pub(crate) fn has_rule(&self, from: Signal) -> bool {
+        self.table[from.number() as usize].is_some()
+    }
+
     /// The signal to send for `signal`, `None` to drop it.
     pub fn apply(&self, signal: Signal) -> Option<Signal> {
         self.table[signal.number() as usize].unwrap_or(Some(signal))
     }
 
     pub(crate) fn rules(&self) -> impl Iterator<Item = (Signal, Option<Signal>)> + '_ {
-        self.table
-            .iter()
-            .enumerate()
-            .filter_map(|(n, rule)| Some((Signal::from_number(n as i32)?, (*rule)?)))
+        self.table.iter().enumerate().filter_map(|(n, rule)| {
+            // The rule first: most numbers have none, and then need no Signal.
+            let to = (*rule)?;
+            Some((Signal::from_number(n as i32)?, to))
+        })
     }
 
     /// Parses `FROM:TO`, where `TO` may be `0` to drop the signal.

@@ -30,6 +30,7 @@
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
+use crate::EnvEntry;
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
@@ -37,7 +38,7 @@ use crate::text::printable;
 use nix::errno::Errno;
 use nix::sched::{CloneCb, CloneFlags, clone};
 use nix::unistd::Pid;
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{CStr, CString, OsStr, OsString};
 use std::fmt;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -52,9 +53,9 @@ const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 /// not allocate).
 pub(crate) struct ChildSpec {
     /// Paths to try, in order (one if the command holds a `/`).
-    candidates: Vec<CString>,
+    candidates: Candidates,
     argv: Vec<CString>,
-    env: Vec<CString>,
+    env: Vec<EnvEntry>,
     /// `LISTEN_PID=<rinit's pid>` sits at this index and must name the child.
     listen_pid_at: Option<usize>,
     /// Make the child's group the terminal's foreground group.
@@ -66,7 +67,7 @@ pub(crate) struct ChildSpec {
 }
 
 /// What glibc's `execvp` runs a file without a `#!` line with.
-const SH: &std::ffi::CStr = c"/bin/sh";
+const SH: &CStr = c"/bin/sh";
 
 #[derive(Debug)]
 pub(crate) enum SpawnError {
@@ -204,23 +205,20 @@ impl ChildSpec {
     /// entry as rinit got it (PATH is looked up in it).
     pub(crate) fn new(
         command: &[OsString],
-        env: Vec<CString>,
+        env: Vec<EnvEntry>,
         own_pid: libc::pid_t,
         take_terminal: bool,
         mask: SignalSet,
     ) -> Result<ChildSpec, SpawnError> {
-        let cstring = |bytes: Vec<u8>, what: &str| {
-            CString::new(bytes).map_err(|_| SpawnError::Nul(what.to_owned()))
-        };
         let program = &command[0];
         let candidates = search_candidates(program, lookup(&env, "PATH"))
-            .into_iter()
-            .map(|c| cstring(c, "the command"))
-            .collect::<Result<_, _>>()?;
+            .ok_or_else(|| SpawnError::Nul("the command".to_owned()))?;
+        // From a slice, `CString::new` allocates once, with room for the NUL.
         let argv = command
             .iter()
-            .map(|a| cstring(a.clone().into_vec(), "an argument"))
-            .collect::<Result<_, _>>()?;
+            .map(|a| CString::new(a.as_bytes()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| SpawnError::Nul("an argument".to_owned()))?;
         let listen_pid_at = listen_pid_index(&env, own_pid);
         Ok(ChildSpec {
             candidates,
@@ -311,7 +309,7 @@ impl ChildSpec {
         let path = self
             .candidates
             .get(index as usize)
-            .map(|c| OsStr::from_bytes(c.as_bytes()).to_owned())
+            .map(|c| OsStr::from_bytes(c.to_bytes()).to_owned())
             .unwrap_or_default();
         let program = OsString::from_vec(self.argv.swap_remove(0).into_bytes());
         let searched = !program.as_bytes().contains(&b'/');
@@ -366,7 +364,7 @@ impl ChildSpec {
         // later PATH entry runs; otherwise the last "not here" is reported.
         let mut denied = None;
         let mut last = (Errno::ENOENT, 0);
-        for (index, path) in self.candidates.iter().enumerate() {
+        for (index, path) in self.candidates.iter() {
             // SAFETY: path, argv and envp are NUL-terminated strings and
             // null-terminated arrays that outlive the call.
             unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
@@ -477,25 +475,66 @@ fn null_terminated(strings: &[CString]) -> Vec<*const libc::c_char> {
         .collect()
 }
 
+/// The paths the child tries, in order, each with its NUL, one after the
+/// other in a single buffer: a long PATH costs two allocations, not one
+/// per entry.
+#[derive(Debug, Default)]
+struct Candidates {
+    bytes: Vec<u8>,
+    /// Where each path starts in `bytes`.
+    starts: Vec<usize>,
+}
+
+impl Candidates {
+    /// Adds the path made of `parts`.
+    fn push(&mut self, parts: &[&[u8]]) {
+        self.starts.push(self.bytes.len());
+        for part in parts {
+            self.bytes.extend_from_slice(part);
+        }
+        self.bytes.push(0);
+    }
+
+    /// The path at `index`, if there is one.
+    fn get(&self, index: usize) -> Option<&CStr> {
+        let start = *self.starts.get(index)?;
+        CStr::from_bytes_until_nul(self.bytes.get(start..)?).ok()
+    }
+
+    /// Each path with its index (which the failure report gives back).
+    /// Allocates nothing: it runs in the child too.
+    fn iter(&self) -> impl Iterator<Item = (usize, &CStr)> {
+        (0..self.starts.len()).filter_map(|index| Some((index, self.get(index)?)))
+    }
+}
+
 /// `execvp`'s search: a name with a `/` is used as is; otherwise each PATH
-/// entry in turn, an empty entry meaning the current directory.
-fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Vec<Vec<u8>> {
+/// entry in turn, an empty entry meaning the current directory. `None` if
+/// the name holds a NUL byte (no C string can).
+fn search_candidates(program: &OsStr, path: Option<&OsStr>) -> Option<Candidates> {
     let program = program.as_bytes();
+    if program.contains(&0) {
+        return None;
+    }
+    let mut candidates = Candidates::default();
     if program.contains(&b'/') {
-        return vec![program.to_vec()];
+        candidates.push(&[program]);
+        return Some(candidates);
     }
     let path = path.map_or(DEFAULT_PATH.as_bytes(), |p| p.as_bytes());
-    path.split(|&b| b == b':')
-        .map(|dir| {
-            let dir = if dir.is_empty() { &b"."[..] } else { dir };
-            let mut candidate = dir.to_vec();
-            if !candidate.ends_with(b"/") {
-                candidate.push(b'/');
-            }
-            candidate.extend_from_slice(program);
-            candidate
-        })
-        .collect()
+    let entries = path.split(|&b| b == b':');
+    let count = entries.clone().count();
+    // Room for every entry (or `.`), a slash, the name and a NUL.
+    candidates
+        .bytes
+        .reserve(path.len() + count * (program.len() + 3));
+    candidates.starts.reserve(count);
+    for dir in entries {
+        let dir = if dir.is_empty() { &b"."[..] } else { dir };
+        let slash: &[u8] = if dir.last() == Some(&b'/') { b"" } else { b"/" };
+        candidates.push(&[dir, slash, program]);
+    }
+    Some(candidates)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -523,13 +562,28 @@ fn search_continues_after(errno: Errno) -> SearchStep {
 /// library's `getenv` finds it: the first entry that starts with `name=`.
 /// An entry without `=` names no variable.
 pub(crate) fn lookup<'a>(
-    env: impl IntoIterator<Item = &'a CString>,
+    env: impl IntoIterator<Item = &'a EnvEntry>,
     name: &str,
 ) -> Option<&'a OsStr> {
     env.into_iter().find_map(|entry| {
-        let value = entry.as_bytes().strip_prefix(name.as_bytes())?;
+        let entry = entry.to_bytes();
+        if !starts_with(entry, name.as_bytes()) {
+            return None;
+        }
+        let value = &entry[name.len()..];
         value.strip_prefix(b"=").map(OsStr::from_bytes)
     })
+}
+
+/// `bytes.starts_with(prefix)`, for the environment's entries: their first
+/// byte is compared first, and most entries differ there (a slice
+/// comparison calls the C library's `memcmp`, a few dozen instructions for
+/// every entry of every search).
+fn starts_with(bytes: &[u8], prefix: &[u8]) -> bool {
+    match (bytes.first(), prefix.first()) {
+        (Some(b), Some(p)) if b != p => false,
+        _ => bytes.starts_with(prefix),
+    }
 }
 
 /// The entries of an environment that can configure rinit: its own
@@ -538,17 +592,17 @@ pub(crate) fn lookup<'a>(
 /// here spares it a pass per name (most containers set none of them, and
 /// then no name costs more than a glance at this empty list).
 pub(crate) struct Ours<'a> {
-    entries: Vec<&'a CString>,
+    entries: Vec<&'a EnvEntry>,
 }
 
 impl<'a> Ours<'a> {
     const PREFIXES: [&'static [u8]; 4] = [b"RINIT_", b"TINI_", b"DUMB_INIT_", b"CATATONIT_"];
 
-    pub(crate) fn of(env: &'a [CString]) -> Ours<'a> {
-        let ours = |entry: &&CString| {
+    pub(crate) fn of(env: &'a [EnvEntry]) -> Ours<'a> {
+        let ours = |entry: &&EnvEntry| {
             Self::PREFIXES
                 .iter()
-                .any(|p| entry.as_bytes().starts_with(p))
+                .any(|p| starts_with(entry.to_bytes(), p))
         };
         Ours {
             entries: env.iter().filter(ours).collect(),
@@ -557,7 +611,7 @@ impl<'a> Ours<'a> {
 
     /// `lookup(env, name)`, from the entries kept here when `name` is one
     /// of ours (the same answer: they keep their order).
-    pub(crate) fn lookup(&self, env: &'a [CString], name: &str) -> Option<&'a OsStr> {
+    pub(crate) fn lookup(&self, env: &'a [EnvEntry], name: &str) -> Option<&'a OsStr> {
         if Self::PREFIXES
             .iter()
             .any(|p| name.as_bytes().starts_with(p))
@@ -572,11 +626,11 @@ impl<'a> Ours<'a> {
 /// systemd socket activation: `LISTEN_PID` names the process the sockets are
 /// for. If it names rinit, it is really meant for the child. Only the entry
 /// `getenv` would find is looked at, as sd_listen_fds does.
-fn listen_pid_index(env: &[CString], own_pid: libc::pid_t) -> Option<usize> {
+fn listen_pid_index(env: &[EnvEntry], own_pid: libc::pid_t) -> Option<usize> {
     let at = env
         .iter()
-        .position(|entry| entry.as_bytes().starts_with(b"LISTEN_PID="))?;
-    let value = &env[at].as_bytes()["LISTEN_PID=".len()..];
+        .position(|entry| starts_with(entry.to_bytes(), b"LISTEN_PID="))?;
+    let value = &env[at].to_bytes()["LISTEN_PID=".len()..];
     let names_rinit = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) == Some(own_pid);
     names_rinit.then_some(at)
 }
@@ -589,28 +643,29 @@ mod tests {
         OsString::from(s)
     }
 
+    /// The candidates' paths, in order.
+    fn search(program: &str, path: Option<&str>) -> Vec<String> {
+        let found = search_candidates(&os(program), path.map(os).as_deref()).unwrap();
+        let paths: Vec<String> = found
+            .iter()
+            .map(|(_, c)| c.to_str().unwrap().to_owned())
+            .collect();
+        // Indexes count from 0 up, as the failure report expects.
+        assert!(found.iter().map(|(i, _)| i).eq(0..paths.len()));
+        paths
+    }
+
     #[test]
     fn search_uses_path_like_execvp() {
-        assert_eq!(
-            search_candidates(&os("ls"), Some(&os("/a:/b/"))),
-            vec![b"/a/ls".to_vec(), b"/b/ls".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("ls"), Some(&os(":/a"))),
-            vec![b"./ls".to_vec(), b"/a/ls".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("./x"), Some(&os("/a"))),
-            vec![b"./x".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("/bin/x"), None),
-            vec![b"/bin/x".to_vec()]
-        );
-        assert_eq!(
-            search_candidates(&os("ls"), None).len(),
-            DEFAULT_PATH.split(':').count()
-        );
+        assert_eq!(search("ls", Some("/a:/b/")), ["/a/ls", "/b/ls"]);
+        assert_eq!(search("ls", Some(":/a")), ["./ls", "/a/ls"]);
+        assert_eq!(search("ls", Some("/a::")), ["/a/ls", "./ls", "./ls"]);
+        assert_eq!(search("./x", Some("/a")), ["./x"]);
+        assert_eq!(search("/bin/x", None), ["/bin/x"]);
+        assert_eq!(search("ls", None).len(), DEFAULT_PATH.split(':').count());
+        assert!(search_candidates(&os("l\0s"), None).is_none());
+        let found = search_candidates(&os("ls"), Some(&os("/a"))).unwrap();
+        assert!(found.get(1).is_none());
     }
 
     #[test]
@@ -650,8 +705,11 @@ mod tests {
         }
     }
 
-    fn env(entries: &[&[u8]]) -> Vec<CString> {
-        entries.iter().map(|e| CString::new(*e).unwrap()).collect()
+    fn env(entries: &[&[u8]]) -> Vec<EnvEntry> {
+        entries
+            .iter()
+            .map(|e| EnvEntry::Owned(CString::new(*e).unwrap()))
+            .collect()
     }
 
     #[test]
@@ -691,6 +749,25 @@ mod tests {
             assert_eq!(ours.lookup(&list, name), lookup(&list, name), "{name}");
         }
         assert_eq!(ours.entries.len(), 7);
+    }
+
+    #[test]
+    fn starts_with_is_the_slice_method() {
+        for (bytes, prefix) in [
+            (&b"PATH=/bin"[..], &b"PATH"[..]),
+            (b"PATH", b"PATH="),
+            (b"XPATH=", b"PATH"),
+            (b"PA", b"PX"),
+            (b"", b""),
+            (b"", b"A"),
+            (b"A", b""),
+        ] {
+            assert_eq!(
+                starts_with(bytes, prefix),
+                bytes.starts_with(prefix),
+                "{bytes:?} {prefix:?}"
+            );
+        }
     }
 
     #[test]
