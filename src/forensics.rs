@@ -172,6 +172,24 @@ fn death_line(death: &Death, oom: Oom, after: Option<Duration>) -> String {
     line
 }
 
+/// The line that says how the main child ended, `after` its start.
+fn main_end_line(
+    death: &Death,
+    oom: Oom,
+    unexplained: Option<UnreapedOom>,
+    kill_after: Option<Duration>,
+    after: Duration,
+) -> String {
+    let mut line = match kill_after {
+        Some(delay) => kill_after_line(death, delay, Some(after)),
+        None => death_line(death, oom, Some(after)),
+    };
+    if let Some((kills, limit)) = unexplained {
+        line.push_str(&unreaped_oom_text(kills, limit));
+    }
+    line
+}
+
 /// What the main child's line adds when the OOM killer killed processes
 /// rinit never reaped (a worker whose own parent reaped it).
 fn unreaped_oom_text(kills: u64, limit: Option<u64>) -> String {
@@ -1013,13 +1031,7 @@ impl Forensics {
             return;
         }
         let after = self.started.elapsed();
-        let mut line = match kill_after {
-            Some(delay) => kill_after_line(&death, delay, Some(after)),
-            None => death_line(&death, oom, Some(after)),
-        };
-        if let Some((kills, limit)) = unexplained {
-            line.push_str(&unreaped_oom_text(kills, limit));
-        }
+        let line = main_end_line(&death, oom, unexplained, kill_after, after);
         if tell {
             let (signal, core_dumped) = match death.termination {
                 Termination::Killed {
