@@ -49,8 +49,9 @@ pub struct Table {
     pub rows: Vec<(String, Vec<String>)>,
     /// The contenders listed as dynamically linked.
     pub dynamic: Vec<String>,
-    /// The targets' lines, without their "- [x] " or "- [ ] ".
-    pub targets: Vec<String>,
+    /// The targets' lines, without their "- [x] " or "- [ ] ", and whether
+    /// each is met.
+    pub targets: Vec<(bool, String)>,
 }
 
 fn cells(line: &str) -> Vec<String> {
@@ -74,10 +75,10 @@ pub fn parse(report: &str) -> Result<Table, String> {
         facts.contains(", dynamic,").then(|| name.to_owned())
     });
     let targets = report.lines().filter_map(|l| {
-        let target = l
-            .strip_prefix("- [x] ")
-            .or_else(|| l.strip_prefix("- [ ] "));
-        target.map(str::to_owned)
+        let met = |t: &str| (true, t.to_owned());
+        let unmet = |t: &str| (false, t.to_owned());
+        let target = l.strip_prefix("- [x] ").map(met);
+        target.or_else(|| l.strip_prefix("- [ ] ").map(unmet))
     });
     Ok(Table {
         names,
@@ -146,32 +147,42 @@ pub fn readme_block(table: &Table) -> Result<String, String> {
         }
         md.push('\n');
     }
-    // How far rinit trails (or leads) the best peer per reaped orphan.
-    let (_, cells) = table.row(README_ROWS[5].0).unwrap();
-    let figures: Vec<f64> = cells.iter().filter_map(|c| value(c)).collect();
-    let best = figures[1..].iter().copied().reduce(f64::min);
-    let why = "the same one system call\nper child (docs/performance.md, System calls); the \
-               difference is work in user space.";
-    // The report's own verdict, where the paired rounds cannot tell rinit
-    // from the best peer: the README must not claim a difference it lacks.
-    let unresolved = table.targets.iter().find_map(|t| {
-        let at = "CPU per reaped orphan (N = 1,000) at the best peer: \
-                  no difference this run can resolve (";
-        t.strip_prefix(at)?.split_once(')').map(|(ratio, _)| ratio)
-    });
     md += "\n";
-    md += &match (best.map(|b| figures[0] - b), unresolved) {
-        (Some(more), Some(ratio)) if more >= 0.05 => format!(
-            "rinit's median per reaped process is {more:.1} µs above the best peer's, a difference \
-             the run\ncannot resolve ({ratio}; docs/performance.md), with the same one system \
-             call per child."
-        ),
-        (Some(more), _) if more >= 0.05 => format!(
-            "rinit spends about {more:.1} µs more per reaped process than the best peer, with {why}"
-        ),
-        _ => "rinit spends no more per reaped process than the peers.".to_owned(),
-    };
+    md += &targets_sentence(&table.targets);
     Ok(md)
+}
+
+/// The sentence under the README's table: how many targets the run met,
+/// and which it did not.
+fn targets_sentence(targets: &[(bool, String)]) -> String {
+    let met = targets.iter().filter(|(met, _)| *met).count();
+    let unmet: Vec<&str> = targets
+        .iter()
+        .filter(|(met, _)| !met)
+        .map(|(_, line)| target_name(line))
+        .collect();
+    let all = format!(
+        "In this run rinit meets {met} of the {} targets in docs/performance.md (each peer\n\
+         compared with rinit round by round)",
+        targets.len()
+    );
+    match unmet.is_empty() {
+        true => format!("{all}."),
+        false => format!("{all}; not met: {}.", unmet.join(", ")),
+    }
+}
+
+/// What a target line is about: "CPU per forwarded signal" of "CPU per
+/// forwarded signal at the best peer: ...".
+fn target_name(line: &str) -> &str {
+    let ends = [
+        " below the best peer",
+        " at the best peer",
+        " above the best peer",
+        ":",
+    ];
+    let end = ends.iter().filter_map(|e| line.find(e)).min();
+    &line[..end.unwrap_or(line.len())]
 }
 
 /// How far a fresh run's figure may be from the written one and still be
@@ -353,49 +364,43 @@ mod tests {
         assert_eq!(table.dynamic, ["dumb-init"]);
     }
 
-    /// The sentence under the README's table follows the report's verdict
-    /// on the orphan row: a difference of the medians the paired rounds
-    /// cannot resolve is not called a difference.
+    /// The sentence under the README's table counts the report's targets
+    /// and names the ones not met.
     #[test]
-    fn the_readme_sentence_follows_the_orphan_target() {
-        let rows = README_ROWS.map(|(from, _)| {
-            let cells = match from.starts_with("6. ") {
-                true => vec!["2.46".to_owned(), "2.15 (0.87×)".to_owned()],
-                false => vec!["1".to_owned(), "1".to_owned()],
-            };
-            (format!("{from}x"), cells)
-        });
-        let target = |verdict: &str| {
-            format!(
-                "CPU per reaped orphan (N = 1,000) {verdict} (paired ratio 0.97, 95% CI \
-                 0.93-1.02): rinit 2.46 µs, best peer dumb-init 2.15 µs (+14.4%)"
-            )
-        };
-        let mut table = Table {
-            names: vec!["rinit".into(), "dumb-init".into()],
-            rows: rows.to_vec(),
-            dynamic: vec![],
-            targets: vec![target(
-                "at the best peer: no difference this run can resolve",
-            )],
-        };
-        let sentence = readme_block(&table).unwrap();
-        let sentence = sentence.lines().skip(10).collect::<Vec<_>>().join(" ");
+    fn the_readme_sentence_counts_the_targets() {
+        let target = |met: bool, line: &str| (met, line.to_owned());
+        let targets = [
+            target(
+                true,
+                "start-up overhead below the best peer round by round (x): y",
+            ),
+            target(
+                false,
+                "CPU per forwarded signal above the best peer, beyond (x): y",
+            ),
+            target(
+                true,
+                "CPU per reaped orphan (N = 1,000) at the best peer: no (x): y",
+            ),
+            target(false, "no idle wake-ups: rinit 1 in 10 s"),
+        ];
         assert_eq!(
-            sentence,
-            "rinit's median per reaped process is 0.3 µs above the best peer's, a difference the \
-             run cannot resolve (paired ratio 0.97, 95% CI 0.93-1.02; docs/performance.md), with \
-             the same one system call per child."
+            targets_sentence(&targets),
+            "In this run rinit meets 2 of the 4 targets in docs/performance.md (each peer\n\
+             compared with rinit round by round); not met: CPU per forwarded signal, no idle \
+             wake-ups."
         );
-        // Resolved, or a report from before the paired ratios: the medians.
-        for targets in [vec![target("above the best peer")], vec![]] {
-            table.targets = targets;
-            let block = readme_block(&table).unwrap();
-            assert!(
-                block.contains("about 0.3 µs more per reaped process"),
-                "{block}"
-            );
-        }
+        assert!(targets_sentence(&targets[..1]).ends_with("round by round)."));
+        let table = Table {
+            names: vec!["rinit".into(), "dumb-init".into()],
+            rows: README_ROWS
+                .map(|(from, _)| (format!("{from}x"), vec!["1".into(), "2".into()]))
+                .to_vec(),
+            dynamic: vec![],
+            targets: targets.to_vec(),
+        };
+        let block = readme_block(&table).unwrap();
+        assert!(block.ends_with(&targets_sentence(&targets)), "{block}");
     }
 
     #[test]

@@ -64,36 +64,54 @@ fn paired(row: &Row, i: usize) -> Paired {
     }
 }
 
-/// Where rinit stands against the best peer (the lowest median), the
-/// median first, then round by round.
+/// Where rinit stands against the best peer. With rounds enough, the
+/// interval of the paired ratio decides (the medians of interleaved rounds
+/// can come from different rounds, and disagree with what each round saw);
+/// with too few for one, the medians do.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Standing {
-    /// rinit's median is below the best peer's (or equal to it).
+    /// Cheaper: the interval lies wholly above 1, or (too few rounds)
+    /// rinit's median is at or below the peer's.
     Below,
-    /// rinit's median is above, but the rounds cannot tell the two apart:
-    /// the interval of the paired ratio contains 1.
+    /// The rounds cannot tell the two apart: the interval contains 1.
     Unresolved,
-    /// rinit's median is above, yet the rounds put it ahead: the interval
-    /// lies wholly above 1 (the peer's median came from other rounds).
-    AheadByRounds,
-    /// Behind: the interval lies wholly below 1 (the peer cheaper), or the
-    /// rounds are too few for one and the median is above.
+    /// Dearer: the interval lies wholly below 1, or (too few rounds)
+    /// rinit's median is above the peer's.
     Above,
 }
 
 impl Standing {
-    fn of(rinit: f64, best: f64, paired: &Paired) -> Standing {
+    fn of(rinit: f64, peer: f64, paired: &Paired) -> Standing {
         match paired.interval {
-            _ if rinit <= best => Standing::Below,
             Some(_) if paired.unresolved() => Standing::Unresolved,
-            Some((lo, _)) if lo > 1.0 => Standing::AheadByRounds,
-            _ => Standing::Above,
+            Some((lo, _)) if lo > 1.0 => Standing::Below,
+            Some(_) => Standing::Above,
+            None if rinit <= peer => Standing::Below,
+            None => Standing::Above,
         }
     }
 
     fn met(self) -> bool {
         self != Standing::Above
     }
+}
+
+/// The peer rinit fares worst against (the best peer): the lowest paired
+/// ratio among the peers the rounds give an interval for, else the lowest
+/// median. `None` without a peer.
+fn best_peer(row: &Row, inits: &[Init], medians: &[f64]) -> Option<(usize, Paired)> {
+    let peers = (0..inits.len()).filter(|&i| inits[i].peer && medians[i].is_finite());
+    let with_paired: Vec<(usize, Paired)> = peers.map(|i| (i, paired(row, i))).collect();
+    let by_rounds = with_paired
+        .iter()
+        .filter(|(_, p)| p.interval.is_some())
+        .min_by(|a, b| a.1.ratio.total_cmp(&b.1.ratio));
+    let by_medians = || {
+        with_paired
+            .iter()
+            .min_by(|a, b| medians[a.0].total_cmp(&medians[b.0]))
+    };
+    by_rounds.or_else(by_medians).copied()
 }
 
 /// Each target, met or not, with the numbers behind it.
@@ -109,34 +127,23 @@ fn targets(results: &Results, inits: &[Init], plan: &Plan) -> Vec<(bool, String)
             _ => continue,
         };
         let (values, (unit, d)) = (row.medians(), row.kind.unit());
-        let peers = values
-            .iter()
-            .enumerate()
-            .filter(|&(i, v)| inits[i].peer && v.is_finite());
-        let Some((best, _)) = peers.min_by(|a, b| a.1.total_cmp(b.1)) else {
+        let Some((best, paired)) = best_peer(row, inits, &values) else {
             continue;
         };
-        let paired = paired(row, best);
         let standing = Standing::of(values[0], values[best], &paired);
         let ratio = format!("paired ratio {}", paired.text());
         let verdict = match standing {
-            Standing::Below if values[0] == values[best] => {
-                format!("level with the best peer ({ratio})")
+            Standing::Below if paired.interval.is_some() => {
+                format!("below the best peer round by round ({ratio})")
             }
-            // Met by the rule of the medians, but the reader must see the
-            // rounds disagree.
-            Standing::Below if paired.interval.is_some_and(|(_, hi)| hi < 1.0) => {
-                format!("below the best peer by the medians, though not round by round ({ratio})")
-            }
-            Standing::Below => format!("below the best peer ({ratio})"),
+            Standing::Below => format!("below the best peer by the medians ({ratio})"),
             Standing::Unresolved => {
                 format!("at the best peer: no difference this run can resolve ({ratio})")
             }
-            Standing::AheadByRounds => format!("below the best peer round by round ({ratio})"),
             Standing::Above if paired.interval.is_some() => {
                 format!("above the best peer, beyond what this run can resolve ({ratio})")
             }
-            Standing::Above => format!("above the best peer ({ratio})"),
+            Standing::Above => format!("above the best peer by the medians ({ratio})"),
         };
         let (rinit, peer) = (number(values[0], d), number(values[best], d));
         let change = format!("{:+.1}%", (values[0] / values[best] - 1.0) * 100.0);
@@ -411,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn targets_compare_with_the_lowest_peer_median_round_by_round() {
+    fn targets_compare_with_the_peer_rinit_fares_worst_against_round_by_round() {
         let rinit = vec![1.00, 1.10, 1.20, 1.30, 1.40, 1.50, 1.60];
         let times = |factors: [f64; 7]| -> Vec<f64> {
             rinit.iter().zip(factors).map(|(r, f)| r * f).collect()
@@ -421,10 +428,30 @@ mod tests {
         // dumb-init has the lowest median, 12% below rinit's, but is dearer
         // than rinit in 4 rounds of 7: the rounds cannot tell them apart.
         let dumb = times([0.80, 1.02, 0.81, 1.01, 0.82, 1.03, 1.04]);
+        // catatonit is dearer in every round.
         let (high, candidate) = (vec![9.0; 7], vec![0.1; 7]);
+        // tini wins round by round, whatever dumb-init's median says; the
+        // candidate (not a peer) is never the best peer.
+        let all = vec![
+            rinit.clone(),
+            tini,
+            dumb.clone(),
+            high.clone(),
+            candidate.clone(),
+        ];
+        let (met, line) = signal_target(all);
+        assert!(!met, "{line}");
+        assert_eq!(
+            line,
+            "CPU per forwarded signal above the best peer, beyond what this run can resolve \
+             (paired ratio 0.98, 95% CI 0.95-0.99): rinit 1.30 µs, best peer tini 1.25 µs \
+             (+4.2%)"
+        );
+        // Without tini's rounds: dumb-init, with the lowest median, cannot
+        // be told apart from rinit round by round.
         let (met, line) = signal_target(vec![
             rinit.clone(),
-            tini.clone(),
+            high.clone(),
             dumb,
             high.clone(),
             candidate.clone(),
@@ -436,28 +463,25 @@ mod tests {
              (paired ratio 1.01, 95% CI 0.80-1.04): rinit 1.30 µs, best peer dumb-init 1.15 µs \
              (+13.2%)"
         );
-        // Below by the medians, though tini is cheaper in 8 rounds of 9
-        // (its one dear round lifts its median): met, and the line says both.
-        let rinit9: Vec<f64> = (1..=9).map(f64::from).collect();
-        let mut tini9: Vec<f64> = rinit9.iter().map(|r| r * 0.99).collect();
-        tini9[0] = 100.0;
-        let (high9, low9) = (vec![99.0; 9], vec![0.1; 9]);
-        let (met, line) = signal_target(vec![rinit9, tini9, high9.clone(), high9, low9]);
+        // Dearer peers only: below round by round.
+        let (met, line) = signal_target(vec![rinit, high.clone(), high.clone(), high, candidate]);
         assert!(met, "{line}");
-        assert_eq!(
-            line,
-            "CPU per forwarded signal below the best peer by the medians, though not round by \
-             round (paired ratio 0.99, 95% CI 0.99-0.99): rinit 5.00 µs, best peer tini 5.94 µs \
-             (-15.8%)"
+        assert!(
+            line.contains("below the best peer round by round"),
+            "{line}"
         );
-        // Without dumb-init's rounds, tini is the best peer and wins.
-        let (met, line) = signal_target(vec![rinit.clone(), tini, high.clone(), high, candidate]);
+        // Too few rounds for an interval: the medians decide.
+        let (met, line) = signal_target(vec![
+            vec![1.0; 3],
+            vec![1.1; 3],
+            vec![0.9; 3],
+            vec![1.2; 3],
+            vec![0.1; 3],
+        ]);
         assert!(!met, "{line}");
-        assert_eq!(
-            line,
-            "CPU per forwarded signal above the best peer, beyond what this run can resolve \
-             (paired ratio 0.98, 95% CI 0.95-0.99): rinit 1.30 µs, best peer tini 1.25 µs \
-             (+4.2%)"
+        assert!(
+            line.starts_with("CPU per forwarded signal above the best peer by the medians"),
+            "{line}"
         );
     }
 
@@ -473,28 +497,22 @@ mod tests {
     }
 
     #[test]
-    fn standings_go_by_the_median_then_by_the_paired_interval() {
+    fn standings_go_by_the_paired_interval_then_by_the_medians() {
         let paired = |interval| Paired {
             ratio: 1.0,
             interval,
         };
         let (below, above) = (paired(Some((1.02, 1.10))), paired(Some((0.90, 0.98))));
         let (holds_one, too_few) = (paired(Some((0.95, 1.03))), paired(None));
-        // rinit's median at or below the best peer's: met, whatever the rounds say.
-        assert_eq!(Standing::of(1.0, 1.1, &above), Standing::Below);
-        assert_eq!(Standing::of(1.1, 1.1, &too_few), Standing::Below);
-        // Above it: met only if the rounds cannot tell them apart, or put
-        // rinit ahead; the interval wholly below 1 is the peer cheaper.
+        // The interval decides, whatever the medians say.
+        assert_eq!(Standing::of(1.0, 1.1, &above), Standing::Above);
+        assert_eq!(Standing::of(1.1, 1.0, &below), Standing::Below);
         assert_eq!(Standing::of(1.1, 1.0, &holds_one), Standing::Unresolved);
-        assert_eq!(Standing::of(1.1, 1.0, &below), Standing::AheadByRounds);
-        assert_eq!(Standing::of(1.1, 1.0, &above), Standing::Above);
+        assert_eq!(Standing::of(1.0, 1.1, &holds_one), Standing::Unresolved);
+        // Without one, the medians.
+        assert_eq!(Standing::of(1.1, 1.1, &too_few), Standing::Below);
         assert_eq!(Standing::of(1.1, 1.0, &too_few), Standing::Above);
-        let met = [
-            Standing::Below,
-            Standing::Unresolved,
-            Standing::AheadByRounds,
-        ];
-        assert!(met.iter().all(|s| s.met()) && !Standing::Above.met());
+        assert!(Standing::Below.met() && Standing::Unresolved.met() && !Standing::Above.met());
         // An interval that ends at 1 still holds it.
         assert!(paired(Some((0.9, 1.0))).unresolved());
     }
