@@ -14,7 +14,7 @@
 //! that they are tested and fuzzed without a file system; `read_bounded` is
 //! the one read of the real thing. A value is never part of a message.
 
-use crate::EnvEntry;
+use crate::spawn::EnvEntry;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
 use std::io::Read;

@@ -39,20 +39,14 @@ pub use personality::Personality;
 pub use policy::{ForwardTarget, Rewrites};
 pub use probe::Target;
 pub use signals::{MAX_SIGNAL, RTMIN, Signal};
+pub use spawn::EnvEntry;
 
 use log::{debug, error, info, warn};
 use signals::SignalSet;
 use spawn::{ChildSpec, SpawnError};
-use std::borrow::Cow;
-use std::ffi::{CStr, OsString};
+use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-
-/// One entry of an environment, `NAME=VALUE` as a C string: borrowed from
-/// the C runtime's `envp` for the environment rinit was given (its strings
-/// live as long as the process), owned for what `--env-file` and
-/// `--env-from-files` add or replace.
-pub type EnvEntry = Cow<'static, CStr>;
 
 /// Runs rinit with these arguments (`argv[0]` first) and this environment
 /// (the C runtime's `envp`, entry by entry); returns the exit code.

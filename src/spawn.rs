@@ -30,7 +30,6 @@
 //! It does not even call the C library's `getpid`, which some versions
 //! answer from a cache of the parent's pid (see `sys::kernel_getpid`).
 
-use crate::EnvEntry;
 use crate::personality::Personality;
 use crate::signals::SignalSet;
 use crate::sys;
@@ -65,6 +64,12 @@ pub(crate) struct ChildSpec {
     /// A file without a `#!` line (ENOEXEC) runs as `/bin/sh FILE ARGS...`.
     scripts_with_sh: bool,
 }
+
+/// One entry of an environment, `NAME=VALUE` as a C string: borrowed from
+/// the C runtime's `envp` for the environment rinit was given (its strings
+/// live as long as the process), owned for what `--env-file` and
+/// `--env-from-files` add or replace.
+pub type EnvEntry = std::borrow::Cow<'static, CStr>;
 
 /// What glibc's `execvp` runs a file without a `#!` line with.
 const SH: &CStr = c"/bin/sh";
