@@ -44,19 +44,21 @@ pub fn median_ranks(n: usize, level: f64) -> Option<(usize, usize)> {
 pub struct Paired {
     /// The median of the per-round ratios.
     pub ratio: f64,
-    /// Its confidence interval at `LEVEL`, if there are rounds enough.
+    /// Its confidence interval at `level`, if there are rounds enough.
     pub interval: Option<(f64, f64)>,
+    /// The confidence of `interval` (`LEVEL`, unless asked otherwise).
+    pub level: f64,
 }
 
 impl Paired {
     /// Pairs round k of the peer with round k of rinit. A round where
     /// rinit's figure is not above 0 has no ratio and is left out.
-    pub fn of(peer: &[f64], rinit: &[f64]) -> Paired {
+    pub fn of(peer: &[f64], rinit: &[f64], level: f64) -> Paired {
         let pairs = peer
             .iter()
             .zip(rinit)
             .filter(|(p, r)| **r > 0.0 && p.is_finite());
-        Paired::from(pairs.map(|(p, r)| p / r).collect())
+        Paired::from(pairs.map(|(p, r)| p / r).collect(), level)
     }
 
     /// For a figure that is a small difference beside the noise of each
@@ -65,7 +67,7 @@ impl Paired {
     /// rounds' differences, over rinit's median, plus 1. The interval holds
     /// 1 exactly when the ratios' would (both count the rounds each side
     /// won), and the figure reads as a ratio of the medians would.
-    pub fn by_difference(peer: &[f64], rinit: &[f64]) -> Paired {
+    pub fn by_difference(peer: &[f64], rinit: &[f64], level: f64) -> Paired {
         let scale = median(rinit);
         let pairs = peer
             .iter()
@@ -73,17 +75,18 @@ impl Paired {
             .filter(|(p, r)| p.is_finite() && r.is_finite());
         let ratios = pairs.map(|(p, r)| 1.0 + (p - r) / scale);
         match scale > 0.0 {
-            true => Paired::from(ratios.collect()),
-            false => Paired::from(Vec::new()),
+            true => Paired::from(ratios.collect(), level),
+            false => Paired::from(Vec::new(), level),
         }
     }
 
-    fn from(mut ratios: Vec<f64>) -> Paired {
+    fn from(mut ratios: Vec<f64>, level: f64) -> Paired {
         ratios.sort_by(f64::total_cmp);
-        let interval = median_ranks(ratios.len(), LEVEL);
+        let interval = median_ranks(ratios.len(), level);
         Paired {
             ratio: median(&ratios),
             interval: interval.map(|(lo, hi)| (ratios[lo - 1], ratios[hi - 1])),
+            level,
         }
     }
 
@@ -95,7 +98,8 @@ impl Paired {
     /// "0.97, 95% CI 0.93-1.02", or without the interval when the rounds
     /// are too few for one.
     pub fn text(&self) -> String {
-        let level = (LEVEL * 100.0).round();
+        // 95, or 98.3 for an interval shared out among three peers.
+        let level = (self.level * 1000.0).round() / 10.0;
         let ratio = format!("{:.2}", self.ratio);
         match self.interval {
             Some((lo, hi)) => format!("{ratio}, {level}% CI {}-{}", decimals(lo), decimals(hi)),
@@ -175,7 +179,7 @@ mod tests {
         // rinit's drift together by far more than 10%.
         let rinit = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
         let peer = rinit.map(|r| r * 0.9);
-        let paired = Paired::of(&peer, &rinit);
+        let paired = Paired::of(&peer, &rinit, LEVEL);
         assert!((paired.ratio - 0.9).abs() < 1e-12);
         let (lo, hi) = paired.interval.unwrap();
         assert!((lo - 0.9).abs() < 1e-12 && (hi - 0.9).abs() < 1e-12);
@@ -188,13 +192,13 @@ mod tests {
             .enumerate()
             .map(|(k, r)| r * turns(k))
             .collect();
-        let paired = Paired::of(&peer, &rinit);
+        let paired = Paired::of(&peer, &rinit, LEVEL);
         let (lo, hi) = paired.interval.unwrap();
         assert!((lo - 0.9).abs() < 1e-12 && (hi - 1.1).abs() < 1e-12);
         assert!((paired.ratio - 1.1).abs() < 1e-12, "4 of 7 rounds at 1.1");
         assert!(paired.unresolved());
         // Too few rounds, and rounds without a ratio.
-        let paired = Paired::of(&[1.0, 2.0, 2.0], &[1.0, 0.0, -1.0]);
+        let paired = Paired::of(&[1.0, 2.0, 2.0], &[1.0, 0.0, -1.0], LEVEL);
         assert_eq!((paired.ratio, paired.interval), (1.0, None));
         assert_eq!(paired.text(), "1.00, too few rounds for a 95% CI");
     }
@@ -204,11 +208,15 @@ mod tests {
         // Overheads near 0: the per-round ratio would swing, or flip sign.
         let rinit = [0.5, -0.1, 0.3, 0.1, 0.6, 0.2, 0.4];
         let peer = rinit.map(|r| r + 0.03); // 0.3 ms median: 10% dearer each round
-        let paired = Paired::by_difference(&peer, &rinit);
+        let paired = Paired::by_difference(&peer, &rinit, LEVEL);
         assert!((paired.ratio - 1.1).abs() < 1e-9, "{paired:?}");
         let (lo, hi) = paired.interval.unwrap();
         assert!((lo - 1.1).abs() < 1e-9 && (hi - 1.1).abs() < 1e-9);
-        assert!(Paired::by_difference(&peer, &[0.0; 7]).ratio.is_nan());
+        assert!(
+            Paired::by_difference(&peer, &[0.0; 7], LEVEL)
+                .ratio
+                .is_nan()
+        );
     }
 
     #[test]
@@ -219,10 +227,13 @@ mod tests {
         assert_eq!(decimals(0.99999), "0.99999");
         assert_eq!(decimals(1.0), "1.00");
         assert_eq!(decimals(1.012), "1.01");
-        let paired = Paired {
+        let mut paired = Paired {
             ratio: 0.99,
             interval: Some((0.96, 0.998)),
+            level: LEVEL,
         };
         assert_eq!(paired.text(), "0.99, 95% CI 0.96-0.998");
+        paired.level = 1.0 - (1.0 - LEVEL) / 3.0;
+        assert_eq!(paired.text(), "0.99, 98.3% CI 0.96-0.998");
     }
 }
