@@ -641,12 +641,24 @@ fn podman_exec_processes_are_drained_too() {
 /// The options of a container whose memory is limited to 64 MiB.
 const SMALL_MEMORY: &[&str] = &["--memory", "64m", "--memory-swap", "64m"];
 
+/// `podman run` of a container named `name`, its stdin open, no network.
+fn interactive(name: &str) -> Vec<&str> {
+    vec![
+        "run",
+        "--rm",
+        "--interactive",
+        "--name",
+        name,
+        "--network",
+        "none",
+    ]
+}
+
 #[test]
 fn forensics_an_oom_killed_worker_is_named() {
     let name = "rinit-e2e-oom-worker";
     let _cleanup = Cleanup::container(name);
-    let mut args = vec!["run", "--rm", "--interactive", "--name", name];
-    args.extend_from_slice(&["--network", "none"]);
+    let mut args = interactive(name);
     args.extend_from_slice(SMALL_MEMORY);
     // The subshell leaves `tail` to rinit: an orphan, which rinit reaps.
     args.extend_from_slice(&[
@@ -724,8 +736,7 @@ fn cgroup_v2() -> bool {
 fn forensics_an_oom_kill_is_told_while_the_main_process_runs() {
     let name = "rinit-e2e-live-oom";
     let _cleanup = Cleanup::container(name);
-    let mut args = vec!["run", "--rm", "--interactive", "--name", name];
-    args.extend_from_slice(&["--network", "none"]);
+    let mut args = interactive(name);
     if !cgroup_v2() {
         args.push("--privileged");
     }
@@ -757,8 +768,8 @@ fn forensics_fork_refusals_name_the_limit() {
     let name = "rinit-e2e-pids";
     let _cleanup = Cleanup::container(name);
     let v2 = cgroup_v2();
-    let mut args = vec!["run", "--rm", "--interactive", "--name", name];
-    args.extend_from_slice(&["--network", "none", "--pids-limit", "20"]);
+    let mut args = interactive(name);
+    args.extend_from_slice(&["--pids-limit", "20"]);
     args.extend_from_slice(&[
         TEST_IMAGE,
         "sh",
