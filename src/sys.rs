@@ -400,27 +400,28 @@ fn keep_off_stdio(fd: OwnedFd) -> Result<OwnedFd, Errno> {
 }
 
 /// `waitpid(pid, WNOHANG or 0)`, with the raw status: `Ok(None)` when
-/// WNOHANG finds children but none has ended. Raw because nix's `waitpid`
-/// cannot represent a death by a real-time signal: it reaps the process and
-/// then returns EINVAL, and the status is gone (see
-/// `Termination::from_wait_status`).
+/// WNOHANG finds children but none has ended.
 pub(crate) fn wait_for(pid: libc::pid_t, block: bool) -> Result<Option<(libc::pid_t, i32)>, Errno> {
-    let flags = if block { 0 } else { libc::WNOHANG };
+    waitpid_raw(pid, if block { 0 } else { libc::WNOHANG })
+}
+
+/// Takes the stop report of `pid` (`waitpid(pid, WNOHANG | WUNTRACED)`),
+/// once `peek_changed` has shown it, so that it is not shown again.
+pub(crate) fn take_stop_report(pid: libc::pid_t) -> Result<(), Errno> {
+    waitpid_raw(pid, libc::WNOHANG | libc::WUNTRACED).map(drop)
+}
+
+/// `waitpid` with the raw status. Raw because nix's `waitpid` cannot
+/// represent a death by a real-time signal: it reaps the process and then
+/// returns EINVAL, and the status is gone (see
+/// `Termination::from_wait_status`).
+fn waitpid_raw(pid: libc::pid_t, flags: libc::c_int) -> Result<Option<(libc::pid_t, i32)>, Errno> {
     let mut status = 0;
     // SAFETY: status is a live c_int the kernel writes the status into.
     match Errno::result(unsafe { libc::waitpid(pid, &mut status, flags) })? {
         0 => Ok(None),
         pid => Ok(Some((pid, status))),
     }
-}
-
-/// Takes the stop report of `pid` (`waitpid(pid, WNOHANG | WUNTRACED)`),
-/// once `peek_changed` has shown it, so that it is not shown again.
-pub(crate) fn take_stop_report(pid: libc::pid_t) -> Result<(), Errno> {
-    let mut status = 0;
-    // SAFETY: status is a live c_int the kernel writes the status into.
-    Errno::result(unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG | libc::WUNTRACED) })
-        .map(drop)
 }
 
 /// Stops rinit with `signal` (SIGTSTP, SIGTTIN or SIGTTOU) the way the
@@ -464,42 +465,37 @@ fn pending_signals() -> Result<SignalSet, Errno> {
 /// `exit_status`). The caller then reaps it with `wait_for(pid, false)`, or
 /// takes a stop report with `take_stop_report`.
 pub(crate) fn peek_changed() -> Result<Option<(libc::pid_t, i32)>, Errno> {
-    // SAFETY: an all-zero siginfo_t is a valid value (plain integers and unions of them).
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     let flags = libc::WEXITED | libc::WSTOPPED | libc::WNOHANG | libc::WNOWAIT;
-    // SAFETY: info is a live siginfo_t the kernel fills in.
-    Errno::result(unsafe { libc::waitid(libc::P_ALL, 0, &mut info, flags) })?;
-    // SAFETY: after a successful waitid, si_pid and si_status are the fields
-    // the kernel set; a pid of 0 (as zeroed) means none has news.
-    let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
-    if pid == 0 {
-        return Ok(None);
-    }
-    Ok(Some((pid, raw_wait_status(info.si_code, status))))
+    waitid_raw(libc::P_ALL, 0, flags)
 }
 
 /// Like `peek_changed`, for the one child `pid` (exits only).
 pub(crate) fn peek_exited(pid: libc::pid_t) -> Result<Option<i32>, Errno> {
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    Ok(waitid_raw(libc::P_PID, pid as libc::id_t, flags)?.map(|(_, status)| status))
+}
+
+/// `waitid`, its answer as `waitpid`'s (pid, raw status); `Ok(None)` when
+/// WNOHANG finds children but none has news.
+fn waitid_raw(
+    idtype: libc::idtype_t,
+    id: libc::id_t,
+    flags: libc::c_int,
+) -> Result<Option<(libc::pid_t, i32)>, Errno> {
     // SAFETY: an all-zero siginfo_t is a valid value (plain integers and unions of them).
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
-    // SAFETY: info is a live siginfo_t the kernel fills in; pid is a plain integer.
-    Errno::result(unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, flags) })?;
-    // SAFETY: as in peek_changed.
+    // SAFETY: info is a live siginfo_t the kernel fills in.
+    Errno::result(unsafe { libc::waitid(idtype, id, &mut info, flags) })?;
+    // SAFETY: after a successful waitid, si_pid and si_status are the fields
+    // the kernel set; a pid of 0 (as zeroed) means none has news.
     let (pid, status) = unsafe { (info.si_pid(), info.si_status()) };
-    Ok((pid != 0).then(|| raw_wait_status(info.si_code, status)))
+    Ok((pid != 0).then(|| (pid, raw_wait_status(info.si_code, status))))
 }
 
 /// Collects any child that exited or stopped (`waitpid(-1, WNOHANG |
 /// WUNTRACED)`): one call a child, and one that finds none.
 pub(crate) fn reap_any() -> Result<Option<(libc::pid_t, i32)>, Errno> {
-    let mut status = 0;
-    let flags = libc::WNOHANG | libc::WUNTRACED;
-    // SAFETY: status is a live c_int the kernel writes the status into.
-    match Errno::result(unsafe { libc::waitpid(-1, &mut status, flags) })? {
-        0 => Ok(None),
-        pid => Ok(Some((pid, status))),
-    }
+    waitpid_raw(-1, libc::WNOHANG | libc::WUNTRACED)
 }
 
 /// `waitid`'s code and status in `waitpid`'s encoding (see wait(2)).
