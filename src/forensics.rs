@@ -563,7 +563,7 @@ struct OomCount {
 }
 
 impl OomCount {
-    pub(crate) fn new(count: u64) -> OomCount {
+    fn new(count: u64) -> OomCount {
         OomCount { accounted: count }
     }
 
@@ -588,9 +588,7 @@ impl OomCount {
             Attribution::Some(rise)
         }
     }
-}
 
-impl OomCount {
     /// The rise not attributed to anyone, now accounted for.
     fn take_rest(&mut self, count: u64) -> u64 {
         let rest = count.saturating_sub(self.accounted);
@@ -927,13 +925,13 @@ impl Forensics {
                 self.tell_oom_kill(death, oom);
             }
         }
-        let oom_now = oom != Oom::No || unexplained.is_some_and(|(kills, _)| kills > 0);
+        let oom_now = oom != Oom::No || unexplained.is_some();
         self.tell_at_the_end(owed, main_failed, oom_now);
         if let Some(death) = main {
             let rinits_kill = is_sigkill(&death) && sent.explains(true);
             self.main_end = Some(MainEnd {
                 oom: if main_is_candidate { oom } else { Oom::No },
-                unexplained: unexplained.filter(|&(kills, _)| kills > 0),
+                unexplained,
                 kill_after: self.kill_after.filter(|_| rinits_kill),
                 death,
             });
@@ -954,7 +952,7 @@ impl Forensics {
 
     /// Whether this pass's deaths by SIGKILL were OOM kills, from the
     /// cgroup's counter, and (once the main child ended) the kills of
-    /// processes rinit did not reap. The counter is read only when it can
+    /// processes rinit did not reap, if there were any. The counter is read only when it can
     /// matter: a death by SIGKILL, or a main child that failed.
     fn attribute_oom_kills(&mut self, pass: Pass) -> (Oom, Option<UnreapedOom>) {
         let sigkilled = pass.others_killed + usize::from(pass.main_is_candidate);
@@ -992,7 +990,7 @@ impl Forensics {
             },
             Attribution::None => Oom::No,
         };
-        (oom, pass.main_ended.then_some((rest, limit)))
+        (oom, (pass.main_ended && rest > 0).then_some((rest, limit)))
     }
 
     /// The OOM kill of a process other than the main child, reaped by rinit.
