@@ -190,10 +190,7 @@ fn unescape_mountinfo(field: &str) -> Cow<'_, str> {
             }
         }
     }
-    match String::from_utf8(out) {
-        Ok(text) => Cow::Owned(text),
-        Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The directories where rinit's cgroup of `controller` may be read, best
@@ -341,8 +338,8 @@ pub(crate) struct Memory {
 }
 
 impl Memory {
-    /// The kills the OOM killer made in the group (`oom_kill`; missing in
-    /// v1 before Linux 4.13).
+    /// The kills the OOM killer made in the group (`oom_kill`). v1 before
+    /// Linux 4.13 has no such counter: `open` then gives no `Memory`.
     pub(crate) fn oom_kills(&mut self) -> Option<u64> {
         self.events.keyed("oom_kill")
     }

@@ -305,7 +305,7 @@ fn is_child_sigkilled(raw: &[u8]) -> bool {
 
 /// A non-blocking inotify descriptor watching each of `paths` for
 /// IN_MODIFY; `None` if none of them can be watched. Returns which could.
-pub(crate) fn inotify_modified(paths: &[&std::path::Path]) -> Option<(OwnedFd, Vec<bool>)> {
+pub(crate) fn inotify_modified(paths: &[std::path::PathBuf]) -> Option<(OwnedFd, Vec<bool>)> {
     if paths.is_empty() {
         return None;
     }

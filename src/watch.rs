@@ -25,11 +25,10 @@
 //! `SETTLE` later (`Burst`), and a kill counted since the previous look is
 //! told only at the next (`RECOUNT`), once the victim has had time to die
 //! and, if it was one of rinit's children, to be reaped and named by the
-//! reaper. All
-//! that the look does is `pread` descriptors opened at start (see
-//! `cgroups::Counter`): while the group is short of memory, an open or a
-//! /proc scan would be charged to it and could make the OOM killer take one
-//! more process, rinit itself among them.
+//! reaper. All that the look does is `pread` descriptors opened at start
+//! (see `cgroups::Counter`): while the group is short of memory, an open or
+//! a /proc scan would be charged to it and could make the OOM killer take
+//! one more process, rinit itself among them.
 
 use crate::cgroups::{Memory, Pids, Version};
 use crate::signals::Signal;
@@ -81,8 +80,7 @@ pub(crate) fn open(
     .into_iter()
     .flatten()
     .collect();
-    let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
-    if let Some((fd, watched)) = sys::inotify_modified(&refs) {
+    if let Some((fd, watched)) = sys::inotify_modified(&paths) {
         if sys::signal_driven(&fd, Signal::IO).is_ok() {
             let mut watched = watched.into_iter();
             live.memory = memory_v2.is_some() && watched.next() == Some(true);
@@ -114,7 +112,7 @@ pub(crate) fn open(
 fn usage_eventfd(memory: &Memory) -> Option<(OwnedFd, OwnedFd)> {
     let half = memory.limit? / 2;
     let fd = sys::eventfd()?;
-    let usage = OwnedFd::from(std::fs::File::open(memory.dir.join("memory.usage_in_bytes")).ok()?);
+    let usage = OwnedFd::from(sys::open_read(&memory.dir.join("memory.usage_in_bytes")).ok()?);
     let line = format!("{} {} {half}", fd.as_raw_fd(), usage.as_raw_fd());
     std::fs::write(memory.dir.join("cgroup.event_control"), line).ok()?;
     Some((fd, usage))
