@@ -111,12 +111,13 @@ impl Standing {
     }
 }
 
-/// The peer rinit fares worst against (the best peer): the lowest paired
-/// ratio among the peers the rounds give an interval for, else the lowest
-/// median. `None` without a peer. The worst of several comparisons is
-/// picked, so each interval is shared out among them (Bonferroni): with
-/// three peers at 98.3%, the chance that the target reads a difference
-/// that is not there stays at 5%.
+/// The peer rinit fares worst against (the best peer): among the peers the
+/// rounds give an interval for, the worst standing (a peer cheaper beyond
+/// the noise before one the rounds cannot tell apart), then the lowest
+/// paired ratio; else the lowest median. `None` without a peer. The worst
+/// of several comparisons is picked, so each interval is shared out among
+/// them (Bonferroni): with three peers at 98.3%, the chance that the target
+/// reads a difference that is not there stays at 5%.
 fn best_peer(row: &Row, inits: &[Init], medians: &[f64]) -> Option<(usize, Paired)> {
     let peers: Vec<usize> = (0..inits.len())
         .filter(|&i| inits[i].peer && medians[i].is_finite())
@@ -124,10 +125,15 @@ fn best_peer(row: &Row, inits: &[Init], medians: &[f64]) -> Option<(usize, Paire
     let level = 1.0 - (1.0 - LEVEL) / peers.len().max(1) as f64;
     let with_paired: Vec<(usize, Paired)> =
         peers.iter().map(|&i| (i, paired(row, i, level))).collect();
+    let rank = |(i, p): &(usize, Paired)| match Standing::of(medians[0], medians[*i], p) {
+        Standing::Above => 0,
+        Standing::Unresolved => 1,
+        Standing::Below => 2,
+    };
     let by_rounds = with_paired
         .iter()
         .filter(|(_, p)| p.interval.is_some())
-        .min_by(|a, b| a.1.ratio.total_cmp(&b.1.ratio));
+        .min_by(|a, b| rank(a).cmp(&rank(b)).then(a.1.ratio.total_cmp(&b.1.ratio)));
     let by_medians = || {
         with_paired
             .iter()
@@ -518,6 +524,24 @@ mod tests {
             line.starts_with("CPU per forwarded signal above the best peer by the medians"),
             "{line}"
         );
+    }
+
+    /// A peer cheaper in every round by a little outweighs one with the
+    /// lowest paired ratio whose rounds cannot be told from rinit's.
+    #[test]
+    fn the_best_peer_is_the_worst_standing_then_the_lowest_ratio() {
+        let mut erratic = vec![0.7; 4];
+        erratic.extend([1.2; 3]);
+        let rounds = |v: f64| vec![v; 7];
+        let (met, line) = signal_target(vec![
+            rounds(1.0),
+            erratic,
+            rounds(0.95),
+            rounds(2.0),
+            rounds(0.1),
+        ]);
+        assert!(!met, "{line}");
+        assert!(line.contains("best peer dumb-init"), "{line}");
     }
 
     /// Against the worst of three peers, an interval at 95% would read a

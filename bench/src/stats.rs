@@ -57,7 +57,7 @@ impl Paired {
         let pairs = peer
             .iter()
             .zip(rinit)
-            .filter(|(p, r)| **r > 0.0 && p.is_finite());
+            .filter(|(p, r)| **r > 0.0 && r.is_finite() && p.is_finite());
         Paired::from(pairs.map(|(p, r)| p / r).collect(), level)
     }
 
