@@ -924,8 +924,15 @@ struct FakeV2Group {
 
 impl FakeV2Group {
     fn new(name: &str) -> FakeV2Group {
-        let dir = std::path::Path::new("/sys/fs/cgroup/unified")
-            .join(format!("rinit-{name}-{}", std::process::id()));
+        // The hybrid layout's cgroup2 mount, or the unified hierarchy's own.
+        let root = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"]
+            .into_iter()
+            .map(std::path::Path::new)
+            .find(|root| {
+                root.join("cgroup.procs").exists() && root.join("cgroup.subtree_control").exists()
+            })
+            .expect("a cgroup2 hierarchy");
+        let dir = root.join(format!("rinit-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir(&dir);
         std::fs::create_dir(&dir).expect("a writable cgroup2 hierarchy");
         FakeV2Group { dir }
