@@ -88,7 +88,7 @@ pub(crate) fn process_name(pid: libc::pid_t) -> Option<String> {
         return None;
     }
     let mut buf = [0; 64];
-    let path = PidPath::new(Some("/proc/"), pid, "/comm");
+    let path = PidPath::new("/proc/", pid, "/comm");
     let comm = read_small(AT_FDCWD, &path, &mut buf).ok()?;
     let comm = comm.strip_suffix(b"\n").unwrap_or(comm);
     Some(String::from_utf8_lossy(comm).into_owned())
@@ -119,7 +119,7 @@ const STAT_MAX: usize = 2048;
 
 fn read_stat(pid: libc::pid_t) -> Option<Stat> {
     let mut buf = [0; STAT_MAX];
-    let path = PidPath::new(Some("/proc/"), pid, "/stat");
+    let path = PidPath::new("/proc/", pid, "/stat");
     parse_stat(read_small(AT_FDCWD, &path, &mut buf).ok()?)
 }
 
@@ -131,12 +131,12 @@ struct PidPath {
 }
 
 impl PidPath {
-    fn new(prefix: Option<&str>, pid: libc::pid_t, file: &str) -> PidPath {
+    fn new(prefix: &str, pid: libc::pid_t, file: &str) -> PidPath {
         use std::io::Write;
         let mut bytes = [0; 40];
         let mut at = &mut bytes[..];
         // Cannot fail: the longest, "/proc/-2147483648/comm", fits.
-        let _ = write!(at, "{}{pid}{file}", prefix.unwrap_or(""));
+        let _ = write!(at, "{prefix}{pid}{file}");
         let len = 40 - at.len();
         PidPath { bytes, len }
     }
@@ -198,7 +198,7 @@ fn listing(mut wanted: impl FnMut(libc::pid_t) -> bool) -> Option<Vec<Entry>> {
             continue;
         }
         // A process may vanish between listing and reading: skip it.
-        match read_small(&at, &PidPath::new(None, pid, "/stat"), &mut buf) {
+        match read_small(&at, &PidPath::new("", pid, "/stat"), &mut buf) {
             Ok(raw) => {
                 if let Some(stat) = parse_stat(raw) {
                     table.push(Entry { pid, stat });
@@ -448,29 +448,22 @@ pub(crate) struct Holder {
 }
 
 /// The parents of unreaped zombies among `among`, most zombies first, at
-/// most `most` of them. rinit (`own`) reaps its own at once and is left out.
-fn holders(
-    table: &[Entry],
-    among: &[Entry],
-    own: libc::pid_t,
-    most: usize,
-) -> Vec<(libc::pid_t, u64)> {
-    let mut counts: Vec<(libc::pid_t, u64)> = Vec::new();
-    for entry in table
+/// most `most` of them. (rinit reaps its own at once; it is never among
+/// `among`.) Sorted lists, not searches per zombie: a fork refusal is when
+/// there are tens of thousands of both.
+fn holders(table: &[Entry], among: &[Entry], most: usize) -> Vec<(libc::pid_t, u64)> {
+    let mut candidates: Vec<libc::pid_t> = among.iter().map(|e| e.pid).collect();
+    candidates.sort_unstable();
+    let mut parents: Vec<libc::pid_t> = table
         .iter()
-        .filter(|e| !e.stat.is_alive() && e.stat.parent != own)
-    {
-        if !among.iter().any(|a| a.pid == entry.stat.parent) {
-            continue;
-        }
-        match counts
-            .iter_mut()
-            .find(|(parent, _)| *parent == entry.stat.parent)
-        {
-            Some((_, n)) => *n += 1,
-            None => counts.push((entry.stat.parent, 1)),
-        }
-    }
+        .filter(|e| !e.stat.is_alive() && candidates.binary_search(&e.stat.parent).is_ok())
+        .map(|e| e.stat.parent)
+        .collect();
+    parents.sort_unstable();
+    let mut counts: Vec<(libc::pid_t, u64)> = parents
+        .chunk_by(|a, b| a == b)
+        .map(|same| (same[0], same.len() as u64))
+        .collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     counts.truncate(most);
     counts
@@ -483,7 +476,7 @@ pub(crate) fn zombie_holders(own: libc::pid_t, most: usize) -> Vec<Holder> {
     let Some(table) = snapshot() else {
         return Vec::new();
     };
-    holders(&table, &in_reach(own, &table), own, most)
+    holders(&table, &in_reach(own, &table), most)
         .into_iter()
         .map(|(pid, zombies)| Holder {
             pid,
@@ -541,9 +534,9 @@ mod tests {
         line.extend_from_slice(b" 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
         assert_eq!(parse_stat(&line), Some(stat(b'S', 1, 3, 95928)));
         let mut buf = [0; STAT_MAX];
-        let own = read_small(AT_FDCWD, &PidPath::new(Some("/proc/"), 0, ""), &mut buf);
+        let own = read_small(AT_FDCWD, &PidPath::new("/proc/", 0, ""), &mut buf);
         assert_eq!(own, Err(Errno::ENOENT), "no process 0 in /proc");
-        let own = PidPath::new(Some("/proc/"), std::process::id() as i32, "/stat");
+        let own = PidPath::new("/proc/", std::process::id() as i32, "/stat");
         let stat = parse_stat(read_small(AT_FDCWD, &own, &mut buf).unwrap()).unwrap();
         assert_eq!(stat.parent, nix::unistd::getppid().as_raw());
         assert!(stat.is_alive());
@@ -551,15 +544,15 @@ mod tests {
 
     #[test]
     fn a_pid_path_is_written_in_place() {
-        let longest = PidPath::new(Some("/proc/"), libc::pid_t::MIN, "/comm");
+        let longest = PidPath::new("/proc/", libc::pid_t::MIN, "/comm");
         assert_eq!(longest.as_bytes(), b"/proc/-2147483648/comm");
-        assert_eq!(PidPath::new(None, 42, "/stat").as_bytes(), b"42/stat");
+        assert_eq!(PidPath::new("", 42, "/stat").as_bytes(), b"42/stat");
     }
 
     #[test]
     fn a_file_larger_than_the_buffer_is_an_error_not_a_short_answer() {
         let mut small = [0; 8];
-        let own = PidPath::new(Some("/proc/"), std::process::id() as i32, "/stat");
+        let own = PidPath::new("/proc/", std::process::id() as i32, "/stat");
         assert_eq!(read_small(AT_FDCWD, &own, &mut small), Err(Errno::EFBIG));
     }
 
@@ -655,14 +648,10 @@ mod tests {
             pid: 400,
             stat: stat(b'Z', 5, 3, 100),
         });
-        let among: Vec<Entry> = table
-            .iter()
-            .filter(|e| e.stat.is_alive())
-            .copied()
-            .collect();
-        assert_eq!(holders(&table, &among, 1, 3), [(6, 3), (5, 1)]);
-        assert_eq!(holders(&table, &among, 1, 1), [(6, 3)]);
+        let among = in_reach(1, &table);
+        assert_eq!(holders(&table, &among, 3), [(6, 3), (5, 1)]);
+        assert_eq!(holders(&table, &among, 1), [(6, 3)]);
         // Not among the processes looked at: not named.
-        assert_eq!(holders(&table, &among[..2], 1, 3), [(5, 1)]);
+        assert_eq!(holders(&table, &among[..1], 3), [(5, 1)]);
     }
 }
