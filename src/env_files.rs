@@ -14,7 +14,7 @@
 //! that they are tested and fuzzed without a file system; `read_bounded` is
 //! the one read of the real thing. A value is never part of a message.
 
-use crate::spawn::EnvEntry;
+use crate::spawn::{EnvEntry, position};
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
 use std::io::Read;
@@ -163,7 +163,7 @@ pub(crate) fn apply(
     };
     // The environment wins over every file: only names it lacks are added.
     for (key, value, path) in read_env_files(&sources.files, read)? {
-        if find(&outcome.env, &key).is_none() {
+        if position(&outcome.env, &key).is_none() {
             outcome.set.push((text(&key), path.display().to_string()));
             outcome.env.push(entry(&key, &value));
         }
@@ -238,7 +238,7 @@ fn resolve(
         ));
     }
     let new = entry(request.name.as_bytes(), value);
-    match find(&outcome.env, request.name.as_bytes()) {
+    match position(&outcome.env, request.name.as_bytes()) {
         // Set but empty counts as unset (see `file_requests`): the entry
         // getenv would find is the one replaced.
         Some(at) => outcome.env[at] = new,
@@ -275,12 +275,12 @@ fn file_requests(env: &[EnvEntry]) -> Result<Vec<FileRequest>, EnvFileError> {
         if path.is_empty()
             || !is_name(name)
             || key.starts_with(b"RINIT_")
-            || find(env, key) != Some(at)
+            || position(env, key) != Some(at)
         {
             continue;
         }
         let (name, variable) = (text(name), text(key));
-        if find(env, name.as_bytes()).is_some_and(|i| !value_of(&env[i]).is_empty()) {
+        if position(env, name.as_bytes()).is_some_and(|i| !value_of(&env[i]).is_empty()) {
             return Err(EnvFileError::Both {
                 name,
                 file_variable: variable,
@@ -482,12 +482,6 @@ fn split_entry(entry: &[u8]) -> Option<(&[u8], &[u8])> {
 
 fn value_of(entry: &EnvEntry) -> &[u8] {
     split_entry(entry.to_bytes()).map_or(&[], |(_, value)| value)
-}
-
-/// Where getenv would find `key`: its first entry.
-fn find(env: &[EnvEntry], key: &[u8]) -> Option<usize> {
-    env.iter()
-        .position(|e| split_entry(e.to_bytes()).is_some_and(|(k, _)| k == key))
 }
 
 fn entry(key: &[u8], value: &[u8]) -> EnvEntry {

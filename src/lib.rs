@@ -64,7 +64,7 @@ pub fn run(argv: Vec<OsString>, env: Vec<EnvEntry>) -> i32 {
     // the C library's getenv (and std::env::var_os) would read it: one
     // source, so what configures rinit is what the child sees.
     let ours = spawn::Ours::of(&env);
-    let lookup = |name: &str| ours.lookup(&env, name).map(ToOwned::to_owned);
+    let lookup = |name: &str| ours.lookup(name).map(ToOwned::to_owned);
     let config = match cli::parse(&argv, &lookup) {
         Ok(Invocation::Run(config)) if !config.probes.is_empty() => return probe_once(&config),
         Ok(Invocation::Run(config)) => *config,

@@ -570,25 +570,20 @@ pub(crate) fn lookup<'a>(
     env: impl IntoIterator<Item = &'a EnvEntry>,
     name: &str,
 ) -> Option<&'a OsStr> {
-    env.into_iter().find_map(|entry| {
-        let entry = entry.to_bytes();
-        if !starts_with(entry, name.as_bytes()) {
-            return None;
-        }
-        let value = &entry[name.len()..];
-        value.strip_prefix(b"=").map(OsStr::from_bytes)
-    })
+    let value = env
+        .into_iter()
+        .find_map(|entry| value_in(entry, name.as_bytes()))?;
+    Some(OsStr::from_bytes(value))
 }
 
-/// `bytes.starts_with(prefix)`, for the environment's entries: their first
-/// byte is compared first, and most entries differ there (a slice
-/// comparison calls the C library's `memcmp`, a few dozen instructions for
-/// every entry of every search).
-fn starts_with(bytes: &[u8], prefix: &[u8]) -> bool {
-    match (bytes.first(), prefix.first()) {
-        (Some(b), Some(p)) if b != p => false,
-        _ => bytes.starts_with(prefix),
-    }
+/// Where `lookup` finds `name`: the index of its entry.
+pub(crate) fn position(env: &[EnvEntry], name: &[u8]) -> Option<usize> {
+    env.iter().position(|entry| value_in(entry, name).is_some())
+}
+
+/// The value of `entry` if it is `name=VALUE`.
+fn value_in<'a>(entry: &'a EnvEntry, name: &[u8]) -> Option<&'a [u8]> {
+    entry.to_bytes().strip_prefix(name)?.strip_prefix(b"=")
 }
 
 /// The entries of an environment that can configure rinit: its own
@@ -597,6 +592,7 @@ fn starts_with(bytes: &[u8], prefix: &[u8]) -> bool {
 /// here spares it a pass per name (most containers set none of them, and
 /// then no name costs more than a glance at this empty list).
 pub(crate) struct Ours<'a> {
+    env: &'a [EnvEntry],
     entries: Vec<&'a EnvEntry>,
 }
 
@@ -604,26 +600,24 @@ impl<'a> Ours<'a> {
     const PREFIXES: [&'static [u8]; 4] = [b"RINIT_", b"TINI_", b"DUMB_INIT_", b"CATATONIT_"];
 
     pub(crate) fn of(env: &'a [EnvEntry]) -> Ours<'a> {
-        let ours = |entry: &&EnvEntry| {
-            Self::PREFIXES
-                .iter()
-                .any(|p| starts_with(entry.to_bytes(), p))
-        };
+        let ours = |entry: &&EnvEntry| Self::is_ours(entry.to_bytes());
         Ours {
+            env,
             entries: env.iter().filter(ours).collect(),
         }
     }
 
+    fn is_ours(name: &[u8]) -> bool {
+        Self::PREFIXES.iter().any(|p| name.starts_with(p))
+    }
+
     /// `lookup(env, name)`, from the entries kept here when `name` is one
     /// of ours (the same answer: they keep their order).
-    pub(crate) fn lookup(&self, env: &'a [EnvEntry], name: &str) -> Option<&'a OsStr> {
-        if Self::PREFIXES
-            .iter()
-            .any(|p| name.as_bytes().starts_with(p))
-        {
+    pub(crate) fn lookup(&self, name: &str) -> Option<&'a OsStr> {
+        if Self::is_ours(name.as_bytes()) {
             lookup(self.entries.iter().copied(), name)
         } else {
-            lookup(env, name)
+            lookup(self.env, name)
         }
     }
 }
@@ -632,10 +626,8 @@ impl<'a> Ours<'a> {
 /// for. If it names rinit, it is really meant for the child. Only the entry
 /// `getenv` would find is looked at, as sd_listen_fds does.
 fn listen_pid_index(env: &[EnvEntry], own_pid: libc::pid_t) -> Option<usize> {
-    let at = env
-        .iter()
-        .position(|entry| starts_with(entry.to_bytes(), b"LISTEN_PID="))?;
-    let value = &env[at].to_bytes()["LISTEN_PID=".len()..];
+    let at = position(env, b"LISTEN_PID")?;
+    let value = value_in(&env[at], b"LISTEN_PID")?;
     let names_rinit = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) == Some(own_pid);
     names_rinit.then_some(at)
 }
@@ -751,28 +743,9 @@ mod tests {
             "PATH",
             "NOPE",
         ] {
-            assert_eq!(ours.lookup(&list, name), lookup(&list, name), "{name}");
+            assert_eq!(ours.lookup(name), lookup(&list, name), "{name}");
         }
         assert_eq!(ours.entries.len(), 7);
-    }
-
-    #[test]
-    fn starts_with_is_the_slice_method() {
-        for (bytes, prefix) in [
-            (&b"PATH=/bin"[..], &b"PATH"[..]),
-            (b"PATH", b"PATH="),
-            (b"XPATH=", b"PATH"),
-            (b"PA", b"PX"),
-            (b"", b""),
-            (b"", b"A"),
-            (b"A", b""),
-        ] {
-            assert_eq!(
-                starts_with(bytes, prefix),
-                bytes.starts_with(prefix),
-                "{bytes:?} {prefix:?}"
-            );
-        }
     }
 
     #[test]
