@@ -532,13 +532,14 @@ mod tests {
     use super::*;
 
     /// `--env-from-files` alone.
+    use std::collections::HashMap;
+
     fn from_files() -> EnvSources {
         EnvSources {
             files: vec![],
             from_files: true,
         }
     }
-    use std::collections::HashMap;
 
     fn parsed(text: &str) -> Vec<(String, String)> {
         parse_env_file(text.as_bytes())

@@ -63,11 +63,8 @@ impl Rewrites {
     }
 
     pub(crate) fn rules(&self) -> impl Iterator<Item = (Signal, Option<Signal>)> + '_ {
-        self.table.iter().enumerate().filter_map(|(n, rule)| {
-            // The rule first: most numbers have none, and then need no Signal.
-            let to = (*rule)?;
-            Some((Signal::from_number(n as i32)?, to))
-        })
+        let numbered = self.table.iter().enumerate();
+        numbered.filter_map(|(n, rule)| Some((Signal::from_number(n as i32)?, (*rule)?)))
     }
 
     /// Parses `FROM:TO`, where `TO` may be `0` to drop the signal.
