@@ -531,9 +531,9 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> ReadResult {
 mod tests {
     use super::*;
 
-    /// `--env-from-files` alone.
     use std::collections::HashMap;
 
+    /// `--env-from-files` alone.
     fn from_files() -> EnvSources {
         EnvSources {
             files: vec![],
