@@ -349,13 +349,9 @@ fn kube_play_with_rinit_stop_delay_in_the_manifest() {
     check_delayed_stop(&logs.stdout, stop_uptime, stop_nanos, finished);
 }
 
-#[test]
-fn zombies_are_reaped_in_a_container() {
-    const ORPHANS: usize = 20;
-    let name = "rinit-e2e-zombies";
-    let _cleanup = Cleanup::container(name);
-    let count = ORPHANS.to_string();
-    let podman = engine().podman(&[
+/// `podman run` of a container named `name`, its stdin open, no network.
+fn interactive(name: &str) -> Vec<&str> {
+    vec![
         "run",
         "--rm",
         "--interactive",
@@ -363,6 +359,17 @@ fn zombies_are_reaped_in_a_container() {
         name,
         "--network",
         "none",
+    ]
+}
+
+#[test]
+fn zombies_are_reaped_in_a_container() {
+    const ORPHANS: usize = 20;
+    let name = "rinit-e2e-zombies";
+    let _cleanup = Cleanup::container(name);
+    let count = ORPHANS.to_string();
+    let mut args = interactive(name);
+    args.extend_from_slice(&[
         "--env",
         "RINIT_WARN_ON_REAP=1",
         TEST_IMAGE,
@@ -370,6 +377,7 @@ fn zombies_are_reaped_in_a_container() {
         "/e2e/orphans.sh",
         &count,
     ]);
+    let podman = engine().podman(&args);
     let mut run = Running::start(merged(&podman));
     run.expect(&format!("adopted {ORPHANS}"));
     // rinit says so for every orphan it reaps (RINIT_WARN_ON_REAP).
@@ -409,19 +417,9 @@ fn ctrl_c_on_a_tty_reaches_the_app() {
     let name = "rinit-e2e-tty";
     let _cleanup = Cleanup::container(name);
     let pty = nix::pty::openpty(None, None).expect("openpty");
-    let mut cmd = engine().podman(&[
-        "run",
-        "--rm",
-        "--interactive",
-        "--tty",
-        "--name",
-        name,
-        "--network",
-        "none",
-        TEST_IMAGE,
-        "sh",
-        "/e2e/ctrlc.sh",
-    ]);
+    let mut args = interactive(name);
+    args.extend_from_slice(&["--tty", TEST_IMAGE, "sh", "/e2e/ctrlc.sh"]);
+    let mut cmd = engine().podman(&args);
     let terminal = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the terminal"));
     cmd.stdin(terminal(&pty.slave))
         .stdout(terminal(&pty.slave))
@@ -640,19 +638,6 @@ fn podman_exec_processes_are_drained_too() {
 
 /// The options of a container whose memory is limited to 64 MiB.
 const SMALL_MEMORY: &[&str] = &["--memory", "64m", "--memory-swap", "64m"];
-
-/// `podman run` of a container named `name`, its stdin open, no network.
-fn interactive(name: &str) -> Vec<&str> {
-    vec![
-        "run",
-        "--rm",
-        "--interactive",
-        "--name",
-        name,
-        "--network",
-        "none",
-    ]
-}
 
 #[test]
 fn forensics_an_oom_killed_worker_is_named() {
