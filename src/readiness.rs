@@ -9,7 +9,7 @@
 //! passed: polling stops there, and an idle rinit never wakes again.
 
 use crate::probe::{self, Checked, Failure, Target};
-use crate::signals::{Received, Signal};
+use crate::signals::Signal;
 use crate::sys::SignalReader;
 use log::{debug, info, warn};
 use nix::errno::Errno;
@@ -54,7 +54,6 @@ pub(crate) fn wait_for(
     signals: &mut SignalReader,
 ) -> Result<Gate, Errno> {
     let deadline = Instant::now() + timeout;
-    let mut batch: Vec<Received> = Vec::with_capacity(8);
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -82,8 +81,7 @@ pub(crate) fn wait_for(
         }
         // Between attempts, only a signal can wake rinit.
         let next = (now + backoff(attempt)).min(deadline);
-        signals.wait(Some(next), &[], &mut batch)?;
-        for received in batch.drain(..) {
+        if let Some(received) = signals.wait(Some(next), &[])? {
             if crate::policy::is_stop_request(received.signal) {
                 return Ok(Gate::Stopped(received.signal));
             }

@@ -50,8 +50,8 @@ pub(crate) struct Supervisor {
     /// The signals rinit forwarded because a stop request came from outside
     /// (as rewritten), for `--stop-success`.
     stops_sent: SignalSet,
-    /// Signals to act on before the first wait (see `receive_first`).
-    pending: Vec<Received>,
+    /// A signal to act on before the first wait (see `receive_first`).
+    first: Option<Received>,
     /// The child has moved to another process group (and was told so once).
     child_left_group: bool,
     /// As PID 1, after the main child exits: processes that entered the
@@ -110,7 +110,7 @@ impl Supervisor {
             child,
             group: child,
             outcome: None,
-            pending: Vec::new(),
+            first: None,
             child_left_group: false,
             entered: Watch::default(),
             recheck: None,
@@ -124,7 +124,7 @@ impl Supervisor {
     /// anything else: a signal the kernel will never send (the parent died
     /// before `-p` was armed).
     pub(crate) fn receive_first(&mut self, received: Received) {
-        self.pending.push(received);
+        self.first = Some(received);
     }
 
     /// The life of rinit once the child runs, one pass per wake-up: wait for
@@ -132,14 +132,16 @@ impl Supervisor {
     /// due, collect the children that ended, and once the main child has
     /// ended, see whether it is time to go. Returns rinit's exit code.
     pub(crate) fn run(mut self) -> Result<i32, Errno> {
-        let mut batch = std::mem::take(&mut self.pending);
-        batch.reserve(64);
+        let mut received = self.first.take();
         loop {
             let deadline = self.next_deadline();
-            if batch.is_empty() {
-                self.wait_for_events(deadline, &mut batch)?;
+            if received.is_none() {
+                received = self.wait_for_events(deadline)?;
             }
-            let (reap_due, main_signalled) = self.handle_signals(&mut batch);
+            let (reap_due, main_signalled) = match received.take() {
+                Some(received) => self.handle_signal(received),
+                None => (false, false),
+            };
             let cgroup_event = self.signals.take_cgroup_event();
             // The clock is read only when something may be due.
             if deadline.is_some() || cgroup_event {
@@ -175,34 +177,26 @@ impl Supervisor {
 
     /// Sleeps until a signal arrives, a watched process exits or `deadline`
     /// passes.
-    fn wait_for_events(
-        &mut self,
-        deadline: Option<Instant>,
-        batch: &mut Vec<Received>,
-    ) -> Result<(), Errno> {
+    fn wait_for_events(&mut self, deadline: Option<Instant>) -> Result<Option<Received>, Errno> {
         // (`collect` would cost each wake-up an empty allocation's work.)
         let watched: Vec<_> = if self.entered.is_empty() {
             Vec::new()
         } else {
             self.entered.fds().collect()
         };
-        self.signals.wait(deadline, &watched, batch)?;
+        let received = self.signals.wait(deadline, &watched)?;
         // A watched process that exited leaves its pidfd readable: forget it
         // now, or the next wait would return at once.
         self.entered.prune();
-        Ok(())
+        Ok(received)
     }
 
-    /// Acts on every signal of `batch`; returns whether to reap, and whether
-    /// the main child's own SIGCHLD was among them.
-    fn handle_signals(&mut self, batch: &mut Vec<Received>) -> (bool, bool) {
-        let (mut reap_due, mut main_signalled) = (false, false);
-        let main = self.child.map(Pid::as_raw);
-        for received in batch.drain(..) {
-            main_signalled |= received.signal == Signal::CHLD && Some(received.sender) == main;
-            reap_due |= self.on_signal(received);
-        }
-        (reap_due, main_signalled)
+    /// Acts on `received`; returns whether to reap, and whether it was the
+    /// main child's own SIGCHLD.
+    fn handle_signal(&mut self, received: Received) -> (bool, bool) {
+        let main_signalled =
+            received.signal == Signal::CHLD && Some(received.sender) == self.child.map(Pid::as_raw);
+        (self.on_signal(received), main_signalled)
     }
 
     /// What has come due by `now`: a look at the cgroups (OOM kills and

@@ -68,12 +68,16 @@ pub(crate) fn change_signal_mask(how: libc::c_int, set: SignalSet) -> Result<Sig
     Ok(SignalSet::from_bits(old))
 }
 
-/// A signalfd for the blocked signals, read in batches.
+/// A signalfd for the blocked signals, read one record at a time.
+///
+/// A read asking for more records makes the kernel look for a second
+/// signal under the signal lock, which nearly always finds none: standard
+/// signals coalesce, so a batch saves nothing. One record, in a buffer
+/// that lives beside the descriptor, is also the least memory a wake-up
+/// touches.
 pub(crate) struct SignalReader {
     fd: OwnedFd,
-    /// Kept between reads: zeroing 8 KiB on every wake-up cost more than
-    /// everything else rinit does to forward a signal.
-    buf: Box<[u8; SIGINFO_SIZE * BATCH]>,
+    buf: [u8; SIGINFO_SIZE],
     /// The cgroup watch's sources (see `watch`), once added.
     sources: EventSources,
     /// A source reported something since the last `take_cgroup_event`.
@@ -101,7 +105,6 @@ pub(crate) struct EventSources {
 /// The kernel's `struct signalfd_siginfo` is 128 bytes; the fields rinit
 /// needs sit at fixed offsets (see signalfd(2)).
 const SIGINFO_SIZE: usize = 128;
-const BATCH: usize = 64;
 
 /// Where the fields rinit reads sit in a signalfd record (the test checks
 /// them against libc's `signalfd_siginfo`).
@@ -142,7 +145,7 @@ impl SignalReader {
         };
         Ok(SignalReader {
             fd: keep_off_stdio(fd)?,
-            buf: Box::new([0; SIGINFO_SIZE * BATCH]),
+            buf: [0; SIGINFO_SIZE],
             sources: EventSources::default(),
             cgroup_event: false,
             child_killed: false,
@@ -160,37 +163,34 @@ impl SignalReader {
     }
 
     /// Whether a SIGCHLD read since the last call told of a child killed by
-    /// SIGKILL. SIGCHLDs coalesce, so this sees the first of a batch only.
+    /// SIGKILL. SIGCHLDs coalesce, so this sees how the first of the
+    /// children that ended since the last SIGCHLD was read ended.
     pub(crate) fn take_child_killed(&mut self) -> bool {
         std::mem::take(&mut self.child_killed)
     }
 
-    /// Blocks until at least one signal is pending, one of `also` becomes
-    /// readable (a watched process exited), or `deadline` passes, and
-    /// returns every signal that was pending (none otherwise). With neither
-    /// a deadline nor anything else to watch it sleeps in `read` and costs
-    /// nothing while idle.
+    /// Blocks until a signal is pending, one of `also` becomes readable (a
+    /// watched process exited), or `deadline` passes, and returns the
+    /// signal (`None` otherwise, or when it was the watch's own SIGIO).
+    /// With neither a deadline nor anything else to watch it sleeps in
+    /// `read` and costs nothing while idle.
     pub(crate) fn wait(
         &mut self,
         deadline: Option<Instant>,
         also: &[BorrowedFd<'_>],
-        out: &mut Vec<Received>,
-    ) -> Result<(), Errno> {
-        out.clear();
+    ) -> Result<Option<Received>, Errno> {
         let polled = self.sources.polled.is_some();
         if (deadline.is_some() || !also.is_empty() || polled) && !self.poll(deadline, also)? {
-            return Ok(());
+            return Ok(None);
         }
-        let n = loop {
-            match nix::unistd::read(&self.fd, &mut self.buf[..]) {
-                Ok(n) => break n,
+        loop {
+            match nix::unistd::read(&self.fd, &mut self.buf) {
+                Ok(SIGINFO_SIZE) => return Ok(self.sort_out()),
+                Ok(_) => return Err(Errno::EIO),
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(e),
             }
-        };
-        let records = n / SIGINFO_SIZE;
-        out.extend((0..records).filter_map(|k| self.sort_out(k * SIGINFO_SIZE)));
-        Ok(())
+        }
     }
 
     /// Waits in `poll` for the signalfd, `also`, the watch's polled source
@@ -230,10 +230,10 @@ impl SignalReader {
         }
     }
 
-    /// The signal record at `at` in the buffer: the watch's own SIGIO is
-    /// taken here and never forwarded; anything else is returned.
-    fn sort_out(&mut self, at: usize) -> Option<Received> {
-        let raw = &self.buf[at..at + SIGINFO_SIZE];
+    /// The signal record just read: the watch's own SIGIO is taken here
+    /// and never forwarded; anything else is returned.
+    fn sort_out(&mut self) -> Option<Received> {
+        let raw = &self.buf[..];
         if let Some(fd) = &self.sources.signalled {
             if is_from(raw, fd) {
                 drain(fd);
