@@ -125,7 +125,8 @@ fn has_pending(pid: i32, signal: i32) -> bool {
 
 /// The start time of `pid` in clock ticks (field 22 of /proc/PID/stat).
 fn start_time(pid: i32) -> u64 {
-    proc_stat(pid).expect("a live process")[21].parse().unwrap()
+    // Field 22 of proc(5); `proc_stat` starts at field 3, the state.
+    proc_stat(pid).expect("a live process")[19].parse().unwrap()
 }
 
 /// Starts `setsid testkit block-all` with exactly this pid, by setting
