@@ -384,7 +384,11 @@ impl Bench<'_> {
     fn signals(&self, results: &mut Results) {
         let rounds = self.plan.rounds(21, 9);
         progress!("signal forwarding: {rounds} rounds of {SIGNALS} round trips");
-        let args = ["bench-pingpong", &SIGNALS.to_string(), &WARMUP.to_string()];
+        let (count, warmup) = (SIGNALS.to_string(), WARMUP.to_string());
+        let mut args = vec!["bench-pingpong", &count, &warmup];
+        if self.plan.signals_under_fifo {
+            args.push("fifo");
+        }
         let cpu = ("init_cpu_ns", 1e3 * SIGNALS as f64);
         let keys = [("latency_median_ns", 1e3), cpu];
         let values = self.workload(rounds, &args, &[("roundtrips", SIGNALS)], &keys);
@@ -392,7 +396,12 @@ impl Bench<'_> {
         results.add(Kind::SignalRtt, "", rtt);
         results.add(Kind::SignalCpu, "", cpu);
         let signals = thousands(SIGNALS);
-        let method = format!("{rounds} ping-pong runs of {signals} signals");
+        let fifo = if self.plan.signals_under_fifo {
+            " under SCHED_FIFO"
+        } else {
+            ""
+        };
+        let method = format!("{rounds} ping-pong runs of {signals} signals{fifo}");
         results.method.push(method);
     }
 

@@ -80,10 +80,19 @@ pub struct Plan {
     /// for profiling, not for the README
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = FIGURES)]
     pub only: Option<Vec<String>>,
+    /// A diagnostic: run the signal ping-pong with PID 1 and its child under
+    /// SCHED_FIFO, so that every signal finds PID 1 asleep (see
+    /// docs/performance.md); not for the README
+    #[arg(long)]
+    pub signals_under_fifo: bool,
     /// Write the results into ROOT's docs/performance.md and README.md,
     /// between their rinit-bench markers (a full run of every figure: not
     /// with --quick, --only or --also)
-    #[arg(long, value_name = "ROOT", conflicts_with_all = ["quick", "only", "also"])]
+    #[arg(
+        long,
+        value_name = "ROOT",
+        conflicts_with_all = ["quick", "only", "also", "signals_under_fifo"]
+    )]
     write_docs: Option<PathBuf>,
     /// Exit 1 if the figures written there disagree with this run's: sizes
     /// exactly, the rest beyond the noise

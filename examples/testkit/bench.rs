@@ -5,8 +5,12 @@
 //! check. A failure panics (exit 101): the benchmark then rejects the run.
 //! (The idle figure's child is `testkit sigecho`.)
 //!
-//! testkit bench-pingpong COUNT WARMUP  send SIGUSR1 to PID 1 and wait for it
-//!                            to come back, COUNT times after WARMUP rounds
+//! testkit bench-pingpong COUNT WARMUP [fifo]  send SIGUSR1 to PID 1 and
+//!                            wait for it to come back, COUNT times after
+//!                            WARMUP rounds; with `fifo`, PID 1 and we run
+//!                            under SCHED_FIFO meanwhile, so that every
+//!                            signal finds PID 1 asleep (a diagnostic, see
+//!                            docs/performance.md, not a figure)
 //! testkit bench-orphans COUNT WAVE  leave COUNT orphaned zombies to PID 1, at
 //!                            most WAVE at once, and time their reaping
 //! testkit bench-fleet COUNT MODE PATH  start COUNT processes (MODE `group`
@@ -35,7 +39,11 @@ pub(crate) fn run(mode: &str, args: &[String]) {
         n.unwrap_or_else(|| panic!("{mode}: argument {} must be a number above 0", i + 1))
     };
     match mode {
-        "bench-pingpong" => pingpong(number(0), number(1)),
+        "bench-pingpong" => match args.get(2).map(String::as_str) {
+            None => pingpong(number(0), number(1), false),
+            Some("fifo") => pingpong(number(0), number(1), true),
+            Some(other) => panic!("bench-pingpong: {other:?} is not `fifo`"),
+        },
         "bench-orphans" => orphans(number(0), number(1)),
         "bench-fleet" => match args.get(1).map(String::as_str) {
             Some("own") => fleet(number(0), true, &args[2]),
@@ -79,8 +87,18 @@ fn pipe_files() -> (File, File) {
 /// that every round trip costs the same two context switches, whatever CPU
 /// the scheduler would otherwise have woken each side on (cross-CPU
 /// wake-ups made the figures swing by half from run to run).
-fn pingpong(count: usize, warmup: usize) {
+///
+/// With `fifo`, the kernel's fair scheduler does not decide, round by
+/// round, whether the woken child preempts PID 1 right after its `kill`
+/// (PID 1 then finds the next signal waiting, and never sleeps) or PID 1
+/// goes back to sleep first: at one real-time priority neither preempts
+/// the other, so every init sleeps once per signal, as it does when real
+/// signals come one at a time.
+fn pingpong(count: usize, warmup: usize, fifo: bool) {
     let pinning = Pinning::new(true);
+    if fifo {
+        set_policy(libc::SCHED_FIFO, 1);
+    }
     let set = blocked(Signal::SIGUSR1);
     let timeout = libc::timespec {
         tv_sec: 5,
@@ -106,6 +124,9 @@ fn pingpong(count: usize, warmup: usize) {
         latencies.push(nanos(t));
     }
     let (wall, cpu) = (nanos(start), init_cpu_ns() - cpu_before);
+    if fifo {
+        set_policy(libc::SCHED_OTHER, 0);
+    }
     pinning.restore();
     latencies.sort_unstable();
     tell("roundtrips", count);
@@ -113,6 +134,18 @@ fn pingpong(count: usize, warmup: usize) {
     tell("latency_p99_ns", latencies[count * 99 / 100]);
     tell("wall_ns", wall);
     tell("init_cpu_ns", cpu);
+}
+
+/// PID 1's and our scheduling policy (nix has no sched_setscheduler).
+fn set_policy(policy: libc::c_int, priority: libc::c_int) {
+    let param = libc::sched_param {
+        sched_priority: priority,
+    };
+    for pid in [1, 0] {
+        // SAFETY: a plain pid, policy and a live sched_param.
+        let r = unsafe { libc::sched_setscheduler(pid, policy, &param) };
+        assert_eq!(r, 0, "sched_setscheduler({pid}): {}", Errno::last());
+    }
 }
 
 /// Whether `pid` still exists (as a zombie here: nothing else is running).
