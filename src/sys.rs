@@ -725,16 +725,14 @@ pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result
 
 /// Whether a process with this pid exists (a zombie counts).
 pub(crate) fn exists(pid: libc::pid_t) -> bool {
-    // SAFETY: kill takes plain integers; signal 0 only checks.
-    Errno::result(unsafe { libc::kill(pid, 0) }) != Err(Errno::ESRCH)
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) != Err(Errno::ESRCH)
 }
 
 /// Whether any process other than rinit exists that rinit could signal: as
 /// PID 1, `kill(-1, 0)` answers ESRCH once the namespace is empty. Zombies
 /// count too (they still exist), so a "yes" needs a closer look.
 pub(crate) fn anyone_else_left() -> bool {
-    // SAFETY: kill takes plain integers; signal 0 only checks.
-    Errno::result(unsafe { libc::kill(-1, 0) }) != Err(Errno::ESRCH)
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(-1), None) != Err(Errno::ESRCH)
 }
 
 /// Which of descriptors 0, 1 and 2 were open when rinit started.
