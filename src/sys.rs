@@ -434,9 +434,9 @@ fn waitpid_raw(pid: libc::pid_t, flags: libc::c_int) -> Result<Option<(libc::pid
 /// (sending the stop signal discarded any SIGCONT pending before it).
 pub(crate) fn stop_like_a_job(signal: Signal) -> Result<bool, Errno> {
     let only = SignalSet::EMPTY.with(signal);
-    // SAFETY: getpid and gettid read no memory of ours.
-    let (pid, tid) = unsafe { (libc::getpid(), libc::syscall(libc::SYS_gettid)) };
-    // SAFETY: tgkill takes plain integers; the target is this very thread.
+    let (pid, tid) = (own_pid(), nix::unistd::gettid().as_raw());
+    // SAFETY: tgkill (which nix lacks) takes plain integers; the target is
+    // this very thread.
     Errno::result(unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal.number()) })?;
     change_signal_mask(libc::SIG_UNBLOCK, only)?;
     change_signal_mask(libc::SIG_BLOCK, only)?;
