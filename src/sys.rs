@@ -306,27 +306,20 @@ fn is_child_sigkilled(raw: &[u8]) -> bool {
 /// A non-blocking inotify descriptor watching each of `paths` for
 /// IN_MODIFY; `None` if none of them can be watched. Returns which could.
 pub(crate) fn inotify_modified(paths: &[std::path::PathBuf]) -> Option<(OwnedFd, Vec<bool>)> {
+    use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
     if paths.is_empty() {
         return None;
     }
-    // SAFETY: plain flags; the kernel returns a new descriptor or -1.
-    let raw = unsafe { libc::inotify_init1(libc::IN_CLOEXEC | libc::IN_NONBLOCK) };
-    if raw < 0 {
-        return None;
-    }
-    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
-    let fd = keep_off_stdio(unsafe { OwnedFd::from_raw_fd(raw) }).ok()?;
+    let inotify = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK).ok()?;
     let watched: Vec<bool> = paths
         .iter()
-        .map(|path| {
-            let Ok(path) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) else {
-                return false;
-            };
-            // SAFETY: `path` is a live NUL-terminated string.
-            unsafe { libc::inotify_add_watch(fd.as_raw_fd(), path.as_ptr(), libc::IN_MODIFY) >= 0 }
-        })
+        .map(|path| inotify.add_watch(path, AddWatchFlags::IN_MODIFY).is_ok())
         .collect();
-    watched.contains(&true).then_some((fd, watched))
+    // The watches belong to the inotify instance, not to its descriptor's
+    // number: they stay when keep_off_stdio moves it.
+    watched.contains(&true).then_some(())?;
+    let fd = keep_off_stdio(OwnedFd::from(inotify)).ok()?;
+    Some((fd, watched))
 }
 
 /// Linux's `F_SETSIG` (asm-generic/fcntl.h), which the libc crate lacks.
@@ -841,5 +834,32 @@ mod tests {
         );
         raw[0..4].copy_from_slice(&0u32.to_ne_bytes());
         assert_eq!(parse_siginfo(&raw), None);
+    }
+
+    /// Close-on-exec and non-blocking, as every descriptor rinit keeps.
+    fn assert_cloexec_nonblocking(fd: &OwnedFd) {
+        use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
+        let fd_flags = FdFlag::from_bits_retain(fcntl(fd, FcntlArg::F_GETFD).unwrap());
+        let fl_flags = OFlag::from_bits_retain(fcntl(fd, FcntlArg::F_GETFL).unwrap());
+        assert!(fd_flags.contains(FdFlag::FD_CLOEXEC), "{fd_flags:?}");
+        assert!(fl_flags.contains(OFlag::O_NONBLOCK), "{fl_flags:?}");
+    }
+
+    /// The cgroup v2 events watch, on ordinary files: a write to a watched
+    /// file is an event at once, a path that cannot be watched is told.
+    #[test]
+    fn inotify_modified_watches_the_paths_it_can() {
+        let dir = std::env::temp_dir().join(format!("rinit-inotify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (file, missing) = (dir.join("memory.events"), dir.join("missing"));
+        std::fs::write(&file, "").unwrap();
+        assert!(inotify_modified(std::slice::from_ref(&missing)).is_none());
+        let (fd, watched) = inotify_modified(&[missing, file.clone()]).unwrap();
+        assert_eq!(watched, [false, true]);
+        assert_cloexec_nonblocking(&fd);
+        assert!(!has_events(&fd));
+        std::fs::write(&file, "oom_kill 1\n").unwrap();
+        assert!(has_events(&fd));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
