@@ -342,13 +342,9 @@ pub(crate) fn signal_driven(fd: &OwnedFd, signal: Signal) -> Result<(), Errno> {
 
 /// A non-blocking eventfd.
 pub(crate) fn eventfd() -> Option<OwnedFd> {
-    // SAFETY: plain flags; the kernel returns a new descriptor or -1.
-    let raw = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-    if raw < 0 {
-        return None;
-    }
-    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
-    keep_off_stdio(unsafe { OwnedFd::from_raw_fd(raw) }).ok()
+    use nix::sys::eventfd::{EfdFlags, EventFd};
+    let fd = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK);
+    keep_off_stdio(OwnedFd::from(fd.ok()?)).ok()
 }
 
 /// `signalfd4(-1, set, flags)`: a new signalfd for `set`.
@@ -861,5 +857,13 @@ mod tests {
         std::fs::write(&file, "oom_kill 1\n").unwrap();
         assert!(has_events(&fd));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn eventfd_is_cloexec_nonblocking_and_empty() {
+        let fd = eventfd().unwrap();
+        assert_cloexec_nonblocking(&fd);
+        let mut count = [0u8; 8];
+        assert_eq!(nix::unistd::read(&fd, &mut count), Err(Errno::EAGAIN));
     }
 }
