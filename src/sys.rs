@@ -741,33 +741,39 @@ pub(crate) struct StdioAtStart {
 /// of going anywhere. One is made and duplicated for the other slots. When
 /// all three are open, as almost always, this costs one `poll`.
 pub(crate) fn hold_closed_stdio() -> StdioAtStart {
+    use nix::fcntl::{FcntlArg, fcntl};
+    use nix::sys::epoll::{Epoll, EpollCreateFlags};
+    use std::os::fd::IntoRawFd;
     let closed = closed_stdio();
     let at_start = StdioAtStart {
         stderr: !closed.contains(&2),
     };
-    let mut first: Option<libc::c_int> = None;
-    for _ in &closed {
-        // A new descriptor takes the lowest free number: the closed slots
-        // fill in order.
-        let fd = match first {
-            // SAFETY: epoll_create1 takes a flag and returns a new descriptor or -1.
-            None => unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) },
-            // SAFETY: F_DUPFD_CLOEXEC duplicates a descriptor rinit holds.
-            Some(held) => unsafe { libc::fcntl(held, libc::F_DUPFD_CLOEXEC, 0) },
-        };
-        if fd < 0 {
-            // Out of memory or descriptors: nothing else could be opened
-            // either. rinit goes on; its logger knows stderr was closed.
-            break;
+    let Some((_, others)) = closed.split_first() else {
+        return at_start;
+    };
+    // A new descriptor takes the lowest free number: the closed slots fill
+    // in order. If one cannot be made (out of memory or descriptors),
+    // nothing else could be opened either: rinit goes on, and its logger
+    // knows stderr was closed.
+    let Ok(Epoll(first)) = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC) else {
+        return at_start;
+    };
+    if first.as_raw_fd() > 2 {
+        return at_start; // dropped, so closed again
+    }
+    for _ in others {
+        match fcntl(&first, FcntlArg::F_DUPFD_CLOEXEC(0)) {
+            Ok(fd) if fd <= 2 => {}
+            Ok(fd) => {
+                // Just made, and nothing else has it.
+                let _ = nix::unistd::close(fd);
+                break;
+            }
+            Err(_) => break,
         }
-        if fd > 2 {
-            // SAFETY: the descriptor was just made and nothing else has it.
-            unsafe { libc::close(fd) };
-            break;
-        }
-        first.get_or_insert(fd);
     }
     // The placeholders are never closed: they hold their numbers for good.
+    let _ = first.into_raw_fd();
     at_start
 }
 
