@@ -329,14 +329,16 @@ const F_SETSIG: libc::c_int = 10;
 /// (O_ASYNC, F_SETOWN, F_SETSIG): with the signal blocked it lands in the
 /// signalfd, with `si_fd` set, so the descriptor needs no place in a poll.
 pub(crate) fn signal_driven(fd: &OwnedFd, signal: Signal) -> Result<(), Errno> {
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
     let raw = fd.as_raw_fd();
-    // SAFETY: fcntl on a descriptor we own, with integer arguments only.
+    // SAFETY: fcntl on a descriptor we own, with integer arguments only;
+    // raw because nix's fcntl has neither F_SETOWN nor F_SETSIG.
     unsafe {
         Errno::result(libc::fcntl(raw, libc::F_SETOWN, own_pid()))?;
         Errno::result(libc::fcntl(raw, F_SETSIG, signal.number()))?;
-        let flags = Errno::result(libc::fcntl(raw, libc::F_GETFL))?;
-        Errno::result(libc::fcntl(raw, libc::F_SETFL, flags | libc::O_ASYNC))?;
     }
+    let flags = OFlag::from_bits_retain(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_ASYNC))?;
     Ok(())
 }
 
@@ -862,6 +864,26 @@ mod tests {
         assert!(!has_events(&fd));
         std::fs::write(&file, "oom_kill 1\n").unwrap();
         assert!(has_events(&fd));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Only the flags: the watched file is never written, so the signal
+    /// (fatal to this test process) never comes.
+    #[test]
+    fn signal_driven_adds_o_async_and_keeps_the_other_flags() {
+        use nix::fcntl::{FcntlArg, OFlag, fcntl};
+        let dir = std::env::temp_dir().join(format!("rinit-async-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pids.events");
+        std::fs::write(&file, "").unwrap();
+        let (fd, _) = inotify_modified(&[file]).unwrap();
+        signal_driven(&fd, Signal::IO).unwrap();
+        let flags = OFlag::from_bits_retain(fcntl(&fd, FcntlArg::F_GETFL).unwrap());
+        assert!(
+            flags.contains(OFlag::O_ASYNC | OFlag::O_NONBLOCK),
+            "{flags:?}"
+        );
+        drop(fd);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
