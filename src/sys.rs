@@ -292,7 +292,8 @@ fn signal_number(raw: &[u8]) -> i32 {
 /// Whether an inotify descriptor has events to read (`FIONREAD`).
 fn has_events(fd: &OwnedFd) -> bool {
     let mut pending: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one int into the live `pending`.
+    // SAFETY: FIONREAD writes one int into the live `pending`; raw because
+    // nix has no safe FIONREAD (its ioctl macros make unsafe functions too).
     let ok = unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut pending) };
     ok == 0 && pending > 0
 }
@@ -467,7 +468,8 @@ pub(crate) fn peek_exited(pid: libc::pid_t) -> Result<Option<i32>, Errno> {
 }
 
 /// `waitid`, its answer as `waitpid`'s (pid, raw status); `Ok(None)` when
-/// WNOHANG finds children but none has news.
+/// WNOHANG finds children but none has news. Raw for `waitpid_raw`'s
+/// reason: nix's `WaitStatus` cannot hold a death by a real-time signal.
 fn waitid_raw(
     idtype: libc::idtype_t,
     id: libc::id_t,
@@ -625,7 +627,9 @@ pub(crate) fn set_parent_death_signal(
     signal: Signal,
     parent: nix::unistd::Pid,
 ) -> Result<bool, Errno> {
-    // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory.
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number and reads no memory;
+    // raw because the signal may be a real-time one, which nix's
+    // `set_pdeathsig` (taking its `Signal`) cannot name.
     Errno::result(unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, signal.number() as libc::c_ulong)
     })?;
@@ -678,8 +682,9 @@ pub(crate) fn is_readable(fd: BorrowedFd<'_>) -> bool {
 
 /// Whether descriptor `fd` takes a write without blocking within `limit`.
 pub(crate) fn writable_within(fd: libc::c_int, limit: std::time::Duration) -> bool {
-    // SAFETY: the descriptor is only borrowed for this poll; a closed one
-    // reports POLLNVAL, which is not POLLOUT.
+    // SAFETY: the caller's descriptor is open (the logger's stderr: rinit
+    // only logs when descriptor 2 was open at start, and never closes it),
+    // and it is only borrowed for this poll.
     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
     let ms = u16::try_from(limit.as_millis()).unwrap_or(u16::MAX);
     let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
@@ -692,7 +697,8 @@ pub(crate) fn writable_within(fd: libc::c_int, limit: std::time::Duration) -> bo
 /// `pidfd_open(pid)`: a descriptor that names this process and no other,
 /// whatever happens to its pid later (Linux 5.3).
 pub(crate) fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
-    // SAFETY: pidfd_open takes plain integers and returns a new descriptor.
+    // SAFETY: pidfd_open (which nix lacks) takes plain integers and returns
+    // a new descriptor.
     let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
     // SAFETY: the kernel just returned this descriptor and nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) })
@@ -701,7 +707,8 @@ pub(crate) fn pidfd_open(pid: libc::pid_t) -> Result<OwnedFd, Errno> {
 /// `pidfd_send_signal`: `signal` to the process the pidfd names, or ESRCH
 /// once it has exited; never to a later process with the same pid (Linux 5.1).
 pub(crate) fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: Signal) -> Result<(), Errno> {
-    // SAFETY: plain integers; a null siginfo means "as kill() would send it".
+    // SAFETY: plain integers; a null siginfo means "as kill() would send
+    // it". Raw: nix has no pidfd calls, and its `Signal` no real-time ones.
     Errno::result(unsafe {
         libc::syscall(
             libc::SYS_pidfd_send_signal,
@@ -787,7 +794,8 @@ fn closed_stdio() -> Vec<libc::c_int> {
         revents: 0,
     });
     // SAFETY: three valid pollfds for the duration of the call; a zero
-    // timeout never blocks.
+    // timeout never blocks. Raw poll and fcntl: the descriptors may be
+    // closed, and nix's take a BorrowedFd, which must be open.
     match unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } {
         0 => Vec::new(), // all three open
         // Cannot fail with three entries, but if it did: ask one by one.
