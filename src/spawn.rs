@@ -280,7 +280,7 @@ impl ChildSpec {
                 let _ = nix::unistd::write(write, &encoded.to_ne_bytes());
             }
             // SAFETY: _exit ends the child at once; nothing of rinit's (its
-            // atexit handlers, its buffers) runs in it.
+            // atexit handlers, its buffers) runs in it. (nix has no _exit.)
             unsafe { libc::_exit(127) }
         });
         // CLONE_VFORK suspends this thread until the child has exec'd or
@@ -339,7 +339,9 @@ impl ChildSpec {
         let pid = sys::kernel_getpid();
         if self.take_terminal {
             // SIGTTOU is still blocked here, so a background group may do this.
-            let _ = nix::unistd::tcsetpgrp(sys::stdin_fd(), Pid::from_raw(pid));
+            if let Some(stdin) = sys::stdin_fd() {
+                let _ = nix::unistd::tcsetpgrp(stdin, Pid::from_raw(pid));
+            }
         }
         if self.listen_pid_at.is_some() {
             write_listen_pid(listen_pid, pid as u32);

@@ -13,6 +13,7 @@ use crate::signals::{Received, Signal, SignalSet};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// The kernel's `sizeof(sigset_t)`: 64 signals, 8 bytes.
@@ -653,7 +654,7 @@ pub(crate) fn owns_terminal_foreground() -> bool {
 /// stdin is not rinit's controlling terminal (or no longer is: the session
 /// lost it).
 pub(crate) fn terminal_foreground() -> Option<libc::pid_t> {
-    nix::unistd::tcgetpgrp(stdin_fd())
+    nix::unistd::tcgetpgrp(stdin_fd()?)
         .ok()
         .map(|group| group.as_raw())
 }
@@ -665,13 +666,21 @@ pub(crate) fn own_process_group() -> libc::pid_t {
 /// Puts `group` in the foreground of the terminal on stdin. rinit keeps
 /// SIGTTOU blocked, so it may do so even from the background.
 pub(crate) fn give_terminal_to(group: libc::pid_t) -> Result<(), Errno> {
-    nix::unistd::tcsetpgrp(stdin_fd(), nix::unistd::Pid::from_raw(group))
+    let stdin = stdin_fd().ok_or(Errno::EBADF)?;
+    nix::unistd::tcsetpgrp(stdin, nix::unistd::Pid::from_raw(group))
 }
 
-pub(crate) fn stdin_fd() -> BorrowedFd<'static> {
-    // SAFETY: descriptor 0 is only borrowed for the terminal calls above and
-    // tcsetpgrp in the child; if it is closed they fail harmlessly.
-    unsafe { BorrowedFd::borrow_raw(0) }
+/// Whether descriptor 0 is open: it always is once `hold_closed_stdio` has
+/// run, unless stdin was closed and no placeholder could be made for it.
+static STDIN_OPEN: AtomicBool = AtomicBool::new(true);
+
+/// Descriptor 0, for the terminal calls (here, and in the child before its
+/// exec); `None` if it is closed.
+pub(crate) fn stdin_fd() -> Option<BorrowedFd<'static>> {
+    // SAFETY: descriptor 0 is open (STDIN_OPEN), and rinit never closes it.
+    STDIN_OPEN
+        .load(Ordering::Relaxed)
+        .then(|| unsafe { BorrowedFd::borrow_raw(0) })
 }
 
 /// Whether `fd` is readable now (for a pidfd: its process has exited).
@@ -750,25 +759,35 @@ pub(crate) struct StdioAtStart {
 /// of going anywhere. One is made and duplicated for the other slots. When
 /// all three are open, as almost always, this costs one `poll`.
 pub(crate) fn hold_closed_stdio() -> StdioAtStart {
-    use nix::fcntl::{FcntlArg, fcntl};
-    use nix::sys::epoll::{Epoll, EpollCreateFlags};
-    use std::os::fd::IntoRawFd;
     let closed = closed_stdio();
     let at_start = StdioAtStart {
         stderr: !closed.contains(&2),
     };
-    let Some((_, others)) = closed.split_first() else {
-        return at_start;
-    };
+    if let Some((&lowest, others)) = closed.split_first() {
+        // Stdin, if closed, is the lowest slot. Left closed (no placeholder
+        // could be made), it must not be borrowed for the terminal calls.
+        if !fill_closed_stdio(others) && lowest == 0 {
+            STDIN_OPEN.store(false, Ordering::Relaxed);
+        }
+    }
+    at_start
+}
+
+/// `hold_closed_stdio`'s placeholders: one for the lowest closed slot, and
+/// a copy of it for each of `others`. Returns whether the lowest is held.
+fn fill_closed_stdio(others: &[libc::c_int]) -> bool {
+    use nix::fcntl::{FcntlArg, fcntl};
+    use nix::sys::epoll::{Epoll, EpollCreateFlags};
+    use std::os::fd::IntoRawFd;
     // A new descriptor takes the lowest free number: the closed slots fill
     // in order. If one cannot be made (out of memory or descriptors),
     // nothing else could be opened either: rinit goes on, and its logger
     // knows stderr was closed.
     let Ok(Epoll(first)) = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC) else {
-        return at_start;
+        return false;
     };
     if first.as_raw_fd() > 2 {
-        return at_start; // dropped, so closed again
+        return false; // dropped, so closed again
     }
     for _ in others {
         match fcntl(&first, FcntlArg::F_DUPFD_CLOEXEC(0)) {
@@ -783,7 +802,7 @@ pub(crate) fn hold_closed_stdio() -> StdioAtStart {
     }
     // The placeholders are never closed: they hold their numbers for good.
     let _ = first.into_raw_fd();
-    at_start
+    true
 }
 
 /// Which of descriptors 0, 1 and 2 are closed.
