@@ -880,9 +880,8 @@ mod tests {
     /// file is an event at once, a path that cannot be watched is told.
     #[test]
     fn inotify_modified_watches_the_paths_it_can() {
-        let dir = std::env::temp_dir().join(format!("rinit-inotify-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (file, missing) = (dir.join("memory.events"), dir.join("missing"));
+        let dir = rinit_harness::Scratch::new("inotify");
+        let (file, missing) = (dir.path("memory.events"), dir.path("missing"));
         std::fs::write(&file, "").unwrap();
         assert!(inotify_modified(std::slice::from_ref(&missing)).is_none());
         let (fd, watched) = inotify_modified(&[missing, file.clone()]).unwrap();
@@ -891,7 +890,6 @@ mod tests {
         assert!(!has_events(&fd));
         std::fs::write(&file, "oom_kill 1\n").unwrap();
         assert!(has_events(&fd));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// Only the flags: the watched file is never written, so the signal
@@ -899,9 +897,8 @@ mod tests {
     #[test]
     fn signal_driven_adds_o_async_and_keeps_the_other_flags() {
         use nix::fcntl::{FcntlArg, OFlag, fcntl};
-        let dir = std::env::temp_dir().join(format!("rinit-async-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("pids.events");
+        let dir = rinit_harness::Scratch::new("async");
+        let file = dir.path("pids.events");
         std::fs::write(&file, "").unwrap();
         let (fd, _) = inotify_modified(&[file]).unwrap();
         signal_driven(&fd, Signal::IO).unwrap();
@@ -910,8 +907,6 @@ mod tests {
             flags.contains(OFlag::O_ASYNC | OFlag::O_NONBLOCK),
             "{flags:?}"
         );
-        drop(fd);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
