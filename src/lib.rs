@@ -206,13 +206,13 @@ fn supervise(config: Config, env: Vec<EnvEntry>, parent: nix::unistd::Pid) -> i3
     if let (Some(target), Some(notifier)) = (&config.ready_when, &notifier) {
         readiness::watch(target.clone(), config.probe_timeout, notifier.clone());
     }
-    let mut supervisor =
+    let supervisor =
         supervisor::Supervisor::new(config, own_pid, signals, child, baseline, notifier);
-    if let Some(signal) = parent_died_early {
+    let first = parent_died_early.map(|signal| {
         info!("the parent died before {signal} could be armed: acting on it now");
-        supervisor.receive_first(signals::Received { signal, sender: 0 });
-    }
-    match supervisor.run() {
+        signals::Received { signal, sender: 0 }
+    });
+    match supervisor.run(first) {
         Ok(code) => code,
         Err(e) => fail(&format!("cannot read signals: {}", os_error(e))),
     }

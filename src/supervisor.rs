@@ -50,8 +50,6 @@ pub(crate) struct Supervisor {
     /// The signals rinit forwarded because a stop request came from outside
     /// (as rewritten), for `--stop-success`.
     stops_sent: SignalSet,
-    /// A signal to act on before the first wait (see `receive_first`).
-    first: Option<Received>,
     /// The child has moved to another process group (and was told so once).
     child_left_group: bool,
     /// As PID 1, after the main child exits: processes that entered the
@@ -110,7 +108,6 @@ impl Supervisor {
             child,
             group: child,
             outcome: None,
-            first: None,
             child_left_group: false,
             entered: Watch::default(),
             recheck: None,
@@ -120,19 +117,15 @@ impl Supervisor {
         }
     }
 
-    /// Handles `received` as if it had come from the signalfd, before
-    /// anything else: a signal the kernel will never send (the parent died
-    /// before `-p` was armed).
-    pub(crate) fn receive_first(&mut self, received: Received) {
-        self.first = Some(received);
-    }
-
     /// The life of rinit once the child runs, one pass per wake-up: wait for
     /// something to happen, act on the signals it brought, fire what is
     /// due, collect the children that ended, and once the main child has
     /// ended, see whether it is time to go. Returns rinit's exit code.
-    pub(crate) fn run(mut self) -> Result<i32, Errno> {
-        let mut received = self.first.take();
+    /// `first` is handled as if it had come from the signalfd, before
+    /// anything else: a signal the kernel will never send (the parent died
+    /// before `-p` was armed).
+    pub(crate) fn run(mut self, first: Option<Received>) -> Result<i32, Errno> {
+        let mut received = first;
         loop {
             let deadline = self.next_deadline();
             if received.is_none() {
