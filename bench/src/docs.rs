@@ -102,8 +102,7 @@ impl Table {
     }
 }
 
-/// The README's table and the sentence under it, from the report's table:
-/// (the row of the report it comes from, the README's label).
+/// The README's table, from the report's table: (the row of the report it comes from, the README's label).
 const README_ROWS: [(&str, &str); 7] = [
     ("1. ", "Start-up overhead of `INIT -- true`, ms"),
     ("2. ", "Resident memory as PID 1, KiB"),
@@ -174,7 +173,7 @@ fn targets_sentence(targets: &[(bool, String)]) -> String {
 
 /// What a target line is about: "CPU per forwarded signal" of "CPU per
 /// forwarded signal at the best peer: ...".
-fn target_name(line: &str) -> &str {
+pub(crate) fn target_name(line: &str) -> &str {
     let ends = [
         " below the best peer",
         " at the best peer",

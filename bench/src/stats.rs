@@ -10,6 +10,13 @@ use crate::figures::median;
 /// The confidence of the intervals.
 pub const LEVEL: f64 = 0.95;
 
+/// `LEVEL` shared out among `comparisons` (Bonferroni): for the worst of
+/// three peers, 98.3%, so that the chance of reading a difference that is
+/// not there stays at 5%.
+pub fn shared_level(comparisons: usize) -> f64 {
+    1.0 - (1.0 - LEVEL) / comparisons.max(1) as f64
+}
+
 /// P(X ≤ j) for X binomial with n trials of probability 1/2, for j = 0..n.
 /// Computed in logarithms: 2^-n underflows beyond n = 1,074.
 fn binomial_half_cdf(n: usize) -> Vec<f64> {
