@@ -407,7 +407,7 @@ impl Bench<'_> {
 
     /// Figure 6: N orphaned zombies handed to PID 1, `max_zombies` at a
     /// time, then one burst all at once; every one must be gone at the end.
-    /// At least 8 rounds for every row: 7 is the fewest that give the
+    /// In a full run, at least 8 rounds for every row: 7 is the fewest that give the
     /// best peer's 98.3% interval of the paired ratio (a run of 100,000
     /// orphans takes seconds).
     fn reaping(&self, results: &mut Results) {

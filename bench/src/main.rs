@@ -96,7 +96,7 @@ pub struct Plan {
     write_docs: Option<PathBuf>,
     /// Exit 1 if the figures written there disagree with this run's: sizes
     /// exactly, the rest beyond the noise
-    #[arg(long, value_name = "ROOT")]
+    #[arg(long, value_name = "ROOT", conflicts_with = "signals_under_fifo")]
     check_docs: Option<PathBuf>,
     /// Measure nothing: rewrite the README's table from the report in
     /// ROOT's docs/performance.md, and exit
