@@ -3,7 +3,6 @@
 
 mod common;
 use common::*;
-use std::process::Command;
 
 // -P/--pause, RINIT_PAUSE
 
@@ -49,16 +48,8 @@ fn pause_reaps_orphans_and_ignores_other_signals() {
             .all(|l| u64::from_str_radix(l[7..].trim(), 16) == Ok(0))
     });
     // Orphans left in rinit's namespace come back to it, and it reaps them.
-    let orphans = Command::new("nsenter")
-        .args([
-            "-t",
-            &pid.to_string(),
-            "-p",
-            "--",
-            &testkit(),
-            "orphans",
-            "3",
-        ])
+    let orphans = in_pid_namespace_of(pid, testkit())
+        .args(["orphans", "3"])
         .output()
         .expect("nsenter");
     assert_eq!(

@@ -262,7 +262,11 @@ fn personality_table_main_child_exits_while_others_remain() {
             // SIGWINCH, the trigger, reaches it too where the init signals
             // the group; the marker comes last.
             seen.retain(|&s| s != libc::SIGWINCH);
-            seen.pop();
+            assert_eq!(
+                seen.pop(),
+                Some(SIGRTMIN + 2),
+                "that helper's marker comes last"
+            );
             assert_eq!(
                 seen, expected,
                 "{who} {opts:?}: signals the other process got"
@@ -327,18 +331,17 @@ fn segv_from_inside_as_pid1(program: &str, vars: &[(&str, &str)]) -> (Vec<i32>, 
     let tk = testkit();
     let mut running = Running::start(pid1(program, &["--", &tk, "sigecho"], vars));
     running.expect("ready");
-    let init = running.rinit_pid().to_string();
-    // nsenter runs the shell as a child inside the namespace: its signal
-    // comes from inside, and is queued at the init before nsenter returns.
-    let kill = Command::new("nsenter")
-        .args(["-t", &init, "-p", "--", "sh", "-c", "kill -SEGV 1"])
+    // The shell's signal comes from inside the namespace, and is queued at
+    // the init before nsenter returns.
+    let kill = in_pid_namespace_of(running.rinit_pid(), "sh")
+        .args(["-c", "kill -SEGV 1"])
         .output()
         .expect("nsenter");
     assert!(kill.status.success(), "{program}: {kill:?}");
     running.signal(MARKER);
     running.expect(&format!("signal {MARKER}"));
     let mut seen = signals_in(&running.seen);
-    seen.pop();
+    assert_eq!(seen.pop(), Some(MARKER), "the marker comes last");
     let done = running.finish();
     assert_eq!(done.code, 0, "{program}: {done:?}");
     (seen, done.stderr)
@@ -366,7 +369,7 @@ fn fault_not_pid1(program: &str, fault: i32, dies: bool) -> (i32, Vec<i32>) {
     send(child, MARKER);
     running.expect(&format!("signal {MARKER}"));
     let mut seen = signals_in(&running.seen);
-    seen.pop();
+    assert_eq!(seen.pop(), Some(MARKER), "the marker comes last");
     drop(running);
     (code, seen)
 }

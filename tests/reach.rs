@@ -20,13 +20,8 @@ struct Entered {
 
 impl Entered {
     fn start(rinit_pid: i32, args: &[&str]) -> Entered {
-        let target = rinit_pid.to_string();
-        let mut cmd = Command::new("nsenter");
-        cmd.args(["--target", &target, "--pid", "--"])
-            .arg(testkit())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
+        let mut cmd = in_pid_namespace_of(rinit_pid, testkit());
+        cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped());
         let mut child = cmd.spawn().expect("start nsenter");
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let _stdin = child.stdin.take().unwrap();

@@ -47,6 +47,17 @@ pub fn scrub_init_env(cmd: &mut Command) {
     }
 }
 
+/// A command that runs `program args...` inside the PID namespace of
+/// process `pid`, as `docker exec` or `podman exec` would: nsenter forks it
+/// there, so its parent (nsenter) is outside and the namespace's PID 1 is
+/// not its parent.
+pub fn in_pid_namespace_of(pid: i32, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new("nsenter");
+    cmd.args(["--target", &pid.to_string(), "--pid", "--"])
+        .arg(program);
+    cmd
+}
+
 /// A command that runs `program args...` as PID 1 of a new PID namespace.
 /// `--kill-child` makes sure nothing outlives a caller that gives up. The
 /// init variables of whoever runs it are removed (`hermetic`).

@@ -267,7 +267,7 @@ pub(crate) fn forwarded(
     running.signal(marker);
     running.expect(&format!("signal {marker}"));
     let mut seen = signals_in(&running.seen);
-    seen.pop();
+    assert_eq!(seen.pop(), Some(MARKER), "the marker comes last");
     let done = running.finish();
     assert_eq!(done.code, 0, "{opts:?} {vars:?}: {done:?}");
     seen.sort();
