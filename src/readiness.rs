@@ -79,9 +79,11 @@ pub(crate) fn wait_for(
         if now >= deadline && !failing.is_empty() {
             return Ok(Gate::TimedOut(failing));
         }
-        // Between attempts, only a signal can wake rinit.
+        // Between attempts rinit sleeps; every signal that comes meanwhile
+        // is read, so a stop request behind another signal is not missed,
+        // and only the next attempt's time starts the next check.
         let next = (now + backoff(attempt)).min(deadline);
-        if let Some(received) = signals.wait(Some(next), &[])? {
+        while let Some(received) = signals.wait(Some(next), &[])? {
             if crate::policy::is_stop_request(received.signal) {
                 return Ok(Gate::Stopped(received.signal));
             }

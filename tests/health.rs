@@ -350,6 +350,30 @@ fn sigterm_during_the_wait_ends_it_at_once_with_143() {
     assert!(!std::path::Path::new(&marker).exists());
 }
 
+/// Signals that come together during the wait are all read before the
+/// next check: a SIGTERM queued behind another signal (SIGUSR1, dequeued
+/// first as the lower number) ends the wait even though the target now
+/// passes. rinit is stopped while both are queued, so they are pending
+/// together whatever the scheduler does.
+#[test]
+fn a_sigterm_behind_another_signal_still_ends_the_wait() {
+    let scratch = Scratch::new("wait-term-behind");
+    let target = scratch.file("up");
+    let marker = scratch.file("started");
+    let gate = format!("file:{target}");
+    let mut run = rinit_as_pid1(&["-vv", "--wait-for", &gate, "--", "touch", &marker]);
+    run.expect_stderr_line("about a failed check", |l| l.contains(&gate));
+    let init = run.rinit_pid();
+    send(init, libc::SIGSTOP);
+    wait_until("rinit to stop", || proc_state(init) == Some('T'));
+    std::fs::write(&target, "").unwrap();
+    send(init, libc::SIGUSR1);
+    send(init, libc::SIGTERM);
+    send(init, libc::SIGCONT);
+    assert_eq!(run.wait_for_exit(), 143);
+    assert!(!std::path::Path::new(&marker).exists());
+}
+
 #[test]
 fn wait_for_reads_its_variable() {
     let scratch = Scratch::new("wait-var");
