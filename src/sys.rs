@@ -73,12 +73,10 @@ pub(crate) fn change_signal_mask(how: libc::c_int, set: SignalSet) -> Result<Sig
 ///
 /// A read asking for more records makes the kernel look for a second
 /// signal under the signal lock, which nearly always finds none: standard
-/// signals coalesce, so a batch saves nothing. One record, in a buffer
-/// that lives beside the descriptor, is also the least memory a wake-up
-/// touches.
+/// signals coalesce, so a batch saves nothing. One record, on the stack,
+/// is also the least memory a wake-up touches.
 pub(crate) struct SignalReader {
     fd: OwnedFd,
-    buf: [u8; SIGINFO_SIZE],
     /// The cgroup watch's sources (see `watch`), once added.
     sources: EventSources,
     /// A source reported something since the last `take_cgroup_event`.
@@ -146,7 +144,6 @@ impl SignalReader {
         };
         Ok(SignalReader {
             fd: keep_off_stdio(fd)?,
-            buf: [0; SIGINFO_SIZE],
             sources: EventSources::default(),
             cgroup_event: false,
             child_killed: false,
@@ -184,9 +181,12 @@ impl SignalReader {
         if (deadline.is_some() || !also.is_empty() || polled) && !self.poll(deadline, also)? {
             return Ok(None);
         }
+        let mut record = [0; SIGINFO_SIZE];
         loop {
-            match nix::unistd::read(&self.fd, &mut self.buf) {
-                Ok(SIGINFO_SIZE) => return Ok(self.sort_out()),
+            match nix::unistd::read(&self.fd, &mut record) {
+                Ok(SIGINFO_SIZE) => return Ok(self.sort_out(&record)),
+                // A signalfd hands out whole records: anything else is a
+                // broken emulation, better reported than misread.
                 Ok(_) => return Err(Errno::EIO),
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(e),
@@ -233,8 +233,7 @@ impl SignalReader {
 
     /// The signal record just read: the watch's own SIGIO is taken here
     /// and never forwarded; anything else is returned.
-    fn sort_out(&mut self) -> Option<Received> {
-        let raw = &self.buf[..];
+    fn sort_out(&mut self, raw: &[u8]) -> Option<Received> {
         if let Some(fd) = &self.sources.signalled {
             if is_from(raw, fd) {
                 drain(fd);
