@@ -190,8 +190,10 @@ fn listing(mut wanted: impl FnMut(libc::pid_t) -> bool) -> Option<Vec<Entry>> {
     let at = proc.as_fd().try_clone_to_owned().ok()?;
     let mut table = Vec::new();
     let mut buf = [0; STAT_MAX];
-    for entry in proc.iter().flatten() {
-        let Some(pid) = decimal::<libc::pid_t>(entry.file_name().to_bytes()) else {
+    for entry in proc.iter() {
+        // nix's iterator goes on after an error (one that lasts would never
+        // end), and a skipped entry would be a hole in the table.
+        let Some(pid) = decimal::<libc::pid_t>(entry.ok()?.file_name().to_bytes()) else {
             continue;
         };
         if !wanted(pid) {
@@ -223,8 +225,9 @@ pub(crate) fn outsiders(own_pid: libc::pid_t) -> Option<Vec<Entry>> {
 }
 
 /// The children of rinit's main thread (`/proc/PID/task/PID/children`),
-/// sorted; empty if they cannot be read. The thread that starts the child
-/// is the one orphans are given to.
+/// sorted; empty if they cannot be read. rinit starts its child from its
+/// main thread, and the kernel gives orphans to the main thread of the
+/// namespace's reaper: both kinds are listed in that one file.
 fn own_children(own_pid: libc::pid_t) -> Vec<libc::pid_t> {
     let path = format!("/proc/{own_pid}/task/{own_pid}/children");
     let mut children: Vec<libc::pid_t> = match std::fs::read(path) {
@@ -279,7 +282,7 @@ pub(crate) fn in_reach(own: libc::pid_t, table: &[Entry]) -> Vec<Entry> {
 /// or `kubectl exec`. They are not rinit's children, so `waitpid` does not
 /// wait for them; their own children are theirs until they exit, and then
 /// become rinit's.
-pub(crate) fn entered_from_outside(table: &[Entry], own_pid: libc::pid_t) -> Vec<Entry> {
+fn entered_from_outside(table: &[Entry], own_pid: libc::pid_t) -> Vec<Entry> {
     table
         .iter()
         .filter(|e| e.stat.parent == 0 && e.pid != own_pid && e.stat.is_alive())
