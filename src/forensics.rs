@@ -952,8 +952,9 @@ impl Forensics {
 
     /// Whether this pass's deaths by SIGKILL were OOM kills, from the
     /// cgroup's counter, and (once the main child ended) the kills of
-    /// processes rinit did not reap, if there were any. The counter is read only when it can
-    /// matter: a death by SIGKILL, or a main child that failed.
+    /// processes rinit did not reap, if there were any. The counter is read
+    /// only when it can matter: a death by SIGKILL, or a main child that
+    /// failed.
     fn attribute_oom_kills(&mut self, pass: Pass) -> (Oom, Option<UnreapedOom>) {
         let sigkilled = pass.others_killed + usize::from(pass.main_is_candidate);
         let Some(memory) = self
@@ -990,7 +991,7 @@ impl Forensics {
             },
             Attribution::None => Oom::No,
         };
-        (oom, (pass.main_ended && rest > 0).then_some((rest, limit)))
+        (oom, (rest > 0).then_some((rest, limit)))
     }
 
     /// The OOM kill of a process other than the main child, reaped by rinit.

@@ -118,7 +118,7 @@ impl Supervisor {
     }
 
     /// The life of rinit once the child runs, one pass per wake-up: wait for
-    /// something to happen, act on the signals it brought, fire what is
+    /// something to happen, act on the signal it brought, fire what is
     /// due, collect the children that ended, and once the main child has
     /// ended, see whether it is time to go. Returns rinit's exit code.
     /// `first` is handled as if it had come from the signalfd, before
@@ -602,7 +602,9 @@ impl Supervisor {
             .looked_for_outsiders
             .is_some_and(|at| now < at + LOOK_FOR_NEWCOMERS_EVERY);
         if children_left && looked_lately {
-            return !self.entered.is_empty();
+            // The answer does not matter now: the drain waits for rinit's
+            // own children anyway.
+            return true;
         }
         self.looked_for_outsiders = Some(now);
         self.recheck = None;
