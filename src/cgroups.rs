@@ -21,8 +21,9 @@ pub(crate) enum Version {
     V2,
 }
 
-/// The two controllers rinit reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The two controllers rinit reads; where both share a v1 hierarchy, it
+/// counts as the first's (memory's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Controller {
     Memory,
     Pids,
@@ -112,10 +113,6 @@ fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount<'_>> {
         let Some((left, right)) = split_at_separator(line) else {
             continue;
         };
-        // Both types read below start so: the others end here.
-        if !right.starts_with("cgroup") {
-            continue;
-        }
         let (fs_type, rest) = split_at_byte(right, b' ').unwrap_or((right, ""));
         let (version, controller) = match fs_type {
             "cgroup2" => (Version::V2, None),
@@ -124,16 +121,9 @@ fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount<'_>> {
                 let options = split_at_byte(rest, b' ').map_or("", |(_, after)| {
                     split_at_byte(after, b' ').map_or(after, |(options, _)| options)
                 });
-                // Both mounted together: the hierarchy counts as memory's.
-                let (memory, pids) = v1_controllers(options).fold((false, false), |(m, p), c| {
-                    (m || c == Controller::Memory, p || c == Controller::Pids)
-                });
-                if memory {
-                    (Version::V1, Some(Controller::Memory))
-                } else if pids {
-                    (Version::V1, Some(Controller::Pids))
-                } else {
-                    continue;
+                match v1_controllers(options).min() {
+                    Some(controller) => (Version::V1, Some(controller)),
+                    None => continue,
                 }
             }
             _ => continue,
@@ -190,7 +180,10 @@ fn unescape_mountinfo(field: &str) -> Cow<'_, str> {
             }
         }
     }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    Cow::Owned(
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 /// The directories where rinit's cgroup of `controller` may be read, best
