@@ -964,6 +964,11 @@ cd / && exec unshare --pid --fork --mount-proc --kill-child "$@""#;
             self.dir.display()
         );
         let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let old = f.metadata().unwrap().len();
+        assert!(
+            text.len() as u64 >= old,
+            "{text:?} is shorter than {file}'s {old} bytes"
+        );
         f.write_all(text.as_bytes()).unwrap();
     }
 }
