@@ -11,6 +11,9 @@ fn alive(pid: i32) -> bool {
 
 /// `INIT -- sh -c 'writer & wait'`, stopped with SIGTERM once the writer is
 /// ready; returns how the run ended and what the writer left on disk.
+/// `extra_terms` more SIGTERMs and SIGINTs follow once the shell has died
+/// of the first, during the drain (sent with it, a SIGINT could reach the
+/// shell first: lower numbers are dequeued first).
 fn stop_a_shell_with_a_background_writer(init: &[&str], extra_terms: usize) -> (Finished, String) {
     let scratch = Scratch::new("writer");
     let data = scratch.file("data");
@@ -19,7 +22,11 @@ fn stop_a_shell_with_a_background_writer(init: &[&str], extra_terms: usize) -> (
     args.extend(["--", "sh", "-c", &script]);
     let mut running = Running::start(as_pid1(init[0], &args));
     running.expect("ready");
+    let shell = running.init_child();
     running.signal(libc::SIGTERM);
+    if extra_terms > 0 {
+        wait_until("the shell to die of SIGTERM", || !alive(shell));
+    }
     for _ in 0..extra_terms {
         running.signal(libc::SIGTERM);
         running.signal(libc::SIGINT);
