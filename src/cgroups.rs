@@ -245,17 +245,9 @@ fn parse_limit(text: &str) -> Option<u64> {
     (value < 1 << 62).then_some(value)
 }
 
-/// A small text file of the kernel's, read until read() returns 0 (a short
-/// read of /proc is not the end) straight into a buffer of `capacity`
-/// bytes, which grows if the text is longer. Through `take`: for a `File`
-/// itself, `read_to_end` first asks for the size (statx, lseek), and these
-/// files report 0. For a text that fits: open, one read for the text, one
-/// that finds the end, close.
+/// A small text file of the kernel's (`sys::read_whole`), as text.
 fn read_text(path: &Path, capacity: usize) -> std::io::Result<String> {
-    use std::io::Read;
-    let file = crate::sys::open_read(path)?;
-    let mut bytes = Vec::with_capacity(capacity);
-    file.take(u64::MAX).read_to_end(&mut bytes)?;
+    let bytes = crate::sys::read_whole(path, capacity)?;
     String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
 }
 

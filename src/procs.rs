@@ -230,7 +230,8 @@ pub(crate) fn outsiders(own_pid: libc::pid_t) -> Option<Vec<Entry>> {
 /// namespace's reaper: both kinds are listed in that one file.
 fn own_children(own_pid: libc::pid_t) -> Vec<libc::pid_t> {
     let path = format!("/proc/{own_pid}/task/{own_pid}/children");
-    let mut children: Vec<libc::pid_t> = match std::fs::read(path) {
+    // Room for a hundred children; a drain of thousands grows it.
+    let mut children: Vec<libc::pid_t> = match sys::read_whole(path.as_ref(), 1024) {
         Ok(list) => pids_in(&list).collect(),
         Err(_) => Vec::new(),
     };

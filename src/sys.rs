@@ -538,6 +538,20 @@ pub(crate) fn open_read(path: &std::path::Path) -> Result<std::fs::File, Errno> 
     Ok(std::fs::File::from(fd))
 }
 
+/// A small file of the kernel's, read until read() returns 0 (a short read
+/// of /proc is not the end) straight into a buffer of `capacity` bytes,
+/// which grows if the file is longer. Through `take`: for a `File` itself,
+/// `read_to_end` first asks for the size (statx, lseek), and these files
+/// report 0. For a file that fits: open, one read for the text, one that
+/// finds the end, close.
+pub(crate) fn read_whole(path: &std::path::Path, capacity: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_read(path)?;
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// A file opened to write a message into, with what `fstat` and `fstatfs`
 /// say about it; the caller decides whether to write.
 pub(crate) struct MessageFile {
